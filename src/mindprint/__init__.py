@@ -1,0 +1,3 @@
+"""mindprint: reasoning-level personalization for any MCP client."""
+
+__version__ = "0.1.0"

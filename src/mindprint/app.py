@@ -1,0 +1,441 @@
+"""The composition root: settings in, a ready :class:`Mindprint` out.
+
+This is the only place that reads settings and picks implementations (store,
+embedder, pipeline). Everything the CLI and the MCP server do goes through the use
+cases of :class:`Mindprint`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mindprint.embed import FastEmbedEmbedder
+from mindprint.engine.features import CorpusStats
+from mindprint.engine.pipeline import Pipeline, PreparedQuery
+from mindprint.engine.predict import Prediction, predict_label, predict_score
+from mindprint.engine.protocols import Embedder, Vector
+from mindprint.engine.retrieval import Mode, top_k
+from mindprint.engine.rewrite import OFFLINE_REWRITER, rewrite_offline
+from mindprint.engine.types import Factor, Feature, Item, Retrieved
+from mindprint.errors import InvalidInputError
+from mindprint.settings import EmbeddingSettings, LimitSettings, StoreSettings
+from mindprint.store import AddResult, NewItem, Store
+from mindprint.store.repository import ItemArtifacts, UserModelMeta
+
+log = logging.getLogger("mindprint")
+
+Progress = Callable[[int, int], None]
+
+# Rebuild the factor table in the background once this share of the history is new.
+REFRESH_SHARE = 0.1
+REFRESH_MIN_ITEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    user_id: str
+    items: int
+    processed: int
+    factors: int
+    seconds: float
+    extractor: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalResult:
+    user_id: str
+    query_features: list[Feature]
+    hits: list[Retrieved]
+    prediction: Prediction | None
+    model: UserModelMeta | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackReceipt:
+    feedback_id: int
+    item_id: int
+    new_item: bool
+    history_size: int
+    refresh_scheduled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteOutcome:
+    rewrite_id: int
+    user_id: str
+    text: str
+    changed: bool
+    generator: str
+    trajectory: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _UserCache:
+    revision: int
+    ids: list[int]
+    vectors: dict[str, Vector]
+    items: dict[int, Item]
+    polarity: dict[int, float]
+    corpus: CorpusStats
+    factors: list[Factor] = field(default_factory=list)
+
+
+class Mindprint:
+    """The application: use cases over the store, the embedder and the pipeline."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        limits: LimitSettings | None = None,
+        default_user: str = "default",
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.limits = limits or LimitSettings()
+        self.default_user = default_user
+        self.pipeline = pipeline or Pipeline(embedder)
+        self._cache: dict[str, _UserCache] = {}
+        self._cache_lock = threading.Lock()
+        self._build_locks: dict[str, threading.Lock] = {}
+        self._refreshing: set[str] = set()
+        self._bg: list[threading.Thread] = []
+
+    @classmethod
+    def from_settings(
+        cls,
+        store_settings: StoreSettings | None = None,
+        embedding_settings: EmbeddingSettings | None = None,
+        limits: LimitSettings | None = None,
+    ) -> Mindprint:
+        ss = store_settings or StoreSettings()
+        es = embedding_settings or EmbeddingSettings()
+        lim = limits or LimitSettings()
+        store = Store.open(ss.db_path, busy_timeout_ms=ss.busy_timeout_ms, max_page=lim.max_page)
+        embedder = FastEmbedEmbedder(
+            es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
+        )
+        return cls(store, embedder, limits=lim, default_user=ss.user)
+
+    def close(self) -> None:
+        self.wait_idle()
+        self.store.close()
+
+    # -- validation -------------------------------------------------------------------
+
+    def user(self, user_id: str | None) -> str:
+        uid = (user_id or self.default_user).strip()
+        if not uid:
+            raise InvalidInputError("user_id is empty: pass a user id or set MINDPRINT_USER.")
+        if len(uid) > self.limits.max_user_id_chars:
+            raise InvalidInputError(
+                f"user_id is {len(uid)} characters; the limit is {self.limits.max_user_id_chars}."
+            )
+        if any(ord(c) < 32 for c in uid):
+            raise InvalidInputError("user_id contains control characters.")
+        return uid
+
+    def text(self, value: str | None, name: str, *, required: bool = True) -> str:
+        if value is None or not value.strip():
+            if required:
+                raise InvalidInputError(f"{name} is empty: pass the text to use.")
+            return ""
+        if len(value) > self.limits.max_text_chars:
+            raise InvalidInputError(
+                f"{name} is {len(value):,} characters; the limit is "
+                f"{self.limits.max_text_chars:,} (MINDPRINT_MAX_TEXT_CHARS). Shorten it or "
+                "pass the relevant part."
+            )
+        return value
+
+    def k(self, k: int) -> int:
+        if k < 1 or k > self.limits.max_k:
+            raise InvalidInputError(f"k must be between 1 and {self.limits.max_k}; got {k}.")
+        return k
+
+    # -- import and build ---------------------------------------------------------------
+
+    def add_items(self, user_id: str, items: Sequence[NewItem]) -> AddResult:
+        for i, it in enumerate(items):
+            if len(it.input) > self.limits.max_text_chars or len(it.response) > self.limits.max_text_chars:
+                raise InvalidInputError(
+                    f"item {i + 1} is longer than {self.limits.max_text_chars:,} characters "
+                    "(MINDPRINT_MAX_TEXT_CHARS)."
+                )
+        return self.store.add_items(self.user(user_id), items)
+
+    def _lock_for(self, user_id: str) -> threading.Lock:
+        with self._cache_lock:
+            return self._build_locks.setdefault(user_id, threading.Lock())
+
+    def build(
+        self, user_id: str, *, progress: Progress | None = None, batch: int = 64
+    ) -> BuildReport:
+        """Build (or finish building) the user model. Resumable: done items are skipped."""
+        uid = self.user(user_id)
+        self.store.require_user(uid)
+        t0 = time.perf_counter()
+        with self._lock_for(uid):
+            total = self.store.count_items(uid)
+            all_items = [it for page in self.store.iter_items(uid) for it in page]
+            corpus = CorpusStats.from_texts(it.text for it in all_items)
+            processed = 0
+            done = total - len(self.store.items_without_features(uid, self.pipeline.id, total + 1))
+            if progress:
+                progress(done, total)
+            while True:
+                todo = self.store.items_without_features(uid, self.pipeline.id, batch)
+                if not todo:
+                    break
+                results = self.pipeline.process_items(todo, corpus)
+                self.store.save_artifacts(
+                    uid,
+                    self.pipeline.id,
+                    self.embedder.model_id,
+                    [ItemArtifacts(r.item_id, r.features, r.vectors, r.path, None) for r in results],
+                )
+                processed += len(todo)
+                done += len(todo)
+                if progress:
+                    progress(done, total)
+            n_factors = self._build_user_stage(uid, all_items, corpus)
+        self._invalidate(uid)
+        return BuildReport(
+            user_id=uid,
+            items=total,
+            processed=processed,
+            factors=n_factors,
+            seconds=round(time.perf_counter() - t0, 3),
+            extractor=self.pipeline.id,
+        )
+
+    def _build_user_stage(self, uid: str, items: list[Item], corpus: CorpusStats) -> int:
+        feats_by_item = self.store.get_features(uid)
+        items = [it for it in items if it.id in feats_by_item]
+        feats = [feats_by_item[it.id] for it in items]
+        model = self.pipeline.build_user(items, feats)
+        self.store.save_user_model(
+            uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json()
+        )
+        self.store.set_feature_factors(uid, model.assignment)
+        self.store.update_paths(uid, model.paths, self.pipeline.path_writer.id)
+        return len(model.factors)
+
+    # -- reading the model ----------------------------------------------------------------
+
+    def factors(self, user_id: str | None, limit: int | None = None) -> tuple[UserModelMeta | None, list[Factor], int]:
+        uid = self.user(user_id)
+        self.store.require_user(uid)
+        return self.store.get_user_model(uid), self.store.get_factors(uid, limit), self.store.count_items(uid)
+
+    def _user_cache(self, uid: str) -> _UserCache:
+        rev = self.store.revision(uid)
+        with self._cache_lock:
+            c = self._cache.get(uid)
+            if c is not None and c.revision == rev:
+                return c
+        ids_f, mat_f = self.store.get_vectors(uid, "features", self.embedder.model_id)
+        ids_r, mat_r = self.store.get_vectors(uid, "raw", self.embedder.model_id)
+        common = sorted(set(ids_f) & set(ids_r))
+        if common != ids_f or common != ids_r:
+            pos_f = {i: n for n, i in enumerate(ids_f)}
+            pos_r = {i: n for n, i in enumerate(ids_r)}
+            mat_f = mat_f[[pos_f[i] for i in common]] if common else mat_f[:0]
+            mat_r = mat_r[[pos_r[i] for i in common]] if common else mat_r[:0]
+        items = {it.id: it for page in self.store.iter_items(uid) for it in page}
+        feats = self.store.get_features(uid)
+        polarity = {
+            iid: next((f.polarity for f in fs if f.name.endswith(" tone")), 0.0)
+            for iid, fs in feats.items()
+        }
+        corpus_json = self.store.get_corpus(uid)
+        corpus = (
+            CorpusStats.from_json(corpus_json)
+            if corpus_json
+            else CorpusStats.from_texts(it.text for it in items.values())
+        )
+        c = _UserCache(
+            revision=rev,
+            ids=common,
+            vectors={"features": mat_f, "raw": mat_r},
+            items=items,
+            polarity=polarity,
+            corpus=corpus,
+            factors=self.store.get_factors(uid, limit=10_000),
+        )
+        with self._cache_lock:
+            self._cache[uid] = c
+        return c
+
+    def _invalidate(self, uid: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(uid, None)
+
+    def prepare(self, uid: str, query: str) -> tuple[_UserCache, PreparedQuery]:
+        c = self._user_cache(uid)
+        return c, self.pipeline.prepare_query(query, c.corpus, c.factors)
+
+    def retrieve(
+        self,
+        user_id: str | None,
+        query: str,
+        k: int = 3,
+        *,
+        mode: Mode = "hybrid",
+        predict: bool = True,
+    ) -> RetrievalResult:
+        uid = self.user(user_id)
+        query = self.text(query, "query")
+        k = self.k(k)
+        self.store.require_user(uid)
+        c, pq = self.prepare(uid, query)
+        hits = top_k(pq.vectors, c.ids, c.vectors, k, mode=mode) if c.ids else []
+        ids = [h.item_id for h in hits]
+        feats = self.store.get_features(uid, ids)
+        paths = self.store.get_paths(uid, ids)
+        q_factors = {f.factor_id for f in pq.features if f.factor_id}
+        names = {f.id: f.name for f in c.factors}
+        out: list[Retrieved] = []
+        for h in hits:
+            it = c.items.get(h.item_id)
+            if it is None:
+                continue
+            fs = feats.get(h.item_id, [])
+            shared = sorted({names[f.factor_id] for f in fs if f.factor_id in q_factors and f.factor_id in names})
+            out.append(Retrieved(it, h.score, tuple(fs), paths.get(h.item_id) or None, tuple(shared)))
+        prediction = self._predict(c, pq, out) if predict else None
+        return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid))
+
+    def _predict(self, c: _UserCache, pq: PreparedQuery, hits: list[Retrieved]) -> Prediction | None:
+        scored = [it for it in c.items.values() if it.score is not None]
+        labelled = [it for it in c.items.values() if it.label is not None]
+        retrieved = [(h.item, h.score) for h in hits]
+        if len(scored) >= max(1, len(c.items) // 2):
+            history = [(it, c.polarity.get(it.id, 0.0)) for it in scored]
+            return predict_score(pq.features, history, retrieved, c.factors)
+        if len(labelled) >= max(1, len(c.items) // 2):
+            return predict_label(pq.features, labelled, retrieved, c.factors)
+        return None
+
+    # -- feedback -----------------------------------------------------------------------
+
+    def record_feedback(
+        self,
+        user_id: str | None,
+        query: str,
+        response: str,
+        *,
+        rating: int | None = None,
+        edited_response: str | None = None,
+        comment: str | None = None,
+        rewrite_id: int | None = None,
+    ) -> FeedbackReceipt:
+        uid = self.user(user_id)
+        query = self.text(query, "query")
+        response = self.text(response, "response")
+        edited = self.text(edited_response, "edited_response", required=False) or None
+        comment_t = self.text(comment, "comment", required=False) or None
+        if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
+            raise InvalidInputError(f"rating must be an integer from 1 to 5; got {rating!r}.")
+        # An edited response is what the user wanted: it becomes the history item.
+        item = NewItem(
+            input=query,
+            response=edited or response,
+            score=float(rating) if rating is not None else None,
+            label=str(rating) if rating is not None else None,
+            source="feedback-edit" if edited else "feedback",
+            meta={"original_response": response} if edited else None,
+        )
+        fid, item_id, new = self.store.add_feedback(
+            uid, item, query=query, response=response, edited_response=edited, rating=rating,
+            comment=comment_t, rewrite_id=rewrite_id,
+        )
+        if new:
+            self._process_new_item(uid, item_id)
+        scheduled = self._maybe_refresh(uid)
+        return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled)
+
+    def _process_new_item(self, uid: str, item_id: int) -> None:
+        """Make a new item retrievable at once: its features, vectors and path now."""
+        c = self._user_cache(uid)
+        it = self.store.get_items(uid, [item_id])[item_id]
+        c.corpus.add(it.text)
+        [r] = self.pipeline.process_items([it], c.corpus, c.factors)
+        self.store.save_artifacts(
+            uid, self.pipeline.id, self.embedder.model_id,
+            [ItemArtifacts(r.item_id, r.features, r.vectors, r.path, None)],
+        )
+        self._invalidate(uid)
+
+    def _maybe_refresh(self, uid: str) -> bool:
+        meta = self.store.get_user_model(uid)
+        n = self.store.count_items(uid)
+        built = meta.item_count if meta else 0
+        if n - built < max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built)):
+            return False
+        with self._cache_lock:
+            if uid in self._refreshing:
+                return True
+            self._refreshing.add(uid)
+
+        def run() -> None:
+            try:
+                self.build(uid)
+            finally:
+                with self._cache_lock:
+                    self._refreshing.discard(uid)
+
+        t = threading.Thread(target=run, name=f"mindprint-refresh-{uid}", daemon=True)
+        self._bg.append(t)
+        t.start()
+        return True
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait for background refreshes (tests and shutdown)."""
+        for t in list(self._bg):
+            t.join(timeout)
+        self._bg = [t for t in self._bg if t.is_alive()]
+
+    # -- rewrite ------------------------------------------------------------------------
+
+    def rewrite(self, user_id: str | None, draft: str, query: str | None = None) -> RewriteOutcome:
+        """Reflective rewrite of a generic draft (offline: the style rewriter)."""
+        uid = self.user(user_id)
+        draft = self.text(draft, "draft")
+        q = self.text(query, "query", required=False) or None
+        self.store.require_user(uid)
+        meta = self.store.get_user_model(uid)
+        style = meta.summary.style if meta else {}
+        res = rewrite_offline(draft, style)
+        trajectory = {
+            "profile_analysis": res.profile,
+            "gap_analysis": {"gaps": res.gaps, "preserve": res.preserved},
+            "edit_plan": [
+                {"change": e.change, "reason": e.reason, "applied": e.applied, "factor": e.factor}
+                for e in res.edits
+            ],
+        }
+        rid = self.store.add_rewrite(
+            uid, query=q, draft=draft, rewritten=res.text, trajectory=trajectory,
+            generator=OFFLINE_REWRITER,
+        )
+        return RewriteOutcome(rid, uid, res.text, res.text != draft, OFFLINE_REWRITER, trajectory)
+
+    # -- export and forget ----------------------------------------------------------------
+
+    def export(self, user_id: str | None) -> dict[str, Any]:
+        return self.store.export_user(self.user(user_id))
+
+    def forget(self, user_id: str) -> dict[str, int]:
+        uid = self.user(user_id)
+        with self._lock_for(uid):
+            counts = self.store.forget_user(uid)
+        self._invalidate(uid)
+        return counts

@@ -1,0 +1,1 @@
+"""The ``mindprint`` command line."""

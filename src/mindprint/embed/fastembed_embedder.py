@@ -1,0 +1,199 @@
+"""The real embedder: all-MiniLM-L6-v2 through fastembed, loaded from a local folder.
+
+Nothing here imports fastembed at module import or construction time: the import
+alone costs ~0.6 s and the MCP handshake must not wait for it. The model is loaded on
+the first ``embed()`` call.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mindprint.embed.install import MODEL_DIM, MODEL_MAX_LENGTH, MODEL_NAME, check_model
+from mindprint.engine.protocols import Vector
+from mindprint.errors import ModelError
+
+# The position table of the model has 512 entries; more tokens cannot be embedded.
+_MAX_POSITIONS = 512
+# Padded-token budget per batch slot: batch_size short sentences (~20-40 tokens) fit
+# whole, while texts at the 256-token limit go 8 to a batch at the default size 32.
+_PADDED_TOKENS_PER_SLOT = 64
+# English averages ~4 characters per token; 3 over-estimates tokens on purpose.
+_CHARS_PER_TOKEN_LOW = 3
+
+
+def default_model_dir(home: Path) -> Path:
+    """Where the model lives under mindprint's data folder ``home``."""
+    return home / "models" / "all-MiniLM-L6-v2"
+
+
+class FastEmbedEmbedder:
+    """``Embedder`` backed by fastembed's ONNX runtime, fully offline."""
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        batch_size: int = 32,
+        max_length: int = MODEL_MAX_LENGTH,
+        threads: int | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not 1 <= max_length <= _MAX_POSITIONS:
+            raise ValueError(f"max_length must be in 1..{_MAX_POSITIONS}, got {max_length}")
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be >= 1 or None, got {threads}")
+        self._model_dir = Path(model_dir)
+        self._batch_size = batch_size
+        self._max_length = max_length
+        self._threads = threads
+        self._model: Any = None
+        # One lock for loading and inference: a second caller must not load a second
+        # copy of the model, and serialising inference costs nothing since onnxruntime
+        # already spreads one batch over all cores.
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        # Truncation changes the vectors of long texts, so a non-default limit is a
+        # different vector space. The int8 (PyPI) and fp32 (hub) files agree to cosine
+        # >= 0.999, close enough to share one id.
+        if self._max_length == MODEL_MAX_LENGTH:
+            return MODEL_NAME
+        return f"{MODEL_NAME}@max{self._max_length}"
+
+    @property
+    def dim(self) -> int:
+        return MODEL_DIM
+
+    @property
+    def model_dir(self) -> Path:
+        return self._model_dir
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model now (otherwise the first ``embed()`` does); idempotent."""
+        with self._lock:
+            self._ensure_loaded()
+
+    def embed(self, texts: Sequence[str]) -> Vector:
+        if isinstance(texts, str):
+            # A str is itself a Sequence[str]; embedding it char by char is never intended.
+            raise TypeError("embed() takes a sequence of texts, not a single str")
+        if len(texts) == 0:
+            return np.zeros((0, MODEL_DIM), dtype=np.float32)
+        items = list(texts)
+        out = np.empty((len(items), MODEL_DIM), dtype=np.float32)
+        with self._lock:
+            model = self._ensure_loaded()
+            for group in self._plan_batches(items):
+                try:
+                    rows = list(model.embed([items[i] for i in group], batch_size=len(group)))
+                except Exception as exc:
+                    # onnxruntime and tokenizers raise their own exception types; all of
+                    # them mean the same thing to a caller, and the cause is chained.
+                    raise ModelError(
+                        f"Embedding {len(items)} texts failed ({type(exc).__name__}: {exc}). "
+                        "Check the model with `mindprint model install --verify`."
+                    ) from exc
+                out[group] = np.asarray(rows, dtype=np.float32).reshape(len(group), MODEL_DIM)
+        # fastembed normalises already; doing it again in float32 makes unit length
+        # exact for our dtype and guards against a future change upstream.
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.maximum(norms, np.float32(1e-12), out=norms)
+        result: Vector = out / norms
+        return result
+
+    def _plan_batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """Group text indices into batches bounded by count *and* padded tokens.
+
+        A batch is padded to its longest text, and attention memory grows with
+        batch x length^2: 32 texts at the 256-token limit take ~600 MB more RSS
+        than the same texts in batches of 8, and are slower. So texts are sorted
+        by length (less padding) and a batch closes when count x longest would
+        exceed the budget. Token counts are estimated from characters (no
+        tokenizer call); the estimate errs high, which only makes batches smaller.
+        """
+        budget = self._batch_size * _PADDED_TOKENS_PER_SLOT
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        groups: list[list[int]] = []
+        current: list[int] = []
+        longest = 0
+        for i in order:
+            estimate = min(self._max_length, len(texts[i]) // _CHARS_PER_TOKEN_LOW + 2)
+            widest = max(longest, estimate)
+            if current and (
+                len(current) >= self._batch_size or (len(current) + 1) * widest > budget
+            ):
+                groups.append(current)
+                current, widest = [], estimate
+            current.append(i)
+            longest = widest
+        if current:
+            groups.append(current)
+        return groups
+
+    def _ensure_loaded(self) -> Any:
+        if self._model is not None:
+            return self._model
+        # Fails in milliseconds, before the slow import, naming the fix.
+        check_model(self._model_dir)
+        # specific_model_path already skips every hub lookup; offline mode also stops
+        # huggingface_hub (read at its import) from trying the network anywhere else.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from fastembed import TextEmbedding
+        except ImportError as exc:
+            raise ModelError(
+                f"fastembed is not importable ({exc}); reinstall mindprint "
+                "(`pip install --force-reinstall mindprint`)."
+            ) from exc
+        try:
+            # fastembed writes nothing to stdout on this path (no download, no tqdm);
+            # a test guards that, since stdout is the MCP protocol channel.
+            model = TextEmbedding(
+                MODEL_NAME,
+                specific_model_path=str(self._model_dir),
+                cache_dir=str(self._model_dir),
+                threads=self._threads,
+            )
+        except Exception as exc:
+            raise ModelError(
+                f"Loading the embedding model from {self._model_dir} failed "
+                f"({type(exc).__name__}: {exc}). Check it with `mindprint model install "
+                "--verify`, or reinstall with `mindprint model install`."
+            ) from exc
+        self._apply_max_length(model)
+        self._model = model
+        return model
+
+    def _apply_max_length(self, model: Any) -> None:
+        # fastembed takes the limit from tokenizer_config.json (the installer writes
+        # 256). A different max_length is applied to its tokenizer directly; that object
+        # is fastembed-internal, hence the defensive lookups.
+        tokenizer = getattr(getattr(model, "model", None), "tokenizer", None)
+        truncation = getattr(tokenizer, "truncation", None)
+        if not isinstance(truncation, dict):
+            if self._max_length != MODEL_MAX_LENGTH:
+                raise ModelError(
+                    "This fastembed version hides its tokenizer, so max_length="
+                    f"{self._max_length} cannot be applied; use the default "
+                    f"{MODEL_MAX_LENGTH}."
+                )
+            return
+        if truncation.get("max_length") != self._max_length:
+            assert tokenizer is not None
+            tokenizer.enable_truncation(
+                max_length=self._max_length,
+                direction=truncation.get("direction", "right"),
+            )

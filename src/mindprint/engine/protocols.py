@@ -1,0 +1,30 @@
+"""The interfaces the engine depends on; adapters live outside ``engine/``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+Vector = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors.
+
+    ``model_id`` and ``dim`` identify the vector space: vectors stored under one
+    identity are never compared with vectors of another.
+    """
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> Vector:
+        """Return an array of shape ``(len(texts), dim)``, each row unit length."""
+        ...

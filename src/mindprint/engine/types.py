@@ -1,0 +1,79 @@
+"""Domain types shared by every stage of the engine (pure data, no behaviour)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FeatureKind = Literal["content", "style"]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One history item: what the user was shown (``input``) and what they answered."""
+
+    id: int
+    input: str
+    response: str
+    label: str | None = None
+    score: float | None = None
+    source: str = "import"
+    created_at: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The text features are read from: the input, or the response when there is none."""
+        return self.input if self.input.strip() else self.response
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """A response-influential feature of an item: ``(name, context, factor)`` in RPM terms."""
+
+    name: str
+    context: str
+    kind: FeatureKind = "content"
+    weight: float = 1.0
+    polarity: float = 0.0
+    factor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """A user-level group of features with statistics from the user's own history."""
+
+    id: str
+    name: str
+    description: str
+    members: tuple[str, ...]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningPath:
+    """Why the user answered an item the way they did, linking features to the response."""
+
+    item_id: int
+    text: str
+    generator: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """User-level statistics that do not belong to one factor."""
+
+    n_items: int
+    label_counts: dict[str, int]
+    mean_score: float | None
+    style: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieved:
+    """One retrieved memory item with its score and the factors it shares with the query."""
+
+    item: Item
+    score: float
+    features: tuple[Feature, ...]
+    path: str | None
+    shared_factors: tuple[str, ...]

@@ -1,0 +1,55 @@
+"""The one exception hierarchy of mindprint.
+
+Every message is written for the person who has to fix the problem: it says what
+went wrong and what to do about it (which command to run, which setting to change).
+"""
+
+from __future__ import annotations
+
+
+class MindprintError(Exception):
+    """Base class: anything mindprint raises on purpose."""
+
+
+class ConfigError(MindprintError):
+    """A setting is missing or invalid (names the MINDPRINT_* variable to set)."""
+
+
+class InvalidInputError(MindprintError):
+    """A caller passed input that is empty, too large or of the wrong shape."""
+
+
+class UnknownUserError(InvalidInputError):
+    """The user id has no stored history."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(
+            f"Unknown user {user_id!r}: nothing is stored for this user. "
+            "Import history with `mindprint import FILE --user "
+            f"{user_id}` or record feedback for them first; `mindprint users` lists known users."
+        )
+        self.user_id = user_id
+
+
+class ImportFormatError(InvalidInputError):
+    """An import file is malformed; nothing was written."""
+
+
+class ModelError(MindprintError):
+    """The embedding model is missing, corrupt or failed to load."""
+
+
+class ModelNotInstalledError(ModelError):
+    """The embedding model files are not on disk."""
+
+
+class ModelIntegrityError(ModelError):
+    """A model file does not match its pinned sha256."""
+
+
+class ProviderError(MindprintError):
+    """An LLM provider failed (auth, network, rate limit, invalid answers)."""
+
+
+class StoreError(MindprintError):
+    """The database could not be opened or written."""

@@ -1,0 +1,1 @@
+"""Offline evaluation: LaMP-style data loaders (``datasets``) and metrics (``metrics``)."""

@@ -1,0 +1,93 @@
+"""Settings, one class per concern, all read from ``MINDPRINT_*`` environment variables.
+
+Only the composition root (:mod:`mindprint.app`) and the CLI entry points build these;
+every other module receives plain values or objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ProviderName = Literal["auto", "offline", "anthropic", "openai", "sampling"]
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("mindprint", appauthor=False))
+
+
+class StoreSettings(BaseSettings):
+    """Where data lives."""
+
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="Data directory.")
+    db: Path | None = Field(default=None, description="Database file (default HOME/mindprint.db).")
+    user: str = Field(default="default", description="User id used when a call names none.")
+    busy_timeout_ms: int = Field(default=10_000, ge=0)
+
+    @property
+    def db_path(self) -> Path:
+        return self.db if self.db is not None else self.home / "mindprint.db"
+
+
+class EmbeddingSettings(BaseSettings):
+    """The embedding model."""
+
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+
+    home: Path = Field(default_factory=default_home)
+    model_dir: Path | None = Field(default=None, description="Model folder (default HOME/models/all-MiniLM-L6-v2).")
+    embed_batch_size: int = Field(default=32, ge=1, le=256)
+    embed_threads: int | None = Field(default=None, ge=1)
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        if self.model_dir is not None:
+            return self.model_dir
+        return self.home / "models" / "all-MiniLM-L6-v2"
+
+
+class ProviderSettings(BaseSettings):
+    """Which LLM, if any, deepens each stage."""
+
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+
+    provider: ProviderName = "auto"
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_model: str = "claude-haiku-4-5"
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_model: str = "gpt-4o-mini"
+    rewrite_base_url: str | None = Field(default=None, description="Separate OpenAI-compatible URL for the rewrite step.")
+    rewrite_model: str | None = None
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_concurrency: int = Field(default=4, ge=1, le=64)
+
+
+class LimitSettings(BaseSettings):
+    """Input limits: anything larger is refused with a clear error and changes nothing."""
+
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+
+    max_text_chars: int = Field(default=20_000, ge=100, description="Largest query, draft or response.")
+    max_k: int = Field(default=20, ge=1, le=200, description="Most items one retrieval returns.")
+    max_page: int = Field(default=200, ge=1, le=10_000, description="Most rows one list read returns.")
+    max_user_id_chars: int = Field(default=128, ge=8, le=1024)
+
+
+class ServerSettings(BaseSettings):
+    """The MCP server's transport and authentication."""
+
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+
+    transport: Literal["stdio", "http"] = "stdio"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=1, le=65535)
+    tokens_file: Path | None = Field(default=None, description="JSON file mapping bearer tokens to user ids.")
+    log_level: str = "WARNING"

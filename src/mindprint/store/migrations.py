@@ -1,0 +1,144 @@
+"""The schema, as named migrations. Never edit an applied migration: add a new one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("mindprint")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id),
+            input TEXT NOT NULL,
+            response TEXT NOT NULL,
+            label TEXT,
+            score REAL,
+            source TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            meta TEXT
+        );
+        CREATE UNIQUE INDEX items_user_hash ON items(user_id, content_hash);
+        CREATE INDEX items_user_created ON items(user_id, created_at, id);
+
+        CREATE TABLE features (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            extractor TEXT NOT NULL,
+            name TEXT NOT NULL,
+            context TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            weight REAL NOT NULL,
+            polarity REAL NOT NULL DEFAULT 0,
+            factor_id TEXT
+        );
+        CREATE INDEX features_user_item ON features(user_id, item_id);
+
+        CREATE TABLE vectors (
+            user_id TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (item_id, kind, model_id)
+        );
+        CREATE INDEX vectors_user_kind ON vectors(user_id, kind, model_id);
+
+        CREATE TABLE factors (
+            user_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            members TEXT NOT NULL,
+            stats TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (user_id, id)
+        );
+
+        CREATE TABLE user_models (
+            user_id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            built_at TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            item_count INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            corpus TEXT
+        );
+
+        CREATE TABLE paths (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            reasoning TEXT NOT NULL,
+            generator TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX paths_user ON paths(user_id);
+
+        -- One row per item whose item-level stage is done, for which extractor:
+        -- the resumption point of a build killed midway.
+        CREATE TABLE item_state (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            extractor TEXT NOT NULL,
+            built_at TEXT NOT NULL
+        );
+        CREATE INDEX item_state_user ON item_state(user_id, extractor);
+
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            item_id INTEGER REFERENCES items(id) ON DELETE SET NULL,
+            query TEXT NOT NULL,
+            response TEXT NOT NULL,
+            edited_response TEXT,
+            rating INTEGER,
+            comment TEXT,
+            rewrite_id INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX feedback_user ON feedback(user_id, id);
+
+        CREATE TABLE rewrites (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            query TEXT,
+            draft TEXT NOT NULL,
+            rewritten TEXT NOT NULL,
+            trajectory TEXT NOT NULL,
+            generator TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX rewrites_user ON rewrites(user_id, id);
+
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY,
+            user_id TEXT,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            latency_ms REAL NOT NULL,
+            ok INTEGER NOT NULL,
+            error TEXT,
+            items INTEGER NOT NULL DEFAULT 0,
+            prompt_hash TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX llm_calls_user ON llm_calls(user_id, purpose);
+        """
+    )

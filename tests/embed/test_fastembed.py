@@ -1,0 +1,284 @@
+"""FastEmbedEmbedder: laziness and fast failures (no model needed), then the real
+model (``@pytest.mark.model``), which must be installed: a missing model fails these
+tests rather than skipping them, so a CI without the model cannot pass silently."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mindprint
+from mindprint.embed import FastEmbedEmbedder, check_model, default_model_dir, verify_model
+from mindprint.engine.protocols import Embedder
+from mindprint.errors import ModelError, ModelNotInstalledError
+
+_SRC = str(Path(mindprint.__file__).resolve().parents[1])
+
+
+def _run_python(code: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    # A fresh interpreter: whether fastembed is imported, and what reaches fd 1, can
+    # only be observed without this test process's earlier imports and capturing.
+    full_env = {**os.environ, "PYTHONPATH": _SRC, **env}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+# ------------------------------------------------------------------- no model needed
+
+
+def test_default_model_dir() -> None:
+    assert default_model_dir(Path("/h")) == Path("/h/models/all-MiniLM-L6-v2")
+
+
+def test_import_and_construct_do_not_import_fastembed(tmp_path: Path) -> None:
+    code = f"""
+import sys
+from pathlib import Path
+from mindprint.embed import FastEmbedEmbedder
+e = FastEmbedEmbedder(Path({str(tmp_path / "absent")!r}))
+assert e.dim == 384 and e.model_id and not e.loaded
+assert e.embed([]).shape == (0, 384)
+try:
+    e.embed(["x"])
+except Exception as exc:
+    assert type(exc).__name__ == "ModelNotInstalledError", exc
+assert "fastembed" not in sys.modules, "fastembed imported too early"
+assert "onnxruntime" not in sys.modules, "onnxruntime imported too early"
+"""
+    result = _run_python(code)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b""
+
+
+def test_missing_model_fails_fast_naming_the_fix(tmp_path: Path) -> None:
+    embedder = FastEmbedEmbedder(tmp_path / "nowhere")
+    started = time.perf_counter()
+    with pytest.raises(ModelNotInstalledError) as info:
+        embedder.embed(["hello"])
+    assert time.perf_counter() - started < 1.0
+    assert "mindprint model install" in str(info.value)
+    assert not embedder.loaded
+
+
+def test_incomplete_folder_fails_fast(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.onnx").write_bytes(b"\0" * 1024)
+    started = time.perf_counter()
+    with pytest.raises(ModelNotInstalledError, match="mindprint model install"):
+        FastEmbedEmbedder(folder).embed(["hello"])
+    assert time.perf_counter() - started < 1.0
+
+
+def test_empty_input_needs_no_model(tmp_path: Path) -> None:
+    out = FastEmbedEmbedder(tmp_path / "absent").embed([])
+    assert out.shape == (0, 384)
+    assert out.dtype == np.float32
+
+
+def test_argument_validation(tmp_path: Path) -> None:
+    with pytest.raises(TypeError):
+        FastEmbedEmbedder(tmp_path).embed("a single string")
+    for kwargs in ({"batch_size": 0}, {"max_length": 0}, {"max_length": 513}, {"threads": 0}):
+        with pytest.raises(ValueError):
+            FastEmbedEmbedder(tmp_path, **kwargs)
+
+
+def test_identity() -> None:
+    emb = FastEmbedEmbedder(Path("unused"))
+    assert isinstance(emb, Embedder)
+    assert emb.model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert emb.dim == 384
+    # A different truncation is a different vector space for long texts.
+    assert FastEmbedEmbedder(Path("unused"), max_length=128).model_id.endswith("@max128")
+
+
+def test_batches_are_bounded_by_count_and_padded_tokens() -> None:
+    emb = FastEmbedEmbedder(Path("unused"), batch_size=32)
+    texts = ["short"] * 70 + ["x" * 20_000] * 20 + ["a medium text " * 20] * 10
+    groups = emb._plan_batches(texts)
+    flat = [i for g in groups for i in g]
+    assert sorted(flat) == list(range(len(texts)))
+    assert all(len(g) <= 32 for g in groups)
+    long_groups = [g for g in groups if any(len(texts[i]) == 20_000 for i in g)]
+    assert all(len(g) <= 8 for g in long_groups)
+    assert sum(len(g) == 32 for g in groups) >= 2  # short texts still fill whole batches
+
+
+# ------------------------------------------------------------------ the real model
+
+
+def _real_model_dir() -> Path:
+    configured = os.environ.get("MINDPRINT_MODEL_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    return Path.home() / ".local" / "share" / "mindprint" / "models" / "all-MiniLM-L6-v2"
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    folder = _real_model_dir()
+    try:
+        check_model(folder)
+    except ModelError as exc:
+        pytest.fail(
+            f"The real embedding model is not installed in {folder}: run "
+            "`mindprint model install --offline` (or set MINDPRINT_MODEL_DIR to an "
+            f"installed model folder). Details: {exc}",
+            pytrace=False,
+        )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def embedder(model_dir: Path) -> Iterator[FastEmbedEmbedder]:
+    yield FastEmbedEmbedder(model_dir)
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.dot(a, b))
+
+
+@pytest.mark.model
+def test_real_model_verifies(model_dir: Path) -> None:
+    verify_model(model_dir)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("anchor", "paraphrase", "unrelated"),
+    [
+        ("A man is eating food.", "A man is eating a piece of bread.", "A man is riding a horse."),
+        ("The new movie is awesome.", "The new movie is so great.", "A man is playing guitar."),
+        (
+            "How do I reset my password?",
+            "I forgot my password, how can I change it?",
+            "What is the weather like in Paris today?",
+        ),
+        (
+            "A woman is slicing an onion.",
+            "Someone is cutting up an onion.",
+            "Two children are playing football in the park.",
+        ),
+    ],
+)
+def test_paraphrases_are_closer(
+    embedder: FastEmbedEmbedder, anchor: str, paraphrase: str, unrelated: str
+) -> None:
+    a, p, u = embedder.embed([anchor, paraphrase, unrelated])
+    assert _cos(a, p) > 0.6
+    assert _cos(a, p) > _cos(a, u) + 0.3
+
+
+@pytest.mark.model
+def test_shape_dtype_norm(embedder: FastEmbedEmbedder) -> None:
+    out = embedder.embed(["one", "two words", "", "A slightly longer sentence, with punctuation!"])
+    assert out.shape == (4, 384)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    assert embedder.embed([]).shape == (0, 384)
+
+
+@pytest.mark.model
+def test_batch_of_100_matches_single_calls(embedder: FastEmbedEmbedder) -> None:
+    texts = [
+        f"Note {i}: the user prefers {['tea', 'coffee', 'water'][i % 3]} at {i} am"
+        for i in range(100)
+    ]
+    batch = embedder.embed(texts)
+    assert batch.shape == (100, 384)
+    # Padding inside a batch must not change a text's vector.
+    for i in (0, 37, 99):
+        single = embedder.embed([texts[i]])[0]
+        assert _cos(batch[i], single) > 0.9999
+
+
+@pytest.mark.model
+def test_mixed_lengths_keep_input_order(embedder: FastEmbedEmbedder) -> None:
+    texts = ["word " * 400, "hi", "a medium length sentence about coffee " * 5, "ok", ""]
+    together = embedder.embed(texts)
+    for i, text in enumerate(texts):
+        assert _cos(together[i], embedder.embed([text])[0]) > 0.9999
+
+
+@pytest.mark.model
+def test_truncates_at_256_tokens(embedder: FastEmbedEmbedder) -> None:
+    # "the cat sat on the mat" is one token per word, so word counts are token counts.
+    words = ("the cat sat on the mat " * 60).split()
+    tail_a = " quantum physics lecture notes about electrons and photons" * 3
+    tail_b = " chocolate cake recipe with butter sugar eggs and flour" * 3
+    long_prefix = " ".join(words[:300])  # beyond 256: the tails are cut off
+    short_prefix = " ".join(words[:200])  # within 256: the tails count
+    la, lb, sa, sb = embedder.embed(
+        [long_prefix + tail_a, long_prefix + tail_b, short_prefix + tail_a, short_prefix + tail_b]
+    )
+    assert _cos(la, lb) > 0.99999
+    assert _cos(sa, sb) < 0.95
+
+
+@pytest.mark.model
+def test_very_long_texts_stay_cheap(embedder: FastEmbedEmbedder) -> None:
+    # Truncation plus token-budget batching: 32 texts of 20,000 characters cost
+    # ~2 s and ~250 MiB of peak RSS here (untruncated at 512 tokens in one batch of
+    # 32 it was GBs and minutes).
+    embedder.load()
+    text = ("Long reviews ramble on about many things. " * 500)[:20_000]
+    assert len(text) == 20_000
+    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    out = embedder.embed([text] * 32 + [text[:100]])
+    elapsed = time.perf_counter() - started
+    growth_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kib) / 1024
+    assert out.shape == (33, 384)
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(out[0], out[31], atol=1e-6)
+    assert elapsed < 30.0
+    assert growth_mib < 500, f"peak RSS grew by {growth_mib:.0f} MiB"
+
+
+@pytest.mark.model
+def test_concurrent_first_calls_load_once(model_dir: Path) -> None:
+    embedder = FastEmbedEmbedder(model_dir)
+    start = threading.Barrier(4)
+
+    def worker(_: int) -> tuple[np.ndarray, int]:
+        start.wait()
+        out = embedder.embed(["shared text", "another one"])
+        return out, id(embedder._model)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(worker, range(4)))  # re-raises any worker's exception
+    assert len({model for _, model in results}) == 1
+    for out, _ in results[1:]:
+        np.testing.assert_allclose(out, results[0][0], atol=1e-6)
+
+
+@pytest.mark.model
+def test_nothing_reaches_stdout(model_dir: Path) -> None:
+    # stdout is the MCP protocol channel: loading and embedding must not write to it,
+    # at the file-descriptor level (onnxruntime logs from C++).
+    code = f"""
+from pathlib import Path
+from mindprint.embed import FastEmbedEmbedder
+e = FastEmbedEmbedder(Path({str(model_dir)!r}))
+assert e.embed(["hello", "world"] * 40).shape == (80, 384)
+"""
+    result = _run_python(code)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == b""
