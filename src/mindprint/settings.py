@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ProviderName = Literal["auto", "offline", "anthropic", "openai", "sampling"]
@@ -58,10 +58,11 @@ class ProviderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
 
     provider: ProviderName = "auto"
-    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "MINDPRINT_ANTHROPIC_API_KEY"))
     anthropic_model: str = "claude-haiku-4-5"
-    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
-    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    anthropic_base_url: str | None = Field(default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "MINDPRINT_ANTHROPIC_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "MINDPRINT_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "MINDPRINT_OPENAI_BASE_URL"))
     openai_model: str = "gpt-4o-mini"
     rewrite_base_url: str | None = Field(default=None, description="Separate OpenAI-compatible URL for the rewrite step.")
     rewrite_model: str | None = None

@@ -1,0 +1,341 @@
+"""The LLM version of every RPM stage, behind the same interfaces as the offline one.
+
+Cost: the paper spends 2-3 calls per history item. Here items are batched — one call
+extracts the features of ``batch_size`` items, one call writes their paths — and the
+factor table is one call per user, so a build costs about ``2 / batch_size + 1 / n``
+calls per item (0.25 at the default batch of 8).
+
+A batch whose answer stays invalid falls back to the offline stage for those items
+(recorded in ``failures``): one bad answer never fails a whole build.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+
+from mindprint.engine.factors import (
+    STYLE_FACTOR,
+    TONE_FACTOR,
+    EmbeddingFactorBuilder,
+    Grouping,
+    average_linkage,
+    factor_id,
+)
+from mindprint.engine.features import (
+    CorpusStats,
+    OfflineFeatureExtractor,
+    is_free_text,
+    sentiment,
+    style_features,
+)
+from mindprint.engine.llm import LLM, InvalidAnswer, ask_json, fence, load_prompt
+from mindprint.engine.paths import TemplatePathWriter
+from mindprint.engine.protocols import Embedder
+from mindprint.engine.text import trim
+from mindprint.engine.types import Factor, Feature, Item
+
+ITEM_CHARS = 1500
+
+
+class _Feat(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    context: str = Field(default="", max_length=400)
+
+
+class _ItemFeats(BaseModel):
+    item: int
+    features: list[_Feat] = Field(max_length=8)
+
+
+class _FeatureAnswer(BaseModel):
+    items: list[_ItemFeats]
+
+
+class _QueryFeat(_Feat):
+    factor: str | None = None
+
+
+class _QueryAnswer(BaseModel):
+    features: list[_QueryFeat] = Field(max_length=8)
+
+
+class _FactorOut(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(max_length=400)
+    members: list[str]
+
+
+class _FactorAnswer(BaseModel):
+    factors: list[_FactorOut] = Field(max_length=10)
+
+
+class _PathOut(BaseModel):
+    item: int
+    reasoning: str = Field(min_length=1, max_length=800)
+
+
+class _PathAnswer(BaseModel):
+    items: list[_PathOut]
+
+
+class _Answer(BaseModel):
+    reasoning: str
+    answer: str
+
+
+def _item_block(n: int, it: Item, extra: str = "") -> str:
+    parts = [f"## item {n}"]
+    if it.input.strip():
+        parts.append(fence(trim(it.input, ITEM_CHARS), "input"))
+    parts.append(fence(trim(it.response, ITEM_CHARS), "response"))
+    if extra:
+        parts.append(extra)
+    return "\n".join(parts)
+
+
+def _batches(n: int, size: int) -> list[range]:
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+class LLMFeatureExtractor:
+    """Features named by the LLM; tone and writing-style features stay deterministic."""
+
+    def __init__(self, llm: LLM, *, batch_size: int = 8, user_id: str | None = None) -> None:
+        self.llm = llm
+        self.batch_size = batch_size
+        self.user_id = user_id
+        self.prompt = load_prompt("features")
+        self.query_prompt = load_prompt("query")
+        self.offline = OfflineFeatureExtractor()
+        self.failures: list[str] = []
+
+    @property
+    def id(self) -> str:
+        return f"llm:{self.llm.name}:features-{self.prompt.hash}"
+
+    def extract(self, items: Sequence[Item], corpus: CorpusStats) -> list[list[Feature]]:
+        out: list[list[Feature]] = []
+        for rng in _batches(len(items), self.batch_size):
+            batch = [items[i] for i in rng]
+            try:
+                ans = ask_json(
+                    self.llm, self.prompt.text,
+                    "\n\n".join(_item_block(n, it) for n, it in enumerate(batch, start=1)),
+                    _FeatureAnswer, purpose="features", user_id=self.user_id, items=len(batch),
+                )
+                by_item = {e.item: e.features for e in ans.items}
+                for n, it in enumerate(batch, start=1):
+                    feats = [
+                        Feature(name=_norm(f.name), context=f.context, kind="content",
+                                polarity=round(sentiment(f.context), 4) if f.context else 0.0)
+                        for f in by_item.get(n, [])
+                    ]
+                    out.append(feats + self._deterministic(it))
+            except InvalidAnswer as e:
+                self.failures.append(str(e))
+                out.extend(self.offline.extract(batch, corpus))
+        return out
+
+    def _deterministic(self, it: Item) -> list[Feature]:
+        pol = sentiment(it.text)
+        feats = [f for f in self.offline.extract([it], CorpusStats())[0] if f.name.endswith(" tone")]
+        if not feats:
+            feats = [Feature("neutral tone", trim(it.text, 160), polarity=pol)]
+        if is_free_text(it.response):
+            feats.extend(style_features(it.response))
+        return feats
+
+    def extract_query(
+        self, query: str, corpus: CorpusStats, factors: Sequence[Factor]
+    ) -> list[Feature]:
+        """Factor-aware: the LLM tags each query feature with one of the user's factors."""
+        table = "\n".join(f"- {f.name}: {f.description}" for f in factors) or "(none yet)"
+        try:
+            ans = ask_json(
+                self.llm, self.query_prompt.text,
+                f"The person's factors:\n{table}\n\nThe new input:\n{fence(trim(query, ITEM_CHARS), 'input')}",
+                _QueryAnswer, purpose="query-features", user_id=self.user_id, items=1,
+            )
+        except InvalidAnswer as e:
+            self.failures.append(str(e))
+            return self.offline.extract_query(query, corpus, factors)
+        by_name = {_norm(f.name): f.id for f in factors}
+        feats = [
+            Feature(name=_norm(f.name), context=f.context, kind="content",
+                    polarity=round(sentiment(f.context), 4) if f.context else 0.0,
+                    factor_id=by_name.get(_norm(f.factor or "")))
+            for f in ans.features
+        ]
+        tone = [f for f in self.offline.extract_query(query, corpus, factors) if f.name.endswith(" tone")]
+        return feats + tone
+
+
+class LLMFactorBuilder:
+    """The LLM groups features into named factors; embeddings keep the prompt bounded.
+
+    Pools larger than ``max_prompt_features`` are first pre-grouped by embedding
+    (average linkage at a high similarity, so only near-synonyms merge) and the LLM
+    sees one line per group: the prompt stays bounded whatever the history size.
+    """
+
+    def __init__(
+        self, llm: LLM, embedder: Embedder, *, max_prompt_features: int = 150,
+        user_id: str | None = None,
+    ) -> None:
+        self.llm = llm
+        self.embedder = embedder
+        self.max_prompt_features = max_prompt_features
+        self.user_id = user_id
+        self.prompt = load_prompt("factors")
+        self.fallback = EmbeddingFactorBuilder(embedder)
+        self.failures: list[str] = []
+
+    def build(self, features: Sequence[Sequence[Feature]]) -> Grouping:
+        content = Counter[str]()
+        for feats in features:
+            content.update({f.name for f in feats if f.kind == "content" and not f.name.endswith(" tone")})
+        if not content:
+            return self.fallback.build(features)
+        groups = self._pregroup(content)
+        lines = [
+            f"- {' | '.join(g)} ({sum(content[m] for m in g)} items)" for g in groups
+        ]
+        try:
+            ans = ask_json(
+                self.llm, self.prompt.text, "The features:\n" + fence("\n".join(lines), "features"),
+                _FactorAnswer, purpose="factors", user_id=self.user_id,
+            )
+        except InvalidAnswer as e:
+            self.failures.append(str(e))
+            return self.fallback.build(features)
+        # Expand a named representative back to its whole pre-group.
+        group_of = {_norm(m): g for g in groups for m in g}
+        factors: list[Factor] = []
+        assignment: dict[str, str | None] = dict.fromkeys(content)
+        for fo in ans.factors:
+            members: list[str] = []
+            for m in fo.members:
+                for real in group_of.get(_norm(m), []):
+                    if assignment.get(real) is None and real not in members:
+                        members.append(real)
+            if not members:
+                continue
+            members.sort(key=lambda m: (-content[m], m))
+            fid = factor_id(members)
+            factors.append(Factor(fid, _norm(fo.name), fo.description, tuple(members)))
+            for m in members:
+                assignment[m] = fid
+        tone_style = self.fallback.build(
+            [[f for f in fs if f.kind == "style" or f.name.endswith(" tone")] for fs in features]
+        )
+        factors.extend(f for f in tone_style.factors if f.name in (TONE_FACTOR, STYLE_FACTOR))
+        assignment.update({k: v for k, v in tone_style.assignment.items() if v is not None})
+        return Grouping(factors=factors, assignment=assignment)
+
+    def _pregroup(self, content: Counter[str]) -> list[list[str]]:
+        names = [m for m, _ in content.most_common(self.max_prompt_features * 4)]
+        if len(names) <= self.max_prompt_features:
+            return [[n] for n in names]
+        vecs = self.embedder.embed(names)
+        clusters = average_linkage(vecs @ vecs.T, 0.75)
+        groups = [sorted((names[i] for i in c), key=lambda m: -content[m]) for c in clusters]
+        groups.sort(key=lambda g: -sum(content[m] for m in g))
+        return groups[: self.max_prompt_features]
+
+    def assign_query(self, features: Sequence[Feature], factors: Sequence[Factor]) -> list[Feature]:
+        # The LLM already tagged query features; fill gaps the offline way.
+        untagged = [f for f in features if f.factor_id is None]
+        tagged = self.fallback.assign_query(untagged, factors) if untagged else []
+        it = iter(tagged)
+        return [f if f.factor_id is not None else next(it) for f in features]
+
+
+class LLMPathWriter:
+    """Reasoning paths in prose, written from the item, its features and the factor table."""
+
+    def __init__(self, llm: LLM, *, batch_size: int = 8, user_id: str | None = None) -> None:
+        self.llm = llm
+        self.batch_size = batch_size
+        self.user_id = user_id
+        self.prompt = load_prompt("paths")
+        self.fallback = TemplatePathWriter()
+        self.failures: list[str] = []
+
+    @property
+    def id(self) -> str:
+        return f"llm:{self.llm.name}:paths-{self.prompt.hash}"
+
+    def write(
+        self, items: Sequence[Item], features: Sequence[Sequence[Feature]], factors: Sequence[Factor]
+    ) -> list[str]:
+        table = factor_table(factors)
+        names = {f.id: f.name for f in factors}
+        out: list[str] = []
+        for rng in _batches(len(items), self.batch_size):
+            blocks = []
+            for n, i in enumerate(rng, start=1):
+                feats = "; ".join(
+                    f"{f.name} [{names.get(f.factor_id or '', '-')}]" for f in features[i]
+                )
+                blocks.append(_item_block(n, items[i], f"features: {feats}"))
+            try:
+                ans = ask_json(
+                    self.llm, self.prompt.text,
+                    f"The person's factor table:\n{table}\n\n" + "\n\n".join(blocks),
+                    _PathAnswer, purpose="paths", user_id=self.user_id, items=len(rng),
+                )
+                by_item = {p.item: p.reasoning for p in ans.items}
+            except InvalidAnswer as e:
+                self.failures.append(str(e))
+                by_item = {}
+            for n, i in enumerate(rng, start=1):
+                out.append(
+                    by_item.get(n) or self.fallback.write_one(items[i], features[i], factors)
+                )
+        return out
+
+
+def factor_table(factors: Sequence[Factor]) -> str:
+    """The factor table as compact JSON lines: name, description and key statistics."""
+    keep = ("n_items", "coverage", "mean_score", "base_mean_score", "lift", "top_label",
+            "top_label_share", "polarity", "influence")
+    return "\n".join(
+        json.dumps({"factor": f.name, "description": f.description,
+                    **{k: f.stats[k] for k in keep if k in f.stats}}, ensure_ascii=False)
+        for f in factors
+    ) or "(no factors)"
+
+
+def answer(
+    llm: LLM,
+    query: str,
+    factors: Sequence[Factor],
+    retrieved: Sequence[tuple[Item, Sequence[Feature], str | None]],
+    *,
+    user_id: str | None = None,
+) -> tuple[str, str]:
+    """Generate the user's answer conditioned on factors and retrieved paths (RPM step 3).
+
+    Returns ``(answer, reasoning)``.
+    """
+    blocks = []
+    for n, (it, feats, path) in enumerate(retrieved, start=1):
+        extra = f"features: {'; '.join(f.name for f in feats)}\nreasoning: {path or '-'}"
+        blocks.append(_item_block(n, it, extra))
+    prompt = (
+        f"The person's factor table:\n{factor_table(factors)}\n\n"
+        "Their most similar past items:\n" + ("\n\n".join(blocks) or "(none)")
+        + f"\n\nThe new input:\n{fence(trim(query, 4000), 'input')}"
+    )
+    ans = ask_json(llm, load_prompt("answer").text, prompt, _Answer, purpose="answer",
+                   user_id=user_id, items=1)
+    return ans.answer.strip(), ans.reasoning.strip()
+

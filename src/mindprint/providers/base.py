@@ -1,0 +1,90 @@
+"""What every provider shares: a concurrency limit, timing, and the call log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mindprint.engine.llm import Completion
+from mindprint.errors import ProviderError
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One row of ``llm_calls``."""
+
+    user_id: str | None
+    provider: str
+    model: str
+    purpose: str
+    input_tokens: int | None
+    output_tokens: int | None
+    latency_ms: float
+    ok: bool
+    error: str | None
+    items: int
+
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id, "provider": self.provider, "model": self.model,
+            "purpose": self.purpose, "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens, "latency_ms": round(self.latency_ms, 2),
+            "ok": int(self.ok), "error": self.error, "items": self.items,
+        }
+
+
+Sink = Callable[[CallRecord], None]
+
+
+class ProviderBase:
+    """Subclasses implement :meth:`_call`; this class limits, times and logs."""
+
+    provider = "base"
+
+    def __init__(self, model: str, *, concurrency: int = 4, sink: Sink | None = None) -> None:
+        self.model = model
+        self._sem = threading.BoundedSemaphore(concurrency)
+        self.sink = sink
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+    def _call(self, system: str, prompt: str, max_tokens: int) -> Completion:
+        raise NotImplementedError
+
+    def complete(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        purpose: str,
+        max_tokens: int = 2048,
+        user_id: str | None = None,
+        items: int = 0,
+    ) -> Completion:
+        t0 = time.perf_counter()
+        with self._sem:
+            try:
+                out = self._call(system, prompt, max_tokens)
+            except ProviderError as e:
+                self._log(user_id, purpose, None, t0, items, str(e))
+                raise
+        self._log(user_id, purpose, out, t0, items, None)
+        return out
+
+    def _log(
+        self, user_id: str | None, purpose: str, out: Completion | None, t0: float, items: int,
+        error: str | None,
+    ) -> None:
+        if self.sink is None:
+            return
+        self.sink(CallRecord(
+            user_id=user_id, provider=self.provider, model=out.model if out else self.model,
+            purpose=purpose, input_tokens=out.input_tokens if out else None,
+            output_tokens=out.output_tokens if out else None,
+            latency_ms=(time.perf_counter() - t0) * 1000, ok=error is None, error=error, items=items,
+        ))

@@ -1,0 +1,64 @@
+"""OpenAI's Chat Completions API, and anything that speaks it (Ollama, vLLM, LM Studio,
+llama.cpp's server) through ``OPENAI_BASE_URL``."""
+
+from __future__ import annotations
+
+import openai
+
+from mindprint.engine.llm import Completion
+from mindprint.errors import ProviderError
+from mindprint.providers.base import ProviderBase, Sink
+
+
+class OpenAIProvider(ProviderBase):
+    provider = "openai"
+
+    def __init__(
+        self,
+        api_key: str,
+        model: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        concurrency: int = 4,
+        sink: Sink | None = None,
+    ) -> None:
+        super().__init__(model, concurrency=concurrency, sink=sink)
+        self.base_url = base_url
+        self.client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    def _call(self, system: str, prompt: str, max_tokens: int) -> Completion:
+        try:
+            resp = self.client.chat.completions.create(
+                model=self.model,
+                max_tokens=max_tokens,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": prompt},
+                ],
+            )
+        except openai.AuthenticationError as e:
+            raise ProviderError("The OpenAI-compatible server rejected the key: check OPENAI_API_KEY.") from e
+        except openai.APITimeoutError as e:
+            raise ProviderError(
+                f"{self.base_url or 'OpenAI'} did not answer in time: raise MINDPRINT_LLM_TIMEOUT_S."
+            ) from e
+        except openai.APIConnectionError as e:
+            raise ProviderError(
+                f"Cannot reach {self.base_url or 'the OpenAI API'}: check OPENAI_BASE_URL and that "
+                "the server is running."
+            ) from e
+        except openai.APIError as e:
+            raise ProviderError(f"OpenAI-compatible API error: {e}") from e
+        if not resp.choices:
+            raise ProviderError("The OpenAI-compatible server returned no choices.")
+        usage = resp.usage
+        return Completion(
+            text=resp.choices[0].message.content or "",
+            model=resp.model or self.model,
+            input_tokens=usage.prompt_tokens if usage else None,
+            output_tokens=usage.completion_tokens if usage else None,
+        )

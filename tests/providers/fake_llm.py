@@ -1,0 +1,169 @@
+"""A local HTTP server that speaks the Anthropic Messages and OpenAI Chat Completions wire
+formats, so the real SDK clients (request building, retries, parsing) are exercised.
+
+Its answers depend on the prompt's content (which items, which features), like a real
+model's would; ``script`` queues overrides (a 429, a malformed answer, a slow answer).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from mindprint.engine.text import content_words
+
+Reply = Callable[[str, str], str]
+
+
+@dataclass
+class Scripted:
+    status: int = 200
+    text: str | None = None  # the model's text; None = the content-dependent reply
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _fenced(block: str, kind: str) -> str:
+    m = re.search(rf'<untrusted_data kind="{kind}"[^>]*>\n(.*?)\n</untrusted_data>', block, re.S)
+    return m.group(1) if m else ""
+
+
+def _items(prompt: str) -> list[tuple[int, str]]:
+    out = []
+    for m in re.finditer(r"## item (\d+)\n(.*?)(?=\n## item |\Z)", prompt, re.S):
+        block = m.group(2)
+        out.append((int(m.group(1)), _fenced(block, "input") or _fenced(block, "response")))
+    return out
+
+
+def _names(text: str, n: int = 2) -> list[str]:
+    words = sorted(set(content_words(text)), key=lambda w: (-len(w), w))
+    return words[:n] or ["general"]
+
+
+def smart_reply(system: str, prompt: str) -> str:
+    """What a cooperative model would answer, computed from the prompt."""
+    if "answer a new input" in system:
+        return json.dumps({"reasoning": "Similar items were rated 5.", "answer": "5"})
+    if "response-influential features of the INPUT" in system:
+        return json.dumps({"items": [
+            {"item": n, "features": [{"name": w, "context": f"mentions {w}"} for w in _names(text)]}
+            for n, text in _items(prompt)
+        ]})
+    if "user-level factors" in system:
+        lines = [ln[2:] for ln in prompt.splitlines() if ln.startswith("- ")]
+        names = [ln.split(" (")[0].split(" | ")[0] for ln in lines]
+        groups: dict[str, list[str]] = {}
+        for nm in names:
+            groups.setdefault(nm[0], []).append(nm)
+        return json.dumps({"factors": [
+            {"name": f"{k}-words", "description": f"Features starting with {k}", "members": v}
+            for k, v in list(groups.items())[:6]
+        ]})
+    if "reasoning paths" in system:
+        return json.dumps({"items": [
+            {"item": n, "reasoning": f"The user reacted to {', '.join(_names(text))}."}
+            for n, text in _items(prompt)
+        ]})
+    if "features of a new input" in system:
+        text = _fenced(prompt, "input")
+        return json.dumps({"features": [{"name": w, "context": "in the input", "factor": None}
+                                         for w in _names(text, 3)]})
+    return "{}"
+
+
+class FakeLLM:
+    def __init__(self, reply: Reply = smart_reply) -> None:
+        self.reply = reply
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.script: list[Scripted] = []
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def _next(self) -> Scripted:
+        with self._lock:
+            return self.script.pop(0) if self.script else Scripted()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # silence stderr
+                return
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                with fake._lock:
+                    fake.requests.append((self.path, body))
+                step = fake._next()
+                if step.delay:
+                    time.sleep(step.delay)
+                if step.status != 200:
+                    self._send(step.status, {"error": {"type": "rate_limit_error", "message": "slow down"}},
+                               step.headers)
+                    return
+                if self.path.endswith("/messages"):
+                    system = body.get("system", "")
+                    prompt = body["messages"][0]["content"]
+                    text = step.text if step.text is not None else fake.reply(system, prompt)
+                    self._send(200, {
+                        "id": "msg_1", "type": "message", "role": "assistant", "model": body["model"],
+                        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+                        "stop_sequence": None,
+                        "usage": {"input_tokens": len(prompt) // 4, "output_tokens": len(text) // 4},
+                    })
+                elif self.path.endswith("/chat/completions"):
+                    msgs = body["messages"]
+                    system, prompt = msgs[0]["content"], msgs[-1]["content"]
+                    text = step.text if step.text is not None else fake.reply(system, prompt)
+                    self._send(200, {
+                        "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": text}}],
+                        "usage": {"prompt_tokens": len(prompt) // 4,
+                                  "completion_tokens": len(text) // 4,
+                                  "total_tokens": (len(prompt) + len(text)) // 4},
+                    })
+                else:
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+
+            def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                # The client may have given up already (the timeout test): expected.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
+
+        return Handler
+
+
+@contextmanager
+def fake_llm(reply: Reply = smart_reply) -> Iterator[FakeLLM]:
+    fake = FakeLLM(reply)
+    fake.thread.start()
+    try:
+        yield fake
+    finally:
+        fake.server.shutdown()
+        fake.server.server_close()
