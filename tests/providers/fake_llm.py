@@ -53,6 +53,14 @@ def smart_reply(system: str, prompt: str) -> str:
     """What a cooperative model would answer, computed from the prompt."""
     if "answer a new input" in system:
         return json.dumps({"reasoning": "Similar items were rated 5.", "answer": "5"})
+    if "reflection step of a personalization system" in system:
+        draft = _fenced(prompt, "draft")
+        return json.dumps({
+            "profile_analysis": ["writes in lowercase (item 1)"],
+            "gap_analysis": {"gaps": ["the draft is capitalised"], "preserve": ["the numbers"]},
+            "edit_plan": [{"change": "lowercase", "reason": "item 1", "factor": "writing style"}],
+            "rewrite": draft.lower(),
+        })
     if "response-influential features of the INPUT" in system:
         return json.dumps({"items": [
             {"item": n, "features": [{"name": w, "context": f"mentions {w}"} for w in _names(text)]}
