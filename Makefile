@@ -24,6 +24,7 @@ demo: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	npx -y @anthropic-ai/mcpb@2.1.2 validate manifest.json
 
 test: model lint
 	$(BIN)/python -m pytest

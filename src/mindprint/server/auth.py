@@ -1,0 +1,143 @@
+"""Who is calling: bearer tokens for HTTP, and the rule that a token reaches only its user.
+
+Policy (issue 8): on HTTP every token maps to exactly one user id. A call that names a
+*different* user is rejected with an error rather than silently redirected, so a
+confused or hostile client learns it cannot reach other users instead of believing it
+read or wrote the user it named. On stdio and in-memory there is no token: the local
+person owns the whole database and may name any user.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import logging
+import stat
+from pathlib import Path
+
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import AccessToken, TokenVerifier
+
+from mindprint.errors import ConfigError, InvalidInputError
+
+log = logging.getLogger("mindprint.server")
+
+# Short tokens can be guessed over a network; 16 characters of `secrets.token_urlsafe`
+# are ~96 bits.
+MIN_TOKEN_CHARS = 16
+
+
+class ForbiddenUserError(InvalidInputError):
+    """A bearer token tried to reach a user other than its own."""
+
+    def __init__(self, own: str, requested: str) -> None:
+        super().__init__(
+            f"This connection's token belongs to user {own!r} and cannot read or write user "
+            f"{requested!r}. Omit user_id (it defaults to the token's user)."
+        )
+
+
+class StaticTokens(TokenVerifier):
+    """Bearer tokens from a file, each mapped to one user id."""
+
+    def __init__(self, tokens: dict[str, str]) -> None:
+        self._tokens = dict(tokens)
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        # Compare against every token in constant time: a dict lookup would leak,
+        # through timing, how much of a guessed token is right.
+        match: str | None = None
+        for known, user in self._tokens.items():
+            if hmac.compare_digest(known.encode(), token.encode()):
+                match = user
+        if match is None:
+            return None
+        return AccessToken(token=token, client_id=match, subject=match, scopes=[])
+
+
+def load_tokens(path: Path) -> dict[str, str]:
+    """Read ``{"token": "user_id", ...}``; any defect is a ConfigError naming the fix."""
+    try:
+        raw = path.expanduser().read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(
+            f"Cannot read the tokens file {path}: {e.strerror or e}. Pass --tokens-file or set "
+            "MINDPRINT_TOKENS_FILE to a JSON file like {\"<token>\": \"<user_id>\"}."
+        ) from e
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"The tokens file {path} is not valid JSON: {e}.") from e
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(
+            f"The tokens file {path} must be a non-empty JSON object mapping each bearer "
+            "token to a user id, e.g. {\"<token>\": \"alice\"}."
+        )
+    tokens: dict[str, str] = {}
+    for token, user in data.items():
+        if not isinstance(user, str) or not user.strip() or any(ord(c) < 32 for c in user):
+            raise ConfigError(f"In {path}, every token must map to a non-empty user id string.")
+        if len(token) < MIN_TOKEN_CHARS or any(c.isspace() for c in token):
+            raise ConfigError(
+                f"In {path}, a token is shorter than {MIN_TOKEN_CHARS} characters or contains "
+                "spaces. Generate tokens with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        tokens[token] = user.strip()
+    try:
+        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            log.warning("The tokens file %s is readable by other users; chmod 600 it.", path)
+    except OSError:
+        pass
+    return tokens
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a hostname other than localhost may resolve to anything
+
+
+def check_http_security(host: str, *, no_auth: bool, has_tokens: bool) -> None:
+    """Refuse the HTTP configurations that would expose user data.
+
+    Raises ConfigError *before* anything binds a socket.
+    """
+    if no_auth and not is_loopback(host):
+        raise ConfigError(
+            f"Refusing to serve {host!r} without authentication: --no-auth is allowed only on "
+            "a loopback address (127.0.0.1, ::1, localhost). Drop --no-auth and pass "
+            "--tokens-file FILE to serve other machines."
+        )
+    if not no_auth and not has_tokens:
+        raise ConfigError(
+            "HTTP serving needs bearer tokens: pass --tokens-file FILE (or set "
+            "MINDPRINT_TOKENS_FILE) with a JSON object {\"<token>\": \"<user_id>\"}. For a "
+            "local test on 127.0.0.1 only, pass --no-auth."
+        )
+
+
+def token_user() -> str | None:
+    """The user of the bearer token of the current request; None without auth."""
+    tok = get_access_token()
+    if tok is None:
+        return None
+    return tok.subject or tok.client_id
+
+
+def effective_user(requested: str | None) -> str | None:
+    """The user a call may act on: the token's user when there is a token.
+
+    Returns ``requested`` unchanged (possibly None, meaning the configured default user)
+    when the request carries no token.
+    """
+    own = token_user()
+    if own is None:
+        return requested
+    if requested is not None and requested.strip() and requested.strip() != own:
+        raise ForbiddenUserError(own, requested.strip())
+    return own
