@@ -1,5 +1,8 @@
 """Settings, one class per concern, all read from ``MINDPRINT_*`` environment variables.
 
+An empty variable counts as unset: MCP Bundle hosts pass optional fields the user
+left blank as ``""``, which must not mean "the current directory" or "a key is set".
+
 Only the composition root (:mod:`mindprint.app`) and the CLI entry points build these;
 every other module receives plain values or objects.
 """
@@ -23,7 +26,7 @@ def default_home() -> Path:
 class StoreSettings(BaseSettings):
     """Where data lives."""
 
-    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore", env_ignore_empty=True)
 
     home: Path = Field(default_factory=default_home, description="Data directory.")
     db: Path | None = Field(default=None, description="Database file (default HOME/mindprint.db).")
@@ -38,7 +41,7 @@ class StoreSettings(BaseSettings):
 class EmbeddingSettings(BaseSettings):
     """The embedding model."""
 
-    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore", env_ignore_empty=True)
 
     home: Path = Field(default_factory=default_home)
     model_dir: Path | None = Field(default=None, description="Model folder (default HOME/models/all-MiniLM-L6-v2).")
@@ -55,7 +58,7 @@ class EmbeddingSettings(BaseSettings):
 class ProviderSettings(BaseSettings):
     """Which LLM, if any, deepens each stage."""
 
-    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore", env_ignore_empty=True)
 
     provider: ProviderName = "auto"
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "MINDPRINT_ANTHROPIC_API_KEY"))
@@ -74,7 +77,7 @@ class ProviderSettings(BaseSettings):
 class LimitSettings(BaseSettings):
     """Input limits: anything larger is refused with a clear error and changes nothing."""
 
-    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore", env_ignore_empty=True)
 
     max_text_chars: int = Field(default=20_000, ge=100, description="Largest query, draft or response.")
     max_k: int = Field(default=20, ge=1, le=200, description="Most items one retrieval returns.")
@@ -85,7 +88,7 @@ class LimitSettings(BaseSettings):
 class ServerSettings(BaseSettings):
     """The MCP server's transport and authentication."""
 
-    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore", env_ignore_empty=True)
 
     transport: Literal["stdio", "http"] = "stdio"
     host: str = "127.0.0.1"
