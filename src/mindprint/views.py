@@ -6,13 +6,17 @@ them; one definition keeps the two in step.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from mindprint.app import FeedbackReceipt, Mindprint, RewriteOutcome
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature
+
+if TYPE_CHECKING:
+    # Type-only: the server imports these models at start-up to publish schemas, and
+    # must not pay for the app (numpy, SQLite, the embedder) before its first call.
+    from mindprint.app import FeedbackReceipt, Mindprint, RewriteOutcome
 
 INPUT_CHARS = 400
 RESPONSE_CHARS = 600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from mcp.server.auth.provider import TokenVerifier
@@ -12,12 +13,14 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import AnyHttpUrl
 
 import mindprint
-from mindprint.app import Mindprint
 from mindprint.server.prompts import register_prompts
 from mindprint.server.resources import register_resources
 from mindprint.server.state import AppFactory, ServerState
 from mindprint.server.tools import register_tools
 from mindprint.settings import LimitSettings, ProviderSettings, StoreSettings
+
+if TYPE_CHECKING:
+    from mindprint.app import Mindprint
 
 INSTRUCTIONS = """\
 mindprint knows how this user reasons: factors learned from their own history and \
@@ -51,6 +54,8 @@ def llm_configured(p: ProviderSettings) -> bool:
 
 def default_app_factory(limits: LimitSettings) -> AppFactory:
     def make() -> Mindprint:
+        from mindprint.app import Mindprint  # deferred: keeps the handshake fast
+
         return Mindprint.from_settings(StoreSettings(), limits=limits)
 
     return make

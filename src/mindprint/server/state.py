@@ -10,16 +10,19 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver.exceptions import ToolError
 
-from mindprint.app import Mindprint
 from mindprint.errors import MindprintError
 from mindprint.server.auth import effective_user
 
+if TYPE_CHECKING:
+    from mindprint.app import Mindprint
+
 log = logging.getLogger("mindprint.server")
 
-AppFactory = Callable[[], Mindprint]
+AppFactory = Callable[[], "Mindprint"]
 
 
 class ServerState:

@@ -10,7 +10,7 @@ read from settings at registration time, and must be evaluated where they are wr
 """
 
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from mcp.server.mcpserver import (
     AcceptedElicitation,
@@ -25,7 +25,6 @@ from mcp_types import ToolAnnotations
 from mcp_types.version import is_version_at_least
 from pydantic import Field
 
-from mindprint.app import Mindprint
 from mindprint.errors import InvalidInputError
 from mindprint.server.models import ForgetConfirmation, ForgetView, UserExportView
 from mindprint.server.state import ServerState
@@ -40,6 +39,9 @@ from mindprint.views import (
     retrieval_view,
     rewrite_view,
 )
+
+if TYPE_CHECKING:
+    from mindprint.app import Mindprint
 
 USER_ID_HELP = (
     "Whose profile to use. Omit it: it defaults to the configured user (MINDPRINT_USER), "
@@ -310,7 +312,7 @@ def register_tools(mcp: MCPServer[ServerState], limits: LimitSettings, *, llm_re
         return _export_view(uid, data)
 
 
-def _owns_rewrite(app: Mindprint, uid: str, rewrite_id: int) -> bool:
+def _owns_rewrite(app: "Mindprint", uid: str, rewrite_id: int) -> bool:
     # The store has no lookup by id and does not check the link, so a feedback row could
     # otherwise point at another user's rewrite.
     with app.store.read() as db:
