@@ -94,4 +94,7 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
     tokens_file: Path | None = Field(default=None, description="JSON file mapping bearer tokens to user ids.")
+    auto_install_model: bool = Field(
+        default=True, description="Install a missing embedding model in the background on serve."
+    )
     log_level: str = "WARNING"

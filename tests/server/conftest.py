@@ -77,4 +77,6 @@ def child_env(db_path: Path) -> dict[str, str]:
         "MINDPRINT_MODEL_DIR": os.environ["MINDPRINT_MODEL_DIR"],
         "HF_HUB_OFFLINE": "1",
         "MINDPRINT_LOG_LEVEL": "INFO",
+        # Tests never download: a missing model must stay missing.
+        "MINDPRINT_AUTO_INSTALL_MODEL": "0",
     }
