@@ -113,7 +113,7 @@ class RewriteView(BaseModel):
     user_id: str
     rewritten: str
     changed: bool
-    generator: str = Field(description="offline-style-v1, or the LLM that wrote it.")
+    generator: str = Field(description="offline-style-v2, or the LLM that wrote it.")
     profile_analysis: list[str] = Field(description="The user's relevant habits and factors.")
     gaps: list[str] = Field(description="How the draft departs from them.")
     preserve: list[str] = Field(description="Spans kept verbatim: code, URLs, mentions, numbers.")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mindprint.engine.features import is_free_text
+from mindprint.engine.habits import lexical_habits, normalise
 from mindprint.engine.text import (
     EMOJI_RE,
     HASHTAG_RE,
@@ -36,7 +37,7 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
     def rate(pred: Any) -> float:
         return round(sum(1 for t in texts if pred(t)) / n, 3)
 
-    vocab = Counter(w for t in texts for w in set(words(t)))
+    vocab = Counter(w for t in texts for w in set(words(normalise(t))))
     return {
         "n_texts": n,
         "mean_words": round(sum(word_counts) / n, 1),
@@ -58,5 +59,6 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
             sum(lo for lo, _ in letters) / max(1, sum(tot for _, tot in letters)), 3
         ),
         "frequent_words": [w for w, c in vocab.most_common(40) if c >= 2][:25],
+        "lexicon": lexical_habits(texts),
     }
 
