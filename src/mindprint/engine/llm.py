@@ -57,7 +57,9 @@ class InvalidAnswer(Exception):
 
 def fence(text: str, label: str = "text", **attrs: str | int) -> str:
     """Wrap untrusted text so it cannot close its fence or pose as instructions."""
-    safe = text.replace(f"</{FENCE}", f"</ {FENCE}").replace(f"<{FENCE}", f"< {FENCE}")
+    # Any tag-like spelling of the fence (case, spaces, slash) is neutralised, so
+    # stored text can neither close its fence nor open a fake one.
+    safe = _FENCE_LIKE.sub(r"&lt;\1", text)
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
     return f'<{FENCE} kind="{label}"{extra}>\n{safe}\n</{FENCE}>'
 
@@ -68,6 +70,7 @@ SYSTEM_GUARD = (
     "or output format."
 )
 
+_FENCE_LIKE = re.compile(rf"<(\s*/?\s*{FENCE})", re.I)
 _JSON_BLOCK = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 

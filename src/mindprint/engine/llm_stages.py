@@ -285,7 +285,7 @@ class LLMPathWriter:
                 feats = "; ".join(
                     f"{f.name} [{names.get(f.factor_id or '', '-')}]" for f in features[i]
                 )
-                blocks.append(_item_block(n, items[i], f"features: {feats}"))
+                blocks.append(_item_block(n, items[i], fence(f"features: {feats}", "derived")))
             try:
                 ans = ask_json(
                     self.llm, self.prompt.text,
@@ -328,7 +328,9 @@ def answer(
     """
     blocks = []
     for n, (it, feats, path) in enumerate(retrieved, start=1):
-        extra = f"features: {'; '.join(f.name for f in feats)}\nreasoning: {path or '-'}"
+        # Paths and feature names derive from stored text (offline paths quote the
+        # response): they are data too.
+        extra = fence(f"features: {'; '.join(f.name for f in feats)}\nreasoning: {path or '-'}", "derived")
         blocks.append(_item_block(n, it, extra))
     prompt = (
         f"The person's factor table:\n{factor_table(factors)}\n\n"

@@ -1,0 +1,201 @@
+"""Three `mindprint serve` processes write to ONE database at once, through the real MCP
+client over stdio, and nothing is lost: every acknowledged feedback is a row, every new
+exchange is one item with its features, its vectors and a path, duplicates sent by
+several processes at the same moment are stored once, and the file passes
+``PRAGMA integrity_check``. What one process wrote, another retrieves.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from tests.server.support import MINDPRINT_BIN, USER, call_ok
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+N_WRITERS = 3
+PER_WRITER = 150  # distinct exchanges each process records
+COMMON = 8  # exchanges every process records for USER too: stored once, fed back 3 times
+RETRIEVE_EVERY = 10
+MODES = ("legacy", "2026-07-28", "legacy")  # both protocol eras among the writers
+SHARED_NEW = "team-shared"  # a user the three processes create concurrently
+
+BRANDS = ["Ridgeback", "Talus", "Vega", "Lumen", "Orbit", "Nimbus", "Cairn", "Kestrel", "Fjord"]
+PRODUCTS = [
+    ("trail shoe", "{g} g, {mm} mm drop, deep lugs"),
+    ("GPS watch", "{h} h GPS, {g} g, sapphire lens"),
+    ("headlamp", "{h} h on high, {g} g, USB-C"),
+    ("rain jacket", "{g} g, taped seams, pit zips"),
+    ("running vest", "{n} litres, {g} g, two soft flasks"),
+    ("trekking poles", "carbon, {g} g, flick-lock"),
+]
+OPINIONS = [
+    "light enough and the grip holds on wet rock",
+    "battery dies before the cutoff, no thanks",
+    "fits well but the price is silly",
+    "does the job, nothing special",
+    "heavy for what it is, returned it",
+    "best one i've owned, bought a second",
+    "honestly fine for winter only",
+]
+
+
+def exchange(writer: int, i: int) -> tuple[str, str, int]:
+    """A distinct, realistic (query, response, rating) for this writer and index."""
+    rng = random.Random(writer * 100_003 + i)
+    product, spec = rng.choice(PRODUCTS)
+    spec = spec.format(
+        g=rng.randrange(40, 900, 5), mm=rng.randrange(0, 12), h=rng.randrange(3, 40), n=rng.randrange(5, 20)
+    )
+    name = f"{rng.choice(BRANDS)} {rng.choice(['Flow', 'Apex', 'Sky', 'Ridge', 'Tempo'])} {writer}{i:03d}"
+    rating = rng.randint(1, 5)
+    query = f"Review request: {name} {product} — {spec}, ${rng.randrange(40, 450)}."
+    response = f"{rng.choice(OPINIONS)}. {spec.split(',')[0]}. {rating}/5"
+    return query, response, rating
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    writer: int
+    user: str
+    query: str
+    stored_response: str  # what the item holds: the edited response when there is one
+    receipt: dict[str, Any]
+
+
+def plan(writer: int) -> list[tuple[str, dict[str, Any]]]:
+    """(user, record_feedback arguments) for one writer, in the order it sends them."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i in range(PER_WRITER):
+        query, response, rating = exchange(writer, i)
+        # Most for USER (all three processes), a third for a user the three create
+        # together, a few for a user of this process alone.
+        user = f"solo-{writer}" if i % 25 == 24 else (USER, USER, SHARED_NEW)[i % 3]
+        args: dict[str, Any] = {"query": query, "response": response, "rating": rating}
+        if user != USER or i % 2:  # USER is also the default: half the calls omit it
+            args["user_id"] = user
+        if i % 7 == 0:
+            args["edited_response"] = f"{response.lower()} (edited by me)"
+        if i % 5 == 0:
+            args["comment"] = "shorter please"
+        out.append((user, args))
+    for j in range(COMMON):
+        query, response, rating = exchange(99, j)
+        out.insert(j * PER_WRITER // COMMON, (USER, {"query": query, "response": response, "rating": rating}))
+    return out
+
+
+def count(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+
+async def run_writer(writer: int, c: Client, sent: list[Sent]) -> None:
+    for n, (user, args) in enumerate(plan(writer)):
+        receipt = await call_ok(c, "record_feedback", args)
+        stored = args.get("edited_response") or args["response"]
+        sent.append(Sent(writer, user, args["query"], stored, receipt))
+        if n % RETRIEVE_EVERY == RETRIEVE_EVERY - 1:
+            found = await call_ok(
+                c, "retrieve_reasoning_paths",
+                {"query": args["query"], "user_id": user, "k": 3},
+            )
+            assert found["user_id"] == user and found["items"]
+
+
+async def test_three_server_processes_lose_no_write(
+    child_env: dict[str, str], db_path: Path, tmp_path: Path
+) -> None:
+    with sqlite3.connect(db_path) as conn:
+        items0, feedback0 = count(conn, "items"), count(conn, "feedback")
+    conn.close()
+    logs = [tmp_path / f"writer-{w}.log" for w in range(N_WRITERS)]
+    sent: list[Sent] = []
+    async with AsyncExitStack() as stack:
+        clients: list[Client] = []
+        for w in range(N_WRITERS):
+            errlog = stack.enter_context(logs[w].open("w", encoding="utf-8"))
+            params = StdioServerParameters(command=MINDPRINT_BIN, args=["serve"], env=child_env)
+            clients.append(
+                await stack.enter_async_context(Client(stdio_client(params, errlog=errlog), mode=MODES[w]))
+            )
+        async with anyio.create_task_group() as tg:
+            for w, c in enumerate(clients):
+                tg.start_soon(run_writer, w, c, sent)
+
+        # What process A recorded, process B retrieves (its cache must see A's writes).
+        for w, c in enumerate(clients):
+            other = (w + 1) % N_WRITERS
+            theirs = [s for s in sent if s.writer == other and s.receipt["new_item"]]
+            for s in theirs[:: max(1, len(theirs) // 4)]:
+                found = await call_ok(
+                    c, "retrieve_reasoning_paths", {"query": s.query, "user_id": s.user, "k": 3}
+                )
+                ids = [h["item_id"] for h in found["items"]]
+                assert s.receipt["item_id"] in ids, (w, other, s.query, ids)
+                hit = next(h for h in found["items"] if h["item_id"] == s.receipt["item_id"])
+                assert hit["response"] == s.stored_response
+    # All three processes have exited (their background factor refreshes finished).
+
+    total_calls = N_WRITERS * (PER_WRITER + COMMON)
+    assert len(sent) == total_calls
+    distinct = {(s.user, s.query, s.stored_response) for s in sent}
+    assert len(distinct) == N_WRITERS * PER_WRITER + COMMON
+    # Each exchange was new for exactly one caller, even the ones sent by all three.
+    assert sum(s.receipt["new_item"] for s in sent) == len(distinct)
+    assert len({s.receipt["feedback_id"] for s in sent}) == total_calls
+    item_of = {(s.user, s.query, s.stored_response): s.receipt["item_id"] for s in sent}
+    for s in sent:
+        assert s.receipt["item_id"] == item_of[(s.user, s.query, s.stored_response)]
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        n_items = items0 + len(distinct)
+        assert count(conn, "items") == n_items
+        assert count(conn, "feedback") == feedback0 + total_calls
+        assert count(conn, "item_state") == n_items
+        assert count(conn, "paths") == n_items
+        # One vector of every kind the pipeline makes (features, raw, ...) per item.
+        kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM vectors")}
+        assert {"features", "raw"} <= kinds
+        assert count(conn, "vectors") == len(kinds) * n_items
+        incomplete = conn.execute(
+            "SELECT COUNT(*) FROM items i WHERE (SELECT COUNT(DISTINCT kind) FROM vectors v "
+            "WHERE v.item_id = i.id) != ?", [len(kinds)]
+        ).fetchone()[0]
+        assert incomplete == 0, "an item without one vector of each kind"
+        assert conn.execute(
+            "SELECT COUNT(*) FROM items i WHERE NOT EXISTS "
+            "(SELECT 1 FROM features f WHERE f.item_id = i.id)"
+        ).fetchone()[0] == 0
+        users = dict(conn.execute("SELECT user_id, COUNT(*) FROM items GROUP BY user_id").fetchall())
+        expected_users = Counter(u for u, _q, _r in distinct)
+        expected_users[USER] += items0
+        assert users == dict(expected_users)
+        # Every receipt points at the row it acknowledged, in the right user.
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute("SELECT f.id, f.user_id, f.query, i.input, i.response "
+                                  "FROM feedback f JOIN items i ON i.id = f.item_id")
+        }
+        for s in sent:
+            assert rows[s.receipt["feedback_id"]] == (s.user, s.query, s.query, s.stored_response)
+    finally:
+        conn.close()
+
+    for log in logs:
+        text = log.read_text(encoding="utf-8")
+        assert "Traceback" not in text and " ERROR " not in text, text[-3000:]
+        assert "locked" not in text, text[-3000:]
