@@ -14,12 +14,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.engine.features import CorpusStats
+from mindprint.engine.factors import STYLE_ID, TONE_ID
+from mindprint.engine.features import CorpusStats, text_signals
 from mindprint.engine.pipeline import Pipeline, PreparedQuery
-from mindprint.engine.predict import Prediction, predict_label, predict_score
+from mindprint.engine.predict import (
+    Prediction,
+    ScoredItem,
+    is_star_scale,
+    predict_label,
+    predict_rating,
+    predict_score_generic,
+    query_polarity,
+)
 from mindprint.engine.protocols import Embedder, Vector
-from mindprint.engine.retrieval import Mode, top_k
+from mindprint.engine.rating import load_prior, ordinal_probs
+from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
 from mindprint.engine.rewrite import OFFLINE_REWRITER, rewrite_offline
 from mindprint.engine.types import Factor, Feature, Item, Retrieved
 from mindprint.errors import InvalidInputError
@@ -83,6 +95,13 @@ class _UserCache:
     polarity: dict[int, float]
     corpus: CorpusStats
     factors: list[Factor] = field(default_factory=list)
+    # Content factor ids present in each item (for factor effects in predictions).
+    item_factors: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The rating prior's reading of each item's text (rated histories only).
+    latent: dict[int, float] = field(default_factory=dict)
+    # Each item's tone in [-1, 1], aligned with ``ids`` (see retrieval.top_k).
+    tone: Vector | None = None
+    tone_from_prior: bool = False
 
 
 class Mindprint:
@@ -220,7 +239,8 @@ class Mindprint:
         feats_by_item = self.store.get_features(uid)
         items = [it for it in items if it.id in feats_by_item]
         feats = [feats_by_item[it.id] for it in items]
-        model = self.pipeline.build_user(items, feats)
+        previous = self.store.get_factors(uid, limit=10_000)
+        model = self.pipeline.build_user(items, feats, previous)
         self.store.save_user_model(
             uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json()
         )
@@ -241,18 +261,27 @@ class Mindprint:
             c = self._cache.get(uid)
             if c is not None and c.revision == rev:
                 return c
-        ids_f, mat_f = self.store.get_vectors(uid, "features", self.embedder.model_id)
-        ids_r, mat_r = self.store.get_vectors(uid, "raw", self.embedder.model_id)
-        common = sorted(set(ids_f) & set(ids_r))
-        if common != ids_f or common != ids_r:
-            pos_f = {i: n for n, i in enumerate(ids_f)}
-            pos_r = {i: n for n, i in enumerate(ids_r)}
-            mat_f = mat_f[[pos_f[i] for i in common]] if common else mat_f[:0]
-            mat_r = mat_r[[pos_r[i] for i in common]] if common else mat_r[:0]
+        kinds = ("features", "raw", "signals")
+        loaded = {k: self.store.get_vectors(uid, k, self.embedder.model_id) for k in kinds}
+        common = sorted(set(loaded["features"][0]) & set(loaded["raw"][0]))
+        mats: dict[str, Vector] = {}
+        for k in ("features", "raw"):
+            ids_k, mat_k = loaded[k]
+            if ids_k != common:
+                pos = {i: n for n, i in enumerate(ids_k)}
+                mat_k = mat_k[[pos[i] for i in common]] if common else mat_k[:0]
+            mats[k] = mat_k
         items = {it.id: it for page in self.store.iter_items(uid) for it in page}
         feats = self.store.get_features(uid)
         polarity = {
             iid: next((f.polarity for f in fs if f.name.endswith(" tone")), 0.0)
+            for iid, fs in feats.items()
+        }
+        item_factors = {
+            iid: frozenset(
+                f.factor_id for f in fs
+                if f.factor_id and f.kind == "content" and f.factor_id not in (TONE_ID, STYLE_ID)
+            )
             for iid, fs in feats.items()
         }
         corpus_json = self.store.get_corpus(uid)
@@ -261,14 +290,24 @@ class Mindprint:
             if corpus_json
             else CorpusStats.from_texts(it.text for it in items.values())
         )
+        latent = self._latents(items, common, mats["raw"], loaded["signals"])
+        from_prior = bool(latent) and len(latent) >= max(1, len(common) // 2)
+        if from_prior:
+            tones = [self._tone_of_latent(latent[i]) if i in latent else 0.0 for i in common]
+        else:
+            tones = [polarity.get(i, 0.0) for i in common]
         c = _UserCache(
             revision=rev,
             ids=common,
-            vectors={"features": mat_f, "raw": mat_r},
+            vectors=mats,
             items=items,
             polarity=polarity,
             corpus=corpus,
             factors=self.store.get_factors(uid, limit=10_000),
+            item_factors=item_factors,
+            latent=latent,
+            tone=np.asarray(tones, dtype=np.float32),
+            tone_from_prior=from_prior,
         )
         with self._cache_lock:
             self._cache[uid] = c
@@ -296,7 +335,13 @@ class Mindprint:
         k = self.k(k)
         self.store.require_user(uid)
         c, pq = self.prepare(uid, query)
-        hits = top_k(pq.vectors, c.ids, c.vectors, k, mode=mode) if c.ids else []
+        tone = (self._query_tone(c, pq), c.tone) if c.tone is not None and len(c.tone) else None
+        weight = TONE_WEIGHT if c.tone_from_prior else TONE_WEIGHT_LEXICON
+        hits = (
+            top_k(pq.vectors, c.ids, c.vectors, k, mode=mode, tone=tone, tone_weight=weight)
+            if c.ids
+            else []
+        )
         ids = [h.item_id for h in hits]
         feats = self.store.get_features(uid, ids)
         paths = self.store.get_paths(uid, ids)
@@ -313,15 +358,76 @@ class Mindprint:
         prediction = self._predict(c, pq, out) if predict else None
         return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid))
 
+    def _latents(
+        self,
+        items: dict[int, Item],
+        ids: list[int],
+        raw: Vector,
+        signals: tuple[list[int], Vector],
+    ) -> dict[int, float]:
+        """The rating prior's reading of every rated item (empty without a prior)."""
+        prior = load_prior()
+        rated = [i for i in ids if items.get(i) is not None and items[i].score is not None]
+        if prior is None or not rated:
+            return {}
+        pos = {i: n for n, i in enumerate(ids)}
+        sig_pos = {i: n for n, i in enumerate(signals[0])}
+        sig = np.asarray(
+            [
+                signals[1][sig_pos[i]] if i in sig_pos and signals[1].shape[1] == len(prior.sig_mean)
+                else text_signals(items[i].text)
+                for i in rated
+            ]
+        )
+        emb = raw[[pos[i] for i in rated]]
+        z = prior.latent(self.embedder.model_id, emb, sig)
+        return {i: float(v) for i, v in zip(rated, z, strict=True)}
+
+    def _tone_of_latent(self, latent: float) -> float:
+        """A rated text's tone: its expected stars under the prior, mapped to [-1, 1]."""
+        prior = load_prior()
+        if prior is None:
+            return 0.0
+        head = prior.head_for(self.embedder.model_id)
+        stars = float(ordinal_probs(np.array([latent]), head.cutpoints)[0] @ np.arange(1, 6))
+        return (stars - 3.0) / 2.0
+
+    def _query_tone(self, c: _UserCache, pq: PreparedQuery) -> float:
+        prior = load_prior()
+        if c.tone_from_prior and prior is not None:
+            lat = prior.latent(self.embedder.model_id, pq.vectors["raw"], pq.vectors["signals"])
+            return self._tone_of_latent(float(lat[0]))
+        return query_polarity(pq.features)
+
     def _predict(self, c: _UserCache, pq: PreparedQuery, hits: list[Retrieved]) -> Prediction | None:
+        """The user's likely answer: a rating when the history is rated, else a label."""
         scored = [it for it in c.items.values() if it.score is not None]
         labelled = [it for it in c.items.values() if it.label is not None]
-        retrieved = [(h.item, h.score) for h in hits]
-        if len(scored) >= max(1, len(c.items) // 2):
-            history = [(it, c.polarity.get(it.id, 0.0)) for it in scored]
-            return predict_score(pq.features, history, retrieved, c.factors)
-        if len(labelled) >= max(1, len(c.items) // 2):
-            return predict_label(pq.features, labelled, retrieved, c.factors)
+        if scored and len(scored) >= max(1, len(c.items) // 2):
+            scores = [float(it.score) for it in scored if it.score is not None]
+            prior = load_prior()
+            if prior is not None and is_star_scale(scores):
+                head = prior.head_for(self.embedder.model_id)
+                q_lat = float(
+                    prior.latent(self.embedder.model_id, pq.vectors["raw"], pq.vectors["signals"])[0]
+                )
+                history = [
+                    ScoredItem(float(it.score), c.latent[it.id], c.item_factors.get(it.id, frozenset()))
+                    for it in scored
+                    if it.score is not None and it.id in c.latent
+                ]
+                q_ids = {f.factor_id for f in pq.features if f.factor_id}
+                q_factors = [f for f in c.factors if f.id in q_ids and f.id not in (TONE_ID, STYLE_ID)]
+                return predict_rating(q_lat, q_factors, history, head)
+            pairs = [(float(it.score), c.polarity.get(it.id, 0.0)) for it in scored if it.score is not None]
+            return predict_score_generic(query_polarity(pq.features), pairs, (min(scores), max(scores)))
+        if labelled and len(labelled) >= max(1, len(c.items) // 2) and c.ids:
+            pos = {i: n for n, i in enumerate(c.ids)}
+            keep = [it for it in labelled if it.id in pos]
+            if not keep:
+                return None
+            sims = c.vectors["raw"][[pos[it.id] for it in keep]] @ pq.vectors["raw"]
+            return predict_label([str(it.label) for it in keep], sims)
         return None
 
     # -- feedback -----------------------------------------------------------------------

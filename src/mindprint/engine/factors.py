@@ -10,9 +10,10 @@ rather than being fixed. Tone and style features form their own two factors.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +22,10 @@ from mindprint.engine.types import Factor, Feature
 
 TONE_FACTOR = "tone"
 STYLE_FACTOR = "writing style"
+TONE_ID = "f_tone"
+# Member-set overlap at which a rebuilt factor keeps the id of the factor it continues.
+REUSE_JACCARD = 0.5
+STYLE_ID = "f_writing_style"
 
 
 def factor_id(members: Sequence[str]) -> str:
@@ -59,7 +64,14 @@ def average_linkage(sim: Vector, threshold: float) -> list[list[int]]:
 
 
 class EmbeddingFactorBuilder:
-    """Offline factor construction by clustering feature-name embeddings."""
+    """Offline factor construction by clustering feature-name embeddings.
+
+    Only *recurring* phrases (in at least ``min_items`` items) are clustered: a factor
+    is a theme of the history, and a phrase seen once is not evidence of one. Such a
+    one-off phrase joins a factor when it shares a word with a member ("rear battery
+    pack" joins the factor of "battery"), which costs no embedding, so the cost of a
+    build stays flat in the history size (at most ``max_pool`` phrases are embedded).
+    """
 
     def __init__(
         self,
@@ -77,6 +89,7 @@ class EmbeddingFactorBuilder:
         self.min_items = min_items
 
     def build(self, features: Sequence[Sequence[Feature]]) -> Grouping:
+        """Group the features (ids from members; :func:`stabilize_ids` reuses old ones)."""
         n_items = max(1, len(features))
         content = Counter[str]()
         tone = Counter[str]()
@@ -87,11 +100,8 @@ class EmbeddingFactorBuilder:
             style.update({f.name for f in feats if f.kind == "style"})
 
         factors: list[Factor] = []
-        assignment: dict[str, str | None] = {}
-
-        # Bound the pool: the most frequent phrases define the factors, the long tail
-        # joins the nearest one (or none), so cost stays flat for huge histories.
-        pool = [p for p, c in content.most_common(self.max_pool) if c >= 1]
+        assignment: dict[str, str | None] = {p: None for p in content}
+        pool = [p for p, c in content.most_common(self.max_pool) if c >= self.min_items]
         if pool:
             vecs = self.embedder.embed(pool)
             sim = vecs @ vecs.T
@@ -102,44 +112,46 @@ class EmbeddingFactorBuilder:
                 support = sum(content[m] for m in members)
                 scored.append((support, g, members))
             scored.sort(key=lambda t: (-t[0], sorted(t[2])[0]))
-            kept = [t for t in scored if t[0] >= self.min_items][: self.max_factors]
-            centroids: list[Vector] = []
-            for support, g, members in kept:
-                sub = sim[np.ix_(g, g)]
-                medoid = members[int(np.argmax(sub.sum(axis=1)))]
+            kept = scored[: self.max_factors]
+            word_owner: dict[str, tuple[int, int]] = {}  # word -> (support, factor index)
+            for _support, g, members in kept:
+                name = _central_name(members, sim[np.ix_(g, g)], content)
                 ordered = sorted(members, key=lambda m: (-content[m], m))
                 fid = factor_id(ordered)
-                factors.append(
-                    Factor(
-                        id=fid,
-                        name=medoid,
-                        description=_describe(medoid, ordered, support, n_items),
-                        members=tuple(ordered),
-                    )
-                )
                 for m in members:
                     assignment[m] = fid
-                c = vecs[g].mean(axis=0)
-                centroids.append((c / (np.linalg.norm(c) or 1.0)).astype(np.float32))
-            rest = [p for p in content if p not in assignment]
-            if rest and centroids:
-                cmat = np.stack(centroids)
-                rvecs = self.embedder.embed(rest)
-                best = rvecs @ cmat.T
-                for p, row in zip(rest, best, strict=True):
-                    k = int(np.argmax(row))
-                    assignment[p] = factors[k].id if row[k] >= self.threshold else None
-            else:
-                for p in rest:
-                    assignment[p] = None
+                    for w in m.split():
+                        if w not in word_owner or word_owner[w][0] < content[m]:
+                            word_owner[w] = (content[m], len(factors))
+                factors.append(
+                    Factor(id=fid, name=name, description="", members=tuple(ordered))
+                )
+            # One-off phrases join the factor that owns one of their words.
+            extra: dict[int, list[str]] = {}
+            for p in content:
+                if assignment[p] is not None:
+                    continue
+                owners = [word_owner[w] for w in p.split() if w in word_owner]
+                if owners:
+                    k = max(owners)[1]
+                    assignment[p] = factors[k].id
+                    extra.setdefault(k, []).append(p)
+            for k, fac in enumerate(factors):
+                members = list(fac.members) + sorted(extra.get(k, []), key=lambda m: (-content[m], m))
+                mentions = sum(content[m] for m in members)
+                factors[k] = Factor(
+                    id=fac.id,
+                    name=fac.name,
+                    description=_describe(fac.name, members, mentions, n_items),
+                    members=tuple(members),
+                )
 
-        for name, counter, desc in (
-            (TONE_FACTOR, tone, "The sentiment the item is written in (VADER lexicon)"),
-            (STYLE_FACTOR, style, "Habits of the user's own writing"),
+        for fid, name, counter, desc in (
+            (TONE_ID, TONE_FACTOR, tone, "The sentiment the item is written in (VADER lexicon)"),
+            (STYLE_ID, STYLE_FACTOR, style, "Habits of the user's own writing"),
         ):
             if counter:
                 members = [m for m, _ in counter.most_common()]
-                fid = "f_" + name.replace(" ", "_")
                 factors.append(Factor(id=fid, name=name, description=desc, members=tuple(members)))
                 for m in members:
                     assignment[m] = fid
@@ -148,37 +160,88 @@ class EmbeddingFactorBuilder:
     def assign_query(
         self, features: Sequence[Feature], factors: Sequence[Factor]
     ) -> list[Feature]:
-        """Tag query features with the user's factors (exact member, else nearest by embedding)."""
+        """Tag query features with the user's factors: a member name, else a shared word.
+
+        No embedding at query time: retrieval latency stays that of one query embedding.
+        """
         by_member = {m: f.id for f in factors for m in f.members}
-        content_factors = [f for f in factors if f.id not in (f"f_{TONE_FACTOR}", "f_writing_style")]
+        has_tone = any(f.id == TONE_ID for f in factors)
+        word_owner: dict[str, str] = {}
+        for fac in factors:
+            if fac.id in (TONE_ID, STYLE_ID):
+                continue
+            for m in fac.members:
+                for w in m.split():
+                    word_owner.setdefault(w, fac.id)
         out: list[Feature] = []
-        unknown = [f for f in features if f.name not in by_member and not _is_tone(f)]
-        nearest: dict[str, str | None] = {}
-        if unknown and content_factors:
-            names = [f.name for f in unknown]
-            fvecs = self.embedder.embed(names)
-            cvecs = self.embedder.embed([" ; ".join(f.members[:8]) for f in content_factors])
-            sims = fvecs @ cvecs.T
-            for name, row in zip(names, sims, strict=True):
-                k = int(np.argmax(row))
-                nearest[name] = content_factors[k].id if row[k] >= self.threshold else None
         for f in features:
             fid = by_member.get(f.name)
             if fid is None and _is_tone(f):
-                fid = f"f_{TONE_FACTOR}" if any(x.id == f"f_{TONE_FACTOR}" for x in factors) else None
-            if fid is None:
-                fid = nearest.get(f.name)
-            out.append(
-                Feature(f.name, f.context, f.kind, f.weight, f.polarity, factor_id=fid)
-            )
+                fid = TONE_ID if has_tone else None
+            if fid is None and f.kind == "content":
+                fid = next((word_owner[w] for w in f.name.split() if w in word_owner), None)
+            out.append(Feature(f.name, f.context, f.kind, f.weight, f.polarity, factor_id=fid))
         return out
+
+
+def _central_name(members: Sequence[str], sim: Vector, counts: Counter[str]) -> str:
+    """The member that best stands for the group: central and frequent, plain words."""
+    if len(members) == 1:
+        return members[0]
+    centrality = [float(x) for x in (sim.sum(axis=1) - 1.0) / (len(members) - 1)]
+
+    def score(i: int) -> float:
+        m = members[i]
+        plain = 0.0 if any(c.isdigit() for c in m) else 0.1
+        return centrality[i] + 0.1 * math.log1p(counts[m]) + plain - 0.05 * (len(m.split()) - 1)
+
+    return members[max(range(len(members)), key=lambda i: (score(i), members[i]))]
+
+
+def stabilize_ids(
+    grouping: Grouping, previous: Sequence[Factor], min_jaccard: float = REUSE_JACCARD
+) -> Grouping:
+    """Give each new factor the id of the previous factor it continues.
+
+    A factor continues an old one when their member sets overlap by Jaccard >=
+    ``min_jaccard`` (best match first, each old id used once). So a rebuild after a few
+    new items keeps the ids that feedback and clients refer to, while a factor that
+    really changed gets a new id. Works for any factor builder (offline or LLM).
+    """
+    pairs: list[tuple[float, int, int]] = []
+    for i, new in enumerate(grouping.factors):
+        for j, old in enumerate(previous):
+            if new.id in (TONE_ID, STYLE_ID) or old.id in (TONE_ID, STYLE_ID):
+                continue
+            a, b = set(new.members), set(old.members)
+            jac = len(a & b) / len(a | b) if a | b else 0.0
+            if jac >= min_jaccard:
+                pairs.append((jac, i, j))
+    remap: dict[str, str] = {}
+    used_new: set[int] = set()
+    used_old: set[int] = set()
+    for _jac, i, j in sorted(pairs, key=lambda t: (-t[0], t[1], t[2])):
+        if i in used_new or j in used_old:
+            continue
+        used_new.add(i)
+        used_old.add(j)
+        remap[grouping.factors[i].id] = previous[j].id
+    taken = set(remap.values())
+    for f in grouping.factors:  # a fresh id must not collide with a reused one
+        if f.id not in remap and f.id in taken:
+            remap[f.id] = factor_id([*f.members, "\x1e"])
+    if not remap:
+        return grouping
+    factors = [replace(f, id=remap.get(f.id, f.id)) for f in grouping.factors]
+    assignment = {k: (remap.get(v, v) if v else v) for k, v in grouping.assignment.items()}
+    return Grouping(factors=factors, assignment=assignment)
 
 
 def _is_tone(f: Feature) -> bool:
     return f.kind == "content" and f.name.endswith(" tone")
 
 
-def _describe(name: str, members: Sequence[str], support: int, n_items: int) -> str:
+def _describe(name: str, members: Sequence[str], mentions: int, n_items: int) -> str:
     others = [m for m in members if m != name][:4]
     also = f" (also: {', '.join(others)})" if others else ""
-    return f"Items about {name}{also}; {support} mentions across {n_items} items."
+    return f"Items mentioning {name}{also}: {mentions} mentions in {n_items} items."

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -38,12 +39,53 @@ _NUMERIC_RE = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 _analyzer: SentimentIntensityAnalyzer | None = None
 
 
-def sentiment(text: str) -> float:
-    """VADER compound polarity in [-1, 1]."""
+def _vader() -> SentimentIntensityAnalyzer:
     global _analyzer
     if _analyzer is None:
         _analyzer = SentimentIntensityAnalyzer()
-    return float(_analyzer.polarity_scores(text)["compound"])
+    return _analyzer
+
+
+@lru_cache(maxsize=8192)
+def _scores(text: str) -> tuple[float, float, float]:
+    """VADER (compound, pos, neg); cached: features and signals read the same sentences."""
+    s = _vader().polarity_scores(text)
+    return float(s["compound"]), float(s["pos"]), float(s["neg"])
+
+
+def sentiment(text: str) -> float:
+    """VADER compound polarity in [-1, 1]."""
+    return _scores(text)[0]
+
+
+_CONTRAST = frozenset({"but", "however", "although", "though", "unfortunately", "except"})
+_RETURN = frozenset({"return", "returned", "returning", "refund", "refunded"})
+SIGNAL_NAMES = (
+    "compound", "positive share", "negative share", "most negative sentence",
+    "mean sentence", "log length", "contrast words", "return words",
+)
+
+
+def text_signals(text: str) -> list[float]:
+    """Eight lexicon signals of a text (VADER + counts), the input of the rating prior.
+
+    Sentences are scored once each (cached) and shared with the per-phrase polarity
+    of the features.
+    """
+    compound, pos, neg = _scores(text)
+    toks = words(text)
+    n = max(1, len(toks))
+    sent_pols = [sentiment(x) for x in sentences(text)[:40]] or [0.0]
+    return [
+        compound,
+        pos,
+        neg,
+        min(sent_pols),
+        sum(sent_pols) / len(sent_pols),
+        math.log1p(len(toks)),
+        10.0 * sum(w in _CONTRAST for w in toks) / n,
+        float(sum(w in _RETURN for w in toks)),
+    ]
 
 
 @dataclass(slots=True)
@@ -135,6 +177,12 @@ def style_features(response: str) -> list[Feature]:
     return feats
 
 
+# A word in more than this share of the user's items does not tell items apart (a
+# template such as "Review request:", the user's own name): it is not a feature.
+BOILERPLATE_SHARE = 0.5
+BOILERPLATE_MIN_DOCS = 4
+
+
 class OfflineFeatureExtractor:
     """Deterministic features from statistics and a sentiment lexicon: no LLM, no network."""
 
@@ -144,22 +192,13 @@ class OfflineFeatureExtractor:
 
     @property
     def id(self) -> str:
-        return f"offline-v1-k{self.max_content}"
+        return f"offline-v3-k{self.max_content}"
 
     def extract(self, items: Sequence[Item], corpus: CorpusStats) -> list[list[Feature]]:
         out: list[list[Feature]] = []
+        common = _boilerplate(corpus)
         for it in items:
-            feats = self._content(it.text, corpus)
-            pol = sentiment(it.text)
-            feats.append(
-                Feature(
-                    name=_tone_name(pol),
-                    context=trim(_most_polar_sentence(it.text), self.context_chars),
-                    kind="content",
-                    weight=abs(pol),
-                    polarity=pol,
-                )
-            )
+            feats = self._text_features(it.text, corpus, common)
             if is_free_text(it.response):
                 feats.extend(style_features(it.response))
             out.append(feats)
@@ -168,19 +207,40 @@ class OfflineFeatureExtractor:
     def extract_query(
         self, query: str, corpus: CorpusStats, factors: Sequence[Factor]
     ) -> list[Feature]:
-        feats = self._content(query, corpus)
-        pol = sentiment(query)
+        return self._text_features(query, corpus, _boilerplate(corpus))
+
+    def _text_features(
+        self, text: str, corpus: CorpusStats, common: frozenset[str]
+    ) -> list[Feature]:
+        pols: dict[str, float] = {}
+
+        def pol(sent: str) -> float:
+            if sent not in pols:
+                pols[sent] = sentiment(sent)
+            return pols[sent]
+
+        feats = self._content(text, corpus, common, pol)
+        whole = sentiment(text)
+        sents = sentences(text) or [text]
+        polar = max(sents, key=lambda x: abs(pol(x))) if len(sents) > 1 else sents[0]
         feats.append(
             Feature(
-                name=_tone_name(pol),
-                context=trim(_most_polar_sentence(query), self.context_chars),
-                weight=abs(pol),
-                polarity=pol,
+                name=_tone_name(whole),
+                context=trim(polar, self.context_chars),
+                kind="content",
+                weight=round(abs(whole), 4),
+                polarity=round(whole, 4),
             )
         )
         return feats
 
-    def _content(self, text: str, corpus: CorpusStats) -> list[Feature]:
+    def _content(
+        self,
+        text: str,
+        corpus: CorpusStats,
+        common: frozenset[str],
+        pol: Callable[[str], float],
+    ) -> list[Feature]:
         cands = phrase_candidates(text)
         if not cands:
             return []
@@ -188,6 +248,8 @@ class OfflineFeatureExtractor:
         scored: dict[str, tuple[float, str]] = {}
         for phrase, sent in cands:
             ws = phrase.split()
+            if all(w in common for w in ws):
+                continue
             # Specific words (high IDF within the user's history) and repeated
             # words make a phrase central to this item; a mild bonus for
             # multi-word phrases prefers "tube amp" over "amp".
@@ -208,12 +270,20 @@ class OfflineFeatureExtractor:
                     context=trim(sent, self.context_chars),
                     kind="content",
                     weight=round(s, 4),
-                    polarity=round(sentiment(sent), 4),
+                    polarity=round(pol(sent), 4),
                 )
             )
             if len(chosen) >= self.max_content:
                 break
         return chosen
+
+
+def _boilerplate(corpus: CorpusStats) -> frozenset[str]:
+    """Words present in more than half of the user's items (when there are enough)."""
+    if corpus.n_docs < BOILERPLATE_MIN_DOCS:
+        return frozenset()
+    cut = BOILERPLATE_SHARE * corpus.n_docs
+    return frozenset(w for w, c in corpus.df.items() if c > cut)
 
 
 def _tone_name(pol: float) -> str:
@@ -228,18 +298,10 @@ def _tone_name(pol: float) -> str:
     return "neutral tone"
 
 
-def _most_polar_sentence(text: str) -> str:
-    sents = sentences(text) or [text]
-    if len(sents) == 1:
-        return sents[0]
-    return max(sents, key=lambda s: abs(sentiment(s)))
-
-
 def serialize(features: Sequence[Feature]) -> str:
-    """The text that is embedded for feature-level retrieval (RPM serialises the set)."""
-    content = [f.name for f in features if f.kind == "content"]
-    style = [f.name for f in features if f.kind == "style"]
-    parts = ["; ".join(content)]
-    if style:
-        parts.append("style: " + ", ".join(style))
-    return " | ".join(p for p in parts if p)
+    """The text embedded for feature-level retrieval (RPM serialises the feature set).
+
+    Only the input's features: style features describe the user's *responses*, which
+    a query does not have yet, so they would only add noise to the comparison.
+    """
+    return "; ".join(f.name for f in features if f.kind == "content")

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.stats import confidence_note
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature, Item
 
-OFFLINE_PATHS = "offline-paths-v1"
+OFFLINE_PATHS = "offline-paths-v2"
 
 
 class PathWriter(Protocol):
@@ -46,51 +47,60 @@ class TemplatePathWriter:
         return [self.write_one(it, fs, factors) for it, fs in zip(items, features, strict=True)]
 
     def write_one(self, item: Item, feats: Sequence[Feature], factors: Sequence[Factor]) -> str:
+        """Three short sentences at most: what the item turns on, the evidence, the answer."""
         by_id = {f.id: f for f in factors}
         content = [f for f in feats if f.kind == "content" and not f.name.endswith(" tone")]
         tone = next((f for f in feats if f.name.endswith(" tone")), None)
         style = [f.name for f in feats if f.kind == "style"]
-        parts: list[str] = []
+        lead = ""
         if content:
-            named = ", ".join(f'"{f.name}"' for f in content[:4])
-            parts.append(f"The {'input' if item.input.strip() else 'post'} turns on {named}")
-        if tone is not None:
-            parts.append(f"written in a {tone.name}")
-        lead = "; ".join(parts) + "." if parts else "No distinctive features."
+            lead = "Turns on " + ", ".join(f'"{f.name}"' for f in content[:3])
+            if tone is not None:
+                lead += f" ({tone.name})"
+            lead += "."
+        elif tone is not None:
+            lead = f"Written in a {tone.name}."
 
         evidence: list[str] = []
         seen: set[str] = set()
         for f in feats:
             fac = by_id.get(f.factor_id or "")
-            if fac is None or fac.id in seen:
+            if fac is None or fac.id in seen or fac.id in (TONE_ID, STYLE_ID):
                 continue
             seen.add(fac.id)
-            evidence.append(_evidence(fac))
-        ev = " ".join(e for e in evidence[:3] if e)
+            e = _evidence(fac)
+            if e:
+                evidence.append(e)
+        ev = " ".join(evidence[:2])
 
-        if item.score is not None or (item.label is not None and len(item.response) < 40):
-            outcome = f"The user answered {item.response.strip()!r}."
+        if item.label is not None and len(item.response) < 40:
+            outcome = f"Answered {item.response.strip()!r}."
+        elif item.score is not None:
+            outcome = f"Scored {item.score:g}: {trim(item.response, 100)!r}."
         else:
-            outcome = f"The user wrote: {trim(item.response, 140)!r}"
-            if style:
-                outcome += f" ({', '.join(style[:4])})"
+            outcome = f"Wrote {trim(item.response, 120)!r}"
+            outcome += f" ({', '.join(style[:3])})." if style else "."
         return " ".join(x for x in (lead, ev, outcome) if x)
 
 
 def _evidence(fac: Factor) -> str:
+    """One clause of factor statistics, skipped when it says nothing (no lift, no n)."""
     st = fac.stats
     n = int(st.get("n_items", 0))
-    if "mean_score_shrunk" in st:
+    if n < 2:
+        return ""
+    if "mean_score" in st:
+        if abs(float(st.get("lift", 0.0))) < 0.05:
+            return ""
         return (
-            f"When {fac.name!r} is present this user averages {st['mean_score']} "
-            f"(vs {st['base_mean_score']} overall; {confidence_note(int(st.get('score_n', n)))})."
+            f"With {fac.name!r} they average {st['mean_score']} vs {st['base_mean_score']} "
+            f"overall ({confidence_note(int(st.get('score_n', n)))})."
         )
     if "top_label" in st:
         return (
-            f"With {fac.name!r} this user most often chose {st['top_label']} "
-            f"({round(100 * st['top_label_share'])}% vs {round(100 * st['top_label_base_share'])}% "
-            f"overall; {confidence_note(int(st.get('label_n', n)))})."
+            f"With {fac.name!r} they chose {st['top_label']} "
+            f"{round(100 * st['top_label_share'])}% of the time vs "
+            f"{round(100 * st['top_label_base_share'])}% overall "
+            f"({confidence_note(int(st.get('label_n', n)))})."
         )
-    if "coverage" in st:
-        return f"{fac.name!r} appears in {round(100 * st['coverage'])}% of their history."
-    return ""
+    return f"{fac.name!r} is in {round(100 * st.get('coverage', 0.0))}% of their history."

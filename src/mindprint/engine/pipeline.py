@@ -14,21 +14,81 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from mindprint.engine.factors import EmbeddingFactorBuilder
+import numpy as np
+
+from mindprint.engine.factors import EmbeddingFactorBuilder, stabilize_ids
 from mindprint.engine.features import (
     CorpusStats,
     FeatureExtractor,
     OfflineFeatureExtractor,
     serialize,
+    text_signals,
 )
 from mindprint.engine.paths import PathWriter, TemplatePathWriter
 from mindprint.engine.protocols import Embedder, Vector
 from mindprint.engine.stats import factor_stats, summarize
 from mindprint.engine.style import style_profile
+from mindprint.engine.text import sentences
 from mindprint.engine.types import Factor, Feature, Item, UserSummary
 
 # Long texts are cut before embedding: the model reads 256 tokens at most anyway.
 EMBED_CHARS = 2000
+# A text's "raw" vector is the mean of its sentences' vectors (each cut at this length).
+SENTENCE_CHARS = 500
+MAX_SENTENCES = 40
+# Bumped when the item vectors change meaning (v2: sentence-mean raw + signals).
+VECTORS_VERSION = "vec2"
+
+
+def sentence_pieces(text: str) -> list[str]:
+    """The pieces a text is embedded in: its sentences (a bounded number of them)."""
+    parts = [s[:SENTENCE_CHARS] for s in sentences(text)][:MAX_SENTENCES]
+    return parts or [text[:SENTENCE_CHARS] or " "]
+
+
+# A query's handful of sentences is embedded in calls of similar length: one batch
+# would pad every sentence to the longest one (the cost of attention is per padded
+# token), which made a long review query ~1.8x slower than its plain embedding.
+SMALL_CALL = 24
+LENGTH_SPREAD = 1.3
+
+
+def _embed_by_length(embedder: Embedder, texts: Sequence[str]) -> Vector:
+    if len(texts) > SMALL_CALL:
+        return embedder.embed(texts)  # large calls: the embedder batches by length itself
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and len(texts[i]) <= LENGTH_SPREAD * len(texts[groups[-1][0]]) + 16:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    for g in groups:
+        out[g] = embedder.embed([texts[i] for i in g])
+    return out
+
+
+def embed_mean(
+    embedder: Embedder, texts: Sequence[str], extra: Sequence[str] = ()
+) -> Vector:
+    """One unit vector per text: the normalised mean of its sentence embeddings.
+
+    Each sentence is read whole (no 256-token truncation of long texts) and a single
+    sentence is not drowned in a long text's average; a one-sentence text gets its
+    plain embedding. All sentences go to the embedder in one call (batched); texts in
+    ``extra`` ride along in the same call and their plain vectors are appended as rows.
+    """
+    pieces = [sentence_pieces(t) for t in texts] + [[t or " "] for t in extra]
+    flat = [p for ps in pieces for p in ps]
+    if not flat:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    vecs = _embed_by_length(embedder, flat)
+    bounds = np.cumsum([0, *(len(ps) for ps in pieces)])
+    sums = np.add.reduceat(vecs, bounds[:-1], axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    out: Vector = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +118,13 @@ def tag(features: Sequence[Feature], assignment: Mapping[str, str | None]) -> li
 
 
 class Pipeline:
+    """The three stages. Item vectors, by kind:
+
+    - ``features``: the serialised feature set, embedded (RPM's feature-level key);
+    - ``raw``: the text itself, as the mean of its sentence embeddings;
+    - ``signals``: eight lexicon numbers (VADER) that the rating prior reads.
+    """
+
     def __init__(
         self,
         embedder: Embedder,
@@ -73,7 +140,14 @@ class Pipeline:
     @property
     def id(self) -> str:
         """Identity of the item-level artefacts: a change here means items are rebuilt."""
-        return f"{self.extractor.id}+{self.embedder.model_id}"
+        return f"{self.extractor.id}+{VECTORS_VERSION}+{self.embedder.model_id}"
+
+    def _vectors(self, texts: Sequence[str], feats: Sequence[Sequence[Feature]]) -> dict[str, Vector]:
+        keys = [serialize(fs) or t[:EMBED_CHARS] for t, fs in zip(texts, feats, strict=True)]
+        mat = embed_mean(self.embedder, texts, extra=keys)
+        n = len(texts)
+        sig = np.asarray([text_signals(t) for t in texts], dtype=np.float32).reshape(n, -1)
+        return {"raw": mat[:n], "features": mat[n:], "signals": sig}
 
     def process_items(
         self,
@@ -87,21 +161,25 @@ class Pipeline:
         if factors:
             assignment = {m: f.id for f in factors for m in f.members}
             feats = [tag(fs, assignment) for fs in feats]
-        fvecs = self.embedder.embed([serialize(fs) or it.text[:EMBED_CHARS] for it, fs in zip(items, feats, strict=True)])
-        rvecs = self.embedder.embed([it.text[:EMBED_CHARS] for it in items])
+        vecs = self._vectors([it.text for it in items], feats)
         paths = self.path_writer.write(items, feats, factors) if factors else [None] * len(items)
         return [
             ItemResult(
                 item_id=it.id,
                 features=list(fs),
-                vectors={"features": fvecs[i], "raw": rvecs[i]},
+                vectors={kind: m[i] for kind, m in vecs.items()},
                 path=paths[i],
             )
             for i, (it, fs) in enumerate(zip(items, feats, strict=True))
         ]
 
-    def build_user(self, items: Sequence[Item], features: Sequence[Sequence[Feature]]) -> UserModel:
-        grouping = self.factor_builder.build(features)
+    def build_user(
+        self,
+        items: Sequence[Item],
+        features: Sequence[Sequence[Feature]],
+        previous: Sequence[Factor] = (),
+    ) -> UserModel:
+        grouping = stabilize_ids(self.factor_builder.build(features), previous)
         factors = factor_stats(grouping.factors, items, features, grouping.assignment)
         tagged = [tag(fs, grouping.assignment) for fs in features]
         texts = self.path_writer.write(items, tagged, factors)
@@ -117,5 +195,5 @@ class Pipeline:
     ) -> PreparedQuery:
         feats = self.extractor.extract_query(query, corpus, factors)
         feats = self.factor_builder.assign_query(feats, factors)
-        fv, rv = self.embedder.embed([serialize(feats) or query[:EMBED_CHARS], query[:EMBED_CHARS]])
-        return PreparedQuery(features=feats, vectors={"features": fv, "raw": rv})
+        vecs = self._vectors([query], [feats])
+        return PreparedQuery(features=feats, vectors={k: v[0] for k, v in vecs.items()})

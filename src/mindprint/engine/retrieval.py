@@ -3,6 +3,12 @@
 Items are represented by the embedding of their serialised feature set (as in the
 paper). ``hybrid`` adds the similarity of the raw texts, which helps when an item
 has few features; the evaluation harness measures each mode.
+
+The tone feature is compared as a number, not as words: ``features`` and ``hybrid``
+subtract ``tone_weight * |tone(query) - tone(item)|``, where tone is in [-1, 1]
+(the rating prior's reading of the text for rated histories, else VADER polarity).
+An embedding of "positive tone" says little; the distance between two verdicts
+says whether the user probably answered the two items alike.
 """
 
 from __future__ import annotations
@@ -16,6 +22,12 @@ import numpy as np
 from mindprint.engine.protocols import Vector
 
 Mode = Literal["features", "raw", "hybrid"]
+# Cosine points lost per unit of tone distance (tone spans [-1, 1]): the prior's
+# reading of a rated text predicts the user's answer well (shared Amazon histories:
+# top-3 MAE 0.55 vs 0.63 without); raw VADER polarity of free text much less (LaMP-7:
+# a weight of 1 cost ROUGE, 0.25 is neutral to slightly positive).
+TONE_WEIGHT = 1.0
+TONE_WEIGHT_LEXICON = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +43,8 @@ def top_k(
     k: int,
     mode: Mode = "hybrid",
     alpha: float = 0.5,
+    tone: tuple[float, Vector] | None = None,
+    tone_weight: float = TONE_WEIGHT,
 ) -> list[Hit]:
     """Score every item against the query and return the best ``k``.
 
@@ -47,6 +61,9 @@ def top_k(
         scores = alpha * (item_vecs["features"] @ query_vecs["features"]) + (1 - alpha) * (
             item_vecs["raw"] @ query_vecs["raw"]
         )
+    if tone is not None and mode != "raw" and tone_weight:
+        q_tone, item_tone = tone
+        scores = scores - tone_weight * np.abs(item_tone - q_tone)
     k = min(k, len(item_ids))
     idx = np.argpartition(-scores, k - 1)[:k]
     idx = idx[np.argsort(-scores[idx], kind="stable")]

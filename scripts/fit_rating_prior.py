@@ -1,0 +1,197 @@
+"""Fit the population rating prior shipped in ``engine/data/rating_prior.json``.
+
+Fitted on the rated *histories* (profiles) of the shared Amazon users only: no
+question review and no gold rating is read. Run from the repository root:
+
+    .venv/bin/python scripts/fit_rating_prior.py --data /work/shared/data
+
+What is fitted (see ``mindprint.engine.rating``):
+1. a ridge head (stars ~ sentence-mean embedding + 8 lexicon signals), and a
+   lexicon-only head for other embedders;
+2. the ordered-logit cut points and scale, on 5-fold *out-of-fold* head scores (folds
+   by user), so the predictive spread is that of unseen text, not of training text;
+3. the prior variance of the user intercept, by leave-one-out predictive likelihood
+   on the profiles (each profile item predicted from the user's other items).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mindprint.engine.features import SIGNAL_NAMES, text_signals
+from mindprint.engine.pipeline import embed_mean
+from mindprint.engine.protocols import Embedder
+from mindprint.engine.rating import PRIOR_FILE, fit_effects, ordinal_probs
+
+RIDGE_FULL = 2.0
+RIDGE_LEXICAL = 100.0
+SIGNAL_SCALE = 0.1  # signals enter the full head scaled down: a stronger penalty on them
+FOLDS = 5
+USER_VARS = (0.25, 0.5, 1.0, 2.0)
+
+
+def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
+    """Ridge with an unpenalised intercept (dual form: n may exceed d or not)."""
+    xm = x.mean(axis=0)
+    ym = float(y.mean())
+    xc = x - xm
+    if xc.shape[0] <= xc.shape[1]:
+        a = np.linalg.solve(xc @ xc.T + lam * np.eye(len(y)), y - ym)
+        w = xc.T @ a
+    else:
+        w = np.linalg.solve(xc.T @ xc + lam * np.eye(xc.shape[1]), xc.T @ (y - ym))
+    return w, ym - float(xm @ w)
+
+
+def fit_cutpoints(z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ordered-logit cut points and scale for a fixed score (coordinate search)."""
+    params = np.array([1.5, 2.5, 3.5, 4.5, np.log(0.5)])
+
+    def nll(p: np.ndarray) -> float:
+        tau = float(np.exp(p[4]))
+        probs = ordinal_probs(z / tau, np.sort(p[:4]) / tau)
+        return float(-np.mean(np.log(probs[np.arange(len(y)), y - 1])))
+
+    step, cur = 0.2, nll(params)
+    while step > 1e-4:
+        improved = False
+        for i in range(5):
+            for s in (step, -step):
+                q = params.copy()
+                q[i] += s
+                v = nll(q)
+                if v < cur:
+                    cur, params, improved = v, q, True
+        if not improved:
+            step /= 2
+    return np.sort(params[:4]), float(np.exp(params[4]))
+
+
+def loo_loglik(z: np.ndarray, y: np.ndarray, users: np.ndarray, cut: np.ndarray, var: float) -> float:
+    total = 0.0
+    for u in np.unique(users):
+        idx = np.where(users == u)[0]
+        for j in idx:
+            rest = idx[idx != j]
+            b = fit_effects(z[rest], y[rest], np.ones((len(rest), 1)), cut, np.array([var]))[0]
+            total += float(np.log(ordinal_probs(np.array([z[j] + b]), cut)[0, y[j] - 1]))
+    return total / len(y)
+
+
+def fit_head(
+    x: np.ndarray, y: np.ndarray, users: np.ndarray, lam: float
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Head weights (all data), cut points on out-of-fold scores, user variance by LOO."""
+    fold = users % FOLDS
+    oof = np.zeros(len(y))
+    for f in range(FOLDS):
+        tr = fold != f
+        w, b = ridge(x[tr], y[tr], lam)
+        oof[~tr] = x[~tr] @ w + b
+    cut, tau = fit_cutpoints(oof, y.astype(int))
+    w, b = ridge(x, y, lam)
+    z_oof = oof / tau
+    cut_l = cut / tau
+    scores = {v: loo_loglik(z_oof, y.astype(int), users, cut_l, v) for v in USER_VARS}
+    user_var = max(scores, key=lambda v: scores[v])
+    head = {
+        "w": (w / tau).tolist(),
+        "intercept": b / tau,
+        "cutpoints": cut_l.tolist(),
+        "user_var": user_var,
+        "factor_var": user_var / 2,
+    }
+    oof_round = np.clip(np.floor(oof + 0.5), 1, 5)
+    info = {
+        "oof_mae_rounded": round(float(np.mean(np.abs(oof_round - y))), 4),
+        "oof_corr": round(float(np.corrcoef(oof, y)[0, 1]), 4),
+        "tau": round(tau, 4),
+        **{f"loo_loglik_var_{v}": round(s, 4) for v, s in scores.items()},
+    }
+    return head, info
+
+
+def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) -> int:
+    from mindprint.eval.datasets import load_examples
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path(os.environ.get("MINDPRINT_SHARED_DATA", "/work/shared/data")))
+    ap.add_argument("--out", type=Path, default=PRIOR_FILE)
+    args = ap.parse_args(argv)
+    if embedder is None:
+        from mindprint.embed import FastEmbedEmbedder
+        from mindprint.settings import EmbeddingSettings
+
+        embedder = FastEmbedEmbedder(EmbeddingSettings().resolved_model_dir)
+    examples = load_examples("rating", args.data)
+    texts: list[str] = []
+    stars: list[float] = []
+    users: list[int] = []
+    for u, ex in enumerate(examples):
+        for p in ex.profile:  # histories only: the question and its gold are never read
+            if p.score is not None:
+                texts.append(p.input)
+                stars.append(p.score)
+                users.append(u)
+    y = np.asarray(stars)
+    uid = np.asarray(users)
+    sig = np.asarray([text_signals(t) for t in texts])
+    sig_mean, sig_std = sig.mean(axis=0), sig.std(axis=0) + 1e-9
+    sig_z = (sig - sig_mean) / sig_std
+    emb = embed_mean(embedder, texts).astype(np.float64)
+    d = emb.shape[1]
+    full, full_info = fit_head(np.hstack([emb, SIGNAL_SCALE * sig_z]), y, uid, RIDGE_FULL)
+    w = np.asarray(full.pop("w"))
+    full["w_emb"] = w[:d].tolist()
+    full["w_sig"] = (SIGNAL_SCALE * w[d:]).tolist()
+    lexical, lex_info = fit_head(sig_z, y, uid, RIDGE_LEXICAL)
+    lexical["w_sig"] = lexical.pop("w")
+    out = {
+        "model_id": embedder.model_id,
+        "signals": list(SIGNAL_NAMES),
+        "sig_mean": sig_mean.tolist(),
+        "sig_std": sig_std.tolist(),
+        "full": full,
+        "lexical": lexical,
+        "meta": {
+            "fitted_on": "profiles (history reviews with stars) of the shared Amazon "
+            "Musical Instruments users; no question review, no gold",
+            "data": str(args.data / "amazon_rating/musical_instruments"),
+            "items": len(y),
+            "users": len(examples),
+            "ridge_full": RIDGE_FULL,
+            "ridge_lexical": RIDGE_LEXICAL,
+            "signal_scale": SIGNAL_SCALE,
+            "full_fit": full_info,
+            "lexical_fit": lex_info,
+            "fitted_at": datetime.now(timezone.utc).date().isoformat(),
+        },
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(_round(out)) + "\n", encoding="utf-8")
+    print(json.dumps(out["meta"], indent=1), file=sys.stderr)
+    return 0
+
+
+def _round(x: Any) -> Any:
+    if isinstance(x, float):
+        return round(x, 6)
+    if isinstance(x, list):
+        return [_round(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _round(v) for k, v in x.items()}
+    return x
+
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
