@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +105,17 @@ class _UserCache:
     tone_from_prior: bool = False
 
 
+def _require_utf8(value: str, name: str) -> None:
+    """Lone surrogates (possible in JSON strings) cannot be stored or embedded."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidInputError(
+            f"{name} contains an invalid character at position {e.start} (a lone UTF-16 "
+            "surrogate): send valid Unicode text."
+        ) from None
+
+
 class Mindprint:
     """The application: use cases over the store, the embedder and the pipeline."""
 
@@ -159,6 +171,7 @@ class Mindprint:
             )
         if any(ord(c) < 32 for c in uid):
             raise InvalidInputError("user_id contains control characters.")
+        _require_utf8(uid, "user_id")
         return uid
 
     def text(self, value: str | None, name: str, *, required: bool = True) -> str:
@@ -172,6 +185,7 @@ class Mindprint:
                 f"{self.limits.max_text_chars:,} (MINDPRINT_MAX_TEXT_CHARS). Shorten it or "
                 "pass the relevant part."
             )
+        _require_utf8(value, name)
         return value
 
     def k(self, k: int) -> int:
@@ -365,11 +379,14 @@ class Mindprint:
         raw: Vector,
         signals: tuple[list[int], Vector],
     ) -> dict[int, float]:
-        """The rating prior's reading of every rated item (empty without a prior)."""
+        """The rating prior's reading of every item's text (empty without a prior or
+        without rated history). Unrated items, such as feedback without a rating, are
+        read too: their tone must be comparable with the query's, which is read the
+        same way."""
         prior = load_prior()
-        rated = [i for i in ids if items.get(i) is not None and items[i].score is not None]
-        if prior is None or not rated:
+        if prior is None or not any(it.score is not None for it in items.values()):
             return {}
+        rated = [i for i in ids if i in items]
         pos = {i: n for n, i in enumerate(ids)}
         sig_pos = {i: n for n, i in enumerate(signals[0])}
         sig = np.asarray(
@@ -459,32 +476,42 @@ class Mindprint:
             source="feedback-edit" if edited else "feedback",
             meta={"original_response": response} if edited else None,
         )
+        # Embed before writing, then write item, feedback and artefacts in one
+        # transaction: a failure (model missing, bad text) leaves nothing behind, and
+        # the new item is retrievable the moment the call returns.
+        art = self._artifacts_for(uid, item)
         fid, item_id, new = self.store.add_feedback(
             uid, item, query=query, response=response, edited_response=edited, rating=rating,
-            comment=comment_t, rewrite_id=rewrite_id,
+            comment=comment_t, rewrite_id=rewrite_id, artifacts=art,
+            extractor=self.pipeline.id, model_id=self.embedder.model_id,
         )
-        if new:
-            self._process_new_item(uid, item_id)
+        self._invalidate(uid)
         scheduled = self._maybe_refresh(uid)
         return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled)
 
-    def _process_new_item(self, uid: str, item_id: int) -> None:
-        """Make a new item retrievable at once: its features, vectors and path now."""
-        c = self._user_cache(uid)
-        it = self.store.get_items(uid, [item_id])[item_id]
-        c.corpus.add(it.text)
-        [r] = self.pipeline.process_items([it], c.corpus, c.factors)
-        self.store.save_artifacts(
-            uid, self.pipeline.id, self.embedder.model_id,
-            [ItemArtifacts(r.item_id, r.features, r.vectors, r.path, None)],
-        )
-        self._invalidate(uid)
+    def _artifacts_for(self, uid: str, item: NewItem) -> ItemArtifacts:
+        """Features, vectors and path of a not-yet-stored item, against the current model."""
+        if self.store.user_exists(uid):
+            c = self._user_cache(uid)
+            # A private copy: the cached statistics are shared with concurrent readers.
+            corpus = CorpusStats(n_docs=c.corpus.n_docs, df=Counter(c.corpus.df))
+            factors = c.factors
+        else:
+            corpus, factors = CorpusStats(), []
+        provisional = Item(id=-1, input=item.input, response=item.response, label=item.label,
+                           score=item.score, source=item.source)
+        corpus.add(provisional.text)
+        [r] = self.pipeline.process_items([provisional], corpus, factors)
+        return ItemArtifacts(-1, r.features, r.vectors, r.path, None)
 
-    def _maybe_refresh(self, uid: str) -> bool:
+    def _refresh_due(self, uid: str) -> bool:
         meta = self.store.get_user_model(uid)
         n = self.store.count_items(uid)
         built = meta.item_count if meta else 0
-        if n - built < max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built)):
+        return n - built >= max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
+
+    def _maybe_refresh(self, uid: str) -> bool:
+        if not self._refresh_due(uid):
             return False
         with self._cache_lock:
             if uid in self._refreshing:
@@ -493,7 +520,9 @@ class Mindprint:
 
         def run() -> None:
             try:
-                self.build(uid)
+                # Another process sharing the database may have rebuilt meanwhile.
+                if self._refresh_due(uid):
+                    self.build(uid)
             finally:
                 with self._cache_lock:
                     self._refreshing.discard(uid)

@@ -477,11 +477,6 @@ async def test_lone_surrogates_change_nothing(
         await call_ok(c, "retrieve_reasoning_paths", {"query": QUERY, "k": 1})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lone surrogates are not rejected by validation: they fail later (UnicodeEncodeError "
-    "in SQLite, TypeError in the tokenizer) as a bare error or one blaming the model",
-)
 @pytest.mark.anyio
 @pytest.mark.parametrize(("name", "args"), LONE_SURROGATES)
 async def test_lone_surrogates_are_refused_with_an_explanation(
@@ -522,11 +517,6 @@ def flaky(db_path: Path, real_embedder: FastEmbedEmbedder) -> tuple[MCPServer[Se
 FRESH = {"query": "Review request: Orbit 9 GPS watch — 30 h GPS, 44 g, $260.", "response": "30 h is plenty. 4/5"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Mindprint.record_feedback commits the item and feedback row before embedding "
-    "them: an embedding failure leaves a half-recorded exchange behind",
-)
 @pytest.mark.anyio
 async def test_a_feedback_that_fails_to_embed_changes_nothing(
     db_path: Path, flaky: tuple[MCPServer[ServerState], FlakyEmbedder]
@@ -540,11 +530,6 @@ async def test_a_feedback_that_fails_to_embed_changes_nothing(
         assert snapshot(db_path) == before, "the failed call left rows behind"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after a failed record_feedback the retry finds the stored duplicate "
-    "(new_item=false) and never embeds it: the exchange is not retrievable",
-)
 @pytest.mark.anyio
 async def test_a_retried_feedback_is_retrievable(flaky: tuple[MCPServer[ServerState], FlakyEmbedder]) -> None:
     server, emb = flaky

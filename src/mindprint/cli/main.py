@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from mindprint.cli import render
+from mindprint.cli.eval_cmd import eval_command
 from mindprint.errors import MindprintError
 
 app = typer.Typer(
@@ -228,6 +229,21 @@ def retrieve(
 
 
 @app.command()
+def usage(
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Only this user.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """LLM cost so far: calls, tokens and items per user, model and stage."""
+    rows = _app().store.usage(user)
+    if json_out:
+        _print_json(rows)
+    elif not rows:
+        out.print("No LLM calls recorded (the offline engine makes none).")
+    else:
+        render.table(out, "LLM usage", rows)
+
+
+@app.command()
 def export(user: UserOpt = None) -> None:
     """Print everything stored about a user as one JSON object."""
     _print_json(_app().export(user))
@@ -273,6 +289,9 @@ def demo(
     from mindprint.cli.demo import run_demo
 
     run_demo(_app(), out, err, user)
+
+
+app.command("eval")(eval_command)
 
 
 def main() -> None:

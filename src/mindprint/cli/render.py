@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.panel import Panel
@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from mindprint.engine.text import trim
-from mindprint.views import RetrievalView, UserFactorsView
+
+if TYPE_CHECKING:
+    from mindprint.views import RetrievalView, UserFactorsView
 
 T = TypeVar("T")
 

@@ -317,37 +317,43 @@ class Store:
         The ``item_state`` row marks the item as done for ``extractor`` in the same
         transaction, so a build killed midway resumes at the first item without it.
         """
-        now = utcnow()
         with self.write() as db:
-            for art in batch:
-                db.execute("DELETE FROM features WHERE item_id = ?", [art.item_id])
-                db.conn.executemany(
-                    "INSERT INTO features (user_id, item_id, extractor, name, context, kind, "
-                    "weight, polarity, factor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (user_id, art.item_id, extractor, f.name, f.context, f.kind, f.weight,
-                         f.polarity, f.factor_id)
-                        for f in art.features
-                    ],
-                )
-                for kind, vec in art.vectors.items():
-                    v = np.asarray(vec, dtype=np.float32)
-                    db.execute(
-                        "INSERT OR REPLACE INTO vectors (user_id, item_id, kind, model_id, dim, "
-                        "vector) VALUES (?, ?, ?, ?, ?, ?)",
-                        [user_id, art.item_id, kind, model_id, int(v.shape[0]), v.tobytes()],
-                    )
-                db.execute(
-                    "INSERT OR REPLACE INTO paths (item_id, user_id, reasoning, generator, "
-                    "created_at) VALUES (?, ?, ?, ?, ?)",
-                    [art.item_id, user_id, art.path or "", art.path_generator or extractor, now],
-                )
-                db.execute(
-                    "INSERT OR REPLACE INTO item_state (item_id, user_id, extractor, built_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    [art.item_id, user_id, extractor, now],
-                )
+            self._write_artifacts(db, user_id, extractor, model_id, batch)
             self._bump(db, user_id)
+
+    def _write_artifacts(
+        self, db: Database, user_id: str, extractor: str, model_id: str,
+        batch: Sequence[ItemArtifacts],
+    ) -> None:
+        now = utcnow()
+        for art in batch:
+            db.execute("DELETE FROM features WHERE item_id = ?", [art.item_id])
+            db.conn.executemany(
+                "INSERT INTO features (user_id, item_id, extractor, name, context, kind, "
+                "weight, polarity, factor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (user_id, art.item_id, extractor, f.name, f.context, f.kind, f.weight,
+                     f.polarity, f.factor_id)
+                    for f in art.features
+                ],
+            )
+            for kind, vec in art.vectors.items():
+                v = np.asarray(vec, dtype=np.float32)
+                db.execute(
+                    "INSERT OR REPLACE INTO vectors (user_id, item_id, kind, model_id, dim, "
+                    "vector) VALUES (?, ?, ?, ?, ?, ?)",
+                    [user_id, art.item_id, kind, model_id, int(v.shape[0]), v.tobytes()],
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO paths (item_id, user_id, reasoning, generator, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                [art.item_id, user_id, art.path or "", art.path_generator or extractor, now],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO item_state (item_id, user_id, extractor, built_at) "
+                "VALUES (?, ?, ?, ?)",
+                [art.item_id, user_id, extractor, now],
+            )
 
     def set_feature_factors(self, user_id: str, assignment: dict[str, str | None]) -> None:
         """Link feature names to factor ids after factor construction."""
@@ -515,9 +521,16 @@ class Store:
         rating: int | None,
         comment: str | None,
         rewrite_id: int | None = None,
+        artifacts: ItemArtifacts | None = None,
+        extractor: str = "",
+        model_id: str = "",
     ) -> tuple[int, int, bool]:
         """Store the exchange as a history item plus a feedback row, atomically.
 
+        ``artifacts`` (computed before the write, ``item_id`` ignored) are written in
+        the same transaction when the item is new or was never built for
+        ``extractor``: a failure anywhere leaves nothing behind, and a retry of an
+        exchange that was stored without them heals it.
         Returns (feedback id, item id, whether the item was new).
         """
         result = AddResult()
@@ -525,6 +538,15 @@ class Store:
             self.ensure_user(db, user_id)
             self._insert_items(db, user_id, [item], result)
             item_id = (result.added or result.duplicates)[0]
+            if artifacts is not None:
+                built = db.execute(
+                    "SELECT 1 FROM item_state WHERE item_id = ? AND extractor = ?",
+                    [item_id, extractor],
+                ).fetchone()
+                if result.added or built is None:
+                    art = ItemArtifacts(item_id, artifacts.features, artifacts.vectors,
+                                        artifacts.path, artifacts.path_generator)
+                    self._write_artifacts(db, user_id, extractor, model_id, [art])
             cur = db.execute(
                 "INSERT INTO feedback (user_id, item_id, query, response, edited_response, rating, "
                 "comment, rewrite_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -580,6 +602,22 @@ class Store:
         for r in rows:
             r["trajectory"] = json.loads(r["trajectory"])
         return rows
+
+    def usage(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        """LLM calls, tokens, items and latency grouped by user, provider/model and purpose."""
+        where, params = ("WHERE user_id = ?", [user_id]) if user_id else ("", [])
+        with self.read() as db:
+            cur = db.execute(
+                "SELECT user_id, provider, model, purpose, COUNT(*) AS calls, "
+                "SUM(ok = 0) AS failed, COALESCE(SUM(input_tokens), 0) AS input_tokens, "
+                "COALESCE(SUM(output_tokens), 0) AS output_tokens, SUM(items) AS items, "
+                "ROUND(AVG(latency_ms), 1) AS mean_latency_ms "
+                f"FROM llm_calls {where} GROUP BY user_id, provider, model, purpose "
+                "ORDER BY user_id, purpose LIMIT ?",
+                [*params, self.max_page],
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
     def log_llm_call(self, row: dict[str, Any]) -> None:
         with self.write() as db:

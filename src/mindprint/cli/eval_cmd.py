@@ -1,0 +1,173 @@
+"""``mindprint eval``: run the methods side by side on a LaMP-format data set.
+
+Heavy imports (the app, numpy, matplotlib) happen inside the command, so loading
+the CLI for any other command stays fast.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.progress import Task
+
+    from mindprint.engine.protocols import Embedder
+    from mindprint.eval.runner import EvalConfig
+
+TASK_HELP = "rating, classification, generation, rewrite or category."
+
+
+class _RateColumn(ProgressColumn):
+    """Users per second, from rich's moving estimate of the task speed."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-- users/s" if speed is None else f"{speed:.2f} users/s", style="cyan")
+
+
+def _embedder(kind: str) -> Embedder:
+    from mindprint.embed import FakeEmbedder, FastEmbedEmbedder
+    from mindprint.errors import InvalidInputError
+    from mindprint.settings import EmbeddingSettings
+
+    if kind == "fake":
+        return FakeEmbedder()
+    if kind != "model":
+        raise InvalidInputError(f"--embedder must be 'model' or 'fake', not {kind!r}")
+    es = EmbeddingSettings()
+    return FastEmbedEmbedder(
+        es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
+    )
+
+
+def eval_command(
+    task: Annotated[str, typer.Option("--task", help=TASK_HELP)],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="LaMP-format folder (dev_questions.json + dev_outputs.json), or the shared "
+            "data root (the task's default folder is used).",
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder: results.json, results.md, PNGs.")
+    ],
+    users: Annotated[
+        int | None, typer.Option("--users", help="Deterministic sample of N users (default all).")
+    ] = None,
+    method: Annotated[
+        list[str] | None,
+        typer.Option("--method", help="Run only this method (repeatable; default all)."),
+    ] = None,
+    provider: Annotated[
+        str, typer.Option("--provider", help="offline (default); LLM providers come later.")
+    ] = "offline",
+    k: Annotated[int, typer.Option("--k", help="History items retrieved per query.")] = 3,
+    seed: Annotated[int, typer.Option("--seed", help="Sampling, random baseline, bootstrap.")] = 0,
+    keep_db: Annotated[
+        bool, typer.Option("--keep-db", help="Keep the evaluation database in --out.")
+    ] = False,
+    embedder: Annotated[
+        str,
+        typer.Option(
+            "--embedder", help="model (the real all-MiniLM-L6-v2) or fake (smoke runs only)."
+        ),
+    ] = "model",
+) -> None:
+    """Evaluate mindprint against baselines, per user as in a real deployment."""
+    from mindprint.eval.plots import write_plots
+    from mindprint.eval.report import build_results, write_results
+    from mindprint.eval.runner import EvalConfig, run_eval
+
+    out = Console()
+    err = Console(stderr=True)
+    config = EvalConfig(
+        task=task,
+        data_dir=data,
+        out_dir=out_dir,
+        users=users,
+        methods=tuple(method or ()),
+        provider=provider,
+        k=k,
+        seed=seed,
+        keep_db=keep_db,
+    )
+    with Progress(
+        TextColumn(f"[bold]eval {task}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task("users", total=None)
+
+        started = time.perf_counter()
+
+        def step(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+            # Redirected stderr (a log file) gets no live bar: leave a line every 5%.
+            if not err.is_terminal and done and (done % max(1, total // 20) == 0 or done == total):
+                rate = done / (time.perf_counter() - started)
+                eta = (total - done) / rate if rate else 0.0
+                err.print(f"eval {task}: {done}/{total} users, {rate:.2f} users/s, eta {eta:.0f} s")
+
+        run = run_eval(
+            config, _embedder(embedder), progress=step, command=_command(config, embedder)
+        )
+    with err.status("Scoring and plotting …"):
+        results = build_results(run)
+        json_path, md_path = write_results(results, out_dir)
+        plots = write_plots(results, out_dir)
+    _print_table(out, results)
+    out.print(
+        f"[green]Wrote[/] {json_path}, {md_path} and {len(plots)} plot(s) in "
+        f"{results['timing']['wall_seconds']:.0f} s ({results['n_users']} users)."
+    )
+
+
+def _command(config: EvalConfig, embedder: str) -> list[str]:
+    """The command line that reproduces the run, rebuilt from the parsed options."""
+    cmd = ["mindprint", "eval", "--task", config.task, "--data", str(config.data_dir)]
+    cmd += ["--out", str(config.out_dir)]
+    if config.users is not None:
+        cmd += ["--users", str(config.users)]
+    for m in config.methods:
+        cmd += ["--method", m]
+    cmd += ["--provider", config.provider, "--k", str(config.k), "--seed", str(config.seed)]
+    if config.keep_db:
+        cmd.append("--keep-db")
+    if embedder != "model":
+        cmd += ["--embedder", embedder]
+    return cmd
+
+
+def _print_table(console: Console, results: dict[str, Any]) -> None:
+    metrics = results["metrics"]
+    methods = results["methods"]
+    table = Table(title=f"{results['task']} ({results['n_users']} users)")
+    table.add_column("method")
+    for m in metrics:
+        table.add_column(m, justify="right")
+    for name, values in methods.items():
+        table.add_row(name, *(f"{values[m]:.4f}" for m in metrics))
+    console.print(table)
