@@ -20,6 +20,9 @@ import numpy as np
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
+from mindprint.engine.llm import LLM, InvalidAnswer, current_user
+from mindprint.engine.llm_rewrite import rewrite_with_llm
+from mindprint.engine.llm_stages import llm_pipeline
 from mindprint.engine.pipeline import Pipeline, PreparedQuery
 from mindprint.engine.predict import (
     Prediction,
@@ -35,8 +38,8 @@ from mindprint.engine.rating import load_prior, ordinal_probs
 from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
 from mindprint.engine.rewrite import OFFLINE_REWRITER, rewrite_offline
 from mindprint.engine.types import Factor, Feature, Item, Retrieved
-from mindprint.errors import InvalidInputError
-from mindprint.settings import EmbeddingSettings, LimitSettings, StoreSettings
+from mindprint.errors import InvalidInputError, ProviderError
+from mindprint.settings import EmbeddingSettings, LimitSettings, ProviderSettings, StoreSettings
 from mindprint.store import AddResult, NewItem, Store
 from mindprint.store.repository import ItemArtifacts, UserModelMeta
 
@@ -127,8 +130,10 @@ class Mindprint:
         limits: LimitSettings | None = None,
         default_user: str = "default",
         pipeline: Pipeline | None = None,
+        llm: LLM | None = None,
     ) -> None:
         self.store = store
+        self.llm = llm
         self.embedder = embedder
         self.limits = limits or LimitSettings()
         self.default_user = default_user
@@ -145,7 +150,13 @@ class Mindprint:
         store_settings: StoreSettings | None = None,
         embedding_settings: EmbeddingSettings | None = None,
         limits: LimitSettings | None = None,
+        provider_settings: ProviderSettings | None = None,
     ) -> Mindprint:
+        """Offline unless a provider is configured (MINDPRINT_PROVIDER or an API key);
+        then every RPM stage and the rewrite are written by that LLM, and each call is
+        logged in ``llm_calls``."""
+        from mindprint.providers import create_provider
+
         ss = store_settings or StoreSettings()
         es = embedding_settings or EmbeddingSettings()
         lim = limits or LimitSettings()
@@ -153,7 +164,11 @@ class Mindprint:
         embedder = FastEmbedEmbedder(
             es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
         )
-        return cls(store, embedder, limits=lim, default_user=ss.user)
+        llm = create_provider(
+            provider_settings or ProviderSettings(), sink=lambda r: store.log_llm_call(r.as_row())
+        )
+        pipeline = llm_pipeline(embedder, llm) if llm is not None else None
+        return cls(store, embedder, limits=lim, default_user=ss.user, pipeline=pipeline, llm=llm)
 
     def close(self) -> None:
         self.wait_idle()
@@ -214,6 +229,7 @@ class Mindprint:
         """Build (or finish building) the user model. Resumable: done items are skipped."""
         uid = self.user(user_id)
         self.store.require_user(uid)
+        current_user.set(uid)
         t0 = time.perf_counter()
         with self._lock_for(uid):
             total = self.store.count_items(uid)
@@ -348,6 +364,7 @@ class Mindprint:
         query = self.text(query, "query")
         k = self.k(k)
         self.store.require_user(uid)
+        current_user.set(uid)
         c, pq = self.prepare(uid, query)
         tone = (self._query_tone(c, pq), c.tone) if c.tone is not None and len(c.tone) else None
         weight = TONE_WEIGHT if c.tone_from_prior else TONE_WEIGHT_LEXICON
@@ -541,13 +558,21 @@ class Mindprint:
     # -- rewrite ------------------------------------------------------------------------
 
     def rewrite(self, user_id: str | None, draft: str, query: str | None = None) -> RewriteOutcome:
-        """Reflective rewrite of a generic draft (offline: the style rewriter)."""
+        """Reflective rewrite of a generic draft: with an LLM, RPO's reflection trajectory
+        guarded for fidelity; offline (or if the LLM fails), the style rewriter."""
         uid = self.user(user_id)
         draft = self.text(draft, "draft")
         q = self.text(query, "query", required=False) or None
         self.store.require_user(uid)
         meta = self.store.get_user_model(uid)
         style = meta.summary.style if meta else {}
+        llm_error: str | None = None
+        current_user.set(uid)
+        if self.llm is not None:
+            try:
+                return self._rewrite_llm(uid, draft, q, style)
+            except (ProviderError, InvalidAnswer) as e:
+                llm_error = str(e)
         res = rewrite_offline(draft, style)
         trajectory = {
             "profile_analysis": res.profile,
@@ -557,11 +582,29 @@ class Mindprint:
                 for e in res.edits
             ],
         }
+        if llm_error:
+            trajectory["llm_error"] = f"{llm_error} (the offline rewriter answered instead)"
         rid = self.store.add_rewrite(
             uid, query=q, draft=draft, rewritten=res.text, trajectory=trajectory,
             generator=OFFLINE_REWRITER,
         )
         return RewriteOutcome(rid, uid, res.text, res.text != draft, OFFLINE_REWRITER, trajectory)
+
+    def _rewrite_llm(
+        self, uid: str, draft: str, query: str | None, style: dict[str, Any]
+    ) -> RewriteOutcome:
+        assert self.llm is not None
+        examples: list[str] = []
+        if self.store.count_items(uid):
+            res = self.retrieve(uid, (query or draft)[: self.limits.max_text_chars], k=3, predict=False)
+            examples = [h.item.response for h in res.hits]
+        out = rewrite_with_llm(self.llm, draft, style, self.store.get_factors(uid), examples, query,
+                               user_id=uid)
+        rid = self.store.add_rewrite(
+            uid, query=query, draft=draft, rewritten=out.text, trajectory=out.trajectory,
+            generator=out.generator,
+        )
+        return RewriteOutcome(rid, uid, out.text, out.text != draft, out.generator, out.trajectory)
 
     # -- export and forget ----------------------------------------------------------------
 

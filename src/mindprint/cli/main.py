@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from rich.console import Console
 
 from mindprint.cli import render
 from mindprint.cli.eval_cmd import eval_command
-from mindprint.errors import MindprintError
+from mindprint.errors import ConfigError, MindprintError
 
 app = typer.Typer(
     name="mindprint",
@@ -33,10 +34,14 @@ UserOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripting.")]
 
 
-def _app() -> Any:
+def _app(provider: str | None = None) -> Any:
     from mindprint.app import Mindprint
+    from mindprint.settings import ProviderSettings
 
-    return Mindprint.from_settings()
+    if provider and provider not in ("offline", "anthropic", "openai"):
+        raise ConfigError(f"Unknown provider {provider!r}: use offline, anthropic or openai.")
+    ps = ProviderSettings(provider=provider) if provider else None  # type: ignore[arg-type]
+    return Mindprint.from_settings(provider_settings=ps)
 
 
 def _print_json(data: Any) -> None:
@@ -119,7 +124,7 @@ def import_(
         "rejected": [{"line": r.line, "reason": r.reason} for r in parsed.rejected],
     }
     if build and result[0]:
-        summary["build"] = _build(m, uid).__dict__
+        summary["build"] = dataclasses.asdict(_build(m, uid))
     if json_out:
         _print_json(summary)
     else:
@@ -178,14 +183,24 @@ def _build(m: Any, uid: str) -> Any:
     )
 
 
+ProviderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        help="offline, anthropic or openai (default: MINDPRINT_PROVIDER, else the first "
+        "configured key, else offline). openai works with any OpenAI-compatible OPENAI_BASE_URL.",
+    ),
+]
+
+
 @app.command()
-def build(user: UserOpt = None, json_out: JsonOpt = False) -> None:
+def build(user: UserOpt = None, provider: ProviderOpt = None, json_out: JsonOpt = False) -> None:
     """Build (or resume building) the user model: features, factors, statistics, paths."""
-    m = _app()
+    m = _app(provider)
     uid = m.user(user)
     report = _build(m, uid)
     if json_out:
-        _print_json(report.__dict__)
+        _print_json(dataclasses.asdict(report))
     else:
         out.print(
             f"[green]Built[/] {uid}: {report.items} items ({report.processed} processed now), "

@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -37,6 +38,16 @@ def factor_id(members: Sequence[str]) -> str:
 class Grouping:
     factors: list[Factor]
     assignment: dict[str, str | None]  # feature name -> factor id
+
+
+class FactorBuilder(Protocol):
+    """Implemented by the offline (embedding) builder and by the LLM one."""
+
+    def build(self, features: Sequence[Sequence[Feature]]) -> Grouping: ...
+
+    def assign_query(
+        self, features: Sequence[Feature], factors: Sequence[Factor]
+    ) -> list[Feature]: ...
 
 
 def average_linkage(sim: Vector, threshold: float) -> list[list[int]]:

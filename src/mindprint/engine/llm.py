@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from typing import Protocol, TypeVar
@@ -19,6 +20,10 @@ from typing import Protocol, TypeVar
 from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T", bound=BaseModel)
+
+# The user a use case is working for: providers attribute their logged calls to it
+# without every stage having to pass it along.
+current_user: ContextVar[str | None] = ContextVar("mindprint_current_user", default=None)
 
 # Untrusted text (history, drafts, queries) is fenced with this tag in every prompt;
 # the system prompt tells the model that what is inside is data, never instructions.

@@ -34,6 +34,7 @@ from mindprint.engine.features import (
 )
 from mindprint.engine.llm import LLM, InvalidAnswer, ask_json, fence, load_prompt
 from mindprint.engine.paths import TemplatePathWriter
+from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature, Item
@@ -341,3 +342,13 @@ def answer(
                    user_id=user_id, items=1)
     return ans.answer.strip(), ans.reasoning.strip()
 
+
+
+def llm_pipeline(embedder: Embedder, llm: LLM, *, batch_size: int = 8) -> Pipeline:
+    """The RPM pipeline with every stage written by ``llm`` (vectors stay local)."""
+    return Pipeline(
+        embedder,
+        LLMFeatureExtractor(llm, batch_size=batch_size),
+        LLMFactorBuilder(llm, embedder),
+        LLMPathWriter(llm, batch_size=batch_size),
+    )

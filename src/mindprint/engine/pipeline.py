@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mindprint.engine.factors import EmbeddingFactorBuilder, stabilize_ids
+from mindprint.engine.factors import EmbeddingFactorBuilder, FactorBuilder, stabilize_ids
 from mindprint.engine.features import (
     CorpusStats,
     FeatureExtractor,
@@ -129,12 +129,12 @@ class Pipeline:
         self,
         embedder: Embedder,
         extractor: FeatureExtractor | None = None,
-        factor_builder: EmbeddingFactorBuilder | None = None,
+        factor_builder: FactorBuilder | None = None,
         path_writer: PathWriter | None = None,
     ) -> None:
         self.embedder = embedder
         self.extractor: FeatureExtractor = extractor or OfflineFeatureExtractor()
-        self.factor_builder = factor_builder or EmbeddingFactorBuilder(embedder)
+        self.factor_builder: FactorBuilder = factor_builder or EmbeddingFactorBuilder(embedder)
         self.path_writer: PathWriter = path_writer or TemplatePathWriter()
 
     @property

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mindprint.engine.llm import Completion
+from mindprint.engine.llm import Completion, current_user
 from mindprint.errors import ProviderError
 
 
@@ -83,7 +83,7 @@ class ProviderBase:
         if self.sink is None:
             return
         self.sink(CallRecord(
-            user_id=user_id, provider=self.provider, model=out.model if out else self.model,
+            user_id=user_id or current_user.get(), provider=self.provider, model=out.model if out else self.model,
             purpose=purpose, input_tokens=out.input_tokens if out else None,
             output_tokens=out.output_tokens if out else None,
             latency_ms=(time.perf_counter() - t0) * 1000, ok=error is None, error=error, items=items,

@@ -1,0 +1,95 @@
+"""The command line end to end: import, build (offline and through an OpenAI-compatible
+server), factors, retrieve, usage, export, forget."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mindprint.app import Mindprint
+from mindprint.cli.main import app, main
+from mindprint.errors import ConfigError, UnknownUserError
+from mindprint.settings import ProviderSettings
+from tests.providers.fake_llm import FakeLLM, fake_llm
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = str(REPO / "examples" / "demo_history.jsonl")
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
+    for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "MINDPRINT_PROVIDER"):
+        monkeypatch.delenv(var, raising=False)
+    with fake_llm() as f:
+        monkeypatch.setenv("OPENAI_BASE_URL", f.url + "/v1")
+        yield f
+
+
+def _json(args: list[str]) -> object:
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+@pytest.mark.usefixtures("real_embedder")
+def test_offline_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    imp = _json(["import", DEMO, "--user", "rui", "--json"])
+    assert isinstance(imp, dict) and imp["added"] == 48 and imp["rejected"] == []
+    again = _json(["import", DEMO, "--user", "rui", "--json"])
+    assert isinstance(again, dict) and again["added"] == 0 and again["duplicates"] == 48
+    built = _json(["build", "--user", "rui", "--provider", "offline", "--json"])
+    assert isinstance(built, dict) and built["processed"] == 48 and built["extractor"].startswith("offline")
+    facs = _json(["factors", "--user", "rui", "--json"])
+    assert isinstance(facs, dict) and facs["built"] and facs["factors"]
+    ret = _json(["retrieve", "Review request: a 600 g headlamp with a 3 h battery", "--user", "rui", "--json"])
+    assert isinstance(ret, dict) and len(ret["items"]) == 3 and ret["likely_preference"]["label"] in "12345"
+    assert _json(["usage", "--json"]) == []
+    exported = _json(["export", "--user", "rui"])
+    assert isinstance(exported, dict) and len(exported["items"]) == 48
+    r = runner.invoke(app, ["forget", "--user", "rui", "--yes"])
+    assert r.exit_code == 0
+    # CliRunner calls the Typer app; `main()` turns these errors into "error: ..." lines.
+    r = runner.invoke(app, ["factors", "--user", "rui"])
+    assert isinstance(r.exception, UnknownUserError) and "mindprint import" in str(r.exception)
+
+
+@pytest.mark.usefixtures("real_embedder")
+def test_build_with_an_openai_compatible_server(fake: FakeLLM) -> None:
+    _json(["import", DEMO, "--user", "rui", "--json"])
+    built = _json(["build", "--user", "rui", "--provider", "openai", "--json"])
+    assert isinstance(built, dict) and built["extractor"].startswith("llm:openai:")
+    assert all(path.endswith("/chat/completions") for path, _ in fake.requests)
+    usage = _json(["usage", "--user", "rui", "--json"])
+    assert isinstance(usage, list)
+    by_stage = {row["purpose"]: row for row in usage}
+    assert {"features", "factors", "paths"} <= set(by_stage)
+    calls = sum(row["calls"] for row in usage)
+    assert calls / 48 <= 0.5 and all(row["input_tokens"] > 0 for row in usage)
+
+    # The rewrite goes through the same server, with the fidelity guard.
+    m = Mindprint.from_settings(provider_settings=ProviderSettings(provider="openai"))
+    out = m.rewrite("rui", "The Ember weighs 210 g and lasts 5 h. I Would Rate It 3/5.")
+    assert out.generator.startswith("llm:openai:") and out.text == out.text.lower()
+    assert out.trajectory["fidelity"]["accepted"] is True
+    m.close()
+
+
+def test_unknown_provider_is_a_clear_error() -> None:
+    r = runner.invoke(app, ["build", "--user", "x", "--provider", "gpt5"])
+    assert isinstance(r.exception, ConfigError) and "Unknown provider" in str(r.exception)
+
+
+def test_main_prints_errors_without_a_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.argv", ["mindprint", "factors", "--user", "nobody"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "Unknown user 'nobody'" in err and "Traceback" not in err
