@@ -258,6 +258,28 @@ def usage(
         render.table(out, "LLM usage", rows)
 
 
+@app.command("export-training")
+def export_training(
+    fmt: Annotated[str, typer.Option("--format", help="sft or preferences.")] = "sft",
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Only this user.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
+) -> None:
+    """JSONL to train a reflection model: SFT chats from accepted rewrites, or preference
+    pairs (chosen = the user's edit or a rewrite rated up; rejected = the draft or the
+    edited rewrite), in the OpenAI fine-tuning / TRL conversational formats."""
+    from mindprint.training import export_training as export_rows
+
+    if fmt not in ("sft", "preferences"):
+        raise ConfigError(f"Unknown format {fmt!r}: use sft or preferences.")
+    m = _app()
+    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in export_rows(m.store, fmt, user))  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.writelines(lines)
+    else:
+        with output.open("w", encoding="utf-8") as fh:
+            fh.writelines(lines)
+
+
 @app.command()
 def export(user: UserOpt = None) -> None:
     """Print everything stored about a user as one JSON object."""

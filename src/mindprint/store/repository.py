@@ -619,6 +619,16 @@ class Store:
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
+    def feedback_for_rewrite(self, user_id: str, rewrite_id: int) -> list[dict[str, Any]]:
+        with self.read() as db:
+            cur = db.execute(
+                "SELECT id, rating, edited_response, comment, created_at FROM feedback "
+                "WHERE user_id = ? AND rewrite_id = ? ORDER BY id LIMIT ?",
+                [user_id, rewrite_id, self.max_page],
+            )
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
     def log_llm_call(self, row: dict[str, Any]) -> None:
         with self.write() as db:
             db.table("llm_calls").insert({"created_at": utcnow(), **row})
