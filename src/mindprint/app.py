@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
-from mindprint.engine.llm import LLM, InvalidAnswer, current_user
-from mindprint.engine.llm_rewrite import rewrite_with_llm
+from mindprint.engine.llm import LLM, InvalidAnswer, current_user, load_prompt
+from mindprint.engine.llm_rewrite import build_prompt, guard, parse_trajectory, rewrite_with_llm
 from mindprint.engine.llm_stages import llm_pipeline
 from mindprint.engine.pipeline import Pipeline, PreparedQuery
 from mindprint.engine.predict import (
@@ -557,7 +558,9 @@ class Mindprint:
 
     # -- rewrite ------------------------------------------------------------------------
 
-    def rewrite(self, user_id: str | None, draft: str, query: str | None = None) -> RewriteOutcome:
+    def rewrite(
+        self, user_id: str | None, draft: str, query: str | None = None, *, llm_error: str | None = None
+    ) -> RewriteOutcome:
         """Reflective rewrite of a generic draft: with an LLM, RPO's reflection trajectory
         guarded for fidelity; offline (or if the LLM fails), the style rewriter."""
         uid = self.user(user_id)
@@ -566,9 +569,8 @@ class Mindprint:
         self.store.require_user(uid)
         meta = self.store.get_user_model(uid)
         style = meta.summary.style if meta else {}
-        llm_error: str | None = None
         current_user.set(uid)
-        if self.llm is not None:
+        if self.llm is not None and llm_error is None:
             try:
                 return self._rewrite_llm(uid, draft, q, style)
             except (ProviderError, InvalidAnswer) as e:
@@ -590,16 +592,51 @@ class Mindprint:
         )
         return RewriteOutcome(rid, uid, res.text, res.text != draft, OFFLINE_REWRITER, trajectory)
 
+    def _rewrite_context(
+        self, uid: str, draft: str, query: str | None
+    ) -> tuple[dict[str, Any], list[Factor], list[str]]:
+        """Style profile, factors and the most similar past responses for a rewrite."""
+        meta = self.store.get_user_model(uid)
+        examples: list[str] = []
+        if self.store.count_items(uid):
+            res = self.retrieve(uid, query or draft, k=3, predict=False)
+            examples = [h.item.response for h in res.hits]
+        return (meta.summary.style if meta else {}), self.store.get_factors(uid), examples
+
+    def rewrite_prompt(self, user_id: str | None, draft: str, query: str | None = None) -> tuple[str, str]:
+        """(system, user) messages of the reflection step, for the MCP client's own model."""
+        uid = self.user(user_id)
+        draft = self.text(draft, "draft")
+        q = self.text(query, "query", required=False) or None
+        self.store.require_user(uid)
+        style, factors, examples = self._rewrite_context(uid, draft, q)
+        return build_prompt(draft, style, factors, examples, q)
+
+    def rewrite_from_answer(
+        self, user_id: str | None, draft: str, query: str | None, answer: str, model: str
+    ) -> RewriteOutcome:
+        """Finish a rewrite whose trajectory another model (MCP sampling) wrote: validate,
+        guard fidelity, store; an unusable answer falls back to the offline rewriter."""
+        uid = self.user(user_id)
+        draft = self.text(draft, "draft")
+        q = self.text(query, "query", required=False) or None
+        try:
+            traj = parse_trajectory(answer)
+        except ValidationError as e:
+            return self.rewrite(uid, draft, q, llm_error=f"the client's model answered invalid JSON ({e.error_count()} errors)")
+        out = guard(draft, traj, f"sampling:{model}:rewrite-{load_prompt('rewrite').hash}")
+        rid = self.store.add_rewrite(
+            uid, query=q, draft=draft, rewritten=out.text, trajectory=out.trajectory,
+            generator=out.generator,
+        )
+        return RewriteOutcome(rid, uid, out.text, out.text != draft, out.generator, out.trajectory)
+
     def _rewrite_llm(
         self, uid: str, draft: str, query: str | None, style: dict[str, Any]
     ) -> RewriteOutcome:
         assert self.llm is not None
-        examples: list[str] = []
-        if self.store.count_items(uid):
-            res = self.retrieve(uid, (query or draft)[: self.limits.max_text_chars], k=3, predict=False)
-            examples = [h.item.response for h in res.hits]
-        out = rewrite_with_llm(self.llm, draft, style, self.store.get_factors(uid), examples, query,
-                               user_id=uid)
+        style, factors, examples = self._rewrite_context(uid, draft, query)
+        out = rewrite_with_llm(self.llm, draft, style, factors, examples, query, user_id=uid)
         rid = self.store.add_rewrite(
             uid, query=query, draft=draft, rewritten=out.text, trajectory=out.trajectory,
             generator=out.generator,

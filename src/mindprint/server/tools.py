@@ -19,16 +19,17 @@ from mcp.server.mcpserver import (
     ElicitationResult,
     MCPServer,
     Resolve,
+    Sample,
 )
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+from mcp_types import CreateMessageResult, SamplingMessage, TextContent, ToolAnnotations
 from mcp_types.version import is_version_at_least
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from mindprint.errors import InvalidInputError
 from mindprint.server.models import ForgetConfirmation, ForgetView, UserExportView
 from mindprint.server.state import ServerState
-from mindprint.settings import LimitSettings
+from mindprint.settings import LimitSettings, ProviderSettings
 from mindprint.views import (
     FeedbackReceiptView,
     RetrievalView,
@@ -101,6 +102,32 @@ def confirm_forget(
         f"Permanently delete everything mindprint stores about user {uid!r} "
         f"({n} history items, their factors, feedback and rewrites)? This cannot be undone.",
         ForgetConfirmation,
+    )
+
+
+class NoSample(BaseModel):
+    """The resolver's answer when the client's own model is not used for this call."""
+
+
+def sample_rewrite(
+    ctx: Context[ServerState], draft: str, query: str | None = None, user_id: str | None = None
+) -> Sample | NoSample:
+    """Ask the MCP client's own model for the reflection trajectory (MINDPRINT_PROVIDER=
+    sampling, and only where the client declared sampling); otherwise rewrite locally.
+
+    Built from the call's arguments and stored data only: on 2026-07-28 the resolver
+    runs again when the client answers, and must ask for the same thing.
+    """
+    if ProviderSettings().provider != "sampling" or not can_ask_client(ctx, "sampling"):
+        return NoSample()
+    try:
+        with _state(ctx).call(user_id) as (app, uid):
+            system, prompt = app.rewrite_prompt(uid, draft, query)
+    except ToolError:
+        return NoSample()  # the tool body reports the same problem with its own message
+    return Sample(
+        [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
+        system_prompt=system, max_tokens=4096,
     )
 
 
@@ -192,6 +219,7 @@ def register_tools(mcp: MCPServer[ServerState], limits: LimitSettings, *, llm_re
             Field(description="The user's message the draft answers; improves the rewrite."),
         ] = None,
         user_id: UserId = None,
+        sampled: Annotated[CreateMessageResult | NoSample, Resolve(sample_rewrite)] = NoSample(),  # noqa: B008
     ) -> RewriteView:
         """Call before sending a long answer (more than a few sentences): pass your draft and
         send the returned `rewritten` text instead, adapted to how this user reasons and
@@ -201,6 +229,9 @@ def register_tools(mcp: MCPServer[ServerState], limits: LimitSettings, *, llm_re
         the offline rewriter could not apply: apply them yourself. Keep `rewrite_id` and pass
         it to record_feedback if the user reacts to the answer. Stores the rewrite."""
         with _state(ctx).call(user_id) as (app, uid):
+            if isinstance(sampled, CreateMessageResult):
+                answer = sampled.content.text if isinstance(sampled.content, TextContent) else ""
+                return rewrite_view(app.rewrite_from_answer(uid, draft, query, answer, sampled.model))
             return rewrite_view(app.rewrite(uid, draft, query))
 
     @mcp.tool(
