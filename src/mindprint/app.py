@@ -572,7 +572,7 @@ class Mindprint:
         current_user.set(uid)
         if self.llm is not None and llm_error is None:
             try:
-                return self._rewrite_llm(uid, draft, q, style)
+                return self._rewrite_llm(uid, draft, q)
             except (ProviderError, InvalidAnswer) as e:
                 llm_error = str(e)
         res = rewrite_offline(draft, style)
@@ -631,9 +631,7 @@ class Mindprint:
         )
         return RewriteOutcome(rid, uid, out.text, out.text != draft, out.generator, out.trajectory)
 
-    def _rewrite_llm(
-        self, uid: str, draft: str, query: str | None, style: dict[str, Any]
-    ) -> RewriteOutcome:
+    def _rewrite_llm(self, uid: str, draft: str, query: str | None) -> RewriteOutcome:
         assert self.llm is not None
         style, factors, examples = self._rewrite_context(uid, draft, query)
         out = rewrite_with_llm(self.llm, draft, style, factors, examples, query, user_id=uid)
