@@ -129,8 +129,8 @@ def test_a_scored_item_without_text_is_skipped_as_the_importer_does(tmp_path: Pa
 def test_method_selection_and_providers(tmp_path: Path) -> None:
     res, _ = _run("rating", tmp_path, methods=("none", "mindprint"), users=3)
     assert list(res["methods"]) == ["none", "mindprint"] and res["n_users"] == 3
-    with pytest.raises(EvalError, match="not available to `mindprint eval` yet"):
-        select_methods("rating", "anthropic", None)
+    llm = [m.name for m in select_methods("rating", "anthropic", None)]
+    assert "mindprint" in llm and "bm25" in llm and "mindprint_features" not in llm
     with pytest.raises(EvalError, match="unknown provider"):
         select_methods("rating", "nope", None)
     with pytest.raises(EvalError, match="unknown method"):
@@ -183,7 +183,7 @@ def test_cli_eval(tmp_path: Path) -> None:
             "--out",
             str(out),
             "--provider",
-            "openai",
+            "nope",
         ],
     )
     assert bad.exit_code != 0 and isinstance(bad.exception, EvalError)

@@ -77,7 +77,7 @@ def eval_command(
         typer.Option("--method", help="Run only this method (repeatable; default all)."),
     ] = None,
     provider: Annotated[
-        str, typer.Option("--provider", help="offline (default); LLM providers come later.")
+        str, typer.Option("--provider", help="offline (default), anthropic or openai (OPENAI_BASE_URL for any compatible server).")
     ] = "offline",
     k: Annotated[int, typer.Option("--k", help="History items retrieved per query.")] = 3,
     seed: Annotated[int, typer.Option("--seed", help="Sampling, random baseline, bootstrap.")] = 0,

@@ -409,23 +409,55 @@ OFFLINE_METHODS: tuple[Method, ...] = (
     ),
 )
 
-# Provider -> the methods it makes available. LLM providers register here once a
-# provider registry exists; until then asking for one fails with a clear message.
-PROVIDERS: Mapping[str, tuple[Method, ...]] = {"offline": OFFLINE_METHODS}
-PLANNED_PROVIDERS = ("auto", "anthropic", "openai", "sampling")
+def _mindprint_llm(ctx: UserContext) -> str:
+    """RPM with an LLM: the user was built by the LLM stages; the answer is generated
+    conditioned on the factor table and the retrieved reasoning paths (rewrite: the
+    reflection step)."""
+    from mindprint.engine.llm_stages import answer
+
+    task, q = ctx.run.task, ctx.question
+    llm = ctx.app.llm
+    if llm is None:
+        raise EvalError("the mindprint LLM method needs an app built with a provider")
+    if task == "rewrite":
+        return ctx.app.rewrite(ctx.uid, q.query).text
+    res = ctx.app_retrieve(None, ctx.run.k)
+    hits = [(h.item, list(h.features), h.path) for h in res.hits]
+    out, _why = answer(llm, q.prompt, ctx.app.store.get_factors(ctx.uid), hits, user_id=ctx.uid)
+    return out
+
+
+LLM_METHODS: tuple[Method, ...] = (
+    *(m for m in OFFLINE_METHODS if not m.name.startswith("mindprint")),
+    Method(
+        "mindprint",
+        "RPM with the LLM: LLM-built features, factors and paths; feature-level retrieval; "
+        "the answer generated from the factor table and the retrieved paths",
+        frozenset({"rating", "classification", "category", "generation", "rewrite"}),
+        _mindprint_llm,
+        provider="llm",
+    ),
+    Method(
+        "mindprint_offline_answer",
+        "the LLM-built user model with the offline answer helper",
+        LABELLED_TASKS,
+        _mindprint_predict(None),
+        provider="llm",
+    ),
+)
+
+# Provider -> the methods it makes available.
+LLM_PROVIDERS = ("anthropic", "openai")
+PROVIDERS: Mapping[str, tuple[Method, ...]] = {
+    "offline": OFFLINE_METHODS,
+    **dict.fromkeys(LLM_PROVIDERS, LLM_METHODS),
+}
 
 
 def available_methods(provider: str) -> tuple[Method, ...]:
     if provider in PROVIDERS:
         return PROVIDERS[provider]
-    if provider in PLANNED_PROVIDERS:
-        raise EvalError(
-            f"provider {provider!r} is not available to `mindprint eval` yet: LLM providers "
-            "are not built in this version. Run with --provider offline (the default)."
-        )
-    raise EvalError(
-        f"unknown provider {provider!r}; choose from: {', '.join([*PROVIDERS, *PLANNED_PROVIDERS])}"
-    )
+    raise EvalError(f"unknown provider {provider!r}; choose from: {', '.join(PROVIDERS)}")
 
 
 def select_methods(task: str, provider: str, names: Sequence[str] | None) -> list[Method]:

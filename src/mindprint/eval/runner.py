@@ -193,6 +193,24 @@ def _eval_one(
     }
 
 
+def _app(store: Store, embedder: Embedder, provider: str) -> Mindprint:
+    """The app each user is built with: offline, or every stage through the provider
+    (its calls logged in the run's database for the cost figures)."""
+    if provider == "offline":
+        return Mindprint(store, embedder, limits=LimitSettings())
+    from mindprint.engine.llm_stages import llm_pipeline
+    from mindprint.providers import create_provider
+    from mindprint.settings import ProviderSettings
+
+    llm = create_provider(
+        ProviderSettings(provider=provider),  # type: ignore[arg-type]
+        sink=lambda r: store.log_llm_call(r.as_row()),
+    )
+    if llm is None:
+        raise EvalError(f"provider {provider!r} is not configured")
+    return Mindprint(store, embedder, limits=LimitSettings(), pipeline=llm_pipeline(embedder, llm), llm=llm)
+
+
 def run_eval(
     config: EvalConfig,
     embedder: Embedder,
@@ -233,7 +251,7 @@ def run_eval(
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)  # every user starts fresh
         store = Store.open(db_path)
-        app = Mindprint(store, cached, limits=LimitSettings())
+        app = _app(store, cached, config.provider)
         try:
             if progress:
                 progress(0, len(exs))
