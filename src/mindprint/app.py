@@ -132,9 +132,13 @@ class Mindprint:
         default_user: str = "default",
         pipeline: Pipeline | None = None,
         llm: LLM | None = None,
+        rewrite_llm: LLM | None = None,
     ) -> None:
         self.store = store
         self.llm = llm
+        # The reflection step may have its own model (e.g. one fine-tuned on
+        # `mindprint export-training` data, served by vLLM or Ollama).
+        self.rewrite_llm = rewrite_llm or llm
         self.embedder = embedder
         self.limits = limits or LimitSettings()
         self.default_user = default_user
@@ -156,7 +160,7 @@ class Mindprint:
         """Offline unless a provider is configured (MINDPRINT_PROVIDER or an API key);
         then every RPM stage and the rewrite are written by that LLM, and each call is
         logged in ``llm_calls``."""
-        from mindprint.providers import create_provider
+        from mindprint.providers import create_provider, create_rewrite_provider
 
         ss = store_settings or StoreSettings()
         es = embedding_settings or EmbeddingSettings()
@@ -165,11 +169,12 @@ class Mindprint:
         embedder = FastEmbedEmbedder(
             es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
         )
-        llm = create_provider(
-            provider_settings or ProviderSettings(), sink=lambda r: store.log_llm_call(r.as_row())
-        )
+        ps = provider_settings or ProviderSettings()
+        sink = lambda r: store.log_llm_call(r.as_row())  # noqa: E731
+        llm = create_provider(ps, sink=sink)
         pipeline = llm_pipeline(embedder, llm) if llm is not None else None
-        return cls(store, embedder, limits=lim, default_user=ss.user, pipeline=pipeline, llm=llm)
+        return cls(store, embedder, limits=lim, default_user=ss.user, pipeline=pipeline, llm=llm,
+                   rewrite_llm=create_rewrite_provider(ps, sink=sink))
 
     def close(self) -> None:
         self.wait_idle()
@@ -570,7 +575,7 @@ class Mindprint:
         meta = self.store.get_user_model(uid)
         style = meta.summary.style if meta else {}
         current_user.set(uid)
-        if self.llm is not None and llm_error is None:
+        if self.rewrite_llm is not None and llm_error is None:
             try:
                 return self._rewrite_llm(uid, draft, q)
             except (ProviderError, InvalidAnswer) as e:
@@ -632,9 +637,9 @@ class Mindprint:
         return RewriteOutcome(rid, uid, out.text, out.text != draft, out.generator, out.trajectory)
 
     def _rewrite_llm(self, uid: str, draft: str, query: str | None) -> RewriteOutcome:
-        assert self.llm is not None
+        assert self.rewrite_llm is not None
         style, factors, examples = self._rewrite_context(uid, draft, query)
-        out = rewrite_with_llm(self.llm, draft, style, factors, examples, query, user_id=uid)
+        out = rewrite_with_llm(self.rewrite_llm, draft, style, factors, examples, query, user_id=uid)
         rid = self.store.add_rewrite(
             uid, query=query, draft=draft, rewritten=out.text, trajectory=out.trajectory,
             generator=out.generator,

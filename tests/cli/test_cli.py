@@ -93,3 +93,21 @@ def test_main_prints_errors_without_a_traceback(capsys: pytest.CaptureFixture[st
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "Unknown user 'nobody'" in err and "Traceback" not in err
+
+
+@pytest.mark.usefixtures("real_embedder")
+def test_a_separate_rewrite_model(fake: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline everywhere, except the reflection step: a (fine-tuned) model at its own URL."""
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.setenv("MINDPRINT_PROVIDER", "offline")
+    monkeypatch.setenv("MINDPRINT_REWRITE_BASE_URL", fake.url + "/v1")
+    monkeypatch.setenv("MINDPRINT_REWRITE_MODEL", "rpo-reflector-1b")
+    _json(["import", DEMO, "--user", "rui", "--json"])
+    built = _json(["build", "--user", "rui", "--json"])
+    assert isinstance(built, dict) and built["extractor"].startswith("offline")
+    assert fake.requests == []  # the build stayed local
+    m = Mindprint.from_settings()
+    out = m.rewrite("rui", "The Ember Weighs 210 g.")
+    m.close()
+    assert out.generator.startswith("llm:openai:rpo-reflector-1b:rewrite-")
+    assert [body["model"] for _, body in fake.requests] == ["rpo-reflector-1b"]

@@ -64,6 +64,21 @@ def resolve_provider_name(s: ProviderSettings) -> str:
     return "offline"
 
 
+def create_rewrite_provider(s: ProviderSettings, sink: Sink | None = None) -> LLM | None:
+    """A separate model for the reflection (rewrite) step, at MINDPRINT_REWRITE_BASE_URL
+    (any OpenAI-compatible server), or None to use the main provider."""
+    if s.rewrite_base_url is None:
+        return None
+    from mindprint.providers.openai_provider import OpenAIProvider
+
+    key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
+    return OpenAIProvider(
+        key, s.rewrite_model or s.openai_model, base_url=s.rewrite_base_url,
+        timeout=s.llm_timeout_s, max_retries=s.llm_max_retries, concurrency=s.llm_concurrency,
+        sink=sink,
+    )
+
+
 def create_provider(s: ProviderSettings, sink: Sink | None = None) -> LLM | None:
     """The configured LLM, or None for offline. ``sampling`` is created per request by the server."""
     name = resolve_provider_name(s)
