@@ -206,3 +206,12 @@ def test_examples_are_not_mutated(tmp_path: Path) -> None:
     config = EvalConfig(task="rating", data_dir=tmp_path, out_dir=tmp_path / "out")
     run_eval(config, FakeEmbedder(), examples=exs)
     assert exs == before
+
+
+def test_rewrite_reports_one_ablation_per_rule(tmp_path: Path) -> None:
+    from mindprint.engine.rewrite import REWRITE_RULES
+
+    res, _ = _run("rewrite", tmp_path)
+    for rule in REWRITE_RULES:
+        assert math.isfinite(res["methods"][f"mindprint_no_{rule}"]["rouge1"]), rule
+    assert "mindprint_no_lowercase" not in select_methods("rating", "offline", None)

@@ -446,6 +446,30 @@ LLM_METHODS: tuple[Method, ...] = (
     ),
 )
 
+def _rewrite_without(rule: str) -> Callable[[UserContext], str]:
+    """The offline rewriter with one rule switched off (ablation)."""
+    from mindprint.engine.rewrite import REWRITE_RULES, rewrite_offline
+
+    def run(ctx: UserContext) -> str:
+        meta = ctx.app.store.get_user_model(ctx.uid)
+        style = meta.summary.style if meta else {}
+        return rewrite_offline(ctx.question.query, style, rules=[r for r in REWRITE_RULES if r != rule]).text
+
+    return run
+
+
+def _ablations() -> tuple[Method, ...]:
+    from mindprint.engine.rewrite import REWRITE_RULES
+
+    return tuple(
+        Method(f"mindprint_no_{rule}", f"the offline rewriter without its `{rule}` rule (ablation)",
+               frozenset({"rewrite"}), _rewrite_without(rule))
+        for rule in REWRITE_RULES
+    )
+
+
+OFFLINE_METHODS = (*OFFLINE_METHODS, *_ablations())
+
 # Provider -> the methods it makes available.
 LLM_PROVIDERS = ("anthropic", "openai")
 PROVIDERS: Mapping[str, tuple[Method, ...]] = {
