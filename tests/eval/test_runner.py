@@ -214,4 +214,4 @@ def test_rewrite_reports_one_ablation_per_rule(tmp_path: Path) -> None:
     res, _ = _run("rewrite", tmp_path)
     for rule in REWRITE_RULES:
         assert math.isfinite(res["methods"][f"mindprint_no_{rule}"]["rouge1"]), rule
-    assert "mindprint_no_lowercase" not in select_methods("rating", "offline", None)
+    assert "mindprint_no_lowercase" not in [m.name for m in select_methods("rating", "offline", None)]
