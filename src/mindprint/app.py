@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -320,12 +319,7 @@ class Mindprint:
             )
             for iid, fs in feats.items()
         }
-        corpus_json = self.store.get_corpus(uid)
-        corpus = (
-            CorpusStats.from_json(corpus_json)
-            if corpus_json
-            else CorpusStats.from_texts(it.text for it in items.values())
-        )
+        corpus = self._corpus(uid, (it.text for it in items.values()))
         latent = self._latents(items, common, mats["raw"], loaded["signals"])
         from_prior = bool(latent) and len(latent) >= max(1, len(common) // 2)
         if from_prior:
@@ -348,6 +342,12 @@ class Mindprint:
         with self._cache_lock:
             self._cache[uid] = c
         return c
+
+    def _corpus(self, uid: str, texts: Iterable[str]) -> CorpusStats:
+        """Word statistics saved by the last build; before any build, from ``texts``
+        (a generator, consumed only then)."""
+        saved = self.store.get_corpus(uid)
+        return CorpusStats.from_json(saved) if saved else CorpusStats.from_texts(texts)
 
     def _invalidate(self, uid: str) -> None:
         with self._cache_lock:
@@ -515,10 +515,10 @@ class Mindprint:
     def _artifacts_for(self, uid: str, item: NewItem) -> ItemArtifacts:
         """Features, vectors and path of a not-yet-stored item, against the current model."""
         if self.store.user_exists(uid):
-            c = self._user_cache(uid)
-            # A private copy: the cached statistics are shared with concurrent readers.
-            corpus = CorpusStats(n_docs=c.corpus.n_docs, df=Counter(c.corpus.df))
-            factors = c.factors
+            # Two small reads rather than the retrieval cache: the previous feedback has
+            # just invalidated it, and rebuilding it loads every vector of the user.
+            corpus = self._corpus(uid, (it.text for page in self.store.iter_items(uid) for it in page))
+            factors = self.store.get_factors(uid, limit=10_000)
         else:
             corpus, factors = CorpusStats(), []
         provisional = Item(id=-1, input=item.input, response=item.response, label=item.label,
