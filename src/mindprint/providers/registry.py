@@ -40,17 +40,24 @@ def _anthropic(s: ProviderSettings, sink: Sink | None) -> LLM:
 
 @register("openai")
 def _openai(s: ProviderSettings, sink: Sink | None) -> LLM:
-    from mindprint.providers.openai_provider import OpenAIProvider
-
     if s.openai_api_key is None and s.openai_base_url is None:
         raise ConfigError(
             "The openai provider needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server "
             "such as Ollama, vLLM or LM Studio)."
         )
+    return _openai_compatible(s, s.openai_model, s.openai_base_url, sink)
+
+
+def _openai_compatible(
+    s: ProviderSettings, model: str, base_url: str | None, sink: Sink | None
+) -> LLM:
+    from mindprint.providers.openai_provider import OpenAIProvider
+
+    # Local servers (Ollama, vLLM, LM Studio) accept any key; the SDK insists on one.
     key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
     return OpenAIProvider(
-        key, s.openai_model, base_url=s.openai_base_url, timeout=s.llm_timeout_s,
-        max_retries=s.llm_max_retries, concurrency=s.llm_concurrency, sink=sink,
+        key, model, base_url=base_url, timeout=s.llm_timeout_s, max_retries=s.llm_max_retries,
+        concurrency=s.llm_concurrency, sink=sink,
     )
 
 
@@ -69,14 +76,7 @@ def create_rewrite_provider(s: ProviderSettings, sink: Sink | None = None) -> LL
     (any OpenAI-compatible server), or None to use the main provider."""
     if s.rewrite_base_url is None:
         return None
-    from mindprint.providers.openai_provider import OpenAIProvider
-
-    key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
-    return OpenAIProvider(
-        key, s.rewrite_model or s.openai_model, base_url=s.rewrite_base_url,
-        timeout=s.llm_timeout_s, max_retries=s.llm_max_retries, concurrency=s.llm_concurrency,
-        sink=sink,
-    )
+    return _openai_compatible(s, s.rewrite_model or s.openai_model, s.rewrite_base_url, sink)
 
 
 def create_provider(s: ProviderSettings, sink: Sink | None = None) -> LLM | None:
