@@ -563,14 +563,22 @@ class Mindprint:
 
     # -- rewrite ------------------------------------------------------------------------
 
+    def _rewrite_inputs(
+        self, user_id: str | None, draft: str, query: str | None
+    ) -> tuple[str, str, str | None]:
+        """Validated (user id, draft, optional query) of a rewrite."""
+        return (
+            self.user(user_id),
+            self.text(draft, "draft"),
+            self.text(query, "query", required=False) or None,
+        )
+
     def rewrite(
         self, user_id: str | None, draft: str, query: str | None = None, *, llm_error: str | None = None
     ) -> RewriteOutcome:
         """Reflective rewrite of a generic draft: with an LLM, RPO's reflection trajectory
         guarded for fidelity; offline (or if the LLM fails), the style rewriter."""
-        uid = self.user(user_id)
-        draft = self.text(draft, "draft")
-        q = self.text(query, "query", required=False) or None
+        uid, draft, q = self._rewrite_inputs(user_id, draft, query)
         self.store.require_user(uid)
         meta = self.store.get_user_model(uid)
         style = meta.summary.style if meta else {}
@@ -610,9 +618,7 @@ class Mindprint:
 
     def rewrite_prompt(self, user_id: str | None, draft: str, query: str | None = None) -> tuple[str, str]:
         """(system, user) messages of the reflection step, for the MCP client's own model."""
-        uid = self.user(user_id)
-        draft = self.text(draft, "draft")
-        q = self.text(query, "query", required=False) or None
+        uid, draft, q = self._rewrite_inputs(user_id, draft, query)
         self.store.require_user(uid)
         style, factors, examples = self._rewrite_context(uid, draft, q)
         return build_prompt(draft, style, factors, examples, q)
@@ -622,9 +628,7 @@ class Mindprint:
     ) -> RewriteOutcome:
         """Finish a rewrite whose trajectory another model (MCP sampling) wrote: validate,
         guard fidelity, store; an unusable answer falls back to the offline rewriter."""
-        uid = self.user(user_id)
-        draft = self.text(draft, "draft")
-        q = self.text(query, "query", required=False) or None
+        uid, draft, q = self._rewrite_inputs(user_id, draft, query)
         try:
             traj = parse_trajectory(answer)
         except ValidationError as e:
