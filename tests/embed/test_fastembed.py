@@ -111,14 +111,24 @@ def test_identity() -> None:
 
 def test_batches_are_bounded_by_count_and_padded_tokens() -> None:
     emb = FastEmbedEmbedder(Path("unused"), batch_size=32)
-    texts = ["short"] * 70 + ["x" * 20_000] * 20 + ["a medium text " * 20] * 10
-    groups = emb._plan_batches(texts)
+    lengths = [7] * 70 + [256] * 20 + [60] * 10
+    groups = emb._plan_batches(lengths)
     flat = [i for g in groups for i in g]
-    assert sorted(flat) == list(range(len(texts)))
+    assert sorted(flat) == list(range(len(lengths)))
     assert all(len(g) <= 32 for g in groups)
-    long_groups = [g for g in groups if any(len(texts[i]) == 20_000 for i in g)]
+    long_groups = [g for g in groups if any(lengths[i] == 256 for i in g)]
     assert all(len(g) <= 8 for g in long_groups)
     assert sum(len(g) == 32 for g in groups) >= 2  # short texts still fill whole batches
+    # No batch mixes the three lengths: padding 7-token texts to 60 costs more than a call.
+    assert all(len({lengths[i] for i in g}) == 1 for g in groups)
+
+
+def test_batches_trade_padding_against_calls() -> None:
+    emb = FastEmbedEmbedder(Path("unused"), batch_size=32)
+    # Near-equal lengths share a call (padding 1-2 tokens is cheaper than a call) ...
+    assert emb._plan_batches([20, 21, 22, 20]) == [[0, 3, 1, 2]]
+    # ... a query's short feature string does not get padded to its long sentences.
+    assert emb._plan_batches([40, 8, 42, 41]) == [[1], [0, 3, 2]]
 
 
 # ------------------------------------------------------------------ the real model

@@ -46,29 +46,6 @@ def sentence_pieces(text: str) -> list[str]:
     return parts or [text[:SENTENCE_CHARS] or " "]
 
 
-# A query's handful of sentences is embedded in calls of similar length: one batch
-# would pad every sentence to the longest one (the cost of attention is per padded
-# token), which made a long review query ~1.8x slower than its plain embedding.
-SMALL_CALL = 24
-LENGTH_SPREAD = 1.3
-
-
-def _embed_by_length(embedder: Embedder, texts: Sequence[str]) -> Vector:
-    if len(texts) > SMALL_CALL:
-        return embedder.embed(texts)  # large calls: the embedder batches by length itself
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    groups: list[list[int]] = []
-    for i in order:
-        if groups and len(texts[i]) <= LENGTH_SPREAD * len(texts[groups[-1][0]]) + 16:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    for g in groups:
-        out[g] = embedder.embed([texts[i] for i in g])
-    return out
-
-
 def embed_mean(
     embedder: Embedder, texts: Sequence[str], extra: Sequence[str] = ()
 ) -> Vector:
@@ -83,7 +60,9 @@ def embed_mean(
     flat = [p for ps in pieces for p in ps]
     if not flat:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    vecs = _embed_by_length(embedder, flat)
+    # One call: the embedder batches by token length, so short and long pieces
+    # are not padded to each other.
+    vecs = embedder.embed(flat)
     bounds = np.cumsum([0, *(len(ps) for ps in pieces)])
     sums = np.add.reduceat(vecs, bounds[:-1], axis=0)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
