@@ -88,12 +88,20 @@ def text_signals(text: str) -> list[float]:
     ]
 
 
+# A word in more than this share of the user's items does not tell items apart (a
+# template such as "Review request:", the user's own name): it is not a feature.
+BOILERPLATE_SHARE = 0.5
+BOILERPLATE_MIN_DOCS = 4
+
+
 @dataclass(slots=True)
 class CorpusStats:
     """Document frequencies of content words over one user's history."""
 
     n_docs: int = 0
     df: Counter[str] = field(default_factory=Counter)
+    # Memo of ``boilerplate()``: every query of a user reads it, and it scans ``df``.
+    _common: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> CorpusStats:
@@ -105,6 +113,17 @@ class CorpusStats:
     def add(self, text: str) -> None:
         self.n_docs += 1
         self.df.update(set(content_words(text)))
+        self._common = None
+
+    def boilerplate(self) -> frozenset[str]:
+        """Words present in more than half of the user's items (when there are enough)."""
+        if self._common is None:
+            if self.n_docs < BOILERPLATE_MIN_DOCS:
+                self._common = frozenset()
+            else:
+                cut = BOILERPLATE_SHARE * self.n_docs
+                self._common = frozenset(w for w, c in self.df.items() if c > cut)
+        return self._common
 
     def idf(self, word: str) -> float:
         return math.log((1 + self.n_docs) / (1 + self.df.get(word, 0))) + 1.0
@@ -177,12 +196,6 @@ def style_features(response: str) -> list[Feature]:
     return feats
 
 
-# A word in more than this share of the user's items does not tell items apart (a
-# template such as "Review request:", the user's own name): it is not a feature.
-BOILERPLATE_SHARE = 0.5
-BOILERPLATE_MIN_DOCS = 4
-
-
 class OfflineFeatureExtractor:
     """Deterministic features from statistics and a sentiment lexicon: no LLM, no network."""
 
@@ -196,7 +209,7 @@ class OfflineFeatureExtractor:
 
     def extract(self, items: Sequence[Item], corpus: CorpusStats) -> list[list[Feature]]:
         out: list[list[Feature]] = []
-        common = _boilerplate(corpus)
+        common = corpus.boilerplate()
         for it in items:
             feats = self._text_features(it.text, corpus, common)
             if is_free_text(it.response):
@@ -207,7 +220,7 @@ class OfflineFeatureExtractor:
     def extract_query(
         self, query: str, corpus: CorpusStats, factors: Sequence[Factor]
     ) -> list[Feature]:
-        return self._text_features(query, corpus, _boilerplate(corpus))
+        return self._text_features(query, corpus, corpus.boilerplate())
 
     def _text_features(
         self, text: str, corpus: CorpusStats, common: frozenset[str]
@@ -276,14 +289,6 @@ class OfflineFeatureExtractor:
             if len(chosen) >= self.max_content:
                 break
         return chosen
-
-
-def _boilerplate(corpus: CorpusStats) -> frozenset[str]:
-    """Words present in more than half of the user's items (when there are enough)."""
-    if corpus.n_docs < BOILERPLATE_MIN_DOCS:
-        return frozenset()
-    cut = BOILERPLATE_SHARE * corpus.n_docs
-    return frozenset(w for w, c in corpus.df.items() if c > cut)
 
 
 def _tone_name(pol: float) -> str:
