@@ -228,6 +228,20 @@ def test_mixed_lengths_keep_input_order(embedder: FastEmbedEmbedder) -> None:
 
 
 @pytest.mark.model
+def test_batches_are_planned_on_real_token_counts(embedder: FastEmbedEmbedder) -> None:
+    embedder.load()
+    model = embedder._model
+    # [CLS] + one token per word + [SEP]; long texts count as the truncated 256.
+    lengths = embedder._token_lengths(model, ["the cat sat", "the cat sat on the mat", "word " * 400])
+    assert lengths == [5, 8, 256]
+    # Emoji and URLs take many tokens for few characters: a character estimate would
+    # put this text with short ones, the token count does not.
+    noisy = "🎉🎉🎉 https://example.com/a/b?c=d 🎉🎉🎉"
+    (n_noisy,) = embedder._token_lengths(model, [noisy])
+    assert n_noisy > len(noisy) // 4 + 2
+
+
+@pytest.mark.model
 def test_truncates_at_256_tokens(embedder: FastEmbedEmbedder) -> None:
     # "the cat sat on the mat" is one token per word, so word counts are token counts.
     words = ("the cat sat on the mat " * 60).split()
