@@ -6,26 +6,17 @@ import anthropic
 
 from mindprint.engine.llm import Completion
 from mindprint.errors import ProviderError
-from mindprint.providers.base import ProviderBase, Sink
+from mindprint.providers.base import ProviderBase
 
 
 class AnthropicProvider(ProviderBase):
     provider = "anthropic"
+    client: anthropic.Anthropic
 
-    def __init__(
-        self,
-        api_key: str,
-        model: str,
-        *,
-        base_url: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 3,
-        concurrency: int = 4,
-        sink: Sink | None = None,
-    ) -> None:
-        super().__init__(model, concurrency=concurrency, sink=sink)
-        # The SDK retries 429 and 5xx with exponential backoff (honouring retry-after).
-        self.client = anthropic.Anthropic(
+    def _client(
+        self, api_key: str, base_url: str | None, timeout: float, max_retries: int
+    ) -> anthropic.Anthropic:
+        return anthropic.Anthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 

@@ -40,14 +40,31 @@ Sink = Callable[[CallRecord], None]
 
 
 class ProviderBase:
-    """Subclasses implement :meth:`_call`; this class limits, times and logs."""
+    """Subclasses make their SDK client (:meth:`_client`) and implement :meth:`_call`;
+    this class holds the settings every SDK takes, limits, times and logs."""
 
     provider = "base"
 
-    def __init__(self, model: str, *, concurrency: int = 4, sink: Sink | None = None) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        model: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        concurrency: int = 4,
+        sink: Sink | None = None,
+    ) -> None:
         self.model = model
+        self.base_url = base_url
         self._sem = threading.BoundedSemaphore(concurrency)
         self.sink = sink
+        # The SDKs retry 429 and 5xx with exponential backoff (honouring retry-after).
+        self.client = self._client(api_key, base_url, timeout, max_retries)
+
+    def _client(self, api_key: str, base_url: str | None, timeout: float, max_retries: int) -> Any:
+        raise NotImplementedError
 
     @property
     def name(self) -> str:

@@ -7,26 +7,17 @@ import openai
 
 from mindprint.engine.llm import Completion
 from mindprint.errors import ProviderError
-from mindprint.providers.base import ProviderBase, Sink
+from mindprint.providers.base import ProviderBase
 
 
 class OpenAIProvider(ProviderBase):
     provider = "openai"
+    client: openai.OpenAI
 
-    def __init__(
-        self,
-        api_key: str,
-        model: str,
-        *,
-        base_url: str | None = None,
-        timeout: float = 60.0,
-        max_retries: int = 3,
-        concurrency: int = 4,
-        sink: Sink | None = None,
-    ) -> None:
-        super().__init__(model, concurrency=concurrency, sink=sink)
-        self.base_url = base_url
-        self.client = openai.OpenAI(
+    def _client(
+        self, api_key: str, base_url: str | None, timeout: float, max_retries: int
+    ) -> openai.OpenAI:
+        return openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 
