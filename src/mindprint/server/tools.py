@@ -131,15 +131,19 @@ def sample_rewrite(
     )
 
 
+# The three tools that only read the local database.
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
+
+
 def register_tools(mcp: MCPServer[ServerState], limits: LimitSettings, *, llm_rewrite: bool) -> None:
     """Add the six tools to ``mcp``. ``llm_rewrite``: rewrite_for_user may call an LLM API."""
     max_chars = f"at most {limits.max_text_chars:,} characters"
 
     @mcp.tool(
         title="Get the user's reasoning factors",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=READ_ONLY,
     )
     def get_user_factors(
         ctx: Context[ServerState],
@@ -168,9 +172,7 @@ def register_tools(mcp: MCPServer[ServerState], limits: LimitSettings, *, llm_re
 
     @mcp.tool(
         title="Retrieve the user's reasoning paths",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=READ_ONLY,
     )
     def retrieve_reasoning_paths(
         ctx: Context[ServerState],
@@ -329,9 +331,7 @@ def register_tools(mcp: MCPServer[ServerState], limits: LimitSettings, *, llm_re
 
     @mcp.tool(
         title="Export everything stored about the user",
-        annotations=ToolAnnotations(
-            read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
-        ),
+        annotations=READ_ONLY,
     )
     def export_user(ctx: Context[ServerState], user_id: UserId = None) -> UserExportView:
         """Call only when the user asks to see or download everything mindprint stores about
