@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import sqlite3
 import statistics
 import sys
@@ -47,39 +46,23 @@ from mcp_types import TextContent
 
 from mindprint.settings import EmbeddingSettings
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.reliability.exchanges import exchange as review_exchange  # noqa: E402
+
 MINDPRINT_BIN = str(Path(sys.executable).parent / "mindprint")
 SHARED_USER = "soak-shared"
 MAX_SECONDS = 600.0
 
-BRANDS = ["Ridgeback", "Talus", "Vega", "Lumen", "Orbit", "Nimbus", "Cairn", "Kestrel", "Fjord"]
-PRODUCTS = [
-    ("trail shoe", "{g} g, {mm} mm drop, deep lugs"),
-    ("GPS watch", "{h} h GPS, {g} g, sapphire lens"),
-    ("headlamp", "{h} h on high, {g} g, USB-C"),
-    ("rain jacket", "{g} g, taped seams, pit zips"),
-    ("running vest", "{n} litres, {g} g, two soft flasks"),
-]
-OPINIONS = [
-    "light enough and the grip holds on wet rock",
-    "battery dies before the cutoff, no thanks",
-    "fits well but the price is silly",
-    "does the job, nothing special",
-    "heavy for what it is, returned it",
-    "best one i've owned, bought a second",
-]
-
 
 def exchange(writer: int, i: int) -> dict[str, Any]:
-    """Distinct, realistic record_feedback arguments for this writer and index."""
-    rng = random.Random(writer * 1_000_003 + i)
-    product, spec = rng.choice(PRODUCTS)
-    spec = spec.format(g=rng.randrange(40, 900, 5), mm=rng.randrange(0, 12), h=rng.randrange(3, 40),
-                       n=rng.randrange(5, 20))
-    rating = rng.randint(1, 5)
-    name = f"{rng.choice(BRANDS)} {rng.choice(['Flow', 'Apex', 'Sky', 'Ridge'])} w{writer}-{i}"
+    """record_feedback arguments for this writer and index: every other one for the user
+    all writers share, the rest for the writer's own user."""
+    query, response, rating = review_exchange(writer, i)
     return {
-        "query": f"Review request: {name} {product} — {spec}, ${rng.randrange(40, 450)}.",
-        "response": f"{rng.choice(OPINIONS)}. {spec.split(',')[0]}. {rating}/5",
+        "query": query,
+        "response": response,
         "rating": rating,
         "user_id": SHARED_USER if i % 2 == 0 else f"soak-w{writer}",
     }
