@@ -12,26 +12,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from mindprint.app import Mindprint
+from mindprint.embed import FakeEmbedder
+from mindprint.engine.llm_stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter
+from mindprint.engine.pipeline import Pipeline
+from mindprint.providers import CallRecord, create_provider
+from mindprint.providers.openai_provider import OpenAIProvider
+from mindprint.settings import ProviderSettings
+from mindprint.store import NewItem, Store
+from mindprint.testing.fake_llm import fake_llm
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.providers.fake_llm import fake_llm  # noqa: E402
-
-from mindprint.app import Mindprint  # noqa: E402
-from mindprint.embed import FakeEmbedder  # noqa: E402
-from mindprint.engine.llm_stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter  # noqa: E402
-from mindprint.engine.pipeline import Pipeline  # noqa: E402
-from mindprint.providers import CallRecord, create_provider  # noqa: E402
-from mindprint.providers.openai_provider import OpenAIProvider  # noqa: E402
-from mindprint.settings import ProviderSettings  # noqa: E402
-from mindprint.store import NewItem, Store  # noqa: E402
-
 DATA = REPO.parent / "shared" / "data" / "amazon_rating" / "musical_instruments" / "dev_questions.json"
 
 

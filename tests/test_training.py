@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from mindprint.app import Mindprint
 from mindprint.cli.main import app as cli
 from mindprint.embed import FakeEmbedder
+from mindprint.services.training import export_training
 from mindprint.store import NewItem, Store
-from mindprint.training import export_training
 
 
 def test_sft_and_preference_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,5 +51,9 @@ class ProviderError(MindprintError):
     """An LLM provider failed (auth, network, rate limit, invalid answers)."""
 
 
+class InvalidAnswer(ProviderError):
+    """An LLM's answer stayed invalid (not the JSON asked for) after one corrective retry."""
+
+
 class StoreError(MindprintError):
     """The database could not be opened or written."""

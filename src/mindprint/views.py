@@ -16,7 +16,9 @@ from mindprint.engine.types import Factor, Feature
 if TYPE_CHECKING:
     # Type-only: the server imports these models at start-up to publish schemas, and
     # must not pay for the app (numpy, SQLite, the embedder) before its first call.
-    from mindprint.app import FeedbackReceipt, Mindprint, RewriteOutcome
+    from mindprint.app import Mindprint
+    from mindprint.services.feedback import FeedbackReceipt
+    from mindprint.services.rewrite import RewriteOutcome
 
 INPUT_CHARS = 400
 RESPONSE_CHARS = 600
@@ -151,7 +153,7 @@ def factor_view(f: Factor) -> FactorView:
 
 
 def factors_view(m: Mindprint, user_id: str, limit: int | None = None) -> UserFactorsView:
-    meta, facs, n = m.factors(user_id, limit)
+    meta, facs, n = m.models.factors(user_id, limit)
     return UserFactorsView(
         user_id=user_id,
         history_size=n,
@@ -168,8 +170,8 @@ def factors_view(m: Mindprint, user_id: str, limit: int | None = None) -> UserFa
 
 
 def retrieval_view(m: Mindprint, user_id: str, query: str, k: int = 3) -> RetrievalView:
-    res = m.retrieve(user_id, query, k)
-    names = {f.id: f.name for f in m.store.get_factors(res.user_id, limit=10_000)}
+    res = m.retrieval.retrieve(user_id, query, k)
+    names = res.factor_names
     pred = res.prediction
     return RetrievalView(
         user_id=res.user_id,

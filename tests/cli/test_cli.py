@@ -14,7 +14,7 @@ from mindprint.app import Mindprint
 from mindprint.cli.main import app, main
 from mindprint.errors import ConfigError, UnknownUserError
 from mindprint.settings import ProviderSettings
-from tests.providers.fake_llm import FakeLLM, fake_llm
+from mindprint.testing.fake_llm import FakeLLM, fake_llm
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = str(REPO / "examples" / "demo_history.jsonl")

@@ -13,7 +13,7 @@ from mindprint.eval.methods import EvalError
 from mindprint.eval.report import build_results
 from mindprint.eval.runner import DB_NAME, EvalConfig, run_eval
 from mindprint.store import Store
-from tests.providers.fake_llm import fake_llm
+from mindprint.testing.fake_llm import fake_llm
 
 from . import synthetic
 

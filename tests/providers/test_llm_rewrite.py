@@ -11,7 +11,7 @@ from mindprint.engine.llm_rewrite import build_prompt, rewrite_with_llm
 from mindprint.engine.types import Factor
 from mindprint.providers import CallRecord
 from mindprint.providers.anthropic_provider import AnthropicProvider
-from tests.providers.fake_llm import FakeLLM, Scripted, fake_llm
+from mindprint.testing.fake_llm import FakeLLM, Scripted, fake_llm
 
 DRAFT = "The Ember lasts 5 hours on high and weighs 210 g. See https://example.com/ember for specs."
 STYLE = {"n_texts": 40, "lowercase_rate": 0.95, "median_words": 20, "frequent_words": ["tbh", "honestly"]}

@@ -39,7 +39,7 @@ from mindprint.providers.openai_provider import OpenAIProvider
 from mindprint.server.server import INSTRUCTIONS
 from mindprint.server.state import ServerState
 from mindprint.store import NewItem, Store
-from tests.providers.fake_llm import FakeLLM, fake_llm
+from mindprint.testing.fake_llm import FakeLLM, fake_llm
 from tests.server.support import USER, call_ok
 
 INJECTIONS = [

@@ -146,7 +146,7 @@ def users(
     json_out: JsonOpt = False,
 ) -> None:
     """List known users with their history size and last build."""
-    rows = _app().store.list_users(limit, offset)
+    rows = _app().admin.users(limit, offset)
     if json_out:
         _print_json(rows)
     else:
@@ -163,20 +163,19 @@ def history(
     """Show a user's history items, newest first."""
     m = _app()
     uid = m.user(user)
-    m.store.require_user(uid)
     rows = [
         {"id": it.id, "input": it.input, "response": it.response, "label": it.label,
          "score": it.score, "source": it.source, "created_at": it.created_at}
-        for it in m.store.list_items(uid, limit, offset)
+        for it in m.admin.history(uid, limit, offset)
     ]
     if json_out:
         _print_json(rows)
     else:
-        render.history(out, uid, rows, m.store.count_items(uid))
+        render.history(out, uid, rows, m.admin.history_size(uid))
 
 
 def _build(m: Any, uid: str) -> Any:
-    total = m.store.count_items(uid)
+    total = m.admin.history_size(uid)
     return render.with_progress(
         err, f"Building {uid}", total,
         lambda step: m.build(uid, progress=lambda done, _total: step(done, absolute=True)),
@@ -249,7 +248,7 @@ def usage(
     json_out: JsonOpt = False,
 ) -> None:
     """LLM cost so far: calls, tokens and items per user, model and stage."""
-    rows = _app().store.usage(user)
+    rows = _app().admin.usage(user)
     if json_out:
         _print_json(rows)
     elif not rows:
@@ -267,12 +266,10 @@ def export_training(
     """JSONL to train a reflection model: SFT chats from accepted rewrites, or preference
     pairs (chosen = the user's edit or a rewrite rated up; rejected = the draft or the
     edited rewrite), in the OpenAI fine-tuning / TRL conversational formats."""
-    from mindprint.training import export_training as export_rows
-
     if fmt not in ("sft", "preferences"):
         raise ConfigError(f"Unknown format {fmt!r}: use sft or preferences.")
     m = _app()
-    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in export_rows(m.store, fmt, user))  # type: ignore[arg-type]
+    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in m.admin.training_rows(fmt, user))
     if output is None:
         sys.stdout.writelines(lines)
     else:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
@@ -19,11 +21,26 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+# Re-exported: the engine's LLM stages catch it from here.
+from mindprint.errors import InvalidAnswer as InvalidAnswer
+
 T = TypeVar("T", bound=BaseModel)
 
 # The user a use case is working for: providers attribute their logged calls to it
-# without every stage having to pass it along.
+# without every stage having to pass it along. Set only through ``acting_for``.
 current_user: ContextVar[str | None] = ContextVar("mindprint_current_user", default=None)
+
+
+@contextmanager
+def acting_for(user_id: str) -> Iterator[None]:
+    """Attribute the LLM calls made inside the block to ``user_id``; the previous
+    value comes back afterwards, so a worker thread reused for another user's call
+    never logs under the wrong user."""
+    token = current_user.set(user_id)
+    try:
+        yield
+    finally:
+        current_user.reset(token)
 
 # Untrusted text (history, drafts, queries) is fenced with this tag in every prompt;
 # the system prompt tells the model that what is inside is data, never instructions.
@@ -54,10 +71,6 @@ class LLM(Protocol):
         user_id: str | None = None,
         items: int = 0,
     ) -> Completion: ...
-
-
-class InvalidAnswer(Exception):
-    """The model's answer stayed invalid after one corrective retry."""
 
 
 def fence(text: str, label: str = "text", **attrs: str | int) -> str:
@@ -137,12 +150,6 @@ class Prompt:
     @property
     def hash(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:12]
-
-    def render(self, **values: str) -> str:
-        out = self.text
-        for k, v in values.items():
-            out = out.replace("{" + k + "}", v)
-        return out
 
 
 def load_prompt(name: str) -> Prompt:

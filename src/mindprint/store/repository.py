@@ -465,11 +465,20 @@ class Store:
         return version
 
     def get_factors(self, user_id: str, limit: int | None = None) -> list[Factor]:
+        """One page of the user's factors, strongest first (``all_factors``: every one)."""
+        return self._factors(user_id, self._page(limit))
+
+    def all_factors(self, user_id: str) -> list[Factor]:
+        """Every factor of the user, strongest first: the model needs all of them, so no
+        page limit applies (a page is for showing, not for computing)."""
+        return self._factors(user_id, -1)  # LIMIT -1: no limit in SQLite
+
+    def _factors(self, user_id: str, limit: int) -> list[Factor]:
         with self.read() as db:
             rows = db.execute(
                 "SELECT id, name, description, members, stats FROM factors WHERE user_id = ? "
                 "ORDER BY position LIMIT ?",
-                [user_id, self._page(limit)],
+                [user_id, limit],
             ).fetchall()
         return [
             Factor(id=r[0], name=r[1], description=r[2], members=tuple(json.loads(r[3])),
@@ -628,6 +637,26 @@ class Store:
             )
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def get_rewrite(self, user_id: str, rewrite_id: int) -> dict[str, Any] | None:
+        """The rewrite ``rewrite_id`` if it belongs to ``user_id``, else None."""
+        with self.read() as db:
+            cur = db.execute(
+                "SELECT id, user_id, query, draft, rewritten, trajectory, generator, created_at "
+                "FROM rewrites WHERE id = ? AND user_id = ?",
+                [rewrite_id, user_id],
+            )
+            cols = [d[0] for d in cur.description]
+            row = cur.fetchone()
+        if row is None:
+            return None
+        out = dict(zip(cols, row, strict=True))
+        out["trajectory"] = json.loads(out["trajectory"])
+        return out
+
+    def get_item(self, user_id: str, item_id: int) -> Item | None:
+        """History item ``item_id`` if it belongs to ``user_id``, else None."""
+        return self.get_items(user_id, [item_id]).get(item_id)
 
     def log_llm_call(self, row: dict[str, Any]) -> None:
         with self.write() as db:

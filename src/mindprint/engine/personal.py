@@ -1,0 +1,198 @@
+"""The user's retrieval index and the prediction of their likely answer. Pure.
+
+The service layer loads the stored items, features and vectors of a user; this module
+turns them into a :class:`UserIndex` (vectors aligned by item id, each item's tone, the
+rating prior's reading of each text) and, per query, reads the query's tone and
+predicts the user's rating or label from that index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mindprint.engine.factors import STYLE_ID, TONE_ID
+from mindprint.engine.features import CorpusStats, text_signals
+from mindprint.engine.pipeline import PreparedQuery
+from mindprint.engine.predict import (
+    Prediction,
+    ScoredItem,
+    is_star_scale,
+    predict_label,
+    predict_rating,
+    predict_score_generic,
+    query_polarity,
+)
+from mindprint.engine.protocols import Vector
+from mindprint.engine.rating import load_prior, ordinal_probs
+from mindprint.engine.types import Factor, Feature, Item
+
+# (item ids, matrix) as the store returns the vectors of one kind.
+Loaded = tuple[list[int], Vector]
+
+
+@dataclass(slots=True)
+class UserIndex:
+    """Everything retrieval and prediction read for one user, valid for one revision."""
+
+    revision: int
+    ids: list[int]
+    vectors: dict[str, Vector]
+    items: dict[int, Item]
+    polarity: dict[int, float]
+    corpus: CorpusStats
+    factors: list[Factor] = field(default_factory=list)
+    # Content factor ids present in each item (for factor effects in predictions).
+    item_factors: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The rating prior's reading of each item's text (rated histories only).
+    latent: dict[int, float] = field(default_factory=dict)
+    # Each item's tone in [-1, 1], aligned with ``ids`` (see retrieval.top_k).
+    tone: Vector | None = None
+    tone_from_prior: bool = False
+    # The rated and the labelled items, and the rated ones as the rating model reads
+    # them: per user, not per query (a 1,000-item history took ~2 ms to re-derive).
+    scored: list[Item] = field(default_factory=list)
+    labelled: list[Item] = field(default_factory=list)
+    rating_history: list[ScoredItem] = field(default_factory=list)
+    star_scale: bool = False
+
+
+def _aligned(loaded: Mapping[str, Loaded]) -> tuple[list[int], dict[str, Vector]]:
+    """The ids that have both a feature and a raw vector, and both matrices in that order."""
+    common = sorted(set(loaded["features"][0]) & set(loaded["raw"][0]))
+    mats: dict[str, Vector] = {}
+    for k in ("features", "raw"):
+        ids_k, mat_k = loaded[k]
+        if ids_k != common:
+            pos = {i: n for n, i in enumerate(ids_k)}
+            mat_k = mat_k[[pos[i] for i in common]] if common else mat_k[:0]
+        mats[k] = mat_k
+    return common, mats
+
+
+def build_index(
+    *,
+    revision: int,
+    model_id: str,
+    items: dict[int, Item],
+    features: Mapping[int, list[Feature]],
+    loaded: Mapping[str, Loaded],
+    corpus: CorpusStats,
+    factors: list[Factor],
+) -> UserIndex:
+    """The index of a user from what the store holds (``loaded``: features, raw, signals)."""
+    common, mats = _aligned(loaded)
+    polarity = {
+        iid: next((f.polarity for f in fs if f.name.endswith(" tone")), 0.0)
+        for iid, fs in features.items()
+    }
+    item_factors = {
+        iid: frozenset(
+            f.factor_id for f in fs
+            if f.factor_id and f.kind == "content" and f.factor_id not in (TONE_ID, STYLE_ID)
+        )
+        for iid, fs in features.items()
+    }
+    latent = latents(model_id, items, common, mats["raw"], loaded["signals"])
+    from_prior = bool(latent) and len(latent) >= max(1, len(common) // 2)
+    if from_prior:
+        tones = [tone_of_latent(model_id, latent[i]) if i in latent else 0.0 for i in common]
+    else:
+        tones = [polarity.get(i, 0.0) for i in common]
+    scored = [it for it in items.values() if it.score is not None]
+    return UserIndex(
+        revision=revision,
+        ids=common,
+        vectors=mats,
+        items=items,
+        polarity=polarity,
+        corpus=corpus,
+        factors=factors,
+        item_factors=item_factors,
+        latent=latent,
+        tone=np.asarray(tones, dtype=np.float32),
+        tone_from_prior=from_prior,
+        scored=scored,
+        labelled=[it for it in items.values() if it.label is not None],
+        rating_history=[
+            ScoredItem(float(it.score), latent[it.id], item_factors.get(it.id, frozenset()))
+            for it in scored
+            if it.score is not None and it.id in latent
+        ],
+        star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
+    )
+
+
+def latents(
+    model_id: str,
+    items: dict[int, Item],
+    ids: list[int],
+    raw: Vector,
+    signals: Loaded,
+) -> dict[int, float]:
+    """The rating prior's reading of every item's text (empty without a prior or
+    without rated history). Unrated items, such as feedback without a rating, are
+    read too: their tone must be comparable with the query's, which is read the
+    same way."""
+    prior = load_prior()
+    if prior is None or not any(it.score is not None for it in items.values()):
+        return {}
+    rated = [i for i in ids if i in items]
+    pos = {i: n for n, i in enumerate(ids)}
+    sig_pos = {i: n for n, i in enumerate(signals[0])}
+    sig = np.asarray(
+        [
+            signals[1][sig_pos[i]] if i in sig_pos and signals[1].shape[1] == len(prior.sig_mean)
+            else text_signals(items[i].text)
+            for i in rated
+        ]
+    )
+    emb = raw[[pos[i] for i in rated]]
+    z = prior.latent(model_id, emb, sig)
+    return {i: float(v) for i, v in zip(rated, z, strict=True)}
+
+
+def tone_of_latent(model_id: str, latent: float) -> float:
+    """A rated text's tone: its expected stars under the prior, mapped to [-1, 1]."""
+    prior = load_prior()
+    if prior is None:
+        return 0.0
+    head = prior.head_for(model_id)
+    stars = float(ordinal_probs(np.array([latent]), head.cutpoints)[0] @ np.arange(1, 6))
+    return (stars - 3.0) / 2.0
+
+
+def query_tone(model_id: str, c: UserIndex, pq: PreparedQuery) -> float:
+    """The query's tone, read the same way as the items' tones in ``c``."""
+    prior = load_prior()
+    if c.tone_from_prior and prior is not None:
+        lat = prior.latent(model_id, pq.vectors["raw"], pq.vectors["signals"])
+        return tone_of_latent(model_id, float(lat[0]))
+    return query_polarity(pq.features)
+
+
+def predict(model_id: str, c: UserIndex, pq: PreparedQuery) -> Prediction | None:
+    """The user's likely answer: a rating when the history is rated, else a label."""
+    scored, labelled = c.scored, c.labelled
+    if scored and len(scored) >= max(1, len(c.items) // 2):
+        prior = load_prior()
+        if prior is not None and c.star_scale:
+            head = prior.head_for(model_id)
+            q_lat = float(prior.latent(model_id, pq.vectors["raw"], pq.vectors["signals"])[0])
+            history = c.rating_history
+            q_ids = {f.factor_id for f in pq.features if f.factor_id}
+            q_factors = [f for f in c.factors if f.id in q_ids and f.id not in (TONE_ID, STYLE_ID)]
+            return predict_rating(q_lat, q_factors, history, head)
+        pairs = [(float(it.score), c.polarity.get(it.id, 0.0)) for it in scored if it.score is not None]
+        scores = [s for s, _ in pairs]
+        return predict_score_generic(query_polarity(pq.features), pairs, (min(scores), max(scores)))
+    if labelled and len(labelled) >= max(1, len(c.items) // 2) and c.ids:
+        pos = {i: n for n, i in enumerate(c.ids)}
+        keep = [it for it in labelled if it.id in pos]
+        if not keep:
+            return None
+        sims = c.vectors["raw"][[pos[it.id] for it in keep]] @ pq.vectors["raw"]
+        return predict_label([str(it.label) for it in keep], sims)
+    return None

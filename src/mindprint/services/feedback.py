@@ -1,0 +1,104 @@
+"""Recording feedback: the exchange becomes a history item at once, and the model is
+refreshed in the background when enough is new."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from mindprint.engine.features import CorpusStats
+from mindprint.engine.llm import acting_for
+from mindprint.engine.pipeline import Pipeline
+from mindprint.engine.types import Item
+from mindprint.errors import InvalidInputError
+from mindprint.services.index import IndexCache
+from mindprint.services.inputs import Inputs
+from mindprint.store import NewItem, Store
+from mindprint.store.repository import ItemArtifacts
+
+
+class Refresher(Protocol):
+    def schedule_refresh(self, uid: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackReceipt:
+    feedback_id: int
+    item_id: int
+    new_item: bool
+    history_size: int
+    refresh_scheduled: bool
+
+
+class FeedbackService:
+    def __init__(self, store: Store, pipeline: Pipeline, model_id: str, index: IndexCache,
+                 inputs: Inputs, refresher: Refresher) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.model_id = model_id
+        self.index = index
+        self.inputs = inputs
+        self.refresher = refresher
+
+    def record(
+        self,
+        user_id: str | None,
+        query: str,
+        response: str,
+        *,
+        rating: int | None = None,
+        edited_response: str | None = None,
+        comment: str | None = None,
+        rewrite_id: int | None = None,
+    ) -> FeedbackReceipt:
+        uid = self.inputs.user(user_id)
+        query = self.inputs.text(query, "query")
+        response = self.inputs.text(response, "response")
+        edited = self.inputs.text(edited_response, "edited_response", required=False) or None
+        comment_t = self.inputs.text(comment, "comment", required=False) or None
+        if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
+            raise InvalidInputError(f"rating must be an integer from 1 to 5; got {rating!r}.")
+        if rewrite_id is not None and self.store.get_rewrite(uid, rewrite_id) is None:
+            # The store does not check the link: a feedback row could otherwise point
+            # at another user's rewrite.
+            raise InvalidInputError(
+                f"rewrite_id {rewrite_id} is not a rewrite of user {uid!r}; pass the "
+                "rewrite_id that rewrite_for_user returned for this user, or omit it."
+            )
+        # An edited response is what the user wanted: it becomes the history item.
+        item = NewItem(
+            input=query,
+            response=edited or response,
+            score=float(rating) if rating is not None else None,
+            label=str(rating) if rating is not None else None,
+            source="feedback-edit" if edited else "feedback",
+            meta={"original_response": response} if edited else None,
+        )
+        # Embed before writing, then write item, feedback and artefacts in one
+        # transaction: a failure (model missing, bad text) leaves nothing behind, and
+        # the new item is retrievable the moment the call returns.
+        with acting_for(uid):
+            art = self._artifacts_for(uid, item)
+        fid, item_id, new = self.store.add_feedback(
+            uid, item, query=query, response=response, edited_response=edited, rating=rating,
+            comment=comment_t, rewrite_id=rewrite_id, artifacts=art,
+            extractor=self.pipeline.id, model_id=self.model_id,
+        )
+        self.index.invalidate(uid)
+        scheduled = self.refresher.schedule_refresh(uid)
+        return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled)
+
+    def _artifacts_for(self, uid: str, item: NewItem) -> ItemArtifacts:
+        """Features, vectors and path of a not-yet-stored item, against the current model."""
+        if self.store.user_exists(uid):
+            # Two small reads rather than the retrieval index: the previous feedback has
+            # just invalidated it, and rebuilding it loads every vector of the user.
+            corpus = self.index.corpus(uid, (it.text for page in self.store.iter_items(uid) for it in page))
+            factors = self.store.all_factors(uid)
+        else:
+            corpus, factors = CorpusStats(), []
+        provisional = Item(id=-1, input=item.input, response=item.response, label=item.label,
+                           score=item.score, source=item.source)
+        corpus.add(provisional.text)
+        [r] = self.pipeline.process_items([provisional], corpus, factors)
+        return ItemArtifacts(-1, r.features, r.vectors, r.path, None)

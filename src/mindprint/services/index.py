@@ -1,0 +1,63 @@
+"""The per-user retrieval index, loaded from the store and kept until the user changes.
+
+Building it loads every vector of the user, so it is cached per user and rebuilt only
+when the store's revision of that user moves (any write bumps it, in any process).
+The per-user locks that serialise builds of one user live here too: the model service
+and the admin service (forget) both take them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+from mindprint.engine.features import CorpusStats
+from mindprint.engine.personal import UserIndex, build_index
+from mindprint.store import Store
+
+VECTOR_KINDS = ("features", "raw", "signals")
+
+
+class IndexCache:
+    def __init__(self, store: Store, model_id: str) -> None:
+        self.store = store
+        self.model_id = model_id
+        self._cache: dict[str, UserIndex] = {}
+        self._lock = threading.Lock()
+        self._user_locks: dict[str, threading.Lock] = {}
+
+    def lock_for(self, user_id: str) -> threading.Lock:
+        """The lock held while the user's model is built or deleted."""
+        with self._lock:
+            return self._user_locks.setdefault(user_id, threading.Lock())
+
+    def get(self, uid: str) -> UserIndex:
+        rev = self.store.revision(uid)
+        with self._lock:
+            c = self._cache.get(uid)
+            if c is not None and c.revision == rev:
+                return c
+        loaded = {k: self.store.get_vectors(uid, k, self.model_id) for k in VECTOR_KINDS}
+        items = {it.id: it for page in self.store.iter_items(uid) for it in page}
+        c = build_index(
+            revision=rev,
+            model_id=self.model_id,
+            items=items,
+            features=self.store.get_features(uid),
+            loaded=loaded,
+            corpus=self.corpus(uid, (it.text for it in items.values())),
+            factors=self.store.all_factors(uid),
+        )
+        with self._lock:
+            self._cache[uid] = c
+        return c
+
+    def corpus(self, uid: str, texts: Iterable[str]) -> CorpusStats:
+        """Word statistics saved by the last build; before any build, from ``texts``
+        (a generator, consumed only then)."""
+        saved = self.store.get_corpus(uid)
+        return CorpusStats.from_json(saved) if saved else CorpusStats.from_texts(texts)
+
+    def invalidate(self, uid: str) -> None:
+        with self._lock:
+            self._cache.pop(uid, None)

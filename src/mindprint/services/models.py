@@ -1,0 +1,156 @@
+"""Building and refreshing a user's model: import items, run the pipeline, keep the
+factor table fresh as feedback arrives."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mindprint.engine.features import CorpusStats
+from mindprint.engine.llm import acting_for
+from mindprint.engine.pipeline import Pipeline
+from mindprint.engine.types import Factor, Item
+from mindprint.services.index import IndexCache
+from mindprint.services.inputs import Inputs
+from mindprint.store import AddResult, NewItem, Store
+from mindprint.store.repository import ItemArtifacts, UserModelMeta
+
+Progress = Callable[[int, int], None]
+
+# Rebuild the factor table in the background once this share of the history is new.
+REFRESH_SHARE = 0.1
+REFRESH_MIN_ITEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    user_id: str
+    items: int
+    processed: int
+    factors: int
+    seconds: float
+    extractor: str
+
+
+class ModelService:
+    def __init__(self, store: Store, pipeline: Pipeline, model_id: str, index: IndexCache,
+                 inputs: Inputs) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.model_id = model_id
+        self.index = index
+        self.inputs = inputs
+        self._lock = threading.Lock()
+        self._refreshing: set[str] = set()
+        self._bg: list[threading.Thread] = []
+
+    def add_items(self, user_id: str, items: Sequence[NewItem]) -> AddResult:
+        self.inputs.items(items)
+        return self.store.add_items(self.inputs.user(user_id), items)
+
+    def factors(
+        self, user_id: str | None, limit: int | None = None
+    ) -> tuple[UserModelMeta | None, list[Factor], int]:
+        """(build metadata, the strongest ``limit`` factors or all of them, history size)."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        facs = self.store.all_factors(uid) if limit is None else self.store.get_factors(uid, limit)
+        return self.store.get_user_model(uid), facs, self.store.count_items(uid)
+
+    def build(self, user_id: str, *, progress: Progress | None = None, batch: int = 64) -> BuildReport:
+        """Build (or finish building) the user model. Resumable: done items are skipped."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        t0 = time.perf_counter()
+        with acting_for(uid), self.index.lock_for(uid):
+            total = self.store.count_items(uid)
+            all_items = [it for page in self.store.iter_items(uid) for it in page]
+            corpus = CorpusStats.from_texts(it.text for it in all_items)
+            processed = self._item_stage(uid, total, corpus, progress, batch)
+            n_factors = self._user_stage(uid, all_items, corpus)
+        self.index.invalidate(uid)
+        return BuildReport(
+            user_id=uid,
+            items=total,
+            processed=processed,
+            factors=n_factors,
+            seconds=round(time.perf_counter() - t0, 3),
+            extractor=self.pipeline.id,
+        )
+
+    def _item_stage(
+        self, uid: str, total: int, corpus: CorpusStats, progress: Progress | None, batch: int
+    ) -> int:
+        """Features, vectors and path of every item not yet done, in resumable batches."""
+        processed = 0
+        done = total - len(self.store.items_without_features(uid, self.pipeline.id, total + 1))
+        if progress:
+            progress(done, total)
+        while True:
+            todo = self.store.items_without_features(uid, self.pipeline.id, batch)
+            if not todo:
+                return processed
+            results = self.pipeline.process_items(todo, corpus)
+            self.store.save_artifacts(
+                uid,
+                self.pipeline.id,
+                self.model_id,
+                [ItemArtifacts(r.item_id, r.features, r.vectors, r.path, None) for r in results],
+            )
+            processed += len(todo)
+            done += len(todo)
+            if progress:
+                progress(done, total)
+
+    def _user_stage(self, uid: str, items: list[Item], corpus: CorpusStats) -> int:
+        feats_by_item = self.store.get_features(uid)
+        items = [it for it in items if it.id in feats_by_item]
+        feats = [feats_by_item[it.id] for it in items]
+        previous = self.store.all_factors(uid)
+        model = self.pipeline.build_user(items, feats, previous)
+        self.store.save_user_model(
+            uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json()
+        )
+        self.store.set_feature_factors(uid, model.assignment)
+        self.store.update_paths(uid, model.paths, self.pipeline.path_writer.id)
+        return len(model.factors)
+
+    # -- background refresh -----------------------------------------------------------
+
+    def _refresh_due(self, uid: str) -> bool:
+        meta = self.store.get_user_model(uid)
+        n = self.store.count_items(uid)
+        built = meta.item_count if meta else 0
+        return n - built >= max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
+
+    def schedule_refresh(self, uid: str) -> bool:
+        """Rebuild in the background if enough of the history is new; True if scheduled
+        (or already running)."""
+        if not self._refresh_due(uid):
+            return False
+        with self._lock:
+            if uid in self._refreshing:
+                return True
+            self._refreshing.add(uid)
+
+        def run() -> None:
+            try:
+                # Another process sharing the database may have rebuilt meanwhile.
+                if self._refresh_due(uid):
+                    self.build(uid)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(uid)
+
+        t = threading.Thread(target=run, name=f"mindprint-refresh-{uid}", daemon=True)
+        self._bg.append(t)
+        t.start()
+        return True
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait for background refreshes (tests and shutdown)."""
+        for t in list(self._bg):
+            t.join(timeout)
+        self._bg = [t for t in self._bg if t.is_alive()]

@@ -1,0 +1,87 @@
+"""Retrieval and prediction: the user's past exchanges most like a query, with their
+features and reasoning paths, and the user's likely rating or label."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mindprint.engine import personal
+from mindprint.engine.llm import acting_for
+from mindprint.engine.pipeline import Pipeline
+from mindprint.engine.predict import Prediction
+from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
+from mindprint.engine.types import Feature, Retrieved
+from mindprint.services.index import IndexCache
+from mindprint.services.inputs import Inputs
+from mindprint.store import Store
+from mindprint.store.repository import UserModelMeta
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalResult:
+    user_id: str
+    query_features: list[Feature]
+    hits: list[Retrieved]
+    prediction: Prediction | None
+    model: UserModelMeta | None
+    # Factor id -> name, for showing which factor each feature belongs to.
+    factor_names: dict[str, str]
+
+
+class RetrievalService:
+    def __init__(self, store: Store, pipeline: Pipeline, model_id: str, index: IndexCache,
+                 inputs: Inputs) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.model_id = model_id
+        self.index = index
+        self.inputs = inputs
+
+    def retrieve(
+        self,
+        user_id: str | None,
+        query: str,
+        k: int = 3,
+        *,
+        mode: Mode = "hybrid",
+        predict: bool = True,
+    ) -> RetrievalResult:
+        uid = self.inputs.user(user_id)
+        query = self.inputs.text(query, "query")
+        k = self.inputs.k(k)
+        self.store.require_user(uid)
+        with acting_for(uid):
+            c = self.index.get(uid)
+            pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
+            tone = (
+                (personal.query_tone(self.model_id, c, pq), c.tone)
+                if c.tone is not None and len(c.tone) else None
+            )
+        weight = TONE_WEIGHT if c.tone_from_prior else TONE_WEIGHT_LEXICON
+        hits = (
+            top_k(pq.vectors, c.ids, c.vectors, k, mode=mode, tone=tone, tone_weight=weight)
+            if c.ids
+            else []
+        )
+        ids = [h.item_id for h in hits]
+        feats = self.store.get_features(uid, ids)
+        paths = self.store.get_paths(uid, ids)
+        q_factors = {f.factor_id for f in pq.features if f.factor_id}
+        names = {f.id: f.name for f in c.factors}
+        out: list[Retrieved] = []
+        for h in hits:
+            it = c.items.get(h.item_id)
+            if it is None:
+                continue
+            fs = feats.get(h.item_id, [])
+            shared = sorted({names[f.factor_id] for f in fs if f.factor_id in q_factors and f.factor_id in names})
+            out.append(Retrieved(it, h.score, tuple(fs), paths.get(h.item_id) or None, tuple(shared)))
+        prediction = personal.predict(self.model_id, c, pq) if predict else None
+        return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid), names)
+
+    def similar_responses(self, user_id: str, text: str, k: int = 3) -> list[str]:
+        """The user's responses to the ``k`` past inputs most like ``text`` (none for an
+        empty history): the examples a rewrite imitates."""
+        if not self.store.count_items(user_id):
+            return []
+        return [h.item.response for h in self.retrieve(user_id, text, k, predict=False).hits]

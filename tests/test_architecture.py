@@ -1,0 +1,111 @@
+"""The import rules of ARCHITECTURE.md hold: read from its table, checked on every
+module's imports, relative and ``importlib`` ones included."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import mindprint
+
+SRC = Path(mindprint.__file__).parent
+DOC = SRC.parents[1] / "ARCHITECTURE.md"
+ADAPTERS = {"mcp", "anthropic", "openai", "fastembed", "sqlite_utils", "sqlite3", "httpx"}
+PURE_LAYERS = ("engine", "services")
+_ROW = re.compile(r"^\|\s*`([\w_]+)`\s*\|\s*([^|]*)\|\s*$")
+
+
+def rules() -> dict[str, set[str]]:
+    """Layer -> the layers it may import, from the doc's import-rules table."""
+    text = DOC.read_text(encoding="utf-8").split("## Import rules", 1)[1]
+    out: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        m = _ROW.match(line)
+        if m:
+            out[m.group(1)] = set(re.findall(r"`([\w_]+)`", m.group(2)))
+    return out
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(source: str, module: str, *, is_package: bool = False) -> list[str]:
+    """Absolute names of every module ``source`` imports, including relative imports and
+    ``importlib.import_module("...")`` / ``__import__("...")`` with a literal name."""
+    package = module if is_package else module.rpartition(".")[0]
+    out: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                prefix = ".".join(base)
+                if node.module:
+                    out.append(f"{prefix}.{node.module}")
+                else:
+                    out += [f"{prefix}.{a.name}" for a in node.names]
+            elif node.module:
+                out.append(node.module)
+        elif isinstance(node, ast.Call) and node.args:
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+            arg = node.args[0]
+            if name in ("import_module", "__import__") and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                out.append(arg.value)
+    return out
+
+
+def _layer(module: str) -> str:
+    return module.split(".")[1] if "." in module else ""
+
+
+def violations() -> list[str]:
+    allowed = rules()
+    bad: list[str] = []
+    for path in sorted(SRC.rglob("*.py")):
+        mod = _module_name(path)
+        layer = _layer(mod)
+        if not layer:
+            continue  # mindprint/__init__.py: the version only
+        if layer not in allowed:
+            bad.append(f"{mod}: layer {layer!r} is not in ARCHITECTURE.md")
+            continue
+        for name in imported_modules(path.read_text(encoding="utf-8"), mod, is_package=path.name == "__init__.py"):
+            top = name.split(".")[0]
+            if layer in PURE_LAYERS and top in ADAPTERS:
+                bad.append(f"{mod} imports adapter package {name}")
+            if top != "mindprint" or name == "mindprint":
+                continue
+            target = _layer(name)
+            if target != layer and target not in allowed[layer]:
+                bad.append(f"{mod} imports {name} ({layer} may not import {target})")
+    return bad
+
+
+def test_every_import_follows_architecture_md() -> None:
+    assert len(rules()) >= 10
+    assert violations() == []
+
+
+def test_relative_and_dynamic_imports_are_seen() -> None:
+    src = (
+        "from . import store\n"
+        "from ..store.repository import Store\n"
+        "import importlib\n"
+        "importlib.import_module('mindprint.server.tools')\n"
+        "__import__('sqlite3')\n"
+    )
+    got = imported_modules(src, "mindprint.engine.x")
+    assert got == [
+        "mindprint.engine.store", "mindprint.store.repository", "importlib",
+        "mindprint.server.tools", "sqlite3",
+    ]
+    assert imported_modules("from .x import y\n", "mindprint.services", is_package=True) == [
+        "mindprint.services.x"
+    ]
