@@ -19,6 +19,7 @@ from mindprint.engine.protocols import Embedder
 from mindprint.engine.retrieval import Mode
 from mindprint.engine.types import Factor
 from mindprint.services.admin import AdminService
+from mindprint.services.core import Core
 from mindprint.services.feedback import FeedbackReceipt, FeedbackService
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
@@ -53,11 +54,11 @@ class Mindprint:
         self.limits = limits or LimitSettings()
         self.pipeline = pipeline or Pipeline(embedder)
         self.inputs = Inputs(self.limits, default_user)
-        mid = embedder.model_id
-        index = IndexCache(store, mid)
-        self.models = ModelService(store, self.pipeline, mid, index, self.inputs)
-        self.retrieval = RetrievalService(store, self.pipeline, mid, index, self.inputs)
-        self.feedback = FeedbackService(store, self.pipeline, mid, index, self.inputs, self.models)
+        index = IndexCache(store, embedder.model_id)
+        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs)
+        self.models = ModelService(core)
+        self.retrieval = RetrievalService(core)
+        self.feedback = FeedbackService(core, self.models)
         self.rewriting = RewriteService(store, self.inputs, self.retrieval, rewrite_llm or llm)
         self.admin = AdminService(store, index, self.inputs)
 

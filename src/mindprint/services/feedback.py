@@ -8,12 +8,10 @@ from typing import Protocol
 
 from mindprint.engine.features import CorpusStats
 from mindprint.engine.llm import acting_for
-from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.types import Item
 from mindprint.errors import InvalidInputError
-from mindprint.services.index import IndexCache
-from mindprint.services.inputs import Inputs
-from mindprint.store import NewItem, Store
+from mindprint.services.core import Core
+from mindprint.store import NewItem
 from mindprint.store.repository import ItemArtifacts
 
 
@@ -31,13 +29,9 @@ class FeedbackReceipt:
 
 
 class FeedbackService:
-    def __init__(self, store: Store, pipeline: Pipeline, model_id: str, index: IndexCache,
-                 inputs: Inputs, refresher: Refresher) -> None:
-        self.store = store
-        self.pipeline = pipeline
-        self.model_id = model_id
-        self.index = index
-        self.inputs = inputs
+    def __init__(self, core: Core, refresher: Refresher) -> None:
+        self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
+        self.index, self.inputs = core.index, core.inputs
         self.refresher = refresher
 
     def record(

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 
 from mindprint.engine.features import CorpusStats
 from mindprint.engine.llm import acting_for
-from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.types import Factor, Item
-from mindprint.services.index import IndexCache
-from mindprint.services.inputs import Inputs
-from mindprint.store import AddResult, NewItem, Store
+from mindprint.services.core import Core
+from mindprint.store import AddResult, NewItem
 from mindprint.store.repository import ItemArtifacts, UserModelMeta
 
 Progress = Callable[[int, int], None]
@@ -35,13 +33,9 @@ class BuildReport:
 
 
 class ModelService:
-    def __init__(self, store: Store, pipeline: Pipeline, model_id: str, index: IndexCache,
-                 inputs: Inputs) -> None:
-        self.store = store
-        self.pipeline = pipeline
-        self.model_id = model_id
-        self.index = index
-        self.inputs = inputs
+    def __init__(self, core: Core) -> None:
+        self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
+        self.index, self.inputs = core.index, core.inputs
         self._lock = threading.Lock()
         self._refreshing: set[str] = set()
         self._bg: list[threading.Thread] = []

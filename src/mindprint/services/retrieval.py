@@ -7,13 +7,10 @@ from dataclasses import dataclass
 
 from mindprint.engine import personal
 from mindprint.engine.llm import acting_for
-from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.predict import Prediction
 from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
 from mindprint.engine.types import Feature, Retrieved
-from mindprint.services.index import IndexCache
-from mindprint.services.inputs import Inputs
-from mindprint.store import Store
+from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta
 
 
@@ -29,13 +26,9 @@ class RetrievalResult:
 
 
 class RetrievalService:
-    def __init__(self, store: Store, pipeline: Pipeline, model_id: str, index: IndexCache,
-                 inputs: Inputs) -> None:
-        self.store = store
-        self.pipeline = pipeline
-        self.model_id = model_id
-        self.index = index
-        self.inputs = inputs
+    def __init__(self, core: Core) -> None:
+        self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
+        self.index, self.inputs = core.index, core.inputs
 
     def retrieve(
         self,
