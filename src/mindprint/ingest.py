@@ -10,7 +10,7 @@ and reason, and the rest is imported — unless ``strict`` is set.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -158,23 +158,30 @@ def parse_jsonl(path: Path, *, max_chars: int = 20_000) -> ParsedFile:
             unknown = set(rec) - JSONL_KEYS
             if unknown:
                 raise ValueError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(JSONL_KEYS)}")
-            meta = rec.get("meta")
-            if meta is not None and not isinstance(meta, dict):
-                raise ValueError('"meta" must be an object')
-            out.items.append(
-                NewItem(
-                    input=_text(rec.get("input", ""), "input", max_chars, required=False),
-                    response=_text(rec.get("output"), "output", max_chars, required=True),
-                    label=_label(rec.get("label")),
-                    score=_score(rec.get("score")),
-                    source="import-jsonl",
-                    created_at=_date(rec.get("created_at")),
-                    meta=meta,
-                )
-            )
+            out.items.append(record_item(rec, source="import-jsonl", max_chars=max_chars))
         except ValueError as e:
             out.rejected.append(Rejected(n, str(e)))
     return out
+
+
+def record_item(rec: Mapping[str, Any], *, source: str, max_chars: int = 20_000) -> NewItem:
+    """The one record -> :class:`NewItem` conversion (keys as in JSONL: input, output,
+    label, score, created_at, meta); every importer goes through it.
+
+    Raises ``ValueError`` with the reason a record cannot be used.
+    """
+    meta = rec.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise ValueError('"meta" must be an object')
+    return NewItem(
+        input=_text(rec.get("input", ""), "input", max_chars, required=False),
+        response=_text(rec.get("output"), "output", max_chars, required=True),
+        label=_label(rec.get("label")),
+        score=_score(rec.get("score")),
+        source=source,
+        created_at=_date(rec.get("created_at")),
+        meta=meta,
+    )
 
 
 def lamp_item(raw: dict[str, Any], max_chars: int = 20_000) -> NewItem:

@@ -40,9 +40,9 @@ def _json(args: list[str]) -> object:
 def test_offline_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
-    imp = _json(["import", DEMO, "--user", "rui", "--json"])
+    imp = _json(["import", DEMO, "--user", "rui", "--no-build", "--json"])
     assert isinstance(imp, dict) and imp["added"] == 48 and imp["rejected"] == []
-    again = _json(["import", DEMO, "--user", "rui", "--json"])
+    again = _json(["import", DEMO, "--user", "rui", "--no-build", "--json"])
     assert isinstance(again, dict) and again["added"] == 0 and again["duplicates"] == 48
     built = _json(["build", "--user", "rui", "--provider", "offline", "--json"])
     assert isinstance(built, dict) and built["processed"] == 48 and built["extractor"].startswith("offline")

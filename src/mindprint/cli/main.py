@@ -13,6 +13,7 @@ from rich.console import Console
 
 from mindprint.cli import render
 from mindprint.cli.eval_cmd import eval_command
+from mindprint.cli.import_cmd import import_command
 from mindprint.errors import ConfigError, MindprintError
 
 app = typer.Typer(
@@ -93,50 +94,7 @@ def model_info(json_out: JsonOpt = False) -> None:
 # -- history ----------------------------------------------------------------------------
 
 
-@app.command("import")
-def import_(
-    file: Annotated[Path, typer.Argument(help="A .jsonl history file or a LaMP *_questions.json.")],
-    user: UserOpt = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or lamp (default: by name).")] = None,
-    lamp_id: Annotated[
-        str | None, typer.Option("--lamp-id", help="Which LaMP question (id, user_id or author).")
-    ] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any record is rejected.")] = False,
-    build: Annotated[bool, typer.Option("--build/--no-build", help="Build the user model after.")] = False,
-    json_out: JsonOpt = False,
-) -> None:
-    """Import history items for a user. Items already stored are skipped (de-duplicated)."""
-    from mindprint.ingest import parse_file
-
-    m = _app()
-    uid = m.user(user)
-    with err.status(f"Reading {file.name} …"):
-        parsed = parse_file(file, fmt=fmt, lamp_id=lamp_id, max_chars=m.limits.max_text_chars, strict=strict)
-    result = render.with_progress(
-        err, f"Importing into {uid}", len(parsed.items),
-        lambda step: _import_batches(m, uid, parsed.items, step),
-    )
-    summary = {
-        "user_id": uid,
-        "format": parsed.format,
-        "added": len(result[0]),
-        "duplicates": len(result[1]),
-        "rejected": [{"line": r.line, "reason": r.reason} for r in parsed.rejected],
-    }
-    if build and result[0]:
-        summary["build"] = dataclasses.asdict(_build(m, uid))
-    if json_out:
-        _print_json(summary)
-    else:
-        render.import_summary(out, summary)
-
-
-def _import_batches(m: Any, uid: str, items: list[Any], step: Any) -> tuple[list[int], list[int]]:
-    # One transaction for the whole file, so a malformed record found late or a crash
-    # leaves nothing half-imported; the progress bar reflects parsing+validation done.
-    res = m.add_items(uid, items)
-    step(len(items))
-    return res.added, res.duplicates
+app.command("import")(import_command)
 
 
 @app.command()

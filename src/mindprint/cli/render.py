@@ -53,20 +53,6 @@ def table(console: Console, title: str, rows: Sequence[dict[str, Any]]) -> None:
     console.print(t)
 
 
-def import_summary(console: Console, s: dict[str, Any]) -> None:
-    console.print(
-        f"[green]Imported[/] into {s['user_id']} ({s['format']}): {s['added']} added, "
-        f"{s['duplicates']} duplicates, {len(s['rejected'])} rejected."
-    )
-    for r in s["rejected"][:20]:
-        console.print(f"  [yellow]line {r['line']}[/]: {r['reason']}")
-    if len(s["rejected"]) > 20:
-        console.print(f"  … and {len(s['rejected']) - 20} more (use --json for all).")
-    if "build" in s:
-        b = s["build"]
-        console.print(f"[green]Built[/]: {b['factors']} factors in {b['seconds']:.2f} s.")
-
-
 def history(console: Console, uid: str, rows: Sequence[dict[str, Any]], total: int) -> None:
     t = Table(title=f"history of {uid} ({total} items)")
     for col in ("id", "input", "response", "label", "created_at"):
