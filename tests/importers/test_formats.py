@@ -1,0 +1,220 @@
+"""Each importer on its fixture (written from the format's public description): detection
+by content, the items it yields, and what it skips or rejects and why."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from mindprint.errors import ImportFormatError
+from mindprint.importers import ImportSummary, detect, make_plan, parse_map, scan
+from mindprint.importers.fields import parse_when
+from mindprint.store import NewItem
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def read(path: Path, **kw: object) -> tuple[list[NewItem], ImportSummary]:
+    fmt = kw.pop("fmt", None)
+    mapping = kw.pop("mapping", None)
+    plan = make_plan(path, fmt=fmt, mapping=mapping)  # type: ignore[arg-type]
+    summary = plan.summary()
+    return list(scan(plan, summary, **kw)), summary  # type: ignore[arg-type]
+
+
+def test_chatgpt_tree_follows_the_active_branch() -> None:
+    items, s = read(FIX / "chatgpt_conversations.json")
+    assert s.format == "chatgpt" and s.read == 4 and s.items == 7 == len(items)
+    by_reaction = {it.response: it for it in items}
+    # The edited prompt (u1b) and the kept answer (a1c) are on the branch; the first
+    # prompt, its answer and the regenerated answer are not.
+    ex = by_reaction["Too long. Just tell me which one drains fastest and its price."]
+    assert ex.input.startswith("Which trail shoes for a muddy 50 km race in October?")
+    assert "Speedgoat" in ex.input and "forty shoes" not in ex.input and "discarded" not in ex.input
+    assert s.skipped["message on an edited-away branch"] == 3
+    opening = [it for it in items if it.input == ""]
+    assert opening[0].response == "Which trail shoes for a muddy 50 km race in October?"
+    assert ex.meta and ex.meta["conversation"] == "Trail shoes for a wet race" and ex.meta["kind"] == "exchange"
+    assert ex.created_at == "2024-05-01T08:01:00+00:00" and ex.source == "import-chatgpt"
+
+
+def test_chatgpt_skips_system_tool_hidden_and_non_text_and_keeps_attachments() -> None:
+    items, s = read(FIX / "chatgpt_conversations.json")
+    assert s.skipped["system message"] == 1 and s.skipped["tool call"] == 1
+    assert s.skipped["tool message"] == 1 and s.skipped["hidden thoughts content"] == 1
+    assert s.skipped["user message without text (image_asset_pointer)"] == 1
+    assert s.skipped["empty conversation"] == 1
+    lamp = next(it for it in items if it.response.startswith("You ignored the battery weight"))
+    # The image-only message is skipped, so the two answers around it are what was shown.
+    assert "400 lumens" in lamp.input and "rear battery pack" in lamp.input and "print(" not in lamp.input
+    assert lamp.meta and "headlamp.jpg" in lamp.meta["attachments"]
+    assert all("200.0" not in it.input for it in items)
+
+
+def test_chatgpt_unicode_survives() -> None:
+    items, _ = read(FIX / "chatgpt_conversations.json")
+    texts = {it.response for it in items}
+    assert "Merci ! Parfait — مرحبا 👍" in texts
+    assert any("東京 marathon 🏃‍♀️" in t for t in texts)
+
+
+def test_claude_export() -> None:
+    items, s = read(FIX / "claude_conversations.json")
+    assert s.format == "claude" and s.read == 3 and s.items == 4
+    assert s.skipped == {"last answer had no reaction from the user": 1, "empty conversation": 1}
+    ex = next(it for it in items if it.response == "What does it cost? You forgot the price again.")
+    assert "3-layer shell" in ex.input and "hidden" not in ex.input  # the thinking block is not shown
+    assert ex.meta and ex.meta["attachments"] == ["packing-list.txt"] and ex.source == "import-claude"
+    assert any(it.response == "Does merino stay warm when wet? 🐑" for it in items)
+
+
+def test_claude_branches_follow_parent_links(tmp_path: Path) -> None:
+    import json
+
+    msgs = [
+        {"uuid": "a", "parent_message_uuid": "root", "sender": "human", "text": "Old prompt"},
+        {"uuid": "b", "parent_message_uuid": "a", "sender": "assistant", "text": "Old answer"},
+        {"uuid": "c", "parent_message_uuid": "root", "sender": "human", "text": "Edited prompt"},
+        {"uuid": "d", "parent_message_uuid": "c", "sender": "assistant", "text": "New answer"},
+        {"uuid": "e", "parent_message_uuid": "d", "sender": "human", "text": "Better, thanks"},
+    ]
+    f = tmp_path / "conversations.json"
+    f.write_text(json.dumps([{"uuid": "x", "name": "t", "chat_messages": msgs}]), encoding="utf-8")
+    items, s = read(f)
+    assert [(it.input, it.response) for it in items] == [
+        ("", "Edited prompt"), ("Edited prompt\n\nNew answer", "Better, thanks")
+    ]
+    assert s.skipped["message on an edited-away branch"] == 2
+
+
+def test_goodreads_library() -> None:
+    items, s = read(FIX / "goodreads_library_export.csv")
+    assert s.format == "goodreads" and s.read == 6 and s.items == 4
+    first = items[0]
+    assert first.score == 5.0 and first.response == "5" and first.label == "5"
+    assert first.input.startswith("The Long Ridge by Mara Quill (2018)\n\nA gripping climb story.")
+    assert "<br/>" not in first.input and "<i>" not in first.input and first.created_at == "2023-03-14"
+    unrated = next(it for it in items if it.input.startswith("Café Stories"))
+    assert unrated.score is None and unrated.response.startswith("Lovely vignettes")
+    assert s.skipped["book neither rated nor reviewed (e.g. on the to-read shelf)"] == 1
+    assert [(r.where, r.reason) for r in s.rejected] == [
+        ("line 7 (Broken Row)", "rating 7 is outside 1-5 in steps of 1")
+    ]
+
+
+def test_letterboxd_files_and_zip(tmp_path: Path) -> None:
+    ratings, s = read(FIX / "letterboxd_ratings.csv")
+    assert s.format == "letterboxd" and [it.score for it in ratings] == [4.5, 2.0, 5.0, 3.5]
+    reviews, _ = read(FIX / "letterboxd_reviews.csv")
+    assert reviews[0].input.startswith("Night Train North (2019)\n\nThe long single take")
+    assert "<b>" not in reviews[0].input and reviews[2].score is None
+    z = tmp_path / "letterboxd-user-2024.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(FIX / "letterboxd_ratings.csv", "ratings.csv")
+        zf.write(FIX / "letterboxd_reviews.csv", "reviews.csv")
+        zf.writestr("watched.csv", "Date,Name,Year,Letterboxd URI\n")
+    both, s = read(z)
+    # Two rated films have reviews: their bare ratings are not imported a second time.
+    assert s.items == 5 and s.skipped["film already imported with its review"] == 2
+    assert sorted(it.score or 0 for it in both) == [0, 2.0, 3.5, 4.5, 5.0]
+
+
+def test_chat_exports_inside_their_zip(tmp_path: Path) -> None:
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(FIX / "chatgpt_conversations.json", "conversations.json")
+        zf.writestr("chat.html", "<html></html>")
+    assert detect(z) == "chatgpt"
+    items, s = read(z)
+    assert s.items == 7 and len(items) == 7
+    zc = tmp_path / "claude.zip"
+    with zipfile.ZipFile(zc, "w") as zf:
+        zf.write(FIX / "claude_conversations.json", "data-2024/conversations.json")
+    assert detect(zc) == "claude"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "spec", "expected"),
+    [
+        ("notes.csv", "Q,A,Stars,When\nWhich tent?,The light one,4,2024-02-01\nAny tips?,,3,\n",
+         "input=Q,output=A,score=Stars,created_at=When", [("Which tent?", "The light one", 4.0)]),
+        ("notes.tsv", "Q\tA\nWhich tent?\tThe light one\n", "input=Q,output=A",
+         [("Which tent?", "The light one", None)]),
+        ("notes.json", '[{"q": {"text": "Which tent?"}, "a": "The light one", "s": 5}, 3]',
+         "input=q.text,output=a,score=s", [("Which tent?", "The light one", 5.0)]),
+        ("notes.jsonl", '{"prompt": "Which tent?", "reply": "The light one"}\n',
+         "input=prompt,output=reply", [("Which tent?", "The light one", None)]),
+    ],
+)
+def test_generic_with_map(tmp_path: Path, name: str, text: str, spec: str,
+                          expected: list[tuple[str, str, float | None]]) -> None:
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    items, s = read(f, mapping=parse_map(spec))
+    assert [(it.input, it.response, it.score) for it in items] == expected
+    if name in ("notes.csv", "notes.json"):
+        assert s.rejected_total == 1  # the row without output / the element that is not an object
+
+
+def test_generic_table_needs_a_map_that_fits(tmp_path: Path) -> None:
+    f = tmp_path / "t.csv"
+    f.write_text("Q,A\nx,y\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match=r"columns Q, A.*--map"):
+        make_plan(f)
+    with pytest.raises(ImportFormatError, match=r"no column 'Answer'.*columns are: A, Q"):
+        make_plan(f, mapping=parse_map("output=Answer"))
+    with pytest.raises(ImportFormatError, match="FIELD=COLUMN"):
+        parse_map("reply=A")
+    with pytest.raises(ImportFormatError, match="needs output"):
+        parse_map("input=Q")
+
+
+def test_since_and_limit() -> None:
+    since = parse_when("2024-05-02")
+    items, s = read(FIX / "chatgpt_conversations.json", since=since)
+    assert s.items == 4 and all(it.created_at and it.created_at >= "2024-05-02" for it in items)
+    assert s.skipped["before --since"] == 3
+    items, s = read(FIX / "chatgpt_conversations.json", limit=2)
+    assert len(items) == 2 and s.limit_reached and s.read == 1  # stopped inside the first conversation
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "is empty"),
+        (b'[{"mapping": {"a": {"message": null}}}, {"mapping": ', "not valid JSON"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "Cannot tell the format"),
+        (b"[1, 2", "not valid JSON"),
+    ],
+)
+def test_files_that_are_not_what_they_say(tmp_path: Path, content: bytes, match: str) -> None:
+    f = tmp_path / "conversations.json"
+    f.write_bytes(content)
+    with pytest.raises(ImportFormatError, match=match):
+        plan = make_plan(f)
+        list(scan(plan, plan.summary()))
+
+
+def test_forcing_the_wrong_format_rejects_every_record() -> None:
+    items, s = read(FIX / "claude_conversations.json", fmt="chatgpt")
+    assert items == [] and s.rejected_total == 3
+    assert s.rejected[0].reason == 'not a ChatGPT conversation (no "mapping" object)'
+
+
+def test_long_texts_are_cut_not_lost(tmp_path: Path) -> None:
+    import json
+
+    conv = {"uuid": "x", "name": "long", "chat_messages": [
+        {"sender": "human", "text": "Explain it."},
+        {"sender": "assistant", "text": "word " * 10_000},
+        {"sender": "human", "text": "Shorter please."},
+    ]}
+    f = tmp_path / "conversations.json"
+    f.write_text(json.dumps([conv]), encoding="utf-8")
+    plan = make_plan(f, max_chars=2_000)
+    s = plan.summary()
+    items = list(scan(plan, s, max_chars=2_000))
+    assert len(items) == 2 and s.truncated == 1
+    assert len(items[1].input) <= 2_000 and items[1].input.endswith("…")
