@@ -14,7 +14,6 @@ from typing import Any
 from mindprint.importers.chat import ChatMessage, Conversation, exchanges
 from mindprint.importers.summary import Event, Rejection, Skip
 
-SOURCE = "import-chatgpt"
 # Assistant content that is not the answer the user read.
 _HIDDEN_TYPES = {"thoughts", "reasoning_recap", "user_editable_context", "system_error"}
 

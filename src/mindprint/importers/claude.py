@@ -14,7 +14,6 @@ from typing import Any, Literal
 from mindprint.importers.chat import ChatMessage, Conversation, exchanges
 from mindprint.importers.summary import Event, Rejection, Skip
 
-SOURCE = "import-claude"
 _ROLES: dict[str, Literal["user", "assistant"]] = {
     "human": "user", "user": "user", "assistant": "assistant",
 }

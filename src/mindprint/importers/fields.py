@@ -37,6 +37,17 @@ def rating(value: str, *, low: float, high: float, step: float) -> float | None:
     return x
 
 
+def rated_fields(subject: str, review: str, stars: float | None) -> dict[str, object]:
+    """A rated (or only reviewed) work as item fields: the work and the review as the
+    input and the rating as the response; without a rating the review is the response."""
+    if stars is None:
+        return {"input": subject, "output": review}
+    return {
+        "input": f"{subject}\n\n{review}" if review else subject,
+        "output": f"{stars:g}", "score": stars, "label": f"{stars:g}",
+    }
+
+
 def slash_date(value: str) -> str | None:
     """Goodreads' ``2019/03/14`` (or ISO) as an ISO date; None when empty."""
     v = value.strip()

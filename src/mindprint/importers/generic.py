@@ -14,7 +14,6 @@ from typing import Any
 from mindprint.errors import ImportFormatError
 from mindprint.importers.summary import Event, Record, Rejection
 
-SOURCE = "import-generic"
 FIELDS = ("input", "output", "score", "label", "created_at")
 
 

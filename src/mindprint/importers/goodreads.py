@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mindprint.importers.fields import clip, rating, slash_date, strip_html
+from mindprint.importers.fields import clip, rated_fields, rating, slash_date, strip_html
 from mindprint.importers.summary import Event, Record, Rejection, Skip
 
-SOURCE = "import-goodreads"
 COLUMNS = {"Title", "Author", "My Rating"}
 
 
@@ -36,11 +35,4 @@ def row_events(row: dict[str, str], n: int, max_chars: int) -> Iterator[Event]:
     meta: dict[str, object] = {"title": title, "author": author, "shelf": (row.get("Exclusive Shelf") or "").strip()}
     if cut:
         meta["truncated"] = True
-    if stars is None:
-        fields: dict[str, object] = {"input": book, "output": review}
-    else:
-        fields = {
-            "input": f"{book}\n\n{review}" if review else book,
-            "output": f"{stars:g}", "score": stars, "label": f"{stars:g}",
-        }
-    yield Record(where, fields | {"created_at": when, "meta": meta})
+    yield Record(where, rated_fields(book, review, stars) | {"created_at": when, "meta": meta})

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mindprint.importers.fields import clip, rating, strip_html
+from mindprint.importers.fields import clip, rated_fields, rating, strip_html
 from mindprint.importers.summary import Event, Record, Rejection, Skip
 
-SOURCE = "import-letterboxd"
 COLUMNS = {"Name", "Year", "Rating"}
 
 
@@ -40,11 +39,4 @@ def row_events(row: dict[str, str], n: int, max_chars: int, file: str) -> Iterat
     if cut:
         meta["truncated"] = True
     when = (row.get("Watched Date") or row.get("Date") or "").strip() or None
-    if stars is None:
-        fields: dict[str, object] = {"input": film, "output": review}
-    else:
-        fields = {
-            "input": f"{film}\n\n{review}" if review else film,
-            "output": f"{stars:g}", "score": stars, "label": f"{stars:g}",
-        }
-    yield Record(where, fields | {"created_at": when, "meta": meta})
+    yield Record(where, rated_fields(film, review, stars) | {"created_at": when, "meta": meta})
