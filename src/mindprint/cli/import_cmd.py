@@ -22,9 +22,8 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mindprint.errors import ImportFormatError
-from mindprint.importers import FORMATS, ImportSummary, Plan, make_plan, parse_map, scan
+from mindprint.importers import FORMATS, ImportSummary, NewItem, Plan, make_plan, parse_map, scan
 from mindprint.importers.fields import parse_when
-from mindprint.store import NewItem
 
 BATCH = 500
 TOP_FACTORS = 5
@@ -107,7 +106,7 @@ def import_command(
     flush()
     final.added, final.duplicates = added, dups
     result = final.as_dict() | {"user_id": uid}
-    if build and (added or m.store.get_user_model(uid) is None):
+    if build and (added or m.factors(uid, 0)[0] is None):
         from mindprint.cli.main import _build
 
         result["build"] = dataclasses.asdict(_build(m, uid))
