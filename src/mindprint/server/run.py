@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import sys
-import threading
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -68,7 +67,10 @@ def serve(transport: str, host: str, port: int, tokens_file: Path | None, no_aut
     if _dropped:
         log.info("Ignoring empty settings: %s", ", ".join(sorted(_dropped)))
     if settings.auto_install_model:
-        threading.Thread(target=_provision_model, name="mindprint-model-install", daemon=True).start()
+        from mindprint.server import provision
+        from mindprint.settings import EmbeddingSettings
+
+        provision.start(EmbeddingSettings().resolved_model_dir)
     kind = transport.strip().lower()
     if kind == "stdio":
         _serve_stdio()
@@ -76,30 +78,6 @@ def serve(transport: str, host: str, port: int, tokens_file: Path | None, no_aut
         _serve_http(host, port, tokens_file or settings.tokens_file, no_auth=no_auth)
     else:
         raise ConfigError(f"Unknown transport {transport!r}: use stdio or http.")
-
-
-def _provision_model() -> None:
-    """Install the embedding model if it is missing, while the server already answers.
-
-    A bundle user has no shell to run `mindprint model install`; the first calls that
-    need embeddings fail with that hint until this finishes (pip output is captured,
-    never written to stdout).
-    """
-    from mindprint.embed import check_model, install_model
-    from mindprint.settings import EmbeddingSettings
-
-    target = EmbeddingSettings().resolved_model_dir
-    try:
-        check_model(target)
-        return
-    except MindprintError:
-        log.warning("The embedding model is missing; installing it into %s in the background.", target)
-    try:
-        report = install_model(target, progress=lambda m: log.info("model install: %s", m))
-    except MindprintError as e:
-        log.error("Could not install the embedding model: %s", e)
-        return
-    log.warning("Embedding model ready (%s, %.1f s).", report.method, report.seconds)
 
 
 def _serve_stdio() -> None:

@@ -13,6 +13,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import AnyHttpUrl
 
 import mindprint
+from mindprint.server import provision
 from mindprint.server.prompts import register_prompts
 from mindprint.server.resources import register_resources
 from mindprint.server.state import AppFactory, ServerState
@@ -67,12 +68,14 @@ def build_server(
     limits: LimitSettings | None = None,
     token_verifier: TokenVerifier | None = None,
     llm_rewrite: bool | None = None,
+    provisioner: provision.ModelProvisioner | None = None,
 ) -> MCPServer[ServerState]:
     """The mindprint MCP server. Nothing heavy happens here or at start-up: the app
     (database, embedding model) is created by the first call that needs it.
 
     ``token_verifier`` turns on bearer auth (HTTP only); ``app_factory`` lets tests
-    share one loaded embedding model.
+    share one loaded embedding model. ``provisioner`` (default: the one ``serve``
+    started, if any) makes tool calls wait for a first-start model install.
     """
     lim = limits or LimitSettings()
     factory = app_factory or default_app_factory(lim)
@@ -107,4 +110,7 @@ def build_server(
     )
     register_resources(mcp)
     register_prompts(mcp)
+    installing = provisioner or provision.active()
+    if installing is not None:
+        mcp.middleware.append(provision.ProvisioningMiddleware(installing))
     return mcp
