@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup model demo test lint check clean
+.PHONY: setup model demo test lint check clean bundle-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,12 +22,18 @@ demo: setup
 	$(BIN)/mindprint demo
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	npx -y @anthropic-ai/mcpb@2.1.2 validate manifest.json
 
 test: model lint
 	$(BIN)/python -m pytest
+	$(BIN)/python scripts/bundle_check.py
+
+# Pack the bundle, unpack it, launch it from a clean environment and call every tool;
+# then the same for `uvx --from . mindprint serve`. About a minute, needs PyPI.
+bundle-check: setup
+	$(BIN)/python scripts/bundle_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,10 @@
    uv not allowed to download a Python (the host's, or here the machine's, is used).
 4. The real MCP Python client lists the tools and calls every one of them. The first
    call waits for the first-start model install (from PyPI) and must not fail.
+5. ``uvx --from <repo> mindprint serve`` (the README's install for Claude Code and VS
+   Code) in the same kind of clean environment (a new environment, built from the uv
+   cache step 3 filled: a second cold cache costs ~15 s just to delete on this disk):
+   it must answer ``tools/list``, and its environment must hold no dev tools.
 
 Prints what it measured and exits non-zero on any failure. Needs node (npx) and PyPI.
 """
@@ -54,6 +58,7 @@ def main() -> int:
         stats = anyio.run(exercise, command, argv, env)
         stats["total_s"] = round(time.perf_counter() - started, 1)
         stats["packages_installed"] = count_packages(ext)
+        stats["uvx"] = anyio.run(uvx_check, work, env)
         print(json.dumps(stats, indent=2))
         print("bundle check: passed")
         return 0
@@ -72,8 +77,8 @@ def run(cmd: list[str], **kw: Any) -> None:
 
 
 def pack_and_unpack(work: Path) -> Path:
+    # pack validates the manifest against the pinned schema first.
     bundle = work / "mindprint.mcpb"
-    run([*MCPB, "validate", str(REPO / "manifest.json")])
     run([*MCPB, "pack", str(REPO), str(bundle)])
     ext = work / "extension"
     ext.mkdir()
@@ -192,6 +197,33 @@ async def call_everything(c: Client, stats: dict[str, Any], started: float) -> N
     assert called == set(tools), f"tools not exercised: {set(tools) - called}"
     stats["tools_called"] = sorted(called)
     stats["all_calls_s"] = round(time.perf_counter() - started, 1)
+
+
+DEV_TOOLS = {"pytest", "pytest-timeout", "hypothesis", "mypy", "ruff", "uv"}
+
+
+async def uvx_check(work: Path, bundle_env: dict[str, str]) -> dict[str, Any]:
+    """``uvx --from REPO mindprint serve``: time to tools/list, and what its
+    environment holds."""
+    env = {k: v for k, v in bundle_env.items() if not k.startswith("MINDPRINT_")}
+    env |= {"MINDPRINT_HOME": str(work / "uvx-home"), "MINDPRINT_AUTO_INSTALL_MODEL": "false"}
+    uvx = str(Path(env["PATH"].split(os.pathsep)[0]) / "uv")
+    started = time.perf_counter()
+    params = StdioServerParameters(command=uvx, args=["tool", "run", "--from", str(REPO), "mindprint", "serve"], env=env)
+    with (work / "uvx-server.log").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as c:
+            names = {t.name for t in (await c.list_tools()).tools}
+    seconds = round(time.perf_counter() - started, 1)
+    assert len(names) == 6, names
+    listing = subprocess.run(
+        [uvx, "tool", "run", "--from", str(REPO), "python", "-c",
+         "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'] for d in m.distributions()))"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    installed = {line.strip().lower() for line in listing.stdout.splitlines() if line.strip()}
+    dev = sorted(installed & DEV_TOOLS)
+    assert not dev, f"uvx installed dev tools: {dev}"
+    return {"tools_list_s": seconds, "packages_installed": len(installed), "dev_tools": dev}
 
 
 def count_packages(ext: Path) -> int:
