@@ -20,10 +20,13 @@ from starlette.applications import Starlette
 from mindprint.app import Mindprint
 from mindprint.errors import ConfigError
 from mindprint.server.auth import (
+    TOKEN_INVALID,
+    TOKEN_MISSING,
     StaticTokens,
     check_http_security,
     is_loopback,
     load_tokens,
+    require_bearer,
 )
 from mindprint.server.server import build_server
 from tests.server.support import MODES, USER, call_err, call_ok, snapshot
@@ -39,8 +42,9 @@ BASE = "http://127.0.0.1:8765"  # the Host header only; nothing listens there
 
 @asynccontextmanager
 async def http_app(app_factory: Callable[[], Mindprint]) -> AsyncIterator[Starlette]:
-    mcp = build_server(app_factory=app_factory, token_verifier=StaticTokens(TOKENS))
-    app = mcp.streamable_http_app(host="127.0.0.1")
+    verifier = StaticTokens(TOKENS)
+    mcp = build_server(app_factory=app_factory, token_verifier=verifier)
+    app = require_bearer(mcp.streamable_http_app(host="127.0.0.1"), verifier)  # as run.py does
     async with mcp.session_manager.run():  # ASGITransport does not run the lifespan
         yield app
 
@@ -118,9 +122,23 @@ async def test_missing_or_wrong_token_is_refused_with_401(
     ):
         resp = await http.post("/mcp", json=body, headers=headers)
         assert resp.status_code == 401
-        assert "invalid_token" in resp.headers.get("www-authenticate", "")
+        # RFC 6750, and no OAuth invitation: no resource_metadata, no metadata documents.
+        expected = TOKEN_MISSING if token is None else TOKEN_INVALID
+        challenge = resp.headers["www-authenticate"]
+        assert challenge == f'Bearer error="invalid_token", error_description="{expected}"'
+        assert "resource_metadata" not in challenge
+        assert resp.json()["error_description"] == expected
+        for well_known in ("oauth-protected-resource", "oauth-protected-resource/mcp",
+                           "oauth-authorization-server", "openid-configuration"):
+            assert (await http.get(f"/.well-known/{well_known}")).status_code == 404
         ok = await http.post("/mcp", json=body, headers={**headers, "Authorization": f"Bearer {ALICE}"})
         assert ok.status_code == 200
+
+
+def test_refusals_say_missing_or_invalid_and_offer_no_oauth() -> None:
+    assert "No bearer token" in TOKEN_MISSING and "Invalid bearer token" in TOKEN_INVALID
+    for text in (TOKEN_MISSING, TOKEN_INVALID):
+        assert "no OAuth" in text and '"' not in text  # a quoted-string cannot hold a quote
 
 
 async def test_static_tokens_map_to_users() -> None:

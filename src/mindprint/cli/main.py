@@ -14,6 +14,7 @@ from rich.console import Console
 from mindprint.cli import render
 from mindprint.cli.eval_cmd import eval_command
 from mindprint.cli.import_cmd import import_command
+from mindprint.cli.token_cmd import token_app
 from mindprint.errors import ConfigError, MindprintError
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="Provision and check the embedding model.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
+app.add_typer(token_app, name="token")
 
 out = Console()
 err = Console(stderr=True)

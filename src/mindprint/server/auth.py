@@ -18,6 +18,8 @@ from pathlib import Path
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.provider import AccessToken, TokenVerifier
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mindprint.errors import ConfigError, InvalidInputError
 
@@ -141,3 +143,66 @@ def effective_user(requested: str | None) -> str | None:
     if requested is not None and requested.strip() and requested.strip() != own:
         raise ForbiddenUserError(own, requested.strip())
     return own
+
+
+# What a refused request is told. This server offers no OAuth (RFC 9728 metadata is
+# not served), so the 401 names the fix instead of inviting an authorization flow:
+# OAuth-capable clients then show "bad token" rather than opening a browser.
+TOKEN_MISSING = (
+    "No bearer token. This server accepts only static bearer tokens (no OAuth): send "
+    "Authorization: Bearer <token>, with a token its operator made with mindprint token new."
+)
+TOKEN_INVALID = (
+    "Invalid bearer token: it is not in this server's tokens file. This server offers no "
+    "OAuth: ask its operator for a token (mindprint token new --user <you>)."
+)
+
+
+class BearerGate:
+    """ASGI middleware in front of the MCP endpoint: refuses a missing or unknown
+    bearer token with a plain RFC 6750 401 saying which, before the SDK's generic one.
+
+    A valid token passes through untouched; the SDK verifies it again and binds the user.
+    """
+
+    def __init__(self, app: ASGIApp, verifier: TokenVerifier, path: str = "/mcp") -> None:
+        self.app = app
+        self.verifier = verifier
+        self.path = path.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        header = ""
+        for key, value in scope.get("headers", []):
+            if key.lower() == b"authorization":
+                header = value.decode("latin-1").strip()
+        if not header.lower().startswith("bearer ") or not header[7:].strip():
+            await _refuse(send, TOKEN_MISSING)
+            return
+        if await self.verifier.verify_token(header[7:].strip()) is None:
+            await _refuse(send, TOKEN_INVALID)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, description: str) -> None:
+    body = json.dumps({"error": "invalid_token", "error_description": description}).encode()
+    challenge = f'Bearer error="invalid_token", error_description="{description}"'
+    await send({
+        "type": "http.response.start",
+        "status": 401,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"www-authenticate", challenge.encode()),
+        ],
+    })  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
+def require_bearer(app: Starlette, verifier: TokenVerifier) -> Starlette:
+    """Put BearerGate in front of the MCP endpoint of ``mcp.streamable_http_app()``."""
+    app.add_middleware(BearerGate, verifier=verifier)
+    return app

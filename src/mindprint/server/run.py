@@ -95,7 +95,7 @@ def _serve_stdio() -> None:
 
 
 def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool) -> None:
-    from mindprint.server.auth import StaticTokens, check_http_security, load_tokens
+    from mindprint.server.auth import StaticTokens, check_http_security, load_tokens, require_bearer
     from mindprint.server.server import build_server
 
     tokens: dict[str, str] = {}
@@ -106,10 +106,13 @@ def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool
         tokens = load_tokens(tokens_file)
     check_http_security(host, no_auth=no_auth, has_tokens=bool(tokens))
 
-    mcp = build_server(token_verifier=None if no_auth else StaticTokens(tokens))
+    verifier = None if no_auth else StaticTokens(tokens)
+    mcp = build_server(token_verifier=verifier)
     # host= turns on the SDK's DNS-rebinding guard for loopback hosts. Elsewhere the
     # bearer token is the protection: a rebinding web page cannot attach it.
     app = mcp.streamable_http_app(host=host)
+    if verifier is not None:
+        require_bearer(app, verifier)
     auth = "no auth (loopback only)" if no_auth else f"bearer auth, {len(set(tokens.values()))} users"
     where = f"[{host}]" if ":" in host else host
     sys.stderr.write(f"mindprint MCP server on http://{where}:{port}/mcp ({auth})\n")

@@ -1,0 +1,69 @@
+"""What `uvx`, `uv run` and the bundle install: one Python floor, a current lock, and
+no dev tools at run time (issue 15). The pack-unpack-launch run is
+scripts/bundle_check.py (make test)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_TOOLS = {"pytest", "pytest-timeout", "hypothesis", "mypy", "ruff", "uv"}
+
+
+@pytest.fixture(scope="module")
+def pyproject() -> dict[str, Any]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()
+
+
+def test_one_python_floor_everywhere(pyproject: dict[str, Any]) -> None:
+    # platformdirs>=4.14 and pydantic-settings>=2.16 need 3.11: a lower floor does not resolve.
+    assert pyproject["project"]["requires-python"] == ">=3.11"
+    lock = tomllib.loads((REPO / "uv.lock").read_text(encoding="utf-8"))
+    assert lock["requires-python"] == ">=3.11"
+    manifest = json.loads((REPO / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["compatibility"]["runtimes"]["python"] == ">=3.11"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py311"
+    assert pyproject["tool"]["mypy"]["python_version"] == "3.11"
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "Python ≥ 3.11" in readme and "Python ≥ 3.10" not in readme
+
+
+def test_runtime_dependencies_hold_no_dev_tools(pyproject: dict[str, Any]) -> None:
+    runtime = {_name(r) for r in pyproject["project"]["dependencies"]}
+    assert not runtime & DEV_TOOLS
+    assert "optional-dependencies" not in pyproject["project"], "dev tools belong in the dev group"
+    dev = {_name(r) for r in pyproject["dependency-groups"]["dev"]}
+    assert {"pytest", "mypy", "ruff"} <= dev
+    # `uv run` (the bundle's command, and any host's) installs the dev group unless told not to.
+    assert pyproject["tool"]["uv"]["default-groups"] == []
+    assert pyproject["project"]["scripts"]["mindprint"] == "mindprint.cli.main:main"
+
+
+def test_the_lock_is_committed_and_current() -> None:
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv is not None, "uv is a dev dependency: run `make setup`"
+    result = subprocess.run(
+        [uv, "lock", "--check", "--offline", "--directory", str(REPO)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    packages = {p["name"] for p in tomllib.loads((REPO / "uv.lock").read_text())["package"]}
+    assert {"mcp", "fastembed", "sqlite-utils"} <= packages
+
+
+def test_the_bundle_ships_the_lock() -> None:
+    ignored = (REPO / ".mcpbignore").read_text(encoding="utf-8").split()
+    assert not any(p in ("uv.lock", "*.lock") for p in ignored)
