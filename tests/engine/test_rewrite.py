@@ -147,6 +147,28 @@ def test_casing_and_end_period() -> None:
     )
 
 
+def test_lowercase_keeps_names_products_and_code() -> None:
+    draft = (
+        "Speedgoat 6 is light. I ran 20 km in my Hoka Speedgoat 6 with the Garmin "
+        "Forerunner, and `pip install FooBar` still works. The GPS is great."
+    )
+    assert rewrite(draft, TEXTER, "lowercase") == (
+        "Speedgoat 6 is light. i ran 20 km in my Hoka Speedgoat 6 with the Garmin "
+        "Forerunner, and `pip install FooBar` still works. the GPS is great."
+    )
+    res = rewrite_offline(draft, TEXTER, rules=["lowercase"])
+    assert fidelity_check(draft, res.text) == []
+
+
+def test_shares_of_texts_are_phrased_for_people() -> None:
+    res = rewrite_offline("See you then.", TEXTER, rules=["end_period", "lowercase"])
+    reasons = [e.reason for e in res.edits]
+    assert "none of their 6 texts end with one" in reasons
+    assert "all 6 of their texts are lowercase" in reasons
+    everything = " ".join(reasons + res.profile)
+    assert not re.search(r"\b(0|100)%", everything), everything
+
+
 def test_full_rewrite_and_edit_plan() -> None:
     res = rewrite_offline(
         "I am currently going to see you because it is difficult. Unfortunately, I have three tasks.",

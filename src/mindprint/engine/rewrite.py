@@ -26,7 +26,7 @@ from mindprint.engine.text import words
 from mindprint.engine.textedit import (
     drop_words,
     ends_protected,
-    map_unprotected,
+    lowercase_keeping_names,
     substitute,
     summary,
 )
@@ -176,18 +176,39 @@ def rewrite_offline(
     return res
 
 
+def share_of_texts(rate: float, n: int) -> str:
+    """A share of the user's texts as a person would say it: "none of their 40 texts",
+    "3 of their 40 texts", "all 12 of their texts", "35% of their 400 texts"; never
+    "0%" or "100%" for a share that is not really none or all."""
+    of = f"their {n} texts" if n else "their texts"
+    if rate <= 0:
+        return f"none of {of}"
+    if rate >= 1:
+        return f"all {n} of their texts" if n else "all of their texts"
+    if 0 < n <= 100:
+        count = min(max(round(rate * n), 1), n - 1)
+        return f"{count} of {of}"
+    pct = min(max(round(100 * rate), 1), 99)
+    return f"{'fewer than 1%' if rate < 0.005 else f'{pct}%'} of {of}"
+
+
+def _only(share: str) -> str:
+    return share if share.startswith("none") else f"only {share}"
+
+
 def _casing_and_punctuation(
     text: str, style: Mapping[str, Any], enabled: set[str], res: RewriteResult, applied: Any
 ) -> str:
     lower = float(style.get("lowercase_rate", 0.0) or 0.0)
     if lower >= 0.6:
-        res.profile.append(f"Writes in lowercase ({round(100 * lower)}% of texts).")
+        n = int(style.get("n_texts", 0) or 0)
+        res.profile.append(f"Writes in lowercase ({share_of_texts(lower, n)}).")
         if "lowercase" in enabled:
-            new = map_unprotected(text, str.lower)
+            new = lowercase_keeping_names(text)
             if new != text:
                 applied(
                     "lowercased the text",
-                    f"{round(100 * lower)}% of their texts are lowercase",
+                    f"{share_of_texts(lower, n)} are lowercase",
                     "writing style",
                 )
                 text = new
@@ -203,7 +224,7 @@ def _casing_and_punctuation(
         text = body[:-1]
         applied(
             "dropped the final period",
-            f"only {round(100 * period)}% of their texts end with one",
+            _only(share_of_texts(period, int(style.get("n_texts", 0) or 0))) + " end with one",
             "writing style",
         )
     return text
@@ -233,18 +254,18 @@ def _advise(
         )
     excl = float(style.get("exclamation_rate", 0) or 0)
     if excl >= 0.4 and "!" not in draft:
-        advise("allow an exclamation", f"{round(100 * excl)}% of their texts have one")
+        advise("allow an exclamation", f"{share_of_texts(excl, h.n_texts)} have one")
     emoji = float(style.get("emoji_rate", 0) or 0)
     if emoji >= 0.3:
         advise(
             "add an emoji or emoticon where natural",
-            f"{round(100 * emoji)}% of their texts have one",
+            f"{share_of_texts(emoji, h.n_texts)} have one",
         )
     bullets = float(style.get("bullet_rate", 0) or 0)
     if bullets >= 0.3 and "\n-" not in draft:
         advise(
             "use bullet points for lists",
-            f"{round(100 * bullets)}% of their texts use them",
+            f"{share_of_texts(bullets, h.n_texts)} use them",
             "structure",
         )
     present = {t.lower() for t in text.split()} | set(words(text))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from mindprint.engine.fidelity import PROTECT_RE
+from mindprint.engine.text import STOPWORDS
 
 _W = r"[\w'\u2019]"  # a character that continues a word
 _SENTENCE_END_RE = re.compile(r"[.!?]\s*$")
@@ -186,3 +187,56 @@ def summary(done: Sequence[tuple[str, str]]) -> str:
     for pair in done:
         seen[pair] = seen.get(pair, 0) + 1
     return ", ".join(f"{s} → {t}" + (f" (×{k})" if k > 1 else "") for (s, t), k in seen.items())
+
+
+_CASED_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+# After a sentence-initial word: a number or another capitalised word makes it part
+# of a product or brand name ("Speedgoat 6 is…", "Hoka Speedgoat…").
+_NAME_CONTINUES_RE = re.compile(r"\s+(?:\d|([A-Z][A-Za-z'\u2019-]*))")
+
+
+def lowercase_keeping_names(text: str) -> str:
+    """Lowercase as a lowercase writer does, leaving names and code alone.
+
+    Lowercased: the pronoun "I" and its contractions, function words (they are never
+    names), and a capitalised sentence start the text never capitalises mid-sentence.
+    Kept: proper nouns, product and brand names (capitalised inside a sentence,
+    followed by a model number or another capitalised word), acronyms and CamelCase,
+    and protected spans (code, URLs, @mentions, numbers).
+    """
+    protected = [m.span() for m in PROTECT_RE.finditer(text)]
+    found = [
+        m for m in _CASED_WORD_RE.finditer(text)
+        if not any(a <= m.start() < b for a, b in protected)
+    ]  # fmt: skip
+    names = {
+        m.group(0).lower() for m in found
+        if m.group(0)[:1].isupper() and not _sentence_initial(text, m.start())
+        and m.group(0).lower() not in STOPWORDS
+    }  # fmt: skip
+    out: list[str] = []
+    last = 0
+    for m in found:
+        w = m.group(0)
+        low = w.lower().replace("\u2019", "'")
+        if w == w.lower() or (w[1:] != w[1:].lower() and not _is_i(w)):
+            continue  # already lowercase, or an acronym / CamelCase word: as written
+        initial = _sentence_initial(text, m.start())
+        lower_it = (
+            _is_i(w)
+            or low in STOPWORDS
+            or (initial and low not in names and not _name_continues(text, m.end()))
+        )
+        if lower_it:
+            out.append(text[last : m.start()] + w.lower())
+            last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _name_continues(text: str, end: int) -> bool:
+    m = _NAME_CONTINUES_RE.match(text, end)
+    if m is None:
+        return False
+    following = m.group(1)
+    return following is None or following.lower().replace("\u2019", "'") not in STOPWORDS
