@@ -86,7 +86,7 @@ def pack_and_unpack(work: Path) -> Path:
     names = {p.relative_to(ext).as_posix() for p in ext.rglob("*") if p.is_file()}
     for required in ("manifest.json", "pyproject.toml", "uv.lock", "README.md"):
         assert required in names, f"the bundle lacks {required}"
-    for banned in (".venv/", "tests/", ".git/"):
+    for banned in (".venv/", "tests/", ".git/", ".hypothesis/", ".pytest_cache/"):
         assert not any(n.startswith(banned) for n in names), f"the bundle holds {banned}"
     print(f"bundle: {bundle.stat().st_size / 1e6:.2f} MB, {len(names)} files", flush=True)
     return ext
