@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature
@@ -24,40 +24,70 @@ INPUT_CHARS = 400
 RESPONSE_CHARS = 600
 
 
-class FeatureView(BaseModel):
-    name: str = Field(description="The feature, e.g. a key phrase or a writing habit.")
-    context: str = Field(description="Where it appears or how it shows.")
-    kind: str = Field(description="'content' (of the input) or 'style' (of the user's writing).")
+def lean(prop: dict[str, Any]) -> None:
+    """Shorten one property's JSON schema: the assistant's model reads every schema in
+    tools/list, so it says only what the names do not. No generated title, and an
+    optional value is just absent (results leave out None values) instead of
+    ``anyOf [T, null]`` with a null default."""
+    prop.pop("title", None)
+    if prop.get("additionalProperties") is True:
+        prop.pop("additionalProperties")  # JSON Schema's default
+    arms = prop.get("anyOf")
+    if isinstance(arms, list) and len(arms) == 2 and {"type": "null"} in arms:
+        prop.pop("anyOf")
+        prop.update(next(a for a in arms if a != {"type": "null"}))
+        if prop.get("default", 0) is None:
+            prop.pop("default")
+
+
+def _lean_schema(schema: dict[str, Any], cls: type) -> None:
+    schema.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        lean(prop)
+
+
+class View(BaseModel):
+    """Base of every output model: a lean JSON schema (see :func:`lean`)."""
+
+    model_config = ConfigDict(json_schema_extra=_lean_schema)
+
+
+class FeatureView(View):
+    name: str = Field(description="A key phrase or a writing habit.")
+    context: str | None = Field(
+        default=None, description="Where it appears; omitted when it is the whole text."
+    )
+    kind: str = Field(description="content (of the input) or style (of the writing).")
     polarity: float = Field(description="Sentiment of its context, -1..1.")
     factor: str | None = Field(default=None, description="The user factor it belongs to.")
 
 
-class FactorView(BaseModel):
+class FactorView(View):
     id: str
     name: str
     description: str
-    members: list[str] = Field(description="Member features (most frequent first, capped).")
-    n_items: int = Field(description="History items where the factor is present.")
-    coverage: float = Field(description="Share of the history where it is present.")
+    members: list[str] = Field(description="Member features, most frequent first.")
+    n_items: int = Field(description="Items where it is present.")
+    coverage: float = Field(description="Share of items where it is present.")
     polarity: dict[str, float] | None = Field(default=None, description="Shares of pos/neu/neg contexts.")
-    mean_score: float | None = Field(default=None, description="User's mean score when present.")
-    base_mean_score: float | None = Field(default=None, description="User's mean score overall.")
+    mean_score: float | None = Field(default=None, description="Mean score when present.")
+    base_mean_score: float | None = Field(default=None, description="Mean score overall.")
     lift: float | None = Field(
         default=None,
-        description="Shrunk score difference (scores) or label-share ratio (labels) vs the base rate.",
+        description="Effect vs the base rate: score difference or label-share ratio.",
     )
     top_label: str | None = None
     label_distribution: dict[str, int] | None = None
     influence: float | None = Field(
-        default=None, description="Share of items where its words reappear in the response."
+        default=None, description="Share of responses reusing its words."
     )
-    uncertain: bool = Field(description="True when measured on fewer than 5 items.")
+    uncertain: bool = Field(description="Measured on fewer than 5 items.")
 
 
-class UserFactorsView(BaseModel):
+class UserFactorsView(View):
     user_id: str
     history_size: int
-    built: bool = Field(description="False until the first build; call it with `mindprint build`.")
+    built: bool = Field(description="False until the first `mindprint build`.")
     built_at: str | None = None
     extractor: str | None = Field(default=None, description="offline or which LLM built it.")
     model_version: int | None = None
@@ -68,7 +98,7 @@ class UserFactorsView(BaseModel):
     factors: list[FactorView]
 
 
-class RetrievedView(BaseModel):
+class RetrievedView(View):
     item_id: int
     score: float = Field(description="Feature-level similarity to the query.")
     input: str = Field(description="What the user was responding to (trimmed).")
@@ -79,14 +109,14 @@ class RetrievedView(BaseModel):
     shared_factors: list[str] = Field(description="User factors this item shares with the query.")
 
 
-class PredictionView(BaseModel):
+class PredictionView(View):
     label: str
     value: float | None = None
     distribution: dict[str, float] = Field(default_factory=dict)
     explanation: str
 
 
-class RetrievalView(BaseModel):
+class RetrievalView(View):
     user_id: str
     query_features: list[FeatureView]
     items: list[RetrievedView]
@@ -95,37 +125,40 @@ class RetrievalView(BaseModel):
     )
 
 
-class FeedbackReceiptView(BaseModel):
+class FeedbackReceiptView(View):
     feedback_id: int
     item_id: int
-    new_item: bool = Field(description="False when the same exchange was already stored.")
+    new_item: bool = Field(description="False if already stored.")
     history_size: int
-    refresh_scheduled: bool = Field(description="True when factors are being rebuilt in the background.")
+    refresh_scheduled: bool = Field(description="Factors are being rebuilt.")
 
 
-class EditView(BaseModel):
+class EditView(View):
     change: str
     reason: str = Field(description="The evidence from the user's history.")
-    applied: bool = Field(description="True if already in `rewritten`; False: advice for you to apply.")
+    applied: bool = Field(description="False: apply it yourself.")
     factor: str = Field(description="The user factor that drove the edit.")
 
 
-class RewriteView(BaseModel):
-    rewrite_id: int = Field(description="Pass it to record_feedback to rate this rewrite.")
+class RewriteView(View):
+    rewrite_id: int
     user_id: str
     rewritten: str
     changed: bool
-    generator: str = Field(description="offline-style-v2, or the LLM that wrote it.")
+    generator: str = Field(description="The rewriter or LLM used.")
     profile_analysis: list[str] = Field(description="The user's relevant habits and factors.")
     gaps: list[str] = Field(description="How the draft departs from them.")
     preserve: list[str] = Field(description="Spans kept verbatim: code, URLs, mentions, numbers.")
     edit_plan: list[EditView]
 
 
-def feature_view(f: Feature, names: dict[str, str]) -> FeatureView:
+def feature_view(f: Feature, names: dict[str, str], whole: tuple[str, ...] = ()) -> FeatureView:
+    """``whole``: the texts the feature comes from; a context equal to one of them is
+    dropped (it would repeat the query or the item once per feature)."""
+    context = f.context.strip()
     return FeatureView(
         name=f.name,
-        context=f.context,
+        context=None if context in {w.strip() for w in whole} else f.context,
         kind=f.kind,
         polarity=round(f.polarity, 3),
         factor=names.get(f.factor_id or ""),
@@ -152,8 +185,15 @@ def factor_view(f: Factor) -> FactorView:
     )
 
 
-def factors_view(m: Mindprint, user_id: str, limit: int | None = None) -> UserFactorsView:
+def factors_view(
+    m: Mindprint, user_id: str, limit: int | None = None, *, lexicon: bool = False
+) -> UserFactorsView:
+    """``lexicon``: keep the word-count lexicon in ``style`` (the rewriter's raw counts:
+    the profile resource shows them, the tool result leaves them out)."""
     meta, facs, n = m.models.factors(user_id, limit)
+    style = dict(meta.summary.style) if meta else {}
+    if not lexicon:
+        style.pop("lexicon", None)
     return UserFactorsView(
         user_id=user_id,
         history_size=n,
@@ -164,7 +204,7 @@ def factors_view(m: Mindprint, user_id: str, limit: int | None = None) -> UserFa
         items_since_build=max(0, n - meta.item_count) if meta else n,
         label_counts=meta.summary.label_counts if meta else {},
         mean_score=meta.summary.mean_score if meta else None,
-        style=meta.summary.style if meta else {},
+        style=style,
         factors=[factor_view(f) for f in facs],
     )
 
@@ -175,7 +215,7 @@ def retrieval_view(m: Mindprint, user_id: str, query: str, k: int = 3) -> Retrie
     pred = res.prediction
     return RetrievalView(
         user_id=res.user_id,
-        query_features=[feature_view(f, names) for f in res.query_features],
+        query_features=[feature_view(f, names, (query,)) for f in res.query_features],
         items=[
             RetrievedView(
                 item_id=h.item.id,
@@ -183,7 +223,7 @@ def retrieval_view(m: Mindprint, user_id: str, query: str, k: int = 3) -> Retrie
                 input=trim(h.item.input, INPUT_CHARS),
                 response=trim(h.item.response, RESPONSE_CHARS),
                 label=h.item.label,
-                features=[feature_view(f, names) for f in h.features],
+                features=[feature_view(f, names, (h.item.input, h.item.response)) for f in h.features],
                 reasoning_path=h.path,
                 shared_factors=list(h.shared_factors),
             )

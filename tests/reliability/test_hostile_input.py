@@ -49,6 +49,7 @@ from tests.server.support import (
     USER,
     call_err,
     call_ok,
+    export_all,
     snapshot,
 )
 from tests.server.test_run import RawStdio, assert_only_jsonrpc
@@ -68,7 +69,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "query", "response", "user_id", "rating", "edited_response", "comment", "rewrite_id",
     ),
     "forget_user": ("user_id", "confirm"),
-    "export_user": ("user_id",),
+    "export_user": ("user_id", "cursor"),
 }
 VALID: dict[str, dict[str, Any]] = {
     "get_user_factors": {"limit": 2},
@@ -275,10 +276,10 @@ def test_arbitrary_argument_objects(live: Live, name: str, args: dict[str, Any])
 BAD: list[tuple[str, dict[str, Any], str]] = [
     # (tool, arguments, a word the error must contain)
     *[("record_feedback", {**VALID["record_feedback"], "rating": v}, "rating")
-      for v in (0, 6, -1, 3.5, "5", True, False, [4], {"v": 4}, 2**63)],
+      for v in (0, 6, -1, 3.5, "5.0", "five", True, False, [4], {"v": 4}, 2**63)],
     *[("retrieve_reasoning_paths", {"query": QUERY, "k": v}, "k")
-      for v in (0, MAX_K + 1, -1, 3.0, 2.5, "3", True, None, 10**30)],
-    *[("get_user_factors", {"limit": v}, "limit") for v in (0, -5, 10**6, 1.5, "2", True)],
+      for v in (0, MAX_K + 1, -1, 3.0, 2.5, "3.0", "0x3", True, None, 10**30, str(10**30))],
+    *[("get_user_factors", {"limit": v}, "limit") for v in (0, -5, 10**6, 1.5, "2.5", "0", True)],
     ("retrieve_reasoning_paths", {"query": QUERY, "user_id": "u" * 10_000}, "128"),
     ("retrieve_reasoning_paths", {"query": QUERY, "user_id": "rui\x00"}, "control"),
     ("retrieve_reasoning_paths", {"query": QUERY, "user_id": "   "}, "empty"),
@@ -302,7 +303,9 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("rewrite_for_user", {"draft": DRAFT, "user_id": "nobody-stored-here"}, "Unknown user"),
     ("export_user", {"user_id": "nobody-stored-here"}, "Unknown user"),
     ("export_user", {"user_id": 7}, "user_id"),
-    ("forget_user", {}, "user_id"),
+    ("forget_user", {}, "confirm"),  # defaults to the configured user: asks, deletes nothing
+    ("export_user", {"cursor": "items:x"}, "cursor"),
+    ("export_user", {"cursor": "vectors:1"}, "cursor"),
     ("forget_user", {"user_id": USER}, "confirm"),  # no elicitation: ask, delete nothing
     ("forget_user", {"user_id": USER, "confirm": "true"}, "confirm"),
     ("forget_user", {"user_id": USER, "confirm": 1}, "confirm"),
@@ -346,7 +349,7 @@ async def test_odd_but_valid_input_is_stored_verbatim(
     async with Client(server, mode=mode) as c:
         for name, args in GOOD_ODDITIES:
             await call_ok(c, name, args)
-        export = await call_ok(c, "export_user", {})
+        export = await export_all(c)
         inputs = {it["input"] for it in export["items"]}
         assert "nul\x00inside and RTL \u202e mark" in inputs and "x" * MAX_TEXT in inputs
         responses = {it["response"] for it in export["items"]}

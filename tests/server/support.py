@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,26 @@ async def call_err(c: Client, name: str, args: dict[str, Any]) -> str:
     r = await c.call_tool(name, args)
     assert r.is_error, f"{name} should have failed: {r.structured_content}"
     return text(r)
+
+
+Page = Callable[[Client, str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def export_all(c: Client, args: dict[str, Any] | None = None, page: Page | None = None) -> dict[str, Any]:
+    """Every page of export_user merged into one object: ``counts``, ``user_model`` and
+    each section's rows under its name. ``page`` reads one call (default: call_ok)."""
+    read = page or call_ok
+    merged: dict[str, Any] = {}
+    cursor: str | None = None
+    pages = 0
+    while True:
+        got = await read(c, "export_user", {**(args or {}), **({"cursor": cursor} if cursor else {})})
+        pages += 1
+        if pages == 1:
+            merged = {"counts": got["counts"], "user_model": got.get("user_model"), "pages": 0}
+        for section, rows in got["rows"].items():
+            merged.setdefault(section, []).extend(rows)
+        cursor = got.get("next_cursor")
+        if cursor is None:
+            merged["pages"] = pages
+            return merged

@@ -16,7 +16,7 @@ from mcp_types import ElicitRequestParams, ElicitResult
 from mindprint.app import Mindprint
 from mindprint.server.server import build_server
 from mindprint.server.state import ServerState
-from tests.server.support import MODES, TOOLS, USER, call_err, call_ok, snapshot
+from tests.server.support import MODES, TOOLS, USER, call_err, call_ok, export_all, snapshot
 
 pytestmark = pytest.mark.anyio
 
@@ -105,7 +105,7 @@ async def test_every_tool_returns_content_valid_for_its_output_schema(
         )
         assert receipt["new_item"] and receipt["history_size"] == 49
 
-        export = await call_ok(c, "export_user", {})
+        export = await export_all(c)
         assert export["counts"]["items"] == 49 and export["counts"]["feedback"] == 1
         assert export["feedback"][0]["rewrite_id"] == rw["rewrite_id"]
         assert {r["user_id"] for r in export["items"]} == {USER}
@@ -203,9 +203,9 @@ async def test_forget_asks_for_confirmation_through_elicitation(
         gone = await call_ok(c, "forget_user", {"user_id": USER})
         assert gone["deleted"] and gone["rows_deleted"]["items"] == 48
         assert "Unknown user" in await call_err(c, "get_user_factors", {})
-        # Idempotent: forgetting again deletes nothing and asks nothing.
+        # Forgetting again deletes nothing, asks nothing, and says so.
         again = await call_ok(c, "forget_user", {"user_id": USER})
-        assert again["deleted"] and again["total_rows"] == 0
+        assert not again["deleted"] and again.get("total_rows", 0) == 0 and USER not in again["known_users"]
     assert len(asked) == 2
     assert not any(USER in line for line in snapshot(db_path) if "INSERT" in line)
 

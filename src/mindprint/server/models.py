@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from mindprint.views import View
+
 
 class ForgetConfirmation(BaseModel):
     """The elicitation form: one flat boolean, which every form-capable client can render."""
@@ -20,32 +22,24 @@ class ForgetConfirmation(BaseModel):
     )
 
 
-class ForgetView(BaseModel):
-    """What forget_user did."""
-
+# What forget_user did. (No docstrings on output models: they would travel in the schema.)
+class ForgetView(View):
     user_id: str
-    deleted: bool = Field(
-        description="True when the user's data was deleted (or there was none to delete)."
+    deleted: bool = Field(description="True if data was deleted.")
+    rows_deleted: dict[str, int] = Field(default_factory=dict, description="Rows removed per table.")
+    total_rows: int = 0
+    known_users: list[str] | None = Field(
+        default=None, description="If the user is unknown: the users this connection can reach."
     )
-    rows_deleted: dict[str, int] = Field(
-        default_factory=dict, description="Rows removed per table; empty when nothing was deleted."
-    )
-    total_rows: int = Field(default=0, description="Sum of rows_deleted.")
     message: str = Field(description="One sentence to relay to the user.")
 
 
-class UserExportView(BaseModel):
-    """Everything mindprint stores about one user (embedding vectors excepted: they are
-    derived from the items and rebuilt on demand)."""
-
+# One page of everything mindprint stores about one user (embedding vectors excepted:
+# they are derived from the items).
+class UserExportView(View):
     user_id: str
-    exported_at: str = Field(description="UTC time of the export, ISO 8601.")
-    counts: dict[str, int] = Field(description="Number of rows per section.")
-    items: list[dict[str, Any]] = Field(description="Every history item, feedback included.")
-    features: list[dict[str, Any]]
-    paths: list[dict[str, Any]] = Field(description="The reasoning path of each item.")
-    factors: list[dict[str, Any]]
-    feedback: list[dict[str, Any]]
-    rewrites: list[dict[str, Any]]
-    llm_calls: list[dict[str, Any]] = Field(description="LLM calls made for this user (no text).")
-    user_model: dict[str, Any] | None = Field(description="Build metadata and summary, if built.")
+    exported_at: str
+    counts: dict[str, int] = Field(description="Rows per section, all pages.")
+    user_model: dict[str, Any] | None = Field(default=None, description="On the first page.")
+    rows: dict[str, list[dict[str, Any]]] = Field(description="This page's rows per section.")
+    next_cursor: str | None = Field(default=None, description="Pass it as cursor; absent on the last page.")

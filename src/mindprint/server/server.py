@@ -17,7 +17,7 @@ from mindprint.server import provision
 from mindprint.server.prompts import register_prompts
 from mindprint.server.resources import register_resources
 from mindprint.server.state import AppFactory, ServerState
-from mindprint.server.tools import register_tools
+from mindprint.server.tools import server_tools
 from mindprint.settings import LimitSettings, ProviderSettings, StoreSettings
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ def build_server(
     if token_verifier is not None:
         # resource_server_url=None: plain bearer tokens, no OAuth metadata routes.
         auth = AuthSettings(issuer_url=AnyHttpUrl("http://127.0.0.1/"), resource_server_url=None)
+    rewrite_llm = llm_configured(ProviderSettings()) if llm_rewrite is None else llm_rewrite
     mcp: MCPServer[ServerState] = MCPServer(
         "mindprint",
         title="mindprint",
@@ -102,11 +103,7 @@ def build_server(
         lifespan=lifespan,
         token_verifier=token_verifier,
         auth=auth,
-    )
-    register_tools(
-        mcp,
-        lim,
-        llm_rewrite=llm_configured(ProviderSettings()) if llm_rewrite is None else llm_rewrite,
+        tools=server_tools(lim, llm_rewrite=rewrite_llm),
     )
     register_resources(mcp)
     register_prompts(mcp)

@@ -3,14 +3,33 @@ everything, forget a user, LLM usage and training data."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from mindprint.engine.types import Item
+from mindprint.errors import InvalidInputError
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.services.training import Format, export_training
 from mindprint.store import Store
+from mindprint.store.repository import EXPORT_TABLES
+
+# One page of an export for a model's context: ~5,000 characters of rows (~1,250
+# tokens per copy, under the 4k-token result target with the summary). A row larger
+# than that travels alone; the largest possible row is bounded by the text limits.
+PAGE_CHARS = 5_000
+_BATCH = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPage:
+    user_id: str
+    counts: dict[str, int]
+    user_model: dict[str, Any] | None  # on the first page only
+    rows: dict[str, list[dict[str, Any]]]
+    next_cursor: str | None
 
 
 class AdminService:
@@ -52,3 +71,41 @@ class AdminService:
             counts = self.store.forget_user(uid)
         self.index.invalidate(uid)
         return counts
+
+    def export_page(self, user_id: str | None, cursor: str | None = None,
+                    budget: int = PAGE_CHARS) -> ExportPage:
+        """One page of the export: rows of the tables in order, starting at ``cursor``
+        (None: the beginning), about ``budget`` characters; ``next_cursor`` is None on
+        the last page."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        table, after = _parse_cursor(cursor)
+        model = None
+        if cursor is None or not cursor.strip():
+            found = self.store.export_rows(uid, "user_models", 0, 1)
+            model = found[0][1] if found else None
+        rows: dict[str, list[dict[str, Any]]] = {}
+        used = 0
+        for t in EXPORT_TABLES[EXPORT_TABLES.index(table):]:
+            while batch := self.store.export_rows(uid, t, after, _BATCH):
+                for rowid, row in batch:
+                    size = len(json.dumps(row, ensure_ascii=False, default=str))
+                    if used and used + size > budget:
+                        return ExportPage(uid, self.store.export_counts(uid), model, rows, f"{t}:{after}")
+                    rows.setdefault(t, []).append(row)
+                    used += size
+                    after = rowid
+            after = 0
+        return ExportPage(uid, self.store.export_counts(uid), model, rows, None)
+
+
+def _parse_cursor(cursor: str | None) -> tuple[str, int]:
+    if cursor is None or not cursor.strip():
+        return EXPORT_TABLES[0], 0
+    table, _, after = cursor.strip().partition(":")
+    if table not in EXPORT_TABLES or not after.isdigit():
+        raise InvalidInputError(
+            f"cursor {cursor[:40]!r} is not one export_user returned: pass the next_cursor "
+            "of the previous page, or omit it to start from the beginning."
+        )
+    return table, int(after)

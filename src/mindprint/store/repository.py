@@ -37,7 +37,21 @@ USER_TABLES = (
     "users",
 )
 
+# The tables an export holds, in the order it lists them (user_models is the summary).
+EXPORT_TABLES = ("items", "features", "paths", "factors", "feedback", "rewrites", "llm_calls")
+
 _BUSY_RETRIES = 5
+
+
+def _export_row(cols: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    """One exported row as plain JSON-able data: JSON columns decoded, the corpus
+    statistics (derived, large) left out."""
+    r = dict(zip(cols, values, strict=True))
+    r.pop("corpus", None)
+    for k in ("members", "stats", "trajectory", "summary", "meta"):
+        if isinstance(r.get(k), str):
+            r[k] = json.loads(r[k])
+    return r
 
 
 def utcnow() -> str:
@@ -669,19 +683,37 @@ class Store:
         self.require_user(user_id)
         out: dict[str, Any] = {"user_id": user_id}
         with self.read() as db:
-            for table in ("items", "features", "paths", "factors", "feedback", "rewrites",
-                          "llm_calls", "user_models"):
+            for table in (*EXPORT_TABLES, "user_models"):
                 cur = db.execute(f"SELECT * FROM {table} WHERE user_id = ?", [user_id])
                 cols = [d[0] for d in cur.description]
-                rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-                for r in rows:
-                    r.pop("corpus", None)
-                    for k in ("members", "stats", "trajectory", "summary", "meta"):
-                        if isinstance(r.get(k), str):
-                            r[k] = json.loads(r[k])
-                out[table] = rows
+                out[table] = [_export_row(cols, r) for r in cur.fetchall()]
         out["user_model"] = out.pop("user_models")[0] if out["user_models"] else None
         return out
+
+    def export_counts(self, user_id: str) -> dict[str, int]:
+        """Rows per exported table."""
+        with self.read() as db:
+            return {
+                t: int(db.execute(f"SELECT COUNT(*) FROM {t} WHERE user_id = ?", [user_id]).fetchone()[0])
+                for t in EXPORT_TABLES
+            }
+
+    def export_rows(
+        self, user_id: str, table: str, after: int, limit: int
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """(rowid, row) of one exported table after rowid ``after``, in rowid order: the
+        pages of an export stay consistent while rows are added."""
+        if table not in (*EXPORT_TABLES, "user_models"):
+            raise ValueError(f"not an exported table: {table!r}")
+        with self.read() as db:
+            cur = db.execute(
+                f"SELECT rowid AS _rowid, * FROM {table} WHERE user_id = ? AND rowid > ? "
+                "ORDER BY rowid LIMIT ?",
+                [user_id, after, limit],
+            )
+            cols = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        return [(int(r[0]), _export_row(cols[1:], r[1:])) for r in rows]
 
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete every row of the user, then purge the freed pages from the file.
