@@ -60,6 +60,11 @@ class FeatureView(View):
     kind: str = Field(description="content (of the input) or style (of the writing).")
     polarity: float = Field(description="Sentiment of its context, -1..1.")
     factor: str | None = Field(default=None, description="The user factor it belongs to.")
+    origin: str | None = Field(
+        default=None,
+        description="host: a reason you passed to record_feedback; llm: written by the "
+        "configured LLM; omitted: extracted offline.",
+    )
 
 
 class FactorView(View):
@@ -82,6 +87,10 @@ class FactorView(View):
         default=None, description="Share of responses reusing its words."
     )
     uncertain: bool = Field(description="Measured on fewer than 5 items.")
+    host_reasons: list[str] | None = Field(
+        default=None,
+        description="Members that are reasons you passed to record_feedback (origin host).",
+    )
 
 
 class UserFactorsView(View):
@@ -162,10 +171,12 @@ def feature_view(f: Feature, names: dict[str, str], whole: tuple[str, ...] = ())
         kind=f.kind,
         polarity=round(f.polarity, 3),
         factor=names.get(f.factor_id or ""),
+        origin=None if f.origin == "offline" else f.origin,
     )
 
 
-def factor_view(f: Factor) -> FactorView:
+def factor_view(f: Factor, stated: set[str] | frozenset[str] = frozenset()) -> FactorView:
+    """``stated``: names of the host model's reasons, shown apart with their origin."""
     st = f.stats
     return FactorView(
         id=f.id,
@@ -182,6 +193,7 @@ def factor_view(f: Factor) -> FactorView:
         label_distribution=st.get("label_distribution"),
         influence=st.get("influence"),
         uncertain=bool(st.get("uncertain", True)),
+        host_reasons=[m for m in f.members if m in stated] or None,
     )
 
 
@@ -194,6 +206,7 @@ def factors_view(
     style = dict(meta.summary.style) if meta else {}
     if not lexicon:
         style.pop("lexicon", None)
+    stated = m.models.host_reasons(user_id) if meta else set()
     return UserFactorsView(
         user_id=user_id,
         history_size=n,
@@ -205,7 +218,7 @@ def factors_view(
         label_counts=meta.summary.label_counts if meta else {},
         mean_score=meta.summary.mean_score if meta else None,
         style=style,
-        factors=[factor_view(f) for f in facs],
+        factors=[factor_view(f, stated) for f in facs],
     )
 
 

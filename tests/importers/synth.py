@@ -4,7 +4,7 @@ A fictional runner asks an assistant about gear. Their reactions are consistent 
 answers without a price get "too long, what does it cost?", short priced answers get
 thanks — so a model built from the history has something real to find. Every
 conversation is unique (its topic, race distance and month), so the expected item count is
-exact: one opening message plus one exchange per later user message, none a duplicate.
+exact: one exchange per user message after the first, none a duplicate.
 
 Used by the end-to-end import test and by ``benchmarks/import_memory.py``.
 """
@@ -108,7 +108,7 @@ def write_export(path: Path, n: int, *, layout: str = "chatgpt", seed: int = 7) 
         fh.write("[")
         for i in range(n):
             turns = _turns(i, rng)
-            items += sum(1 for role, _ in turns if role == "user")
+            items += sum(1 for role, _ in turns if role == "user") - 1  # each reaction
             conv = _chatgpt(i, turns) if layout == "chatgpt" else _claude(i, turns)
             _write(fh, conv, first=i == 0)
         fh.write("]")

@@ -26,7 +26,7 @@ def read(path: Path, **kw: object) -> tuple[list[NewItem], ImportSummary]:
 
 def test_chatgpt_tree_follows_the_active_branch() -> None:
     items, s = read(FIX / "chatgpt_conversations.json")
-    assert s.format == "chatgpt" and s.read == 4 and s.items == 7 == len(items)
+    assert s.format == "chatgpt" and s.read == 4 and s.items == 4 == len(items)
     by_reaction = {it.response: it for it in items}
     # The edited prompt (u1b) and the kept answer (a1c) are on the branch; the first
     # prompt, its answer and the regenerated answer are not.
@@ -34,8 +34,8 @@ def test_chatgpt_tree_follows_the_active_branch() -> None:
     assert ex.input.startswith("Which trail shoes for a muddy 50 km race in October?")
     assert "Speedgoat" in ex.input and "forty shoes" not in ex.input and "discarded" not in ex.input
     assert s.skipped["message on an edited-away branch"] == 3
-    opening = [it for it in items if it.input == ""]
-    assert opening[0].response == "Which trail shoes for a muddy 50 km race in October?"
+    # The opening prompt is the first exchange's context, not an item of its own.
+    assert all(it.input for it in items)
     assert ex.meta and ex.meta["conversation"] == "Trail shoes for a wet race" and ex.meta["kind"] == "exchange"
     assert ex.created_at == "2024-05-01T08:01:00+00:00" and ex.source == "import-chatgpt"
 
@@ -55,19 +55,19 @@ def test_chatgpt_skips_system_tool_hidden_and_non_text_and_keeps_attachments() -
 
 def test_chatgpt_unicode_survives() -> None:
     items, _ = read(FIX / "chatgpt_conversations.json")
-    texts = {it.response for it in items}
-    assert "Merci ! Parfait — مرحبا 👍" in texts
-    assert any("東京 marathon 🏃‍♀️" in t for t in texts)
+    [ex] = [it for it in items if it.response == "Merci ! Parfait — مرحبا 👍"]
+    assert ex.input.startswith("Plan a café stop during the 東京 marathon 🏃‍♀️ — near km 30?")
 
 
 def test_claude_export() -> None:
     items, s = read(FIX / "claude_conversations.json")
-    assert s.format == "claude" and s.read == 3 and s.items == 4
+    assert s.format == "claude" and s.read == 3 and s.items == 2
     assert s.skipped == {"last answer had no reaction from the user": 1, "empty conversation": 1}
     ex = next(it for it in items if it.response == "What does it cost? You forgot the price again.")
     assert "3-layer shell" in ex.input and "hidden" not in ex.input  # the thinking block is not shown
     assert ex.meta and ex.meta["attachments"] == ["packing-list.txt"] and ex.source == "import-claude"
-    assert any(it.response == "Does merino stay warm when wet? 🐑" for it in items)
+    merino = next(it for it in items if it.response == "Short and to the point, good.")
+    assert merino.input.startswith("Does merino stay warm when wet? 🐑\n\nYes, merino")
 
 
 def test_claude_branches_follow_parent_links(tmp_path: Path) -> None:
@@ -83,10 +83,23 @@ def test_claude_branches_follow_parent_links(tmp_path: Path) -> None:
     f = tmp_path / "conversations.json"
     f.write_text(json.dumps([{"uuid": "x", "name": "t", "chat_messages": msgs}]), encoding="utf-8")
     items, s = read(f)
-    assert [(it.input, it.response) for it in items] == [
-        ("", "Edited prompt"), ("Edited prompt\n\nNew answer", "Better, thanks")
-    ]
+    assert [(it.input, it.response) for it in items] == [("Edited prompt\n\nNew answer", "Better, thanks")]
     assert s.skipped["message on an edited-away branch"] == 2
+
+
+def test_a_conversation_nobody_reacted_in_is_the_users_writing(tmp_path: Path) -> None:
+    import json
+
+    one_shot = {"uuid": "x", "name": "quick", "chat_messages": [
+        {"sender": "human", "text": "Is 40 km a week enough for a marathon?"},
+        {"sender": "assistant", "text": "It can be, with one long run."},
+    ]}
+    f = tmp_path / "conversations.json"
+    f.write_text(json.dumps([one_shot]), encoding="utf-8")
+    items, s = read(f)
+    assert [(it.input, it.response) for it in items] == [("", "Is 40 km a week enough for a marathon?")]
+    assert items[0].meta and items[0].meta["kind"] == "writing"
+    assert s.skipped["last answer had no reaction from the user"] == 1
 
 
 def test_goodreads_library() -> None:
@@ -128,7 +141,7 @@ def test_chat_exports_inside_their_zip(tmp_path: Path) -> None:
         zf.writestr("chat.html", "<html></html>")
     assert detect(z) == "chatgpt"
     items, s = read(z)
-    assert s.items == 7 and len(items) == 7
+    assert s.items == 4 and len(items) == 4
     zc = tmp_path / "claude.zip"
     with zipfile.ZipFile(zc, "w") as zf:
         zf.write(FIX / "claude_conversations.json", "data-2024/conversations.json")
@@ -174,8 +187,8 @@ def test_generic_table_needs_a_map_that_fits(tmp_path: Path) -> None:
 def test_since_and_limit() -> None:
     since = parse_when("2024-05-02")
     items, s = read(FIX / "chatgpt_conversations.json", since=since)
-    assert s.items == 4 and all(it.created_at and it.created_at >= "2024-05-02" for it in items)
-    assert s.skipped["before --since"] == 3
+    assert s.items == 2 and all(it.created_at and it.created_at >= "2024-05-02" for it in items)
+    assert s.skipped["before --since"] == 2
     items, s = read(FIX / "chatgpt_conversations.json", limit=2)
     assert len(items) == 2 and s.limit_reached and s.read == 1  # stopped inside the first conversation
 
@@ -216,5 +229,5 @@ def test_long_texts_are_cut_not_lost(tmp_path: Path) -> None:
     plan = make_plan(f, max_chars=2_000)
     s = plan.summary()
     items = list(scan(plan, s, max_chars=2_000))
-    assert len(items) == 2 and s.truncated == 1
-    assert len(items[1].input) <= 2_000 and items[1].input.endswith("…")
+    assert len(items) == 1 and s.truncated == 1
+    assert len(items[0].input) <= 2_000 and items[0].input.endswith("…")

@@ -40,8 +40,8 @@ def rows(user: str) -> int:
 @pytest.mark.parametrize(
     ("name", "fmt", "items"),
     [
-        ("chatgpt_conversations.json", "chatgpt", 7),
-        ("claude_conversations.json", "claude", 4),
+        ("chatgpt_conversations.json", "chatgpt", 4),
+        ("claude_conversations.json", "claude", 2),
         ("goodreads_library_export.csv", "goodreads", 4),
         ("letterboxd_ratings.csv", "letterboxd", 4),
         ("letterboxd_reviews.csv", "letterboxd", 3),
@@ -67,9 +67,9 @@ def test_a_generated_export_imports_exactly_and_re_imports_nothing(tmp_path: Pat
 
 def test_dry_run_previews_and_writes_nothing() -> None:
     out = imp(str(FIX / "chatgpt_conversations.json"), "--user", "dry", "--dry-run")
-    assert out["dry_run"] and out["items"] == 7 and "added" not in out
-    assert out["preview"][0]["output"] == "Which trail shoes for a muddy 50 km race in October?"
-    assert len(out["preview"]) == 5 and rows("dry") == 0
+    assert out["dry_run"] and out["items"] == 4 and "added" not in out
+    assert out["preview"][0]["output"] == "Too long. Just tell me which one drains fastest and its price."
+    assert len(out["preview"]) == 4 and rows("dry") == 0
     r = runner.invoke(app, ["import", str(FIX / "goodreads_library_export.csv"), "--user", "dry", "--dry-run"])
     assert r.exit_code == 0 and "Would import" in r.stdout and "Nothing was written" in r.stdout
     assert "rating 7 is outside 1-5" in r.stdout
@@ -77,7 +77,7 @@ def test_dry_run_previews_and_writes_nothing() -> None:
 
 def test_since_limit_and_map_options(tmp_path: Path) -> None:
     out = imp(str(FIX / "chatgpt_conversations.json"), "--user", "s", "--since", "2024-05-02", "--no-build")
-    assert out["added"] == 4 and out["skipped"]["before --since"] == 3
+    assert out["added"] == 2 and out["skipped"]["before --since"] == 2
     out = imp(str(FIX / "claude_conversations.json"), "--user", "l", "--limit", "1", "--no-build")
     assert out["added"] == 1 and out["limit_reached"]
     f = tmp_path / "answers.tsv"
@@ -110,7 +110,7 @@ def test_refusals_write_nothing(tmp_path: Path, content: bytes, args: list[str],
 def test_import_builds_and_says_what_next() -> None:
     r = runner.invoke(app, ["import", str(FIX / "chatgpt_conversations.json"), "--user", "me"])
     assert r.exit_code == 0, r.output
-    assert "7 added" in r.stdout and "Built" in r.stdout and "Claude Desktop" in r.stdout
+    assert "4 added" in r.stdout and "Built" in r.stdout and "Claude Desktop" in r.stdout
     out = imp(str(FIX / "claude_conversations.json"), "--user", "me")
-    assert out["build"]["items"] == 11 and out["top_factors"]
+    assert out["build"]["items"] == 6 and out["top_factors"]
     assert all(f["name"] and f["items"] >= 1 for f in out["top_factors"])

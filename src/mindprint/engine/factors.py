@@ -27,6 +27,8 @@ TONE_ID = "f_tone"
 # Member-set overlap at which a rebuilt factor keeps the id of the factor it continues.
 REUSE_JACCARD = 0.5
 STYLE_ID = "f_writing_style"
+STATED_FACTOR = "stated reasons"
+STATED_ID = "f_stated_reasons"
 
 
 def factor_id(members: Sequence[str]) -> str:
@@ -112,7 +114,11 @@ class EmbeddingFactorBuilder:
 
         factors: list[Factor] = []
         assignment: dict[str, str | None] = {p: None for p in content}
-        pool = [p for p, c in content.most_common(self.max_pool) if c >= self.min_items]
+        # A reason the host model stated is evidence even when stated once.
+        stated = {f.name for feats in features for f in feats if f.origin == "host"}
+        pool = [
+            p for p, c in content.most_common(self.max_pool) if c >= self.min_items or p in stated
+        ]
         if pool:
             vecs = self.embedder.embed(pool)
             sim = vecs @ vecs.T
@@ -156,6 +162,14 @@ class EmbeddingFactorBuilder:
                     description=_describe(fac.name, members, mentions, n_items),
                     members=tuple(members),
                 )
+
+        # A stated reason that joined no theme is still a reason: it gets its own factor.
+        unheard = sorted(p for p in stated if assignment.get(p) is None)
+        if unheard:
+            factors.append(Factor(id=STATED_ID, name=STATED_FACTOR, description=(
+                "Reasons the assistant recorded for the user's reactions, not part of another factor"
+            ), members=tuple(unheard)))
+            assignment.update({p: STATED_ID for p in unheard})
 
         for fid, name, counter, desc in (
             (TONE_ID, TONE_FACTOR, tone, "The sentiment the item is written in (VADER lexicon)"),

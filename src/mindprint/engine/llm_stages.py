@@ -136,7 +136,8 @@ class LLMFeatureExtractor:
                 for n, it in enumerate(batch, start=1):
                     feats = [
                         Feature(name=_norm(f.name), context=f.context, kind="content",
-                                polarity=round(sentiment(f.context), 4) if f.context else 0.0)
+                                polarity=round(sentiment(f.context), 4) if f.context else 0.0,
+                                origin="llm")
                         for f in by_item.get(n, [])
                     ]
                     out.append(feats + self._deterministic(it))
@@ -172,7 +173,7 @@ class LLMFeatureExtractor:
         feats = [
             Feature(name=_norm(f.name), context=f.context, kind="content",
                     polarity=round(sentiment(f.context), 4) if f.context else 0.0,
-                    factor_id=by_name.get(_norm(f.factor or "")))
+                    factor_id=by_name.get(_norm(f.factor or "")), origin="llm")
             for f in ans.features
         ]
         tone = [f for f in self.offline.extract_query(query, corpus, factors) if f.name.endswith(" tone")]

@@ -133,10 +133,15 @@ class Pipeline:
         items: Sequence[Item],
         corpus: CorpusStats,
         factors: Sequence[Factor] = (),
+        given: Mapping[int, Sequence[Feature]] | None = None,
     ) -> list[ItemResult]:
+        """``given``: features written elsewhere (the host model's reasons), by item id;
+        they join the extracted ones, so vectors and paths read them too."""
         if not items:
             return []
         feats = self.extractor.extract(items, corpus)
+        if given:
+            feats = [[*fs, *given.get(it.id, ())] for it, fs in zip(items, feats, strict=True)]
         if factors:
             assignment = {m: f.id for f in factors for m in f.members}
             feats = [tag(fs, assignment) for fs in feats]

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FeatureKind = Literal["content", "style"]
+# Who wrote a feature: the offline extractor, the configured LLM, or the MCP client's own
+# model (the reasons it passes to record_feedback). Host features are kept across
+# re-extraction and shown with their origin.
+FeatureOrigin = Literal["offline", "llm", "host"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,7 @@ class Feature:
     weight: float = 1.0
     polarity: float = 0.0
     factor_id: str | None = None
+    origin: FeatureOrigin = "offline"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 A history item is an *exchange*: what the user was shown (their prompt, then the
 assistant's answer) as the input, and the user's *next* message — a correction, a
-follow-up, "thanks", a rewrite — as their response. The opening message of a
-conversation, which reacts to nothing, is kept as the person's own writing (no input).
-An answer the user never reacted to says nothing about them and is skipped.
+follow-up, "thanks", a rewrite — as their response. The opening message is the prompt
+of the first exchange. In a conversation where the user never reacted (one question,
+one answer), their messages are kept as their own writing (no input). An answer the
+user never reacted to says nothing about them and is skipped.
 """
 
 from __future__ import annotations
@@ -52,35 +53,42 @@ def exchanges(conv: Conversation, max_chars: int) -> Iterator[Event]:
     if not conv.messages:
         yield Skip(where, "empty conversation")
         return
-    prompt: ChatMessage | None = None
+    pending: list[ChatMessage] = []  # the user's messages since the last answer
     answer: list[ChatMessage] = []
+    made = 0
     for turn, msg in enumerate(conv.messages, start=1):
         if msg.role == "assistant":
             answer.append(msg)
-            continue
-        if answer:
-            yield _exchange(conv, turn, prompt, answer, msg, max_chars, where)
+        elif answer:
+            yield _exchange(conv, turn, pending, answer, msg, max_chars, where)
+            made += 1
+            pending, answer = [msg], []
         else:
-            text, cut = clip(msg.text, max_chars)
-            yield Record(f"{where}, message {turn}", {
-                "input": "", "output": text, "created_at": msg.time or conv.time,
-                "meta": _meta(conv, turn, [msg], cut) | {"kind": "writing"},
-            })
-        prompt, answer = msg, []
+            pending.append(msg)
     if answer:
         yield Skip(where, "last answer had no reaction from the user")
+    # Messages that are in no exchange are the person's own writing: the prompts of a
+    # conversation nobody reacted in, or messages after the last reaction that were
+    # never answered.
+    for msg in pending if made == 0 else pending[1:] if not answer else []:
+        text, cut = clip(msg.text, max_chars)
+        turn = conv.messages.index(msg) + 1
+        yield Record(f"{where}, message {turn}", {
+            "input": "", "output": text, "created_at": msg.time or conv.time,
+            "meta": _meta(conv, turn, [msg], cut) | {"kind": "writing"},
+        })
 
 
 def _exchange(
-    conv: Conversation, turn: int, prompt: ChatMessage | None, answer: list[ChatMessage],
+    conv: Conversation, turn: int, prompt: list[ChatMessage], answer: list[ChatMessage],
     reaction: ChatMessage, max_chars: int, where: str,
 ) -> Record:
-    p_text, p_cut = clip(prompt.text, max_chars // PROMPT_SHARE) if prompt else ("", False)
+    p_text, p_cut = clip("\n\n".join(m.text for m in prompt), max_chars // PROMPT_SHARE)
     room = max_chars - len(p_text) - 2
     a_text, a_cut = clip("\n\n".join(m.text for m in answer), room)
     r_text, r_cut = clip(reaction.text, max_chars)
     shown = f"{p_text}\n\n{a_text}" if p_text else a_text
-    msgs = [*([prompt] if prompt else []), *answer, reaction]
+    msgs = [*prompt, *answer, reaction]
     return Record(f"{where}, message {turn}", {
         "input": shown,
         "output": r_text,

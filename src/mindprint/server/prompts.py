@@ -19,7 +19,9 @@ FLOW = (
     "For the rest of this conversation: call retrieve_reasoning_paths before answering "
     "anything that asks for my opinion, preference or judgement, and reason the way those "
     "past exchanges reason; call rewrite_for_user before sending a long answer; and call "
-    "record_feedback whenever I correct, edit or rate one of your answers."
+    "record_feedback whenever I correct, edit or rate one of your answers, with `reasons` "
+    "whenever you can tell why I reacted so (short phrases like \"answer too long\", \"did "
+    "not mention price\")."
 )
 
 

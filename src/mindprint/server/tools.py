@@ -160,11 +160,16 @@ def record_feedback(lim: LimitSettings) -> Callable[..., Any]:
                   ge=1, le=MAX_SAFE_INT, strict=True),
             LaxInt,
         ] = None,
+        reasons: Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=120)]] | None,
+            Field(json_schema_extra=lean, description="Why the user reacted so, in your words: short "
+                  'phrases like "answer too long", "did not mention price".', max_length=8),
+        ] = None,
     ) -> Annotated[CallToolResult, FeedbackReceiptView]:
         with state(ctx).call(user_id) as (app, uid):
             return compact(receipt_view(app.feedback.record(
                 uid, query, response, rating=rating, edited_response=edited_response,
-                comment=comment, rewrite_id=rewrite_id,
+                comment=comment, rewrite_id=rewrite_id, reasons=reasons,
             )))
 
     return record_feedback
@@ -250,8 +255,10 @@ TOOLS = (
          lambda llm: hints(open_world=llm)),
     ToolSpec(record_feedback, "Record the user's feedback", """
         Call whenever the user corrects, edits, rates or comments on one of your answers.
-        Stores the exchange in their history at once (an edit as what they wanted). Each call
-        records one feedback event; the exchange itself is stored once.""", lambda _: hints()),
+        Stores the exchange in their history at once (an edit as what they wanted). Pass
+        `reasons` whenever you can tell why they reacted: they become features of the user's
+        model, marked as yours. Each call records one feedback event; the exchange itself is
+        stored once.""", lambda _: hints()),
     ToolSpec(forget_user, "Forget the user (delete all data)", """
         Call only when the user explicitly asks to forget them or delete their data.
         Permanently deletes everything stored about them once they confirm (in the client, or

@@ -3,12 +3,13 @@ refreshed in the background when enough is new."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from mindprint.engine.features import CorpusStats
 from mindprint.engine.llm import acting_for
-from mindprint.engine.types import Item
+from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError
 from mindprint.services.core import Core
 from mindprint.store import NewItem
@@ -28,6 +29,16 @@ class FeedbackReceipt:
     refresh_scheduled: bool
 
 
+def reason_features(reasons: list[str], rating: int | None) -> list[Feature]:
+    """The host's reasons as content features: named by the phrase (lower case, so the
+    same reason given twice is one feature), leaning the way the rating does."""
+    polarity = (rating - 3) / 2 if rating is not None else 0.0
+    return [
+        Feature(name=r.lower(), context=r, kind="content", polarity=polarity, origin="host")
+        for r in reasons
+    ]
+
+
 class FeedbackService:
     def __init__(self, core: Core, refresher: Refresher) -> None:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
@@ -44,7 +55,10 @@ class FeedbackService:
         edited_response: str | None = None,
         comment: str | None = None,
         rewrite_id: int | None = None,
+        reasons: Sequence[str] | None = None,
     ) -> FeedbackReceipt:
+        """``reasons``: why the user reacted so, in the host model's words; stored as
+        features of the exchange (origin "host") that factors, paths and retrieval use."""
         uid = self.inputs.user(user_id)
         query = self.inputs.text(query, "query")
         response = self.inputs.text(response, "response")
@@ -52,6 +66,7 @@ class FeedbackService:
         comment_t = self.inputs.text(comment, "comment", required=False) or None
         if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
             raise InvalidInputError(f"rating must be an integer from 1 to 5; got {rating!r}.")
+        stated = reason_features(self.inputs.reasons(reasons), rating)
         if rewrite_id is not None and self.store.get_rewrite(uid, rewrite_id) is None:
             # The store does not check the link: a feedback row could otherwise point
             # at another user's rewrite.
@@ -72,17 +87,17 @@ class FeedbackService:
         # transaction: a failure (model missing, bad text) leaves nothing behind, and
         # the new item is retrievable the moment the call returns.
         with acting_for(uid):
-            art = self._artifacts_for(uid, item)
+            art = self._artifacts_for(uid, item, stated)
         fid, item_id, new = self.store.add_feedback(
             uid, item, query=query, response=response, edited_response=edited, rating=rating,
             comment=comment_t, rewrite_id=rewrite_id, artifacts=art,
-            extractor=self.pipeline.id, model_id=self.model_id,
+            extractor=self.pipeline.id, model_id=self.model_id, reasons=stated,
         )
         self.index.invalidate(uid)
         scheduled = self.refresher.schedule_refresh(uid)
         return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled)
 
-    def _artifacts_for(self, uid: str, item: NewItem) -> ItemArtifacts:
+    def _artifacts_for(self, uid: str, item: NewItem, stated: list[Feature]) -> ItemArtifacts:
         """Features, vectors and path of a not-yet-stored item, against the current model."""
         if self.store.user_exists(uid):
             # Two small reads rather than the retrieval index: the previous feedback has
@@ -94,5 +109,5 @@ class FeedbackService:
         provisional = Item(id=-1, input=item.input, response=item.response, label=item.label,
                            score=item.score, source=item.source)
         corpus.add(provisional.text)
-        [r] = self.pipeline.process_items([provisional], corpus, factors)
+        [r] = self.pipeline.process_items([provisional], corpus, factors, given={-1: stated})
         return ItemArtifacts(-1, r.features, r.vectors, r.path, None)

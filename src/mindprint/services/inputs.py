@@ -7,6 +7,7 @@ tools and the evaluation refuse the same things with the same messages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from mindprint.errors import InvalidInputError
 from mindprint.settings import LimitSettings
@@ -22,6 +23,10 @@ def require_utf8(value: str, name: str) -> None:
             f"{name} contains an invalid character at position {e.start} (a lone UTF-16 "
             "surrogate): send valid Unicode text."
         ) from None
+
+
+MAX_REASONS = 8
+MAX_REASON_CHARS = 120
 
 
 class Inputs:
@@ -70,3 +75,27 @@ class Inputs:
                     f"item {i + 1} is longer than {self.limits.max_text_chars:,} characters "
                     "(MINDPRINT_MAX_TEXT_CHARS)."
                 )
+
+    def reasons(self, reasons: Any) -> list[str]:
+        """Reasons for a reaction, as the host model states them: a short list of short
+        phrases, cleaned (whitespace, case-insensitive duplicates)."""
+        if reasons is None:
+            return []
+        if not isinstance(reasons, (list, tuple)) or not all(isinstance(r, str) for r in reasons):
+            raise InvalidInputError('reasons must be a list of short phrases, e.g. ["answer too long"].')
+        if len(reasons) > MAX_REASONS:
+            raise InvalidInputError(f"reasons holds {len(reasons)} phrases; pass at most {MAX_REASONS}.")
+        out: list[str] = []
+        for r in reasons:
+            text = " ".join(r.split()).strip(" .;,")
+            if not text:
+                raise InvalidInputError("a reason is empty: pass short phrases like \"too long\".")
+            if len(text) > MAX_REASON_CHARS:
+                raise InvalidInputError(
+                    f"a reason is {len(text)} characters (limit {MAX_REASON_CHARS}): state it as a "
+                    "short phrase; put longer remarks in comment."
+                )
+            require_utf8(text, "reasons")
+            if text.lower() not in {o.lower() for o in out}:
+                out.append(text)
+        return out

@@ -53,6 +53,10 @@ class ModelService:
         facs = self.store.all_factors(uid) if limit is None else self.store.get_factors(uid, limit)
         return self.store.get_user_model(uid), facs, self.store.count_items(uid)
 
+    def host_reasons(self, user_id: str) -> set[str]:
+        """The features the host model stated (record_feedback reasons), by name."""
+        return self.store.host_feature_names(self.inputs.user(user_id))
+
     def build(self, user_id: str, *, progress: Progress | None = None, batch: int = 64) -> BuildReport:
         """Build (or finish building) the user model. Resumable: done items are skipped."""
         uid = self.inputs.user(user_id)
@@ -86,7 +90,10 @@ class ModelService:
             todo = self.store.items_without_features(uid, self.pipeline.id, batch)
             if not todo:
                 return processed
-            results = self.pipeline.process_items(todo, corpus)
+            # Re-extraction keeps what the host model stated about these items.
+            stored = self.store.get_features(uid, [it.id for it in todo])
+            given = {i: [f for f in fs if f.origin == "host"] for i, fs in stored.items()}
+            results = self.pipeline.process_items(todo, corpus, given=given)
             self.store.save_artifacts(
                 uid,
                 self.pipeline.id,

@@ -142,3 +142,16 @@ def _initial(db: Database) -> None:
         CREATE INDEX llm_calls_user ON llm_calls(user_id, purpose);
         """
     )
+
+
+@migrations(name="0010_feature_origin")
+def _feature_origin(db: Database) -> None:
+    # Who wrote each feature: offline extractor, configured LLM, or the host model
+    # (record_feedback reasons). Features written so far came from the extractor.
+    # Plain statements, not executescript (which commits): the caller holds the write
+    # lock for all pending migrations.
+    db.execute("ALTER TABLE features ADD COLUMN origin TEXT NOT NULL DEFAULT 'offline'")
+    db.execute(
+        "UPDATE features SET origin = 'llm' "
+        "WHERE extractor LIKE 'llm:%' AND kind = 'content' AND name NOT LIKE '% tone'"
+    )

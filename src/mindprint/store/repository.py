@@ -341,16 +341,10 @@ class Store:
     ) -> None:
         now = utcnow()
         for art in batch:
-            db.execute("DELETE FROM features WHERE item_id = ?", [art.item_id])
-            db.conn.executemany(
-                "INSERT INTO features (user_id, item_id, extractor, name, context, kind, "
-                "weight, polarity, factor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (user_id, art.item_id, extractor, f.name, f.context, f.kind, f.weight,
-                     f.polarity, f.factor_id)
-                    for f in art.features
-                ],
-            )
+            # The host model's reasons are not the extractor's to replace: they stay,
+            # and come back in ``art.features`` only to be updated.
+            db.execute("DELETE FROM features WHERE item_id = ? AND origin != 'host'", [art.item_id])
+            self._insert_features(db, user_id, art.item_id, extractor, art.features)
             for kind, vec in art.vectors.items():
                 v = np.asarray(vec, dtype=np.float32)
                 db.execute(
@@ -368,6 +362,27 @@ class Store:
                 "VALUES (?, ?, ?, ?)",
                 [art.item_id, user_id, extractor, now],
             )
+
+    @staticmethod
+    def _insert_features(
+        db: Database, user_id: str, item_id: int, extractor: str, features: Sequence[Feature]
+    ) -> None:
+        host = [f.name for f in features if f.origin == "host"]
+        if host:
+            db.execute(
+                f"DELETE FROM features WHERE item_id = ? AND origin = 'host' AND name IN "
+                f"({','.join('?' * len(host))})",
+                [item_id, *host],
+            )
+        db.conn.executemany(
+            "INSERT INTO features (user_id, item_id, extractor, name, context, kind, "
+            "weight, polarity, factor_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (user_id, item_id, extractor, f.name, f.context, f.kind, f.weight,
+                 f.polarity, f.factor_id, f.origin)
+                for f in features
+            ],
+        )
 
     def set_feature_factors(self, user_id: str, assignment: dict[str, str | None]) -> None:
         """Link feature names to factor ids after factor construction."""
@@ -390,8 +405,8 @@ class Store:
         self, user_id: str, item_ids: Sequence[int] | None = None
     ) -> dict[int, list[Feature]]:
         sql = (
-            "SELECT item_id, name, context, kind, weight, polarity, factor_id FROM features "
-            "WHERE user_id = ?"
+            "SELECT item_id, name, context, kind, weight, polarity, factor_id, origin "
+            "FROM features WHERE user_id = ?"
         )
         params: list[Any] = [user_id]
         if item_ids is not None:
@@ -405,7 +420,7 @@ class Store:
                 out.setdefault(int(r[0]), []).append(
                     Feature(
                         name=r[1], context=r[2], kind=r[3], weight=r[4], polarity=r[5],
-                        factor_id=r[6],
+                        factor_id=r[6], origin=r[7],
                     )
                 )
         return out
@@ -482,6 +497,14 @@ class Store:
         """One page of the user's factors, strongest first (``all_factors``: every one)."""
         return self._factors(user_id, self._page(limit))
 
+    def host_feature_names(self, user_id: str) -> set[str]:
+        """Names of the features the host model wrote (record_feedback reasons)."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT DISTINCT name FROM features WHERE user_id = ? AND origin = 'host'", [user_id]
+            ).fetchall()
+        return {r[0] for r in rows}
+
     def all_factors(self, user_id: str) -> list[Factor]:
         """Every factor of the user, strongest first: the model needs all of them, so no
         page limit applies (a page is for showing, not for computing)."""
@@ -547,13 +570,15 @@ class Store:
         artifacts: ItemArtifacts | None = None,
         extractor: str = "",
         model_id: str = "",
+        reasons: Sequence[Feature] = (),
     ) -> tuple[int, int, bool]:
         """Store the exchange as a history item plus a feedback row, atomically.
 
         ``artifacts`` (computed before the write, ``item_id`` ignored) are written in
         the same transaction when the item is new or was never built for
         ``extractor``: a failure anywhere leaves nothing behind, and a retry of an
-        exchange that was stored without them heals it.
+        exchange that was stored without them heals it. ``reasons`` (host features,
+        also inside ``artifacts``) are added to an item already built.
         Returns (feedback id, item id, whether the item was new).
         """
         result = AddResult()
@@ -570,6 +595,8 @@ class Store:
                     art = ItemArtifacts(item_id, artifacts.features, artifacts.vectors,
                                         artifacts.path, artifacts.path_generator)
                     self._write_artifacts(db, user_id, extractor, model_id, [art])
+                elif reasons:
+                    self._insert_features(db, user_id, item_id, extractor, reasons)
             cur = db.execute(
                 "INSERT INTO feedback (user_id, item_id, query, response, edited_response, rating, "
                 "comment, rewrite_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
