@@ -66,7 +66,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "retrieve_reasoning_paths": ("query", "user_id", "k"),
     "rewrite_for_user": ("draft", "query", "user_id"),
     "record_feedback": (
-        "query", "response", "user_id", "rating", "edited_response", "comment", "rewrite_id",
+        "query", "response", "user_id", "rating", "edited_response", "comment", "rewrite_id", "reasons",
     ),
     "forget_user": ("user_id", "confirm"),
     "export_user": ("user_id", "cursor"),
