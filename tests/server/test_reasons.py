@@ -38,16 +38,14 @@ async def test_reasons_become_host_features_and_a_factor(
         # Repeating the exchange with one more reason adds it to the same item.
         again = await call_ok(c, "record_feedback", EXCHANGE | {"reasons": ["no price comparison"]})
         assert again["item_id"] == r["item_id"] and not again["new_item"]
-        exported = await call_ok(c, "export_user", {})
-        mine = {f["name"]: f for f in exported["features"] if f["item_id"] == r["item_id"]}
-        host = {n for n, f in mine.items() if f["origin"] == "host"}
-        assert host == {"answer too long", "ignored the battery life", "no price comparison"}
-        assert mine["answer too long"]["context"] == "Answer too long"
-        assert mine["answer too long"]["polarity"] == -0.5  # leans the way the rating 2 does
-        assert any(f["origin"] == "offline" for f in mine.values())
-
     app = app_factory()
     try:
+        mine = {f.name: f for f in app.store.get_features(USER, [r["item_id"]])[r["item_id"]]}
+        host = {n for n, f in mine.items() if f.origin == "host"}
+        assert host == {"answer too long", "ignored the battery life", "no price comparison"}
+        assert mine["answer too long"].context == "Answer too long"
+        assert mine["answer too long"].polarity == -0.5  # leans the way the rating 2 does
+        assert any(f.origin == "offline" for f in mine.values())
         app.build(USER)
     finally:
         app.close()
