@@ -53,6 +53,27 @@ def test_chatgpt_skips_system_tool_hidden_and_non_text_and_keeps_attachments() -
     assert all("200.0" not in it.input for it in items)
 
 
+def test_chatgpt_voice_messages_keep_their_transcript(tmp_path: Path) -> None:
+    import json
+
+    def node(nid: str, parent: str | None, role: str, parts: list[object]) -> dict[str, object]:
+        msg = {"author": {"role": role}, "create_time": 1.7e9,
+               "content": {"content_type": "multimodal_text", "parts": parts}, "metadata": {}}
+        return {"id": nid, "parent": parent, "children": [], "message": msg}
+
+    mapping = {
+        "u": node("u", None, "user", [{"content_type": "audio_transcription", "text": "Is it going to rain?"},
+                                      {"content_type": "audio_asset_pointer", "asset_pointer": "x"}]),
+        "a": node("a", "u", "assistant", ["Light rain after noon."]),
+        "r": node("r", "a", "user", [{"content_type": "audio_transcription", "text": "Which hour exactly?"}]),
+    }
+    f = tmp_path / "conversations.json"
+    f.write_text(json.dumps([{"title": "voice", "mapping": mapping, "current_node": "r"}]), encoding="utf-8")
+    [item], _ = read(f)
+    assert (item.input, item.response) == ("Is it going to rain?\n\nLight rain after noon.", "Which hour exactly?")
+    assert item.meta and item.meta["attachments"] == ["audio_asset_pointer"]
+
+
 def test_chatgpt_unicode_survives() -> None:
     items, _ = read(FIX / "chatgpt_conversations.json")
     [ex] = [it for it in items if it.response == "Merci ! Parfait — مرحبا 👍"]

@@ -114,6 +114,8 @@ def _text_of(content: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     for p in parts:
         if isinstance(p, str):
             texts.append(p)
+        elif isinstance(p, dict) and p.get("content_type") == "audio_transcription":
+            texts.append(str(p.get("text") or ""))  # voice mode: what was said
         elif isinstance(p, dict):
             other.append(str(p.get("content_type") or "non-text part"))
     return "\n".join(t for t in texts if t.strip()), tuple(other)
