@@ -41,7 +41,7 @@ def _since(value: str | None) -> datetime | None:
         raise ImportFormatError(f"--since: {e}.") from None
 
 
-def _read_pass(plan: Plan, summary: ImportSummary, items: Callable[[Callable[[int], None]], Iterator[NewItem]],
+def _read_pass(plan: Plan, items: Callable[[Callable[[int], None]], Iterator[NewItem]],
                label: str, sink: Callable[[NewItem], None]) -> None:
     """Run ``items`` to the end under a byte progress bar on stderr."""
     with Progress(
@@ -81,7 +81,7 @@ def import_command(
                                      on_bytes=on_bytes)
 
     checked = plan.summary()
-    _read_pass(plan, checked, items(checked), f"Reading {file.name}", lambda _it: None)
+    _read_pass(plan, items(checked), f"Reading {file.name}", lambda _it: None)
     _refuse_unusable(checked, strict)
     if dry_run:
         _report(checked.as_dict() | {"user_id": uid, "dry_run": True}, json_out)
@@ -102,7 +102,7 @@ def import_command(
         if len(batch) >= BATCH:
             flush()
 
-    _read_pass(plan, final, items(final), f"Importing into {uid}", sink)
+    _read_pass(plan, items(final), f"Importing into {uid}", sink)
     flush()
     final.added, final.duplicates = added, dups
     result = final.as_dict() | {"user_id": uid}
