@@ -85,3 +85,4 @@ async def test_chatgpt_export_to_personalized_answers(tmp_path: Path, anyio_back
         origins = {f["name"]: f.get("origin", "offline") for f in mine["features"]}
         assert {origins.get(r) for r in REASONS} == {"host"}
         assert "offline" in origins.values()
+        assert all(r in mine["reasoning_path"] for r in REASONS)

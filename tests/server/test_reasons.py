@@ -57,6 +57,7 @@ async def test_reasons_become_host_features_and_a_factor(
         found = await call_ok(c, "retrieve_reasoning_paths", {"query": EXCHANGE["query"], "k": 3})
         [hit] = [h for h in found["items"] if h["item_id"] == r["item_id"]]
         assert {f["name"] for f in hit["features"] if f.get("origin") == "host"} == host
+        assert "The assistant noted:" in hit["reasoning_path"] and "answer too long" in hit["reasoning_path"]
 
 
 async def test_bad_reasons_are_refused_and_change_nothing(

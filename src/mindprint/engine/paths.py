@@ -47,9 +47,14 @@ class TemplatePathWriter:
         return [self.write_one(it, fs, factors) for it, fs in zip(items, features, strict=True)]
 
     def write_one(self, item: Item, feats: Sequence[Feature], factors: Sequence[Factor]) -> str:
-        """Three short sentences at most: what the item turns on, the evidence, the answer."""
+        """A few short sentences: what the item turns on, the reasons the host model
+        noted (if any), the evidence, the answer."""
         by_id = {f.id: f for f in factors}
-        content = [f for f in feats if f.kind == "content" and not f.name.endswith(" tone")]
+        stated = [f.name for f in feats if f.origin == "host"]
+        content = [
+            f for f in feats
+            if f.kind == "content" and not f.name.endswith(" tone") and f.origin != "host"
+        ]
         tone = next((f for f in feats if f.name.endswith(" tone")), None)
         style = [f.name for f in feats if f.kind == "style"]
         lead = ""
@@ -63,7 +68,8 @@ class TemplatePathWriter:
 
         evidence: list[str] = []
         seen: set[str] = set()
-        for f in feats:
+        # The factors of the host model's reasons first: they say why, the rest what.
+        for f in sorted(feats, key=lambda f: f.origin != "host"):
             fac = by_id.get(f.factor_id or "")
             if fac is None or fac.id in seen or fac.id in (TONE_ID, STYLE_ID):
                 continue
@@ -80,7 +86,8 @@ class TemplatePathWriter:
         else:
             outcome = f"Wrote {trim(item.response, 120)!r}"
             outcome += f" ({', '.join(style[:3])})." if style else "."
-        return " ".join(x for x in (lead, ev, outcome) if x)
+        noted = ("The assistant noted: " + ", ".join(f'"{n}"' for n in stated) + ".") if stated else ""
+        return " ".join(x for x in (lead, noted, ev, outcome) if x)
 
 
 def _evidence(fac: Factor) -> str:
