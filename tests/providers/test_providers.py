@@ -185,3 +185,16 @@ def test_provider_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINDPRINT_PROVIDER", "anthropic")
     with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
         create_provider(ProviderSettings())
+
+
+def test_reasons_stated_once_reach_an_llm_built_factor(tmp_path: Path, fake: FakeLLM) -> None:
+    app = _app(tmp_path, _provider("openai", fake.url, []))
+    app.add_items("u", ITEMS)
+    app.build("u")
+    reasons = ["answer too long", "forgot the weight of the pack"]
+    app.record_feedback("u", "Review request: Ridge pack, 40 l, 900 g", "A long answer. " * 30,
+                        rating=2, reasons=reasons)
+    app.build("u")
+    _meta, factors, _n = app.factors("u")
+    assert all(any(r in f.members for f in factors) for r in reasons), [f.members for f in factors]
+    app.close()

@@ -163,13 +163,9 @@ class EmbeddingFactorBuilder:
                     members=tuple(members),
                 )
 
-        # A stated reason that joined no theme is still a reason: it gets its own factor.
-        unheard = sorted(p for p in stated if assignment.get(p) is None)
-        if unheard:
-            factors.append(Factor(id=STATED_ID, name=STATED_FACTOR, description=(
-                "Reasons the assistant recorded for the user's reactions, not part of another factor"
-            ), members=tuple(unheard)))
-            assignment.update({p: STATED_ID for p in unheard})
+        leftover = stated_factor(features, assignment)
+        if leftover is not None:
+            factors.append(leftover)
 
         for fid, name, counter, desc in (
             (TONE_ID, TONE_FACTOR, tone, "The sentiment the item is written in (VADER lexicon)"),
@@ -207,6 +203,26 @@ class EmbeddingFactorBuilder:
                 fid = next((word_owner[w] for w in f.name.split() if w in word_owner), None)
             out.append(Feature(f.name, f.context, f.kind, f.weight, f.polarity, factor_id=fid))
         return out
+
+
+def stated_factor(
+    features: Sequence[Sequence[Feature]], assignment: dict[str, str | None]
+) -> Factor | None:
+    """The host model's reasons that no factor took, as one "stated reasons" factor
+    (assigned in ``assignment``): a stated reason is evidence even when it joins no theme.
+    Shared by the offline and the LLM factor builders."""
+    unheard = sorted(
+        {f.name for feats in features for f in feats if f.origin == "host"}
+        - {name for name, fid in assignment.items() if fid is not None}
+    )
+    if not unheard:
+        return None
+    assignment.update(dict.fromkeys(unheard, STATED_ID))
+    return Factor(
+        id=STATED_ID, name=STATED_FACTOR,
+        description="Reasons the assistant recorded for the user's reactions, not part of another factor",
+        members=tuple(unheard),
+    )
 
 
 def _central_name(members: Sequence[str], sim: Vector, counts: Counter[str]) -> str:

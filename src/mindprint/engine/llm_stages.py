@@ -24,6 +24,7 @@ from mindprint.engine.factors import (
     Grouping,
     average_linkage,
     factor_id,
+    stated_factor,
 )
 from mindprint.engine.features import (
     CorpusStats,
@@ -235,6 +236,9 @@ class LLMFactorBuilder:
             factors.append(Factor(fid, _norm(fo.name), fo.description, tuple(members)))
             for m in members:
                 assignment[m] = fid
+        leftover = stated_factor(features, assignment)
+        if leftover is not None:
+            factors.append(leftover)
         tone_style = self.fallback.build(
             [[f for f in fs if f.kind == "style" or f.name.endswith(" tone")] for fs in features]
         )
