@@ -57,3 +57,15 @@ class InvalidAnswer(ProviderError):
 
 class StoreError(MindprintError):
     """The database could not be opened or written."""
+
+
+class UserChangedError(StoreError):
+    """The user was forgotten (perhaps re-created) while a build was writing its model."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(
+            f"User {user_id!r} was forgotten while its model was being built, so the build "
+            "stopped and kept nothing of the forgotten history. If the user has history "
+            f"again, run `mindprint build --user {user_id}`."
+        )
+        self.user_id = user_id

@@ -5,6 +5,7 @@ import sqlite3
 from pathlib import Path
 
 from mindprint.store import NewItem, Store, open_database
+from mindprint.store.db import known_migrations
 from mindprint.store.migrations import migrations
 
 
@@ -15,6 +16,7 @@ def test_new_file_is_migrated_in_wal_mode(tmp_path: Path) -> None:
             "llm_calls", "user_models", "item_state"} <= set(db.table_names())
     names = [m.name for m in migrations.applied(db)]
     assert names[0] == "0001_initial" and "0010_feature_origin" in names and names == sorted(names)
+    assert set(names) == known_migrations()
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
 
 
@@ -27,6 +29,7 @@ def test_existing_file_keeps_data_and_is_not_migrated_twice(tmp_path: Path) -> N
     assert s2.count_items("u") == 1
     names = [m.name for m in migrations.applied(s2.db)]
     assert len(names) == len(set(names)) and names[0] == "0001_initial"
+    assert set(names) == known_migrations()
     assert migrations.pending(s2.db) == []
 
 
@@ -59,3 +62,4 @@ def test_processes_racing_to_create_one_file(tmp_path: Path) -> None:
     assert len(s.list_users()) == 4
     names = [m.name for m in migrations.applied(s.db)]
     assert len(names) == len(set(names)) and migrations.pending(s.db) == []
+    assert set(names) == known_migrations()

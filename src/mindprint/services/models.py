@@ -3,6 +3,7 @@ factor table fresh as feedback arrives."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 from mindprint.engine.features import CorpusStats
 from mindprint.engine.llm import acting_for
 from mindprint.engine.types import Factor, Item
+from mindprint.errors import UnknownUserError, UserChangedError
 from mindprint.services.core import Core
 from mindprint.store import AddResult, NewItem
 from mindprint.store.repository import ItemArtifacts, UserModelMeta
+
+log = logging.getLogger("mindprint")
 
 Progress = Callable[[int, int], None]
 
@@ -63,11 +67,14 @@ class ModelService:
         self.store.require_user(uid)
         t0 = time.perf_counter()
         with acting_for(uid), self.index.lock_for(uid):
+            # Every write of this build checks it, so a forget (from any process)
+            # landing midway stops the build instead of resurrecting the user.
+            gen = self.store.generation(uid)
             total = self.store.count_items(uid)
             all_items = [it for page in self.store.iter_items(uid) for it in page]
             corpus = CorpusStats.from_texts(it.text for it in all_items)
-            processed = self._item_stage(uid, total, corpus, progress, batch)
-            n_factors = self._user_stage(uid, all_items, corpus)
+            processed = self._item_stage(uid, gen, total, corpus, progress, batch)
+            n_factors = self._user_stage(uid, gen, all_items, corpus)
         self.index.invalidate(uid)
         return BuildReport(
             user_id=uid,
@@ -79,7 +86,8 @@ class ModelService:
         )
 
     def _item_stage(
-        self, uid: str, total: int, corpus: CorpusStats, progress: Progress | None, batch: int
+        self, uid: str, gen: int, total: int, corpus: CorpusStats, progress: Progress | None,
+        batch: int,
     ) -> int:
         """Features, vectors and path of every item not yet done, in resumable batches."""
         processed = 0
@@ -99,23 +107,25 @@ class ModelService:
                 self.pipeline.id,
                 self.model_id,
                 [ItemArtifacts(r.item_id, r.features, r.vectors, r.path, None) for r in results],
+                generation=gen,
             )
             processed += len(todo)
             done += len(todo)
             if progress:
                 progress(done, total)
 
-    def _user_stage(self, uid: str, items: list[Item], corpus: CorpusStats) -> int:
+    def _user_stage(self, uid: str, gen: int, items: list[Item], corpus: CorpusStats) -> int:
         feats_by_item = self.store.get_features(uid)
         items = [it for it in items if it.id in feats_by_item]
         feats = [feats_by_item[it.id] for it in items]
         previous = self.store.all_factors(uid)
         model = self.pipeline.build_user(items, feats, previous)
         self.store.save_user_model(
-            uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json()
+            uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json(),
+            generation=gen,
         )
-        self.store.set_feature_factors(uid, model.assignment)
-        self.store.update_paths(uid, model.paths, self.pipeline.path_writer.id)
+        self.store.set_feature_factors(uid, model.assignment, generation=gen)
+        self.store.update_paths(uid, model.paths, self.pipeline.path_writer.id, generation=gen)
         return len(model.factors)
 
     # -- background refresh -----------------------------------------------------------
@@ -141,6 +151,9 @@ class ModelService:
                 # Another process sharing the database may have rebuilt meanwhile.
                 if self._refresh_due(uid):
                     self.build(uid)
+            except (UnknownUserError, UserChangedError) as e:
+                # Forgotten by another call or process meanwhile: nothing to refresh.
+                log.info("Background refresh of %r stopped: %s", uid, e)
             finally:
                 with self._lock:
                     self._refreshing.discard(uid)

@@ -144,6 +144,24 @@ def _initial(db: Database) -> None:
     )
 
 
+@migrations(name="0002_user_generations")
+def _user_generations(db: Database) -> None:
+    """One database-wide counter that only grows, for ``users.revision`` and the new
+    ``users.generation``.
+
+    Forgetting a user deletes its row; if the id is re-created, a per-user count would
+    start again at 0 and repeat values that another process still holds as a cache key
+    or as the identity of a build in progress (issue 19).
+    """
+    # One statement at a time: executescript would commit the migration's transaction.
+    db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute(
+        "INSERT INTO counters (name, value) SELECT 'revision', COALESCE(MAX(revision), 0) "
+        "FROM users"
+    )
+    db.execute("ALTER TABLE users ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
+
+
 @migrations(name="0010_feature_origin")
 def _feature_origin(db: Database) -> None:
     # Who wrote each feature: offline extractor, configured LLM, or the host model

@@ -19,8 +19,8 @@ from sqlite_utils import Database
 
 from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Factor, Feature, Item, UserSummary
-from mindprint.errors import StoreError, UnknownUserError
-from mindprint.store.db import open_database
+from mindprint.errors import UnknownUserError, UserChangedError
+from mindprint.store.db import open_database, translate_error
 
 # Tables that hold user data, in the order forget_user deletes them (children first).
 USER_TABLES = (
@@ -113,6 +113,9 @@ class Store:
         self.db = db
         self.max_page = max_page
         self._lock = threading.RLock()
+        row = db.execute("PRAGMA database_list").fetchone()
+        # The file named in error messages ("" for an in-memory database).
+        self.path: str = (row[2] if row else "") or ":memory:"
 
     @classmethod
     def open(cls, path: Path | str, *, busy_timeout_ms: int = 10_000, max_page: int = 200) -> Store:
@@ -132,31 +135,40 @@ class Store:
         instead of failing midway when a read transaction tries to upgrade.
         """
         with self._lock:
-            for attempt in range(_BUSY_RETRIES):
-                try:
-                    self.db.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as e:
-                    if "locked" not in str(e) and "busy" not in str(e):
-                        raise
-                    if attempt == _BUSY_RETRIES - 1:
-                        raise StoreError(
-                            "The database stayed locked by another process; try again, or "
-                            "raise MINDPRINT_BUSY_TIMEOUT_MS."
-                        ) from e
-                    time.sleep(0.05 * (2**attempt))
+            self._begin()
             try:
                 with self.db.atomic():
                     yield self.db
+            except sqlite3.Error as e:
+                self.db.rollback()
+                raise translate_error(e, self.path) from e
             except BaseException:
                 self.db.rollback()
                 raise
-            self.db.commit()
+            try:
+                self.db.commit()
+            except sqlite3.Error as e:
+                self.db.rollback()
+                raise translate_error(e, self.path) from e
+
+    def _begin(self) -> None:
+        for attempt in range(_BUSY_RETRIES):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as e:
+                busy = "locked" in str(e) or "busy" in str(e)
+                if not busy or attempt == _BUSY_RETRIES - 1:
+                    raise translate_error(e, self.path) from e
+                time.sleep(0.05 * (2**attempt))
 
     @contextmanager
     def read(self) -> Iterator[Database]:
         with self._lock:
-            yield self.db
+            try:
+                yield self.db
+            except sqlite3.Error as e:
+                raise translate_error(e, self.path) from e
 
     def _page(self, limit: int | None) -> int:
         if limit is None:
@@ -174,27 +186,57 @@ class Store:
             raise UnknownUserError(user_id)
 
     def ensure_user(self, db: Database, user_id: str) -> None:
-        """Create the user row if missing; call inside :meth:`write`."""
-        now = utcnow()
+        """Create the user row if missing; call inside :meth:`write`.
+
+        A new row (even for an id forgotten before) takes a generation and a revision
+        never used before in this database.
+        """
+        if db.execute("SELECT 1 FROM users WHERE id = ?", [user_id]).fetchone() is not None:
+            return
+        now, n = utcnow(), self._next(db)
         db.execute(
-            "INSERT INTO users (id, created_at, updated_at, revision) VALUES (?, ?, ?, 0) "
-            "ON CONFLICT(id) DO NOTHING",
-            [user_id, now, now],
+            "INSERT INTO users (id, created_at, updated_at, revision, generation) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [user_id, now, now, n, n],
         )
+
+    @staticmethod
+    def _next(db: Database) -> int:
+        """The next value of the database-wide counter (it survives forget_user)."""
+        db.execute("UPDATE counters SET value = value + 1 WHERE name = 'revision'")
+        return int(db.execute("SELECT value FROM counters WHERE name = 'revision'").fetchone()[0])
 
     def _bump(self, db: Database, user_id: str) -> None:
         db.execute(
-            "UPDATE users SET revision = revision + 1, updated_at = ? WHERE id = ?",
-            [utcnow(), user_id],
+            "UPDATE users SET revision = ?, updated_at = ? WHERE id = ?",
+            [self._next(db), utcnow(), user_id],
         )
 
     def revision(self, user_id: str) -> int:
-        """Increases with every change to the user's items: a cache key for vectors."""
+        """Changes with every change to the user's items, and never takes a value twice
+        in one database (not even across forget and re-create): a cache key."""
         with self.read() as db:
             row = db.execute("SELECT revision FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
             raise UnknownUserError(user_id)
         return int(row[0])
+
+    def generation(self, user_id: str) -> int:
+        """The identity of this incarnation of the user: fixed from creation until
+        forget_user; a user re-created after forgetting gets a new one."""
+        with self.read() as db:
+            row = db.execute("SELECT generation FROM users WHERE id = ?", [user_id]).fetchone()
+        if row is None:
+            raise UnknownUserError(user_id)
+        return int(row[0])
+
+    @staticmethod
+    def _still_there(db: Database, user_id: str, generation: int | None) -> None:
+        """Inside a write: refuse to write a user model for a user forgotten meanwhile
+        (or forgotten and re-created, when ``generation`` is the one the build read)."""
+        row = db.execute("SELECT generation FROM users WHERE id = ?", [user_id]).fetchone()
+        if row is None or (generation is not None and int(row[0]) != generation):
+            raise UserChangedError(user_id)
 
     def list_users(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         sql = (
@@ -324,7 +366,8 @@ class Store:
     # -- item artefacts -----------------------------------------------------------------
 
     def save_artifacts(
-        self, user_id: str, extractor: str, model_id: str, batch: Sequence[ItemArtifacts]
+        self, user_id: str, extractor: str, model_id: str, batch: Sequence[ItemArtifacts],
+        *, generation: int | None = None,
     ) -> None:
         """Replace features, vectors and path of each item in one transaction.
 
@@ -332,6 +375,7 @@ class Store:
         transaction, so a build killed midway resumes at the first item without it.
         """
         with self.write() as db:
+            self._still_there(db, user_id, generation)
             self._write_artifacts(db, user_id, extractor, model_id, batch)
             self._bump(db, user_id)
 
@@ -384,17 +428,24 @@ class Store:
             ],
         )
 
-    def set_feature_factors(self, user_id: str, assignment: dict[str, str | None]) -> None:
+    def set_feature_factors(
+        self, user_id: str, assignment: dict[str, str | None], *, generation: int | None = None
+    ) -> None:
         """Link feature names to factor ids after factor construction."""
         with self.write() as db:
+            self._still_there(db, user_id, generation)
             db.execute("UPDATE features SET factor_id = NULL WHERE user_id = ?", [user_id])
             db.conn.executemany(
                 "UPDATE features SET factor_id = ? WHERE user_id = ? AND name = ?",
                 [(fid, user_id, name) for name, fid in assignment.items() if fid is not None],
             )
 
-    def update_paths(self, user_id: str, paths: dict[int, str], generator: str) -> None:
+    def update_paths(
+        self, user_id: str, paths: dict[int, str], generator: str, *,
+        generation: int | None = None,
+    ) -> None:
         with self.write() as db:
+            self._still_there(db, user_id, generation)
             db.conn.executemany(
                 "UPDATE paths SET reasoning = ?, generator = ?, created_at = ? "
                 "WHERE item_id = ? AND user_id = ?",
@@ -460,9 +511,15 @@ class Store:
         extractor: str,
         *,
         corpus: dict[str, Any] | None = None,
+        generation: int | None = None,
     ) -> int:
-        """Replace the factor table and summary in one transaction; return the new version."""
+        """Replace the factor table and summary in one transaction; return the new version.
+
+        ``generation`` (from :meth:`generation` when the build started) makes the write
+        fail with UserChangedError if the user was forgotten meanwhile.
+        """
         with self.write() as db:
+            self._still_there(db, user_id, generation)
             row = db.execute(
                 "SELECT version FROM user_models WHERE user_id = ?", [user_id]
             ).fetchone()
@@ -754,7 +811,7 @@ class Store:
                 counts[table] = db.execute(
                     f"DELETE FROM {table} WHERE {col} = ?", [user_id]
                 ).rowcount
-        with self._lock:
+        with self.read():
             # Deleted text survives in the WAL and in free pages until checkpoint
             # and VACUUM rewrite the file; forgetting must really forget.
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
