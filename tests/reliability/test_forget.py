@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from mcp import Client, StdioServerParameters
 
 from mindprint.app import Mindprint
 from mindprint.errors import UserChangedError
+from tests.reliability.cli import run_cli
 from tests.server.support import MINDPRINT_BIN, REPO, USER, call_ok
 
 QUERY = "Review request: Ridgeback Flow 5 trail shoe — 250 g, 6 mm drop, $150."
@@ -54,13 +54,6 @@ async def test_forget_in_one_process_is_seen_by_another_processs_cache(
         assert exported["counts"]["items"] == len(NEW)
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [MINDPRINT_BIN, *args], env={"PATH": os.environ.get("PATH", ""), **env},
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-
-
 def test_forget_and_reimport_during_a_build_keeps_nothing_of_the_old_model(
     app_factory: Callable[[], Mindprint], child_env: dict[str, str], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -78,8 +71,8 @@ def test_forget_and_reimport_during_a_build_keeps_nothing_of_the_old_model(
         # The real factor construction, then the other processes' turn: what a forget
         # landing during the ~1 s user stage of a big history looks like.
         model = real_build_user(*args, **kwargs)
-        overtaken.append(_cli(child_env, "forget", "--user", USER, "--yes"))
-        overtaken.append(_cli(child_env, "import", str(fresh), "--user", USER))
+        overtaken.append(run_cli(child_env, "forget", "--user", USER, "--yes"))
+        overtaken.append(run_cli(child_env, "import", str(fresh), "--user", USER))
         return model
 
     monkeypatch.setattr(app.pipeline, "build_user", build_user_then_yield)

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Factor, Feature, Item, UserSummary
-from mindprint.errors import UnknownUserError, UserChangedError
+from mindprint.errors import StoreError, UnknownUserError, UserChangedError
 from mindprint.store.db import open_database, translate_error
 
 # Tables that hold user data, in the order forget_user deletes them (children first).
@@ -816,5 +816,14 @@ class Store:
             # and VACUUM rewrite the file; forgetting must really forget.
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.execute("VACUUM")
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if busy:
+            # Another process kept reading an old snapshot past the busy timeout: the
+            # rows are gone, but old copies of their pages are still in the WAL file.
+            raise StoreError(
+                f"The rows of {user_id!r} are deleted, but another process held the "
+                f"database {self.path} locked for too long to purge their old copies from "
+                "the write-ahead log. Run forget again (it is safe to repeat), or raise "
+                "MINDPRINT_BUSY_TIMEOUT_MS."
+            )
         return counts
