@@ -97,6 +97,7 @@ def _serve_stdio() -> None:
 def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool) -> None:
     from mindprint.server.auth import StaticTokens, check_http_security, load_tokens, require_bearer
     from mindprint.server.server import build_server
+    from mindprint.server.sessions import SessionCap, transport_security
 
     tokens: dict[str, str] = {}
     if no_auth:
@@ -108,11 +109,12 @@ def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool
 
     verifier = None if no_auth else StaticTokens(tokens)
     mcp = build_server(token_verifier=verifier)
-    # host= turns on the SDK's DNS-rebinding guard for loopback hosts. Elsewhere the
-    # bearer token is the protection: a rebinding web page cannot attach it.
-    app = mcp.streamable_http_app(host=host)
+    # Rebinding settings passed explicitly for every loopback spelling (the SDK's own
+    # guard covers only three); elsewhere the bearer token is the protection.
+    starlette_app = mcp.streamable_http_app(host=host, transport_security=transport_security(host))
     if verifier is not None:
-        require_bearer(app, verifier)
+        require_bearer(starlette_app, verifier)
+    app = SessionCap(starlette_app, mcp.session_manager, ServerSettings().sessions_per_token)
     auth = "no auth (loopback only)" if no_auth else f"bearer auth, {len(set(tokens.values()))} users"
     where = f"[{host}]" if ":" in host else host
     sys.stderr.write(f"mindprint MCP server on http://{where}:{port}/mcp ({auth})\n")
