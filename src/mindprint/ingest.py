@@ -10,16 +10,19 @@ and reason, and the rest is imported — unless ``strict`` is set.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mindprint.errors import ImportFormatError
+from mindprint.errors import ImportFormatError, InvalidInputError
 from mindprint.store import NewItem
 
 JSONL_KEYS = {"input", "output", "label", "score", "created_at", "meta"}
+# Unix seconds mindprint accepts as dates: 1970 to the end of the year 9999.
+_MIN_UNIX, _MAX_UNIX = 0, 253_402_300_799
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +96,17 @@ def _score(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueError('"score" must be a number')
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
+        score = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip())
+            score = float(value.strip())
         except ValueError:
             raise ValueError(f'"score" is not a number: {value!r}') from None
-    raise ValueError(f'"score" must be a number, not {type(value).__name__}')
+    else:
+        raise ValueError(f'"score" must be a number, not {type(value).__name__}')
+    if not math.isfinite(score):  # "inf", "nan", 1e400
+        raise ValueError(f'"score" must be a finite number, not {value!r}')
+    return score
 
 
 def _label(value: Any) -> str | None:
@@ -119,6 +126,8 @@ def _date(value: Any) -> str | None:
     if isinstance(value, bool):
         raise ValueError("date must be ISO 8601 text or unix seconds")
     if isinstance(value, (int, float)):
+        if not (math.isfinite(value) and _MIN_UNIX <= value <= _MAX_UNIX):
+            raise ValueError(f"date {value!r} is not unix seconds between 1970 and 9999")
         return datetime.fromtimestamp(float(value), tz=timezone.utc).isoformat()
     if isinstance(value, str):
         try:
@@ -149,6 +158,9 @@ def parse_jsonl(path: Path, *, max_chars: int = 20_000) -> ParsedFile:
                 f"{path.name} line {n} is not valid JSON ({e.msg}); nothing was imported. "
                 'Each line must be one object like {"input": "...", "output": "..."}.'
             ) from e
+        except RecursionError:
+            out.rejected.append(Rejected(n, "the record is nested too deeply to read"))
+            continue
         if not isinstance(rec, dict):
             raise ImportFormatError(
                 f"{path.name} line {n} is a JSON {type(rec).__name__}, not an object; "
@@ -173,15 +185,18 @@ def record_item(rec: Mapping[str, Any], *, source: str, max_chars: int = 20_000)
     meta = rec.get("meta")
     if meta is not None and not isinstance(meta, dict):
         raise ValueError('"meta" must be an object')
-    return NewItem(
-        input=_text(rec.get("input", ""), "input", max_chars, required=False),
-        response=_text(rec.get("output"), "output", max_chars, required=True),
-        label=_label(rec.get("label")),
-        score=_score(rec.get("score")),
-        source=source,
-        created_at=_date(rec.get("created_at")),
-        meta=meta,
-    )
+    try:
+        return NewItem(
+            input=_text(rec.get("input", ""), "input", max_chars, required=False),
+            response=_text(rec.get("output"), "output", max_chars, required=True),
+            label=_label(rec.get("label")),
+            score=_score(rec.get("score")),
+            source=source,
+            created_at=_date(rec.get("created_at")),
+            meta=meta,
+        )
+    except InvalidInputError as e:  # NewItem's own checks (meta depth and size, dates)
+        raise ValueError(str(e)) from None
 
 
 def lamp_item(raw: dict[str, Any], max_chars: int = 20_000) -> NewItem:
@@ -235,7 +250,7 @@ def lamp_item(raw: dict[str, Any], max_chars: int = 20_000) -> NewItem:
 def parse_lamp(path: Path, *, lamp_id: str | None = None, max_chars: int = 20_000) -> ParsedFile:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise ImportFormatError(f"{path.name} is not valid JSON ({e}); nothing was imported.") from e
     if not isinstance(data, list) or not all(isinstance(q, dict) for q in data):
         raise ImportFormatError(
@@ -272,6 +287,6 @@ def parse_lamp(path: Path, *, lamp_id: str | None = None, max_chars: int = 20_00
             continue
         try:
             out.items.append(lamp_item(raw, max_chars))
-        except ValueError as e:
+        except (ValueError, InvalidInputError) as e:
             out.rejected.append(Rejected(n, str(e)))
     return out

@@ -75,7 +75,12 @@ class RatingPrior:
 
     def latent(self, model_id: str, emb: npt.ArrayLike | None, signals: npt.ArrayLike) -> Arr:
         """Latent text score of each row (``signals``: raw :func:`text_signals` rows)."""
-        sig = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+        sig = np.asarray(signals, dtype=np.float64)
+        if sig.size == 0:
+            # No texts (an imported user not built yet): no latents, rather than a
+            # (1, 0) row that cannot meet the signal weights.
+            return np.zeros(0, dtype=np.float64)
+        sig = np.atleast_2d(sig)
         z = (sig - self.sig_mean) / self.sig_std
         head = self.head_for(model_id)
         e = None if emb is None else np.atleast_2d(np.asarray(emb, dtype=np.float64))

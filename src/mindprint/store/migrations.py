@@ -162,6 +162,14 @@ def _user_generations(db: Database) -> None:
     db.execute("ALTER TABLE users ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations(name="0003_finite_scores")
+def _finite_scores(db: Database) -> None:
+    """Clear scores of +-infinity that older versions accepted at import (``"inf"``,
+    ``1e400``): every retrieval of such a user failed. SQLite already stores NaN as NULL;
+    the literal 9e999 is SQLite's infinity."""
+    db.execute("UPDATE items SET score = NULL WHERE abs(score) >= 9e999")
+
+
 @migrations(name="0010_feature_origin")
 def _feature_origin(db: Database) -> None:
     # Who wrote each feature: offline extractor, configured LLM, or the host model

@@ -21,6 +21,7 @@ from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Factor, Feature, Item, UserSummary
 from mindprint.errors import StoreError, UnknownUserError, UserChangedError
 from mindprint.store.db import open_database, translate_error
+from mindprint.store.validate import check_date, check_meta, finite
 
 # Tables that hold user data, in the order forget_user deletes them (children first).
 USER_TABLES = (
@@ -69,7 +70,9 @@ def content_hash(input_text: str, response: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NewItem:
-    """An item to add; validated by the caller (importer or tool)."""
+    """An item to add. Texts are validated by the caller (importer or tool); values
+    that would break later reads (non-finite score, unusable date, unbounded meta)
+    raise InvalidInputError here."""
 
     input: str
     response: str
@@ -78,6 +81,12 @@ class NewItem:
     source: str = "import"
     created_at: str | None = None
     meta: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Every writer goes through here: nothing that breaks later reads is stored.
+        object.__setattr__(self, "score", finite(self.score, "score"))
+        check_date(self.created_at)
+        check_meta(self.meta)
 
 
 @dataclass(slots=True)
