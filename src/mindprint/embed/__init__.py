@@ -8,7 +8,14 @@ fastembed there. Importing this package imports neither.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
+
+# onnxruntime (under fastembed) otherwise creates a device id and queues usage events
+# under ~/.cache/Microsoft as soon as it is imported, outside MINDPRINT_HOME: mindprint
+# promises local-first with no telemetry. Read at onnxruntime's import, so set here,
+# before any adapter of this package can import it; forced, not a default.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 if TYPE_CHECKING:
     from mindprint.embed.fake import FakeEmbedder

@@ -178,6 +178,11 @@ class FastEmbedEmbedder:
         # huggingface_hub (read at its import) from trying the network anywhere else.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
+            import onnxruntime
+
+            # Belt and braces with ORT_DISABLE_TELEMETRY (see mindprint.embed): no
+            # usage events from any session this process creates.
+            onnxruntime.disable_telemetry_events()
             from fastembed import TextEmbedding
         except ImportError as exc:
             raise ModelError(
