@@ -38,10 +38,11 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
     parsed = parse_file(demo_file(), max_chars=m.limits.max_text_chars)
     res = m.add_items(user, parsed.items)
     out.rule("[bold]1. history")
-    out.print(
-        f"Imported {len(res.added)} items for [bold]{user}[/] ({len(res.duplicates)} already there): "
-        "a fictional trail runner's gear reviews with star ratings."
-    )
+    out.print(render.styled(
+        f"Imported {len(res.added)} items for ", (render.plain(user).plain, "bold"),
+        f" ({len(res.duplicates)} already there): a fictional trail runner's gear reviews "
+        "with star ratings.",
+    ))
     out.rule("[bold]2. build the user model (features → factors → statistics → paths)")
     report = render.with_progress(
         err, "Building", len(parsed.items),
@@ -55,14 +56,14 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
     out.rule("[bold]4. personalize a generic draft (RPO reflection, offline)")
     out.print(Panel(DEMO_DRAFT, title="generic draft", title_align="left"))
     rv = rewrite_view(m.rewrite(user, DEMO_DRAFT, DEMO_QUERY))
-    out.print(Panel(rv.rewritten, title="rewritten for the user", title_align="left"))
+    out.print(Panel(render.plain(rv.rewritten), title="rewritten for the user", title_align="left"))
     for line in rv.profile_analysis:
-        out.print(f"  [dim]profile:[/] {line}")
+        out.print(render.styled("  ", ("profile:", "dim"), " ", render.plain(line)))
     for e in rv.edit_plan:
-        mark = "[green]applied[/]" if e.applied else "[yellow]advice[/]"
-        out.print(f"  {mark} {e.change} — {e.reason}")
+        mark = ("applied", "green") if e.applied else ("advice", "yellow")
+        out.print(render.styled("  ", mark, " ", render.plain(f"{e.change} — {e.reason}")))
     out.rule()
-    out.print(
+    out.print(render.plain(
         f"Demo finished in {time.perf_counter() - t0:.1f} s. Try `mindprint factors --user {user}` "
         f"or `mindprint retrieve \"...\" --user {user}`."
-    )
+    ))

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
+from mindprint.cli import render
 from mindprint.errors import ImportFormatError
 from mindprint.importers import FORMATS, ImportSummary, NewItem, Plan, make_plan, parse_map, scan
 from mindprint.importers.fields import parse_when
@@ -147,16 +148,18 @@ def _report(s: dict[str, Any], json_out: bool) -> None:
         sys.stdout.write(json.dumps(s, indent=2, ensure_ascii=False, default=str) + "\n")
         return
     verb = "Would import" if s.get("dry_run") else "Imported"
-    head = f"[green]{verb}[/] {s['file']} ({s['format']}) for {s['user_id']}: {s['items']} items from {s['read']} {s['units']}"
+    # File names, user ids, reasons and previews quote the user's data: printed inert
+    # (render.plain), never as Rich markup or raw terminal escapes.
+    head = f" {s['file']} ({s['format']}) for {s['user_id']}: {s['items']} items from {s['read']} {s['units']}"
     if "added" in s:
         head += f" — {s['added']} added, {s['duplicates']} already stored"
-    out.print(head + ".")
+    out.print(render.styled((verb, "green"), render.plain(head + ".")))
     if s["dates"]:
-        out.print(f"  dated {s['dates'][0][:10]} to {s['dates'][1][:10]}")
+        out.print(render.plain(f"  dated {s['dates'][0][:10]} to {s['dates'][1][:10]}"))
     for reason, n in s["skipped"].items():
-        out.print(f"  skipped {n}: {reason}")
+        out.print(render.plain(f"  skipped {n}: {reason}"))
     for r in s["rejected"][:20]:
-        out.print(f"  [yellow]rejected[/] {r['where']}: {r['reason']}")
+        out.print(render.styled("  ", ("rejected", "yellow"), render.plain(f" {r['where']}: {r['reason']}")))
     if s["rejected_total"] > 20:
         out.print(f"  … and {s['rejected_total'] - 20} more rejected (use --json).")
     if s["truncated"]:
@@ -165,8 +168,11 @@ def _report(s: dict[str, Any], json_out: bool) -> None:
         out.print("  stopped at --limit.")
     if s.get("dry_run"):
         for p in s["preview"]:
-            out.print(f"  [dim]input:[/] {p['input'] or '—'}\n  [dim]response:[/] {p['output']}"
-                      + (f"  [dim]score {p['score']:g}[/]" if p["score"] is not None else ""))
+            out.print(render.styled(
+                "  ", ("input:", "dim"), " ", render.plain(p["input"] or "—"), "\n  ",
+                ("response:", "dim"), " ", render.plain(p["output"]),
+                (f"  score {p['score']:g}", "dim") if p["score"] is not None else "",
+            ))
         out.print("Nothing was written (--dry-run).")
         return
     _next_steps(s)
@@ -175,16 +181,17 @@ def _report(s: dict[str, Any], json_out: bool) -> None:
 def _next_steps(s: dict[str, Any]) -> None:
     if "build" in s:
         b = s["build"]
-        out.print(f"[green]Built[/]: {b['items']} items, {b['factors']} factors in {b['seconds']:.1f} s.")
+        out.print(render.styled(("Built", "green"), f": {b['items']} items, {b['factors']} factors in {b['seconds']:.1f} s."))
         for f in s["top_factors"]:
-            out.print(f"  [bold]{f['name']}[/] ({f['items']} items): {', '.join(f['members'])}")
+            out.print(render.styled("  ", (render.plain(f["name"]).plain, "bold"),
+                                    render.plain(f" ({f['items']} items): {', '.join(f['members'])}")))
     elif s.get("added"):
-        out.print(f"Next: [bold]mindprint build --user {s['user_id']}[/].")
-    out.print(
+        out.print(render.styled("Next: ", (render.plain(f"mindprint build --user {s['user_id']}").plain, "bold"), "."))
+    out.print(render.plain(
         "Next: add mindprint to your assistant — Claude Desktop: Settings → Developer → Edit "
         f'Config, an entry {{"command": "{_exe()}", "args": ["serve"], "env": '
         f'{{"MINDPRINT_USER": "{s["user_id"]}"}}}} (see README, "Use it from your assistant").'
-    )
+    ))
 
 
 def _exe() -> str:

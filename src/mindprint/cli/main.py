@@ -90,7 +90,7 @@ def model_info(json_out: JsonOpt = False) -> None:
     if json_out:
         _print_json({"model_dir": str(target), "status": status})
     else:
-        out.print(f"model dir: {target}\nstatus: {status}")
+        out.print(render.plain(f"model dir: {target}\nstatus: {status}"))
 
 
 # -- history ----------------------------------------------------------------------------
@@ -161,10 +161,10 @@ def build(user: UserOpt = None, provider: ProviderOpt = None, json_out: JsonOpt 
     if json_out:
         _print_json(dataclasses.asdict(report))
     else:
-        out.print(
-            f"[green]Built[/] {uid}: {report.items} items ({report.processed} processed now), "
+        out.print(render.styled(("Built", "green"), " ", render.plain(
+            f"{uid}: {report.items} items ({report.processed} processed now), "
             f"{report.factors} factors in {report.seconds:.2f} s [{report.extractor}]"
-        )
+        )))
 
 
 @app.command()
@@ -252,7 +252,7 @@ def forget(
     if not yes and not typer.confirm(f"Delete everything stored about {user!r}?"):
         raise typer.Exit(1)
     counts = _app().forget(user)
-    out.print(f"Deleted {sum(counts.values())} rows of {user!r}.")
+    out.print(render.plain(f"Deleted {sum(counts.values())} rows of {user!r}."))
 
 
 @app.command()
@@ -292,7 +292,8 @@ def main() -> None:
     try:
         app()
     except MindprintError as e:
-        err.print(f"[red]error:[/] {e}")
+        # The message may quote stored or typed text: never read it as markup.
+        err.print(render.styled(("error:", "red"), " ", render.plain(str(e))))
         raise SystemExit(1) from None
 
 

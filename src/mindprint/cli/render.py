@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from mindprint.engine.text import trim
 
@@ -16,6 +18,30 @@ if TYPE_CHECKING:
     from mindprint.views import RetrievalView, UserFactorsView
 
 T = TypeVar("T")
+
+# Characters a terminal acts on instead of showing: C0 controls (ESC starts OSC 52
+# clipboard writes, OSC 8 links, screen clears), DEL, C1 controls (0x9b is a one-byte
+# CSI) and the bidirectional overrides that reorder what is shown.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(ch: re.Match[str]) -> str:
+    code = ord(ch.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain(value: object, limit: int | None = None) -> Text:
+    """Stored or user-supplied text, safe to print: control characters shown as
+    ``\\xNN`` escapes, and a Text object, so Rich never reads ``[...]`` in it as markup."""
+    s = "" if value is None else str(value)
+    if limit is not None:
+        s = trim(s, limit)
+    return Text(_UNSAFE.sub(_visible, s))
+
+
+def styled(*parts: str | tuple[str, str] | Text) -> Text:
+    """A line of fixed, styled labels and :func:`plain` values (never markup)."""
+    return Text.assemble(*parts)
 
 
 def with_progress(
@@ -49,25 +75,25 @@ def table(console: Console, title: str, rows: Sequence[dict[str, Any]]) -> None:
     for key in rows[0]:
         t.add_column(str(key))
     for r in rows:
-        t.add_row(*("" if v is None else trim(str(v), 80) for v in r.values()))
+        t.add_row(*(plain(v, 80) for v in r.values()))
     console.print(t)
 
 
 def history(console: Console, uid: str, rows: Sequence[dict[str, Any]], total: int) -> None:
-    t = Table(title=f"history of {uid} ({total} items)")
+    t = Table(title=plain(f"history of {uid} ({total} items)"))
     for col in ("id", "input", "response", "label", "created_at"):
         t.add_column(col)
     for r in rows:
-        t.add_row(str(r["id"]), trim(r["input"], 60), trim(r["response"], 60), r["label"] or "",
-                  (r["created_at"] or "")[:19])
+        t.add_row(str(r["id"]), plain(r["input"], 60), plain(r["response"], 60), plain(r["label"]),
+                  plain((r["created_at"] or "")[:19]))
     console.print(t)
 
 
 def factors(console: Console, v: UserFactorsView) -> None:
     if not v.built:
-        console.print(f"{v.user_id} has {v.history_size} items but no model yet: run `mindprint build`.")
+        console.print(plain(f"{v.user_id} has {v.history_size} items but no model yet: run `mindprint build`."))
         return
-    t = Table(title=f"factors of {v.user_id} — {v.history_size} items, built {v.built_at} ({v.extractor})")
+    t = Table(title=plain(f"factors of {v.user_id} — {v.history_size} items, built {v.built_at} ({v.extractor})"))
     for col in ("factor", "members", "present", "statistics"):
         t.add_column(col)
     for f in v.factors:
@@ -81,24 +107,24 @@ def factors(console: Console, v: UserFactorsView) -> None:
         if f.influence is not None:
             stats.append(f"influence {round(100 * f.influence)}%")
         if f.uncertain:
-            stats.append("[dim](few items)[/]")
-        t.add_row(f"[bold]{f.name}[/]", trim(", ".join(f.members), 50),
-                  f"{f.n_items} ({round(100 * f.coverage)}%)", "; ".join(stats))
+            stats.append("(few items)")
+        t.add_row(Text(plain(f.name).plain, style="bold"), plain(", ".join(f.members), 50),
+                  f"{f.n_items} ({round(100 * f.coverage)}%)", plain("; ".join(stats)))
     console.print(t)
 
 
 def retrieval(console: Console, v: RetrievalView) -> None:
     feats = ", ".join(f"{f.name}" + (f" [{f.factor}]" if f.factor else "") for f in v.query_features)
-    console.print(f"[bold]query features:[/] {feats}")
+    console.print(styled(("query features:", "bold"), " ", plain(feats)))
     for h in v.items:
-        body = (
-            f"[dim]input:[/] {trim(h.input, 200)}\n[dim]response:[/] {trim(h.response, 200)}\n"
-            f"[dim]path:[/] {h.reasoning_path or ''}"
+        body = styled(
+            ("input:", "dim"), " ", plain(h.input, 200), "\n", ("response:", "dim"), " ",
+            plain(h.response, 200), "\n", ("path:", "dim"), " ", plain(h.reasoning_path),
         )
-        title = f"item {h.item_id} · score {h.score}" + (
+        title = plain(f"item {h.item_id} · score {h.score}" + (
             f" · shares {', '.join(h.shared_factors)}" if h.shared_factors else ""
-        )
+        ))
         console.print(Panel(body, title=title, title_align="left"))
     if v.likely_preference:
         p = v.likely_preference
-        console.print(f"[bold]likely preference:[/] {p.label}  ({p.explanation})")
+        console.print(styled(("likely preference:", "bold"), " ", plain(f"{p.label}  ({p.explanation})")))
