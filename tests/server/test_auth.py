@@ -152,6 +152,7 @@ async def test_static_tokens_map_to_users() -> None:
 def test_load_tokens(tmp_path: Path) -> None:
     good = tmp_path / "tokens.json"
     good.write_text(json.dumps({ALICE: "alice", BOB: " bob "}))
+    good.chmod(0o600)
     assert load_tokens(good) == {ALICE: "alice", BOB: "bob"}
     bad_cases = {
         "missing.json": None,
@@ -166,6 +167,7 @@ def test_load_tokens(tmp_path: Path) -> None:
         path = tmp_path / name
         if content is not None:
             path.write_text(content)
+            path.chmod(0o600)  # refused for its content, not its mode
         with pytest.raises(ConfigError):
             load_tokens(path)
 

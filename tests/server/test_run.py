@@ -72,6 +72,7 @@ def test_tokens_file_from_settings_and_loopback_no_auth_are_served(
 ) -> None:
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps({"tok-alice-0123456789abcdef": "alice"}))
+    tokens.chmod(0o600)
     monkeypatch.setenv("MINDPRINT_TOKENS_FILE", str(tokens))
     run.serve("http", "127.0.0.1", 18765, None, no_auth=False)
     run.serve("http", "127.0.0.1", 18766, None, no_auth=True)
@@ -252,6 +253,7 @@ async def test_http_process_requires_a_token(child_env: dict[str, str], tmp_path
     token = "tok-http-0123456789abcdef"
     tokens = tmp_path / "tokens.json"
     tokens.write_text(json.dumps({token: USER}))
+    tokens.chmod(0o600)
     port = _free_loopback_port()
     proc = subprocess.Popen(
         [MINDPRINT_BIN, "serve", "--transport", "http", "--host", "127.0.0.1",

@@ -60,13 +60,26 @@ class StaticTokens(TokenVerifier):
 
 def load_tokens(path: Path) -> dict[str, str]:
     """Read ``{"token": "user_id", ...}``; any defect is a ConfigError naming the fix."""
+    path = path.expanduser()
     try:
-        raw = path.expanduser().read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8")
+        mode = path.stat().st_mode
     except OSError as e:
         raise ConfigError(
             f"Cannot read the tokens file {path}: {e.strerror or e}. Pass --tokens-file or set "
             "MINDPRINT_TOKENS_FILE to a JSON file like {\"<token>\": \"<user_id>\"}."
         ) from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(
+            f"The tokens file {path} is not UTF-8 text (byte {e.start}): save it as UTF-8 JSON "
+            "like {\"<token>\": \"<user_id>\"}."
+        ) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        # Anyone who can read the file can act as every user in it.
+        raise ConfigError(
+            f"The tokens file {path} is readable by other users (mode {stat.S_IMODE(mode):04o}); "
+            f"restrict it to yourself with: chmod 600 {path}"
+        )
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
@@ -86,11 +99,6 @@ def load_tokens(path: Path) -> dict[str, str]:
                 "spaces. Generate tokens with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         tokens[token] = user.strip()
-    try:
-        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            log.warning("The tokens file %s is readable by other users; chmod 600 it.", path)
-    except OSError:
-        pass
     return tokens
 
 

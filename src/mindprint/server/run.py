@@ -89,9 +89,13 @@ def _serve_stdio() -> None:
     sys.stdout.flush()
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
+    import anyio
+
+    from mindprint.server.stdio import run_stdio
+
     mcp = build_server()
     with contextlib.suppress(KeyboardInterrupt):
-        mcp.run("stdio")
+        anyio.run(run_stdio, mcp)
 
 
 def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool) -> None:
