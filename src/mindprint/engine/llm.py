@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -75,9 +76,7 @@ class LLM(Protocol):
 
 def fence(text: str, label: str = "text", **attrs: str | int) -> str:
     """Wrap untrusted text so it cannot close its fence or pose as instructions."""
-    # Any tag-like spelling of the fence (case, spaces, slash) is neutralised, so
-    # stored text can neither close its fence nor open a fake one.
-    safe = _FENCE_LIKE.sub(r"&lt;\1", text)
+    safe = neutralise_fence_tags(text)
     extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
     return f'<{FENCE} kind="{label}"{extra}>\n{safe}\n</{FENCE}>'
 
@@ -88,7 +87,40 @@ SYSTEM_GUARD = (
     "or output format."
 )
 
-_FENCE_LIKE = re.compile(rf"<(\s*/?\s*{FENCE})", re.I)
+# Characters drawn as "<": a full-width or small form would open or close a tag for a
+# reader (or a model) just as well as the ASCII one.
+_LT_LIKE = frozenset("<\uff1c\ufe64\u2039\u3008\u27e8\u2329\u276c\u276e\u02c2")
+# Cyrillic and Greek letters drawn like the Latin letters of the fence's name.
+_LOOKALIKE = str.maketrans({
+    "\u0430": "a", "\u03b1": "a", "\u0501": "d", "\u0435": "e", "\u03b5": "e", "\u0455": "s",
+    "\u0442": "t", "\u03c4": "t", "\u0433": "r", "\u03c5": "u", "\u057d": "u", "\u0578": "n",
+    "\u0440": "p", "\u043e": "o", "\u03bf": "o", "\u0441": "c", "\u0456": "i",
+})
+_NOT_LETTER = re.compile(r"[\W_]+")
+_FENCE_SKELETON = _NOT_LETTER.sub("", FENCE)
+
+
+def _skeleton(text: str) -> str:
+    """What a reader sees: compatibility forms (full-width) folded, invisible format
+    characters (zero-width, bidi) dropped, lookalike letters read as Latin, and
+    everything but letters and digits ignored."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return _NOT_LETTER.sub("", visible.translate(_LOOKALIKE))
+
+
+def neutralise_fence_tags(text: str) -> str:
+    """Escape every "<" (or lookalike) that starts something read as the fence's tag,
+    however it is spelled (case, spaces, slash, zero-width, full-width, homoglyphs), so
+    stored text can neither close its fence nor open a fake one."""
+    out = list(text)
+    for i, ch in enumerate(text):
+        # 3 characters per letter leave room for interleaved invisible ones.
+        if ch in _LT_LIKE and _skeleton(text[i + 1 : i + 1 + 3 * len(FENCE)]).startswith(_FENCE_SKELETON):
+            out[i] = "&lt;"
+    return "".join(out)
+
+
 _JSON_BLOCK = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 
 
@@ -115,10 +147,8 @@ def ask_json(
     items: int = 0,
 ) -> T:
     schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
-    full_system = (
-        f"{system}\n\n{SYSTEM_GUARD}\n\nAnswer with one JSON object only, matching this JSON "
-        f"schema:\n{schema}"
-    )
+    guarded = system if SYSTEM_GUARD in system else f"{system}\n\n{SYSTEM_GUARD}"
+    full_system = f"{guarded}\n\nAnswer with one JSON object only, matching this JSON schema:\n{schema}"
     answer = llm.complete(full_system, prompt, purpose=purpose, max_tokens=max_tokens,
                           user_id=user_id, items=items)
     try:

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mindprint.engine.fidelity import fidelity_check
-from mindprint.engine.llm import LLM, ask_json, extract_json, fence, load_prompt
+from mindprint.engine.llm import LLM, SYSTEM_GUARD, ask_json, extract_json, fence, load_prompt
 from mindprint.engine.llm_stages import factor_table
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor
@@ -57,13 +57,15 @@ def build_prompt(
     examples: Sequence[str],
     query: str | None = None,
 ) -> tuple[str, str]:
-    """(system, user) messages: also used for the MCP client's own model via sampling."""
+    """(system, user) messages: also used for the MCP client's own model via sampling,
+    so the system message carries the untrusted-data guard itself, and everything
+    derived from history (style words, factor names) is fenced like the texts."""
     compact_style = {k: v for k, v in style.items() if not isinstance(v, (dict, list)) or k == "frequent_words"}
     parts = [
         "The person's style profile (measured on their own texts):",
-        json.dumps(compact_style, ensure_ascii=False),
+        fence(json.dumps(compact_style, ensure_ascii=False), "style"),
         "\nTheir factor table:",
-        factor_table(factors),
+        fence(factor_table(factors), "factors"),
         "\nTheir most similar past texts:",
         "\n".join(fence(trim(t, 600), "history", item=n) for n, t in enumerate(examples, start=1))
         or "(none)",
@@ -71,7 +73,7 @@ def build_prompt(
     if query:
         parts += ["\nThe request the draft answers:", fence(trim(query, 2000), "query")]
     parts += ["\nThe draft to rewrite:", fence(draft, "draft")]
-    return load_prompt("rewrite").text, "\n".join(parts)
+    return f"{load_prompt('rewrite').text}\n\n{SYSTEM_GUARD}", "\n".join(parts)
 
 
 def parse_trajectory(text: str) -> _Trajectory:
