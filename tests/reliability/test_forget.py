@@ -72,7 +72,7 @@ def test_forget_and_reimport_during_a_build_keeps_nothing_of_the_old_model(
         # landing during the ~1 s user stage of a big history looks like.
         model = real_build_user(*args, **kwargs)
         overtaken.append(run_cli(child_env, "forget", "--user", USER, "--yes"))
-        overtaken.append(run_cli(child_env, "import", str(fresh), "--user", USER))
+        overtaken.append(run_cli(child_env, "import", str(fresh), "--user", USER, "--no-build"))
         return model
 
     monkeypatch.setattr(app.pipeline, "build_user", build_user_then_yield)

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.reliability.cli import run_cli
-from tests.server.support import MINDPRINT_BIN, REPO, USER, call_ok
+from tests.reliability.cli import assert_clean_error, run_cli
+from tests.server.support import MINDPRINT_BIN, REPO, USER, call_ok, snapshot
 
 DEMO = REPO / "examples" / "demo_history.jsonl"
 
 
 def _import(env: dict[str, str], path: Path, user: str) -> dict[str, Any]:
-    proc = run_cli(env, "import", str(path), "--user", user, "--json")
+    proc = run_cli(env, "import", str(path), "--user", user, "--no-build", "--json")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     summary: dict[str, Any] = json.loads(proc.stdout)
@@ -55,7 +55,7 @@ def test_non_finite_scores_are_rejected_at_import(child_env: dict[str, str], tmp
     ]
     summary = _import(child_env, _write(tmp_path / "h.jsonl", good + bad), "scores")
     assert summary["added"] == 3
-    assert [r["line"] for r in summary["rejected"]] == [4, 5, 6, 7]
+    assert [r["where"] for r in summary["rejected"]] == ["line 4", "line 5", "line 6", "line 7"]
     assert all("finite" in r["reason"] for r in summary["rejected"]), summary["rejected"]
 
 
@@ -85,17 +85,29 @@ def test_unusable_dates_and_unbounded_meta_are_rejected_and_export_keeps_working
         '{"input": "q0", "output": "fine", "meta": {"source": "notes", "tags": ["a", "b"]}}',
         '{"input": "q1", "output": "a1", "created_at": 1e20}',
         '{"input": "q2", "output": "a2", "created_at": -1e20}',
-        '{"input": "q3", "output": "a3", "meta": ' + _nested(100_000) + "}",
         '{"input": "q4", "output": "a4", "meta": ' + _nested(900) + "}",
         json.dumps({"input": "q5", "output": "a5", "meta": {"blob": "x" * 2_000_000}}),
     ]
     summary = _import(child_env, _write(tmp_path / "h.jsonl", lines), "meta")
     assert summary["added"] == 1
-    reasons = {r["line"]: r["reason"] for r in summary["rejected"]}
-    assert sorted(reasons) == [2, 3, 4, 5, 6]
+    reasons = {int(r["where"].removeprefix("line ")): r["reason"] for r in summary["rejected"]}
+    assert sorted(reasons) == [2, 3, 4, 5]
     assert "1970 and 9999" in reasons[2] and "1970 and 9999" in reasons[3]
-    assert "nested" in reasons[4] and "nested" in reasons[5]
-    assert "limit" in reasons[6]
+    assert "nested" in reasons[4]
+    assert "limit" in reasons[5]
     exported = run_cli(child_env, "export", "--user", "meta")
     assert exported.returncode == 0, exported.stderr[-3000:]
     assert json.loads(exported.stdout)["items"][0]["meta"] == {"source": "notes", "tags": ["a", "b"]}
+
+
+def test_a_record_nested_beyond_any_parser_is_refused_cleanly(
+    child_env: dict[str, str], db_path: Path, tmp_path: Path
+) -> None:
+    deep = _write(tmp_path / "deep.jsonl", [
+        '{"input": "q0", "output": "fine"}',
+        '{"input": "q3", "output": "a3", "meta": ' + _nested(100_000) + "}",
+    ])
+    before = snapshot(db_path)
+    proc = run_cli(child_env, "import", str(deep), "--user", "deep", "--no-build")
+    assert_clean_error(proc, "line 2 is nested too deeply", "nothing was imported")
+    assert snapshot(db_path) == before

@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,25 +121,38 @@ def json_lines(fh: IO[bytes], src: Source) -> Iterator[tuple[int, Any]]:
     """(line number, parsed object) of a JSON-lines file; blank lines are skipped."""
     import json
 
-    for n, raw in enumerate(_text_lines(fh, src), start=1):
-        if not raw.strip():
-            continue
-        try:
-            yield n, json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise ImportFormatError(
-                f"{src.name} line {n} is not valid JSON ({e.msg}); nothing was imported."
-            ) from e
+    lines = _text_lines(fh, src)
+    try:
+        for n, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw)
+            except json.JSONDecodeError as e:
+                raise ImportFormatError(
+                    f"{src.name} line {n} is not valid JSON ({e.msg}); nothing was imported."
+                ) from e
+            except RecursionError:
+                raise ImportFormatError(
+                    f"{src.name} line {n} is nested too deeply to read (hundreds of levels; "
+                    "\"meta\" may nest 16); nothing was imported."
+                ) from None
+            yield n, rec
+    finally:
+        # Detach the text layer now, not at garbage collection (which printed
+        # "Exception ignored ... I/O operation on closed file" after an error).
+        lines.close()
 
 
-def _text_lines(fh: IO[bytes], src: Source) -> Iterator[str]:
+def _text_lines(fh: IO[bytes], src: Source) -> Generator[str, None, None]:
     text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
     try:
         yield from text
     except UnicodeDecodeError as e:
         raise ImportFormatError(f"{src.name} is not UTF-8 text ({e}); nothing was imported.") from e
     finally:
-        text.detach()
+        if not text.buffer.closed:  # detaching flushes, which a closed buffer refuses
+            text.detach()
 
 
 def csv_rows(fh: IO[bytes], src: Source, delimiter: str) -> Iterator[tuple[int, dict[str, str]]]:
