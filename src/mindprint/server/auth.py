@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import os
 import stat
 from pathlib import Path
 
@@ -74,8 +75,9 @@ def load_tokens(path: Path) -> dict[str, str]:
             f"The tokens file {path} is not UTF-8 text (byte {e.start}): save it as UTF-8 JSON "
             "like {\"<token>\": \"<user_id>\"}."
         ) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        # Anyone who can read the file can act as every user in it.
+    if os.name == "posix" and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        # Anyone who can read the file can act as every user in it. (Windows reports
+        # no group/other bits that mean this; its ACLs are not read here.)
         raise ConfigError(
             f"The tokens file {path} is readable by other users (mode {stat.S_IMODE(mode):04o}); "
             f"restrict it to yourself with: chmod 600 {path}"
