@@ -43,6 +43,7 @@ def test_token_new_defaults_to_the_home_tokens_file(tmp_path: Path, monkeypatch:
 def test_a_broken_tokens_file_is_refused_and_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
     path.write_text('{"short": "alice"}')
+    path.chmod(0o600)  # refused for its content, not its mode
     r = runner.invoke(app, ["token", "new", "--user", "alice", "--tokens-file", str(path)])
     assert r.exit_code != 0 and isinstance(r.exception, ConfigError)
     assert path.read_text() == '{"short": "alice"}'
@@ -57,4 +58,5 @@ def test_the_readme_token_example_is_accepted(tmp_path: Path) -> None:
     for example in examples:
         path = tmp_path / "tokens.json"
         path.write_text(example)
+        path.chmod(0o600)  # as `mindprint token new` writes it; a shared file is refused
         assert load_tokens(path) == json.loads(example)
