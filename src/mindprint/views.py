@@ -114,7 +114,11 @@ class RetrievedView(View):
     response: str = Field(description="What the user answered (trimmed).")
     label: str | None = None
     features: list[FeatureView]
-    reasoning_path: str | None = Field(description="Why the user answered that way.")
+    # A default: compact tool results omit None, and a required field would then fail
+    # the tool's own output schema (items recorded before any build have no path).
+    reasoning_path: str | None = Field(
+        default=None, description="Why the user answered that way; omitted when none was written."
+    )
     shared_factors: list[str] = Field(description="User factors this item shares with the query.")
 
 
