@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/soak.py                       # 3 writers, 30 s
     .venv/bin/python benchmarks/soak.py --writers 4 --seconds 60 --out bench-out/soak4.json
+    .venv/bin/python benchmarks/soak.py --mixed     # 3 processes, 120 s: writes, retrievals,
+                                                    # builds, forget-and-refill (soak_mixed.py)
 
 Each writer is a real server process spawned over stdio by the real MCP client (legacy
 handshake, as Claude Desktop connects; no network, nothing listens on a port). After one
@@ -285,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-writes", type=int, default=5_000, help="cap per writer")
     ap.add_argument("--out", type=Path, default=Path("bench-out/soak.json"))
     ap.add_argument("--keep", type=Path, default=None, help="keep the database and logs in this folder")
+    ap.add_argument("--mixed", action="store_true",
+                    help="the mixed run of soak_mixed.py (default 3 processes, 120 s)")
     args = ap.parse_args(argv)
+    if args.mixed:
+        return mixed_main(args, argv)
     n = max(1, min(16, args.writers))
     seconds = max(1.0, min(MAX_SECONDS, args.seconds))
     max_writes = max(1, args.max_writes)
@@ -309,6 +315,30 @@ def main(argv: list[str] | None = None) -> int:
     ok = (c["lost_writes"] == 0 and c["integrity_check"] == "ok" and out["total"]["errors"] == 0
           and c["unacknowledged_rows"] == 0)
     return 0 if ok else 1
+
+
+def mixed_main(args: argparse.Namespace, argv: list[str] | None) -> int:
+    import soak_mixed
+
+    given = set(argv if argv is not None else sys.argv[1:])
+    n = max(2, min(8, args.writers))
+    seconds = max(10.0, min(MAX_SECONDS, args.seconds if "--seconds" in given else 120.0))
+    out_path = args.out if "--out" in given else Path("bench-out/soak-mixed.json")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    with tempfile.TemporaryDirectory(prefix="mindprint-mixed-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        result = anyio.run(soak_mixed.mixed, n, seconds, work)
+    out = {"config": {"processes": n, "seconds": seconds, "cycle_s": soak_mixed.CYCLE_S},
+           "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                       "loadavg_at_start": load,
+                       "loadavg_at_end": os.getloadavg() if hasattr(os, "getloadavg") else None},
+           **result}
+    soak_mixed.print_report(out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out_path}")
+    return 0 if soak_mixed.ok(out) else 1
 
 
 if __name__ == "__main__":
