@@ -808,6 +808,20 @@ class Store:
             rows = cur.fetchall()
         return [(int(r[0]), _export_row(cols[1:], r[1:])) for r in rows]
 
+    def _truncate_wal(self) -> bool:
+        """Checkpoint the whole WAL and truncate it; True if still busy at the deadline.
+
+        A checkpoint gives up at once when another process is mid-transaction or reads
+        an older snapshot; those are short, so it is retried for up to the busy timeout.
+        """
+        timeout_ms = int(self.db.execute("PRAGMA busy_timeout").fetchone()[0])
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            busy = bool(self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0])
+            if not busy or time.monotonic() >= deadline:
+                return busy
+            time.sleep(0.02)
+
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete every row of the user, then purge the freed pages from the file.
 
@@ -825,7 +839,7 @@ class Store:
             # and VACUUM rewrite the file; forgetting must really forget.
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.execute("VACUUM")
-            busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            busy = self._truncate_wal()
         if busy:
             # Another process kept reading an old snapshot past the busy timeout: the
             # rows are gone, but old copies of their pages are still in the WAL file.
