@@ -95,7 +95,7 @@ class ServerSettings(BaseSettings):
     port: int = Field(default=8765, ge=1, le=65535)
     tokens_file: Path | None = Field(default=None, description="JSON file mapping bearer tokens to user ids.")
     sessions_per_token: int = Field(
-        default=32, ge=1, le=10_000,
+        default=64, ge=1, le=10_000,
         description="Open HTTP sessions one bearer token may hold (one tenant cannot take them all).",
     )
     auto_install_model: bool = Field(

@@ -89,14 +89,15 @@ def test_one_token_cannot_hold_every_session(child_env: dict[str, str], tmp_path
     tokens.chmod(0o600)
     env = {**child_env, "MINDPRINT_SESSIONS_PER_TOKEN": "3"}
     with http_server(env, "127.0.0.1", "--tokens-file", str(tokens)) as base:
-        def open_session(token: str) -> httpx2.Response:
+        def open_session(token: str, scheme: str = "Bearer") -> httpx2.Response:
             return httpx2.post(base + "/mcp", json=INIT,
-                               headers={**ACCEPT, "Authorization": f"Bearer {token}"})
+                               headers={**ACCEPT, "Authorization": f"{scheme} {token}"})
 
         held = [open_session(greedy) for _ in range(3)]
         assert all(r.status_code == 200 for r in held), [r.text for r in held]
         refused = open_session(greedy)
         assert refused.status_code == 429
+        assert open_session(greedy, "bearer").status_code == 429  # the same token, respelled
         assert "MINDPRINT_SESSIONS_PER_TOKEN" in refused.json()["error"]["message"]
         assert open_session(other).status_code == 200  # other tenants are not affected
         # Closing a session frees its place.

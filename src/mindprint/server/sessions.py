@@ -50,6 +50,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _token_key(authorization: str | None) -> str:
+    """The bearer token itself: the scheme's spelling ("Bearer", "bearer", "BEARER") is
+    not a way to get more sessions."""
+    if authorization is None:
+        return ""
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:]
+    return authorization
+
+
 class SessionCap:
     """ASGI wrapper refusing a token's new session while it holds ``per_token`` open ones.
 
@@ -79,7 +89,7 @@ class SessionCap:
         if not opening:
             await self.app(scope, receive, send)
             return
-        key = _header(scope, b"authorization") or ""
+        key = _token_key(_header(scope, b"authorization"))
         # No await between the count and the increment: concurrent openings of one
         # token cannot all pass the check.
         if self._open(key) >= self.per_token:
