@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from rich.progress import Task
 
     from mindprint.engine.protocols import Embedder
-    from mindprint.eval.runner import EvalConfig
+    from mindprint.eval.runner import EvalConfig, EvalRun
 
 TASK_HELP = "rating, classification, generation, rewrite or category."
 
@@ -94,46 +94,14 @@ def eval_command(
     """Evaluate mindprint against baselines, per user as in a real deployment."""
     from mindprint.eval.plots import write_plots
     from mindprint.eval.report import build_results, write_results
-    from mindprint.eval.runner import EvalConfig, run_eval
+    from mindprint.eval.runner import EvalConfig
 
     out = Console()
     err = Console(stderr=True)
-    config = EvalConfig(
-        task=task,
-        data_dir=data,
-        out_dir=out_dir,
-        users=users,
-        methods=tuple(method or ()),
-        provider=provider,
-        k=k,
-        seed=seed,
-        keep_db=keep_db,
-    )
-    with Progress(
-        TextColumn(f"[bold]eval {task}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
-        bar = progress.add_task("users", total=None)
-
-        started = time.perf_counter()
-
-        def step(done: int, total: int) -> None:
-            progress.update(bar, completed=done, total=total)
-            # Redirected stderr (a log file) gets no live bar: leave a line every 5%.
-            if not err.is_terminal and done and (done % max(1, total // 20) == 0 or done == total):
-                rate = done / (time.perf_counter() - started)
-                eta = (total - done) / rate if rate else 0.0
-                err.print(f"eval {task}: {done}/{total} users, {rate:.2f} users/s, eta {eta:.0f} s")
-
-        run = run_eval(
-            config, _embedder(embedder), progress=step, command=_command(config, embedder)
-        )
+    config = EvalConfig(task=task, data_dir=data, out_dir=out_dir, users=users,
+                        methods=tuple(method or ()), provider=provider, k=k, seed=seed,
+                        keep_db=keep_db)
+    run = _run_with_progress(config, embedder, err)
     with err.status("Scoring and plotting …"):
         results = build_results(run)
         json_path, md_path = write_results(results, out_dir)
@@ -143,6 +111,35 @@ def eval_command(
         f"[green]Wrote[/] {json_path}, {md_path} and {len(plots)} plot(s) in "
         f"{results['timing']['wall_seconds']:.0f} s ({results['n_users']} users)."
     )
+
+
+def _run_with_progress(config: EvalConfig, embedder: str, err: Console) -> EvalRun:
+    """Run the evaluation with a progress bar on stderr (a line every 5% when stderr is
+    not a terminal)."""
+    from mindprint.eval.runner import run_eval
+
+    with Progress(
+        TextColumn(f"[bold]eval {config.task}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task("users", total=None)
+        started = time.perf_counter()
+
+        def step(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+            # Redirected stderr (a log file) gets no live bar: leave a line every 5%.
+            if not err.is_terminal and done and (done % max(1, total // 20) == 0 or done == total):
+                rate = done / (time.perf_counter() - started)
+                eta = (total - done) / rate if rate else 0.0
+                err.print(f"eval {config.task}: {done}/{total} users, {rate:.2f} users/s, eta {eta:.0f} s")
+
+        return run_eval(config, _embedder(embedder), progress=step, command=_command(config, embedder))
 
 
 def _command(config: EvalConfig, embedder: str) -> list[str]:

@@ -55,15 +55,6 @@ class Factor:
 
 
 @dataclass(frozen=True, slots=True)
-class ReasoningPath:
-    """Why the user answered an item the way they did, linking features to the response."""
-
-    item_id: int
-    text: str
-    generator: str
-
-
-@dataclass(frozen=True, slots=True)
 class UserSummary:
     """User-level statistics that do not belong to one factor."""
 
