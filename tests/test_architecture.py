@@ -109,3 +109,34 @@ def test_relative_and_dynamic_imports_are_seen() -> None:
     assert imported_modules("from .x import y\n", "mindprint.services", is_package=True) == [
         "mindprint.services.x"
     ]
+
+
+# Outer layers reach data through services: not even an attribute called ``store``.
+OUTER = ("server", "cli", "views", "importers")
+SQL = re.compile(
+    r"\b(SELECT\b.*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|PRAGMA)\b",
+    re.I | re.S,
+)
+
+
+def leaks(source: str, layer: str) -> list[str]:
+    """SQL text anywhere outside store/, and ``.store`` in the outer layers."""
+    out: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if layer != "store" and isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            out.append(f"line {node.lineno}: SQL {node.value[:40]!r}")
+        if layer in OUTER and isinstance(node, ast.Attribute) and node.attr == "store":
+            out.append(f"line {node.lineno}: .store")
+    return out
+
+
+def test_no_sql_outside_the_store_and_no_store_in_outer_layers() -> None:
+    found = [
+        f"{_module_name(p)} {leak}"
+        for p in sorted(SRC.rglob("*.py"))
+        for leak in leaks(p.read_text(encoding="utf-8"), _layer(_module_name(p)))
+    ]
+    assert found == []
+    assert sorted(leaks('x = app.store.read()\nq = "SELECT 1 FROM rewrites WHERE id = ?"\n', "server")) == [
+        "line 1: .store", "line 2: SQL 'SELECT 1 FROM rewrites WHERE id = ?'",
+    ]
