@@ -57,13 +57,13 @@ class FeatureView(View):
     context: str | None = Field(
         default=None, description="Where it appears; omitted when it is the whole text."
     )
-    kind: str = Field(description="content (of the input) or style (of the writing).")
+    kind: str = Field(description="content or style.")
     polarity: float = Field(description="Sentiment of its context, -1..1.")
     factor: str | None = Field(default=None, description="The user factor it belongs to.")
     origin: str | None = Field(
         default=None,
-        description="host: a reason you passed to record_feedback; llm: written by the "
-        "configured LLM; omitted: extracted offline.",
+        description="host: a reason you passed to record_feedback; llm: by the configured "
+        "LLM; absent: offline.",
     )
 
 
@@ -89,7 +89,7 @@ class FactorView(View):
     uncertain: bool = Field(description="Measured on fewer than 5 items.")
     host_reasons: list[str] | None = Field(
         default=None,
-        description="Members that are reasons you passed to record_feedback (origin host).",
+        description="Members that are reasons you passed to record_feedback.",
     )
 
 
@@ -109,7 +109,7 @@ class UserFactorsView(View):
 
 class RetrievedView(View):
     item_id: int
-    score: float = Field(description="Feature-level similarity to the query.")
+    score: float = Field(description="Similarity to the query.")
     input: str = Field(description="What the user was responding to (trimmed).")
     response: str = Field(description="What the user answered (trimmed).")
     label: str | None = None
@@ -117,9 +117,9 @@ class RetrievedView(View):
     # A default: compact tool results omit None, and a required field would then fail
     # the tool's own output schema (items recorded before any build have no path).
     reasoning_path: str | None = Field(
-        default=None, description="Why the user answered that way; omitted when none was written."
+        default=None, description="Why the user answered that way; absent when none was written."
     )
-    shared_factors: list[str] = Field(description="User factors this item shares with the query.")
+    shared_factors: list[str] = Field(description="Factors shared with the query.")
 
 
 class PredictionView(View):
@@ -134,7 +134,7 @@ class RetrievalView(View):
     query_features: list[FeatureView]
     items: list[RetrievedView]
     likely_preference: PredictionView | None = Field(
-        default=None, description="For labelled histories: the label this user would likely give."
+        default=None, description="Their likely rating or label."
     )
 
 
@@ -150,7 +150,7 @@ class EditView(View):
     change: str
     reason: str = Field(description="The evidence from the user's history.")
     applied: bool = Field(description="False: apply it yourself.")
-    factor: str = Field(description="The user factor that drove the edit.")
+    factor: str = Field(description="The factor behind it.")
 
 
 class RewriteView(View):

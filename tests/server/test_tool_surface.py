@@ -50,6 +50,14 @@ async def test_descriptions_are_one_clean_paragraph_without_field_lists(server: 
     assert user_id.startswith("Leave empty unless the user names another profile")
 
 
+async def test_tools_list_stays_under_3k_tokens(server: MCPServer[ServerState]) -> None:
+    """The issue's budget, approximated as characters / 4 (benchmarks/tool_surface.py
+    prints the per-tool results): a new parameter or description has to fit."""
+    async with Client(server, mode="legacy") as c:
+        listed = await c.list_tools()
+    assert len(listed.model_dump_json(by_alias=True, exclude_none=True)) < 12_000
+
+
 async def test_results_are_compact_json_equal_to_the_structured_content(server: MCPServer[ServerState]) -> None:
     async with Client(server, mode="legacy") as c:
         for name, args in [("get_user_factors", {}), ("retrieve_reasoning_paths", {"query": QUERY}),

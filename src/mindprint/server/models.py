@@ -29,7 +29,7 @@ class ForgetView(View):
     rows_deleted: dict[str, int] = Field(default_factory=dict, description="Rows removed per table.")
     total_rows: int = 0
     known_users: list[str] | None = Field(
-        default=None, description="If the user is unknown: the users this connection can reach."
+        default=None, description="If the user is unknown: users this connection can reach."
     )
     message: str = Field(description="One sentence to relay to the user.")
 
