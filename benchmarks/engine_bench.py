@@ -39,7 +39,7 @@ from typing import Any
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder, FastEmbedEmbedder
 from mindprint.engine.protocols import Embedder, Vector
-from mindprint.eval.datasets import load_examples
+from mindprint.eval.datasets import default_data_root, load_examples
 from mindprint.settings import EmbeddingSettings
 from mindprint.store import NewItem, Store
 
@@ -49,7 +49,7 @@ TARGETS = {
     "retrieval_p50_ms_at_1000": 15.0,
 }
 MIN_QUERIES = 5
-DEFAULT_DATA = Path(os.environ.get("MINDPRINT_SHARED_DATA", "/work/shared/data"))
+DEFAULT_DATA = default_data_root()
 
 
 # ---------------------------------------------------------------- memory

@@ -3,7 +3,7 @@
 Fitted on the rated *histories* (profiles) of the shared Amazon users only: no
 question review and no gold rating is read. Run from the repository root:
 
-    .venv/bin/python scripts/fit_rating_prior.py --data /work/shared/data
+    .venv/bin/python scripts/fit_rating_prior.py --data ../shared/data
 
 What is fitted (see ``mindprint.engine.rating``):
 1. a ridge head (stars ~ sentence-mean embedding + 8 lexicon signals), and a
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -31,6 +30,7 @@ from mindprint.engine.features import SIGNAL_NAMES, text_signals
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.rating import PRIOR_FILE, fit_effects, ordinal_probs
+from mindprint.eval.datasets import default_data_root
 
 RIDGE_FULL = 2.0
 RIDGE_LEXICAL = 100.0
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
     from mindprint.eval.datasets import load_examples
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(os.environ.get("MINDPRINT_SHARED_DATA", "/work/shared/data")))
+    ap.add_argument("--data", type=Path, default=default_data_root())
     ap.add_argument("--out", type=Path, default=PRIOR_FILE)
     args = ap.parse_args(argv)
     if embedder is None:

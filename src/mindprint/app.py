@@ -121,11 +121,11 @@ class Mindprint:
     def record_feedback(
         self, user_id: str | None, query: str, response: str, *, rating: int | None = None,
         edited_response: str | None = None, comment: str | None = None, rewrite_id: int | None = None,
-        reasons: Sequence[str] | None = None,
+        reasons: Sequence[str] | None = None, label: str | None = None,
     ) -> FeedbackReceipt:
         return self.feedback.record(
             user_id, query, response, rating=rating, edited_response=edited_response,
-            comment=comment, rewrite_id=rewrite_id, reasons=reasons,
+            comment=comment, rewrite_id=rewrite_id, reasons=reasons, label=label,
         )
 
     def rewrite(self, user_id: str | None, draft: str, query: str | None = None) -> RewriteOutcome:

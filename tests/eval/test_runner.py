@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from mindprint.cli.main import app as cli_app
 from mindprint.embed import FakeEmbedder
+from mindprint.eval.cases import load_cases
 from mindprint.eval.datasets import Example, ProfileItem, load_examples
 from mindprint.eval.methods import EvalError, Question, select_methods
 from mindprint.eval.plots import write_plots
@@ -101,7 +102,7 @@ def test_the_gold_never_reaches_the_stored_history(tmp_path: Path) -> None:
     try:
         for row in res["rows"]:
             ex = exs[row["id"]]
-            stored = [it for page in store.iter_items(f"eval-{ex.id}") for it in page]
+            stored = [it for page in store.iter_items(f"eval-{ex.user_id}") for it in page]
             assert len(stored) == len(ex.profile) == row["imported"]
             assert all(it.response != ex.gold for it in stored)
     finally:
@@ -142,7 +143,10 @@ def test_method_selection_and_providers(tmp_path: Path) -> None:
 def test_the_sample_is_the_datasets_sample(tmp_path: Path) -> None:
     res, _ = _run("rating", tmp_path, users=2, seed=7)
     data = tmp_path / "data" / "rating"
-    assert [r["id"] for r in res["rows"]] == [e.id for e in load_examples("rating", data, 2, 7)]
+    cases, _ = load_cases("rating", data, users=2, seed=7)
+    assert [r["id"] for r in res["rows"]] == [e.id for c in cases for e in c.examples]
+    smaller, _ = load_cases("rating", data, users=1, seed=7)
+    assert smaller[0].user_id == cases[0].user_id  # a smaller sample is a prefix
 
 
 def test_cli_eval(tmp_path: Path) -> None:

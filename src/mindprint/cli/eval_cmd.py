@@ -7,6 +7,8 @@ the CLI for any other command stays fast.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,17 +60,35 @@ def _embedder(kind: str) -> Embedder:
 
 def eval_command(
     task: Annotated[str, typer.Option("--task", help=TASK_HELP)],
-    data: Annotated[
-        Path,
-        typer.Option(
-            "--data",
-            help="LaMP-format folder (dev_questions.json + dev_outputs.json), or the shared "
-            "data root (the task's default folder is used).",
-        ),
-    ],
     out_dir: Annotated[
         Path, typer.Option("--out", help="Output folder: results.json, results.md, PNGs.")
     ],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="A data set folder (LaMP format, or per-annotator with task.json), or the "
+            "shared data root (the task's default folder is used). Default: "
+            "$MINDPRINT_SHARED_DATA, else ../shared/data beside the repository.",
+        ),
+    ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="dev, test or all: a stable hash over users (over texts for per-annotator "
+            "sets). Make choices on dev; report test.",
+        ),
+    ] = "all",
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol",
+            help="offline (build from the whole history, answer the questions) or online "
+            "(replay each history in time order through record_feedback, predicting each "
+            "item before it is recorded).",
+        ),
+    ] = "offline",
     users: Annotated[
         int | None, typer.Option("--users", help="Deterministic sample of N users (default all).")
     ] = None,
@@ -92,15 +112,28 @@ def eval_command(
     ] = "model",
 ) -> None:
     """Evaluate mindprint against baselines, per user as in a real deployment."""
+    from mindprint.eval.datasets import default_data_root
     from mindprint.eval.plots import write_plots
     from mindprint.eval.report import build_results, write_results
     from mindprint.eval.runner import EvalConfig
 
     out = Console()
     err = Console(stderr=True)
-    config = EvalConfig(task=task, data_dir=data, out_dir=out_dir, users=users,
-                        methods=tuple(method or ()), provider=provider, k=k, seed=seed,
-                        keep_db=keep_db)
+    if protocol not in ("offline", "online"):
+        raise typer.BadParameter("--protocol must be offline or online")
+    config = EvalConfig(task=task, data_dir=data or default_data_root(), split=split,
+                        out_dir=out_dir, users=users, methods=tuple(method or ()),
+                        provider=provider, k=k, seed=seed, keep_db=keep_db)
+    if protocol == "online":
+        from mindprint.eval.online import run_online, write_online
+
+        with _progress(config, err) as step:
+            online = run_online(config, _embedder(embedder), progress=step,
+                                command=_command(config, embedder, protocol))
+        paths = write_online(online, out_dir)
+        out.print(online.markdown_table(), soft_wrap=True)
+        out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")
+        return
     run = _run_with_progress(config, embedder, err)
     with err.status("Scoring and plotting …"):
         results = build_results(run)
@@ -113,11 +146,9 @@ def eval_command(
     )
 
 
-def _run_with_progress(config: EvalConfig, embedder: str, err: Console) -> EvalRun:
-    """Run the evaluation with a progress bar on stderr (a line every 5% when stderr is
-    not a terminal)."""
-    from mindprint.eval.runner import run_eval
-
+@contextmanager
+def _progress(config: EvalConfig, err: Console) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (a line every 5% when stderr is not a terminal)."""
     with Progress(
         TextColumn(f"[bold]eval {config.task}"),
         BarColumn(),
@@ -139,13 +170,22 @@ def _run_with_progress(config: EvalConfig, embedder: str, err: Console) -> EvalR
                 eta = (total - done) / rate if rate else 0.0
                 err.print(f"eval {config.task}: {done}/{total} users, {rate:.2f} users/s, eta {eta:.0f} s")
 
+        yield step
+
+
+def _run_with_progress(config: EvalConfig, embedder: str, err: Console) -> EvalRun:
+    from mindprint.eval.runner import run_eval
+
+    with _progress(config, err) as step:
         return run_eval(config, _embedder(embedder), progress=step, command=_command(config, embedder))
 
 
-def _command(config: EvalConfig, embedder: str) -> list[str]:
+def _command(config: EvalConfig, embedder: str, protocol: str = "offline") -> list[str]:
     """The command line that reproduces the run, rebuilt from the parsed options."""
     cmd = ["mindprint", "eval", "--task", config.task, "--data", str(config.data_dir)]
-    cmd += ["--out", str(config.out_dir)]
+    cmd += ["--out", str(config.out_dir), "--split", config.split]
+    if protocol != "offline":
+        cmd += ["--protocol", protocol]
     if config.users is not None:
         cmd += ["--users", str(config.users)]
     for m in config.methods:
@@ -168,3 +208,10 @@ def _print_table(console: Console, results: dict[str, Any]) -> None:
     for name, values in methods.items():
         table.add_row(name, *(f"{values[m]:.4f}" for m in metrics))
     console.print(table)
+    for role, by_metric in results.get("lift", {}).items():
+        cells = ", ".join(
+            f"{m} {v['delta']:+.4f} [{v['ci95'][0]:+.3f}, {v['ci95'][1]:+.3f}]"
+            for m, v in by_metric.items()
+        )
+        vs = next(iter(by_metric.values()))["vs"]
+        console.print(f"lift vs {role} ({vs}): {cells}")

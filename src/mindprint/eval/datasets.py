@@ -6,7 +6,7 @@ profile item to a ``ProfileItem`` is driven only by which keys the item has
 (:func:`profile_item_from_lamp`), so the history importer can reuse it.
 
 Tasks and their default folders under the shared data root
-(``/work/shared/data``; see the README.md files there):
+(:func:`default_data_root`; see the README.md files there):
 
 * ``rating``: ``amazon_rating/musical_instruments`` (LaMP-3 style); gold = "1".."5".
 * ``rewrite``: ``lamp/LaMP_7_dev`` (LaMP-7); query = the draft paraphrase,
@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,14 @@ _BODY_KEYS: tuple[str, ...] = ("text", "description", "abstract")
 _LABEL_KEYS: tuple[str, ...] = ("category", "tag")
 
 
+def default_data_root() -> Path:
+    """``$MINDPRINT_SHARED_DATA``, else ``../shared/data`` beside the repository."""
+    env = os.environ.get("MINDPRINT_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3].parent / "shared" / "data"
+
+
 class DatasetError(MindprintError):
     """A shared data set is missing, malformed, or fails an integrity check."""
 
@@ -104,6 +113,30 @@ class Example:
     prompt: str
     profile: tuple[ProfileItem, ...]
     gold: str
+    # What the dev/test split hashes: the user, or the text itself for the
+    # per-annotator sets (the same text goes to one side for every annotator).
+    split_key: str = ""
+
+    @property
+    def split_by(self) -> str:
+        return self.split_key or self.user_id
+
+
+@dataclass(frozen=True)
+class UserCase:
+    """One user of a run: their history, built once, and every question they answer."""
+
+    user_id: str
+    profile: tuple[ProfileItem, ...]
+    examples: tuple[Example, ...]
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What a data set says about its answers (per-annotator sets carry ``task.json``)."""
+
+    scale: tuple[float, float] | None = None
+    labels: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ profile items
@@ -128,7 +161,7 @@ def _first_text(raw: Mapping[str, Any], keys: Sequence[str], item_id: str) -> st
     return None
 
 
-def _score(value: Any, item_id: str) -> tuple[str, float]:
+def parse_score(value: Any, item_id: str) -> tuple[str, float]:
     # bool is an int subclass; a True "score" is a data bug, not a 1.
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise DatasetError(f"profile item {item_id!r}: score {value!r} is not a number")
@@ -166,7 +199,7 @@ def profile_item_from_lamp(raw: Mapping[str, Any]) -> ProfileItem:
     date = None if raw_date is None else str(raw_date)
 
     if raw.get("score") is not None:
-        score_text, score = _score(raw["score"], item_id)
+        score_text, score = parse_score(raw["score"], item_id)
         return ProfileItem(item_id, body or "", score_text, score_text, score, date)
     if title is not None:
         return ProfileItem(item_id, body or "", title, label, None, date)
@@ -200,12 +233,12 @@ def resolve_task_dir(task: str, data_dir: Path) -> Path:
     if not (folder / QUESTIONS_FILE).is_file():
         raise DatasetError(
             f"shared data for task {task!r} not found at {folder}: point data_dir (or the "
-            "MINDPRINT_SHARED_DATA variable) at the shared data root, e.g. /work/shared/data"
+            "MINDPRINT_SHARED_DATA variable) at the shared data root, e.g. ../shared/data"
         )
     return folder
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
     if not path.is_file():
         raise DatasetError(f"{path} not found: the data set folder is incomplete")
     try:
@@ -216,8 +249,8 @@ def _read_json(path: Path) -> Any:
 
 def _load_split(folder: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Questions (in file order) and golds by id, with ids checked to match one to one."""
-    questions = _read_json(folder / QUESTIONS_FILE)
-    outputs = _read_json(folder / OUTPUTS_FILE)
+    questions = read_json(folder / QUESTIONS_FILE)
+    outputs = read_json(folder / OUTPUTS_FILE)
     if not isinstance(questions, list) or not all(isinstance(q, dict) for q in questions):
         raise DatasetError(f"{folder / QUESTIONS_FILE} must be a JSON list of objects")
     if not isinstance(outputs, dict) or not isinstance(outputs.get("golds"), list):
@@ -253,7 +286,7 @@ def _load_split(folder: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return questions, golds
 
 
-def _strip_prefix(prompt: str, prefix: str, question_id: str) -> str:
+def strip_prefix(prompt: str, prefix: str, question_id: str) -> str:
     if not prompt.startswith(prefix):
         raise DatasetError(
             f"question {question_id!r} does not start with the expected instruction "
@@ -302,7 +335,7 @@ def _load_rating(folder: Path) -> list[Example]:
     examples: list[Example] = []
     for q in questions:
         qid = str(q["id"])
-        query = _strip_prefix(q["input"], RATING_PREFIX, qid)
+        query = strip_prefix(q["input"], RATING_PREFIX, qid)
         profile = _profile(q)
         # The README promises the question review never appears in its own
         # profile; a copy would hand the model its gold rating.
@@ -319,7 +352,7 @@ def _load_response_task(folder: Path, task: str, prefix: str) -> list[Example]:
     examples: list[Example] = []
     for q in questions:
         qid = str(q["id"])
-        query = _strip_prefix(q["input"], prefix, qid)
+        query = strip_prefix(q["input"], prefix, qid)
         profile = _profile(q)
         gold = golds[qid]
         # The question's own item would be (query, gold). For LaMP-7 profile

@@ -36,6 +36,7 @@ from mindprint.eval.datasets import Example, ProfileItem
 if TYPE_CHECKING:
     from mindprint.app import Mindprint, RetrievalResult
     from mindprint.engine.retrieval import Mode
+    from mindprint.eval.population import PopulationPool, Reps, UserPopulation
 
 SCORE_TASKS = frozenset({"rating"})
 LABEL_TASKS = frozenset({"category", "classification"})
@@ -101,8 +102,20 @@ class UserContext:
     question: Question
     app: Mindprint
     uid: str
+    # Models of everyone but this user (labelled tasks); None for text tasks.
+    pool: PopulationPool | None = None
+    population: UserPopulation | None = None
     _ranks: dict[str, list[int]] = field(default_factory=dict)
     _app_hits: dict[tuple[str, int], RetrievalResult] = field(default_factory=dict)
+    _query_reps: Reps | None = None
+
+    def user_population(self) -> tuple[UserPopulation, Reps]:
+        """This user's leave-user-out population model and the query's representation."""
+        if self.pool is None or self.population is None:
+            raise EvalError(f"task {self.run.task!r} has no population model")
+        if self._query_reps is None:
+            self._query_reps = self.pool.query(self.question.query)
+        return self.population, self._query_reps
 
     def ranking(self, name: str) -> list[int]:
         """Profile indices ranked by the baseline retriever ``name`` (memoised)."""
@@ -346,6 +359,47 @@ def _mindprint(ctx: UserContext) -> str:
     return _mindprint_predict(None)(ctx)
 
 
+def _population(kind: str) -> Callable[[UserContext], str]:
+    def run(ctx: UserContext) -> str:
+        pop, q = ctx.user_population()
+        if kind == "text":
+            return pop.text(q)
+        if kind == "text_offset":
+            return pop.text_offset(q)
+        return pop.prior(q, offset=kind == "prior_offset")
+
+    return run
+
+
+POPULATION_METHODS: tuple[Method, ...] = (
+    Method(
+        "population_text",
+        "a model of everyone reading the query: ridge on the text's embedding and lexicon "
+        "signals, fitted on the other users' histories of the run (no data of this user)",
+        LABELLED_TASKS,
+        _population("text"),
+    ),
+    Method(
+        "population_text_offset",
+        "population_text plus this user's shrunk mean residual on their history (labels: "
+        "per label, i.e. their label-frequency shift): the simplest personalization",
+        LABELLED_TASKS,
+        _population("text_offset"),
+    ),
+    Method(
+        "population_prior",
+        "the shipped rating prior alone (fitted on Amazon histories): median stars of the text",
+        SCORE_TASKS,
+        _population("prior"),
+    ),
+    Method(
+        "population_prior_offset",
+        "population_prior plus a shrunk per-user intercept fitted on the user's history",
+        SCORE_TASKS,
+        _population("prior_offset"),
+    ),
+)
+
 OFFLINE_METHODS: tuple[Method, ...] = (
     Method(
         "none",
@@ -382,30 +436,13 @@ OFFLINE_METHODS: tuple[Method, ...] = (
             ("dense", "cosine of raw-query and history embeddings"),
         )
     ),
+    *POPULATION_METHODS,
     Method(
         "mindprint",
         "the app: feature-level retrieval + factor statistics (retrieve().prediction); "
         "rewrite() for rewrite; for generation the `none` headline through rewrite()",
         ALL_TASKS,
         _mindprint,
-    ),
-    Method(
-        "mindprint_features",
-        "mindprint's prediction with feature-only retrieval",
-        LABELLED_TASKS,
-        _mindprint_predict("features"),
-    ),
-    Method(
-        "mindprint_raw",
-        "mindprint's prediction with raw-text retrieval",
-        LABELLED_TASKS,
-        _mindprint_predict("raw"),
-    ),
-    Method(
-        "mindprint_hybrid",
-        "mindprint's prediction with hybrid retrieval",
-        LABELLED_TASKS,
-        _mindprint_predict("hybrid"),
     ),
 )
 

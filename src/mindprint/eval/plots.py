@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from mindprint.eval.report import LOWER_IS_BETTER
+from mindprint.eval.bootstrap import LOWER_IS_BETTER
 
 _MINDPRINT = "#d1495b"
 _BASELINE = "#8d99ae"
@@ -122,3 +122,29 @@ def write_plots(results: Mapping[str, Any], out_dir: Path) -> list[Path]:
                     _confusion(results["rows"], method, out_dir / f"confusion_{method}.png")
                 )
     return paths
+
+
+def learning_curve(results: Mapping[str, Any], path: Path) -> Path:
+    """The online protocol's metric by items already seen, one line per method."""
+    curve = results["curve"]
+    bins = [int(b) for b in curve]
+    fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    colors = {"mindprint": _MINDPRINT, "population": _BASELINE, "population_user_offset": "#2e86ab"}
+    for method, color in colors.items():
+        values = np.array([curve[str(b)][method]["value"] for b in bins])
+        lo = np.array([curve[str(b)][method]["ci95"][0] for b in bins])
+        hi = np.array([curve[str(b)][method]["ci95"][1] for b in bins])
+        ax.plot(bins, values, marker="o", color=color, label=method)
+        ax.fill_between(bins, lo, hi, color=color, alpha=0.15)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(bins, [str(b) for b in bins])
+    better = "lower is better" if results["lower_is_better"] else "higher is better"
+    ax.set_xlabel("items already recorded (bin start)")
+    ax.set_ylabel(f"{results['metric']} ({better})")
+    ax.set_title(f"online protocol: {results['task']}, {results['n_users']} users", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.savefig(path, dpi=120)
+    return path

@@ -9,18 +9,27 @@ statistic recomputed on each resample, since it is not a mean).
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from mindprint import __version__
+from mindprint.eval.bootstrap import (
+    LOWER_IS_BETTER,
+    N_RESAMPLES,
+    Metric,
+    Resampler,
+    intervals,
+    lift,
+    mean_metric,
+    metrics_of,
+    point,
+    root_mean_metric,
+)
 from mindprint.eval.methods import (
     LABEL_TASKS,
     RETRIEVAL_K,
@@ -28,15 +37,7 @@ from mindprint.eval.methods import (
     Memory,
     majority_label,
 )
-from mindprint.eval.metrics import (
-    absolute_errors,
-    bootstrap_ci,
-    correct,
-    macro_f1,
-    rouge,
-    squared_errors,
-    worst_rating,
-)
+from mindprint.eval.metrics import absolute_errors, correct, rouge, worst_rating
 
 if TYPE_CHECKING:
     from mindprint.eval.runner import EvalRun
@@ -55,8 +56,6 @@ RETRIEVAL_METRICS: Mapping[str, tuple[str, ...]] = {
     "generation": ("best_rouge1@3", "best_rougeL@3"),
     "rewrite": ("best_rouge1@3", "best_rougeL@3"),
 }
-LOWER_IS_BETTER = frozenset({"mae", "rmse", "mae@3", "rmse@3"})
-N_RESAMPLES = 1000
 
 CI = tuple[float, float]
 
@@ -97,93 +96,95 @@ def retrieval_scores(
     return out
 
 
-def _aggregate_retrieval(
-    task: str, rows: Sequence[Mapping[str, Any]], name: str, seed: int
-) -> tuple[dict[str, float], dict[str, CI]]:
+def _kind(task: str) -> str:
+    return "score" if task in SCORE_TASKS else "label" if task in LABEL_TASKS else "text"
+
+
+def _retrieval_metrics(task: str, rows: Sequence[Mapping[str, Any]], name: str) -> dict[str, Metric]:
     def col(key: str) -> list[float]:
         return [float(r["retrieval"][name][key]) for r in rows]
 
-    totals: dict[str, float] = {}
-    cis: dict[str, CI] = {}
     if task in SCORE_TASKS:
         errs = col("abs_error")
-        sq = [e * e for e in errs]
-        totals["mae@3"] = statistics.fmean(errs)
-        totals["rmse@3"] = math.sqrt(statistics.fmean(sq))
-        cis["mae@3"] = bootstrap_ci(errs, N_RESAMPLES, seed=seed)
-        lo, hi = bootstrap_ci(sq, N_RESAMPLES, seed=seed)
-        cis["rmse@3"] = (math.sqrt(lo), math.sqrt(hi))
-    else:
-        keys = (
-            {"accuracy@3": "correct", "hit@3": "hit"}
-            if task in LABEL_TASKS
-            else {"best_rouge1@3": "best_rouge1", "best_rougeL@3": "best_rougeL"}
-        )
-        for metric, key in keys.items():
-            values = col(key)
-            totals[metric] = statistics.fmean(values)
-            cis[metric] = bootstrap_ci(values, N_RESAMPLES, seed=seed)
-    return totals, cis
-
-
-def _bootstrap_stat(
-    stat: Callable[[list[str], list[str]], float],
-    preds: Sequence[str],
-    golds: Sequence[str],
-    seed: int,
-) -> CI:
-    rng = np.random.default_rng(seed)
-    n = len(golds)
-    values = []
-    for _ in range(N_RESAMPLES):
-        idx = rng.integers(0, n, size=n)
-        values.append(stat([preds[i] for i in idx], [golds[i] for i in idx]))
-    lo, hi = np.quantile(values, [0.025, 0.975])
-    return float(lo), float(hi)
+        return {"mae@3": mean_metric(errs), "rmse@3": root_mean_metric([e * e for e in errs])}
+    keys = (
+        {"accuracy@3": "correct", "hit@3": "hit"}
+        if task in LABEL_TASKS
+        else {"best_rouge1@3": "best_rouge1", "best_rougeL@3": "best_rougeL"}
+    )
+    return {metric: mean_metric(col(key)) for metric, key in keys.items()}
 
 
 def score_method(
     task: str, preds: Sequence[str], golds: Sequence[str], seed: int = 0
 ) -> tuple[dict[str, float], dict[str, CI], list[dict[str, float]]]:
-    """Totals, 95% CIs and per-user values of one method's answers."""
-    totals: dict[str, float] = {}
-    cis: dict[str, CI] = {}
-    per: dict[str, list[float]] = {}
+    """Totals, 95% CIs (each question its own draw) and per-question values of one method."""
+    table = metrics_of(_kind(task), preds, golds)
+    resampler = Resampler.by_user([str(i) for i in range(len(golds))], seed)
+    totals = {k: point(f, len(golds)) for k, f in table.items()}
+    cis = {k: resampler.interval(f) for k, f in table.items()}
+    return totals, cis, per_question(task, preds, golds)
+
+
+def per_question(task: str, preds: Sequence[str], golds: Sequence[str]) -> list[dict[str, float]]:
+    """Each question's own values (absolute error, correctness, ROUGE)."""
     if task in SCORE_TASKS:
         errs = absolute_errors(preds, golds)
-        sq = squared_errors(preds, golds)
-        # Exact accuracy on the parsed value, as metrics.rating_accuracy.
-        hits = [float(e == 0.0) for e in errs]
-        totals = {
-            "mae": statistics.fmean(errs),
-            "rmse": math.sqrt(statistics.fmean(sq)),
-            "accuracy": statistics.fmean(hits),
+        return [{"abs_error": e, "correct": float(e == 0.0)} for e in errs]
+    if task in LABEL_TASKS:
+        return [{"correct": c} for c in correct(preds, golds)]
+    r = rouge(preds, golds)
+    return [
+        {"rouge1": a, "rougeL": b}
+        for a, b in zip(r.rouge1_per_example, r.rougeL_per_example, strict=True)
+    ]
+
+
+# The population candidates of each task kind, and the offset variant of each.
+POPULATION_CANDIDATES: Mapping[str, tuple[str, ...]] = {
+    "score": ("population_text", "population_prior"),
+    "label": ("population_text",),
+    "text": ("none",),
+}
+OFFSET_OF: Mapping[str, str] = {
+    "population_text": "population_text_offset",
+    "population_prior": "population_prior_offset",
+}
+
+
+def choose_population(task: str, methods: Mapping[str, Mapping[str, float]]) -> tuple[str | None, str | None]:
+    """The better population candidate on the task's first metric, and its offset variant."""
+    metric = TASK_METRICS[task][0]
+    present = [m for m in POPULATION_CANDIDATES[_kind(task)] if m in methods]
+    if not present:
+        return None, None
+    pick = min if metric in LOWER_IS_BETTER else max
+    best = pick(present, key=lambda m: methods[m][metric])
+    offset = OFFSET_OF.get(best)
+    return best, offset if offset in methods else None
+
+
+def lifts(
+    task: str,
+    table: Mapping[str, Mapping[str, Metric]],
+    methods: Mapping[str, Mapping[str, float]],
+    resampler: Resampler,
+    n: int,
+    ours: str = "mindprint",
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``ours`` against ``population`` and ``population_user_offset`` (positive = better)."""
+    if ours not in table:
+        return {}
+    population, offset = choose_population(task, methods)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for role, baseline in (("population", population), ("population_user_offset", offset)):
+        if baseline is None or baseline == ours:
+            continue
+        out[role] = {
+            metric: {"vs": baseline, **lift(metric, f, table[baseline][metric], resampler, n)}
+            for metric, f in table[ours].items()
         }
-        lo, hi = bootstrap_ci(sq, N_RESAMPLES, seed=seed)
-        cis = {
-            "mae": bootstrap_ci(errs, N_RESAMPLES, seed=seed),
-            "rmse": (math.sqrt(lo), math.sqrt(hi)),
-            "accuracy": bootstrap_ci(hits, N_RESAMPLES, seed=seed),
-        }
-        per = {"abs_error": errs, "correct": hits}
-    elif task in LABEL_TASKS:
-        hits = correct(preds, golds)
-        totals = {"accuracy": statistics.fmean(hits), "macro_f1": macro_f1(preds, golds)}
-        cis = {
-            "accuracy": bootstrap_ci(hits, N_RESAMPLES, seed=seed),
-            "macro_f1": _bootstrap_stat(macro_f1, preds, golds, seed),
-        }
-        per = {"correct": hits}
-    else:
-        r = rouge(preds, golds)
-        totals = {"rouge1": r.rouge1, "rougeL": r.rougeL}
-        cis = {
-            "rouge1": bootstrap_ci(r.rouge1_per_example, N_RESAMPLES, seed=seed),
-            "rougeL": bootstrap_ci(r.rougeL_per_example, N_RESAMPLES, seed=seed),
-        }
-        per = {"rouge1": list(r.rouge1_per_example), "rougeL": list(r.rougeL_per_example)}
-    rows = [{k: v[i] for k, v in per.items()} for i in range(len(golds))]
-    return totals, cis, rows
+    return out
 
 
 # ---------------------------------------------------------------- provenance
@@ -243,31 +244,38 @@ def build_results(run: EvalRun) -> dict[str, Any]:
     """The ``results.json`` document of a run."""
     cfg = run.config
     task, seed, n = cfg.task, cfg.seed, len(run.golds)
-    methods: dict[str, dict[str, float]] = {}
-    cis: dict[str, dict[str, list[float]]] = {}
     rows = [dict(r) for r in run.rows]
+    resampler = Resampler.by_user([str(r["user_id"]) for r in rows], seed)
+    table = {m: metrics_of(_kind(task), run.predictions[m], run.golds) for m in run.methods}
+    methods = {m: {k: _r(point(f, n)) for k, f in fs.items()} for m, fs in table.items()}
+    cis = {
+        m: {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
+        for m, ci in intervals(table, resampler).items()
+    }
     for row in rows:
         row["scores"] = {}
     for name in run.methods:
-        totals, ci, per = score_method(task, run.predictions[name], run.golds, seed)
-        methods[name] = {k: _r(v) for k, v in totals.items()}
-        cis[name] = {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
-        for row, values in zip(rows, per, strict=True):
+        for row, values in zip(rows, per_question(task, run.predictions[name], run.golds), strict=True):
             row["scores"][name] = {k: _r(v) for k, v in values.items()}
-    retrieval: dict[str, dict[str, float]] = {}
-    retrieval_ci: dict[str, dict[str, list[float]]] = {}
-    for name in cfg.retrievers:
-        totals, ci = _aggregate_retrieval(task, rows, name, seed)
-        retrieval[name] = {k: _r(v) for k, v in totals.items()}
-        retrieval_ci[name] = {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
+    rtable = {name: _retrieval_metrics(task, rows, name) for name in cfg.retrievers}
+    retrieval = {m: {k: _r(point(f, n)) for k, f in fs.items()} for m, fs in rtable.items()}
+    retrieval_ci = {
+        m: {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
+        for m, ci in intervals(rtable, resampler).items()
+    }
     for row in rows:
         row["retrieval"] = {
             r: {k: _r(v) for k, v in vals.items()} for r, vals in row["retrieval"].items()
         }
+    lift_table = {
+        role: {m: {**v, "delta": _r(v["delta"]), "ci95": [_r(x) for x in v["ci95"]]} for m, v in by_metric.items()}
+        for role, by_metric in lifts(task, table, methods, resampler, n).items()
+    }
     wall = run.wall_seconds
     return {
         "task": task,
-        "n_users": n,
+        "n_users": len({r["user_id"] for r in rows}),
+        "lift": lift_table,
         "metrics": list(TASK_METRICS[task]),
         "methods": methods,
         "ci95": cis,
@@ -331,13 +339,35 @@ def _md_table(
     return lines
 
 
+def lift_lines(lift_table: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[str]:
+    """The lift of mindprint over the population baselines, as a markdown table."""
+    if not lift_table:
+        return []
+    metrics = list(next(iter(lift_table.values())))
+    lines = [
+        "## Lift of `mindprint` (positive = mindprint better; paired bootstrap over users)",
+        "",
+        "| against | " + " | ".join(metrics) + " |",
+        "|---|" + "---:|" * len(metrics),
+    ]
+    for role, by_metric in lift_table.items():
+        vs = next(iter(by_metric.values()))["vs"]
+        cells = [
+            f"{v['delta']:+.4f} [{v['ci95'][0]:+.3f}, {v['ci95'][1]:+.3f}]"
+            for v in by_metric.values()
+        ]
+        lines.append(f"| {role} (`{vs}`) | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def markdown(results: Mapping[str, Any]) -> str:
     """``results.md``: the tables people read, with the command that reproduces them."""
     t = results["timing"]
     lines = [
         f"# mindprint eval: {results['task']}",
         "",
-        f"{results['n_users']} users, provider `{results['config']['provider']}`, "
+        f"{results['n_users']} users, {results.get('n_questions', results['n_users'])} "
+        f"questions, split `{results.get('split', 'all')}`, provider `{results['config']['provider']}`, "
         f"k = {results['config']['k']}, seed {results['config']['seed']}; wall time "
         f"{t['wall_seconds']:.0f} s ({t['users_per_second']} users/s; process CPU "
         f"{results.get('cpu_seconds', 0):.0f} s), of which building user models "
@@ -347,10 +377,12 @@ def markdown(results: Mapping[str, Any]) -> str:
         str(results.get("command", "")),
         "```",
         "",
-        "Best value per column in bold; brackets: 95% bootstrap interval over users.",
+        "Best value per column in bold; brackets: 95% bootstrap interval over users "
+        "(a user's questions are drawn together).",
         "",
         *_md_table(results["methods"], results["ci95"], results["metrics"], "method"),
         "",
+        *lift_lines(results.get("lift", {})),
         f"## Retrieval usefulness (top-{results['retrieval_k']} of each retriever)",
         "",
         *_md_table(

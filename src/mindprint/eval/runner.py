@@ -26,8 +26,10 @@ from mindprint.app import Mindprint
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
-from mindprint.eval.datasets import Example, ProfileItem, load_examples
+from mindprint.eval.cases import answers_of, group_by_user, load_cases
+from mindprint.eval.datasets import Example, ProfileItem, UserCase
 from mindprint.eval.methods import (
+    LABELLED_TASKS,
     RETRIEVAL_K,
     RETRIEVERS,
     EvalError,
@@ -39,6 +41,7 @@ from mindprint.eval.methods import (
     retrieve,
     select_methods,
 )
+from mindprint.eval.population import PopulationPool
 from mindprint.eval.report import retrieval_scores
 from mindprint.settings import LimitSettings
 from mindprint.store import NewItem, Store
@@ -62,6 +65,7 @@ class EvalConfig:
     seed: int = 0
     keep_db: bool = False
     retrievers: tuple[str, ...] = RETRIEVERS
+    split: str = "all"
 
 
 @dataclass(slots=True)
@@ -76,6 +80,7 @@ class EvalRun:
     predictions: dict[str, list[str]] = field(default_factory=dict)
     golds: list[str] = field(default_factory=list)
     method_seconds: dict[str, float] = field(default_factory=dict)
+    population_seconds: float = 0.0
     build_seconds: float = 0.0
     wall_seconds: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
@@ -142,55 +147,73 @@ def gold_leaks(ex: Example, stored: Sequence[Item]) -> list[Item]:
 
 def run_majority(examples: Sequence[Example]) -> str:
     """The most frequent profile label over every user of the run (golds never read)."""
-    labels = [p.label for ex in examples for p in ex.profile if p.label is not None]
+    # Each user's profile once, however many questions they have.
+    profiles = {ex.user_id: ex.profile for ex in examples}
+    labels = [p.label for prof in profiles.values() for p in prof if p.label is not None]
     counts = Counter(labels)
     # Ties go to the larger label, so the choice never depends on file order.
     return max(counts, key=lambda lab: (counts[lab], lab)) if counts else majority_label([])
 
 
-def _eval_one(
-    ex: Example,
-    app: Mindprint,
-    info: RunInfo,
-    run: EvalRun,
-    methods: Sequence[Method],
-) -> dict[str, Any]:
-    uid = f"eval-{ex.id}"
+def _build_user(case: UserCase, app: Mindprint, run: EvalRun) -> tuple[str, dict[str, Any]]:
+    """Import the user's profile and build their model once, as a deployment does."""
+    uid = f"eval-{case.user_id}"
     if app.store.user_exists(uid):
         raise EvalError(f"user {uid!r} already exists in the evaluation database; it must be fresh")
-    items, skipped = to_new_items(ex.profile, app.limits.max_text_chars)
+    items, skipped = to_new_items(case.profile, app.limits.max_text_chars)
     t0 = time.perf_counter()
     added = app.add_items(uid, items)
     report = app.build(uid)
     build_s = time.perf_counter() - t0
     run.build_seconds += build_s
     stored = [it for page in app.store.iter_items(uid) for it in page]
-    leaks = gold_leaks(ex, stored)
-    if leaks:
-        raise EvalError(
-            f"question {ex.id!r}: its own item reached the stored history as item "
-            f"{leaks[0].id}; the gold would be visible, so the run stops"
-        )
-    ctx = UserContext(info, Question.of(ex), app, uid)
-    preds: dict[str, str] = {}
-    for m in methods:
-        t = time.perf_counter()
-        preds[m.name] = m.run(ctx).strip()
-        run.method_seconds[m.name] = run.method_seconds.get(m.name, 0.0) + time.perf_counter() - t
-    retrieved = {r: retrieve(ctx, r, RETRIEVAL_K) for r in run.config.retrievers}
-    return {
-        "id": ex.id,
-        "user_id": ex.user_id,
-        "profile_items": len(ex.profile),
+    for ex in case.examples:
+        leaks = gold_leaks(ex, stored)
+        if leaks:
+            raise EvalError(
+                f"question {ex.id!r}: its own item reached the stored history as item "
+                f"{leaks[0].id}; the gold would be visible, so the run stops"
+            )
+    return uid, {
+        "profile_items": len(case.profile),
         "imported": len(added.added),
         "duplicates": len(added.duplicates),
         "skipped": skipped,
         "factors": report.factors,
         "build_seconds": round(build_s, 4),
-        "gold": ex.gold,
-        "predictions": preds,
-        "retrieval": retrieval_scores(ex.task, ex.gold, retrieved),
     }
+
+
+def _eval_user(
+    case: UserCase,
+    app: Mindprint,
+    info: RunInfo,
+    run: EvalRun,
+    methods: Sequence[Method],
+    pool: PopulationPool | None,
+) -> list[dict[str, Any]]:
+    """Every question of one user, answered by every method from one built model."""
+    uid, built = _build_user(case, app, run)
+    population = pool.for_user(case.user_id) if pool is not None else None
+    rows: list[dict[str, Any]] = []
+    for n, ex in enumerate(case.examples):
+        ctx = UserContext(info, Question.of(ex), app, uid, pool, population)
+        preds: dict[str, str] = {}
+        for m in methods:
+            t = time.perf_counter()
+            preds[m.name] = m.run(ctx).strip()
+            run.method_seconds[m.name] = run.method_seconds.get(m.name, 0.0) + time.perf_counter() - t
+        retrieved = {r: retrieve(ctx, r, RETRIEVAL_K) for r in run.config.retrievers}
+        rows.append({
+            "id": ex.id,
+            "user_id": ex.user_id,
+            # Per-user facts once per user, so sums over rows count each user once.
+            **(built if n == 0 else {k: 0 for k in built}),
+            "gold": ex.gold,
+            "predictions": preds,
+            "retrieval": retrieval_scores(ex.task, ex.gold, retrieved),
+        })
+    return rows
 
 
 def _app(store: Store, embedder: Embedder, provider: str) -> Mindprint:
@@ -227,11 +250,14 @@ def run_eval(
     if config.k < 1:
         raise EvalError(f"--k must be at least 1, got {config.k}")
     methods = select_methods(config.task, config.provider, config.methods)
-    exs = (
-        list(examples)
-        if examples is not None
-        else load_examples(config.task, config.data_dir, config.users, config.seed)
-    )
+    if examples is not None:
+        cases = group_by_user(examples)
+        task_info = answers_of(config.task, config.data_dir, examples)
+    else:
+        cases, task_info = load_cases(
+            config.task, config.data_dir, split=config.split, users=config.users, seed=config.seed
+        )
+    exs = [ex for case in cases for ex in case.examples]
     if not exs:
         raise EvalError(f"no examples for task {config.task!r} in {config.data_dir}")
     cached = embedder if isinstance(embedder, CachingEmbedder) else CachingEmbedder(embedder)
@@ -246,6 +272,10 @@ def run_eval(
     config.out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     cpu_started = time.process_time()
+    pool = None
+    if config.task in LABELLED_TASKS:
+        pool = PopulationPool(cases, task_info, cached)
+        run.population_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory(prefix="mindprint-eval-") as tmp:
         db_path = config.out_dir / DB_NAME if config.keep_db else Path(tmp) / DB_NAME
         for suffix in ("", "-wal", "-shm"):
@@ -254,15 +284,15 @@ def run_eval(
         app = _app(store, cached, config.provider)
         try:
             if progress:
-                progress(0, len(exs))
-            for n, ex in enumerate(exs, start=1):
-                row = _eval_one(ex, app, info, run, methods)
-                run.rows.append(row)
-                run.golds.append(ex.gold)
-                for name in run.methods:
-                    run.predictions[name].append(row["predictions"][name])
+                progress(0, len(cases))
+            for n, case in enumerate(cases, start=1):
+                for row in _eval_user(case, app, info, run, methods, pool):
+                    run.rows.append(row)
+                    run.golds.append(row["gold"])
+                    for name in run.methods:
+                        run.predictions[name].append(row["predictions"][name])
                 if progress:
-                    progress(n, len(exs))
+                    progress(n, len(cases))
         finally:
             app.close()
         db_bytes = sum(
@@ -284,5 +314,8 @@ def run_eval(
         "profile_items": sum(r["profile_items"] for r in run.rows),
         "imported_items": sum(r["imported"] for r in run.rows),
         "skipped_items": sum(r["skipped"] for r in run.rows),
+        "n_questions": len(run.rows),
+        "split": config.split,
+        "population_seconds": round(run.population_seconds, 2),
     }
     return run

@@ -56,14 +56,18 @@ class FeedbackService:
         comment: str | None = None,
         rewrite_id: int | None = None,
         reasons: Sequence[str] | None = None,
+        label: str | None = None,
     ) -> FeedbackReceipt:
         """``reasons``: why the user reacted so, in the host model's words; stored as
-        features of the exchange (origin "host") that factors, paths and retrieval use."""
+        features of the exchange (origin "host") that factors, paths and retrieval use.
+        ``label``: the user's answer when it is a class ("Hateful", "POLITICS") rather
+        than a 1-5 rating; with a rating and no label, the rating is the label."""
         uid = self.inputs.user(user_id)
         query = self.inputs.text(query, "query")
         response = self.inputs.text(response, "response")
         edited = self.inputs.text(edited_response, "edited_response", required=False) or None
         comment_t = self.inputs.text(comment, "comment", required=False) or None
+        label_t = self.inputs.text(label, "label", required=False) or None
         if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
             raise InvalidInputError(f"rating must be an integer from 1 to 5; got {rating!r}.")
         stated = reason_features(self.inputs.reasons(reasons), rating)
@@ -79,7 +83,7 @@ class FeedbackService:
             input=query,
             response=edited or response,
             score=float(rating) if rating is not None else None,
-            label=str(rating) if rating is not None else None,
+            label=label_t or (str(rating) if rating is not None else None),
             source="feedback-edit" if edited else "feedback",
             meta={"original_response": response} if edited else None,
         )

@@ -1,0 +1,194 @@
+"""The online protocol: each history replayed in time order through ``record_feedback``.
+
+This is the product's real loop: feedback arrives one exchange at a time during chats.
+For every user the items are replayed oldest first; before an item is recorded, every
+method predicts it from what has been recorded so far (mindprint through ``retrieve``,
+the population model of everyone else, and that model plus the user's offset over the
+items seen). Errors are reported by how many items were already seen (1, 2-3, 4-7, ...)
+with intervals over users, and the wall time of each recorded item.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mindprint.app import Mindprint
+from mindprint.engine.population import user_offset
+from mindprint.engine.protocols import Embedder
+from mindprint.eval.bootstrap import LOWER_IS_BETTER, Resampler, mean_metric, point
+from mindprint.eval.cache import CachingEmbedder
+from mindprint.eval.cases import load_cases
+from mindprint.eval.datasets import ProfileItem, UserCase
+from mindprint.eval.methods import LABEL_TASKS, SCORE_TASKS, EvalError, recency_order
+from mindprint.eval.population import PopulationPool, UserPopulation, answer_of, item_text
+from mindprint.eval.report import git_commit
+from mindprint.eval.runner import EvalConfig
+from mindprint.store import Store
+
+Progress = Callable[[int, int], None]
+METHODS = ("mindprint", "population", "population_user_offset")
+
+
+def seen_bin(seen: int) -> int:
+    """1, 2, 4, 8, ...: the power of two at or below the number of items seen."""
+    return 1 << (seen.bit_length() - 1)
+
+
+@dataclass(slots=True)
+class OnlineRun:
+    task: str
+    metric: str
+    command: str
+    # One row per prediction: user, items seen, and each method's error or correctness.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    record_seconds: list[float] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    n_users: int = 0
+
+    def curve(self, seed: int = 0) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for b in sorted({r["bin"] for r in self.rows}):
+            rows = [r for r in self.rows if r["bin"] == b]
+            resampler = Resampler.by_user([r["user_id"] for r in rows], seed)
+            entry: dict[str, Any] = {"n": len(rows), "users": len({r["user_id"] for r in rows})}
+            for m in METHODS:
+                f = mean_metric([r[m] for r in rows])
+                lo, hi = resampler.interval(f)
+                entry[m] = {"value": round(point(f, len(rows)), 4), "ci95": [round(lo, 4), round(hi, 4)]}
+            out[b] = entry
+        return out
+
+    def results(self) -> dict[str, Any]:
+        secs = self.record_seconds
+        return {
+            "task": self.task,
+            "protocol": "online",
+            "metric": self.metric,
+            "lower_is_better": self.metric in LOWER_IS_BETTER,
+            "n_users": self.n_users,
+            "n_predictions": len(self.rows),
+            "curve": {str(k): v for k, v in self.curve().items()},
+            "record_feedback_seconds": {
+                "mean": round(float(np.mean(secs)), 4) if secs else None,
+                "p50": round(float(np.median(secs)), 4) if secs else None,
+                "p95": round(float(np.quantile(secs, 0.95)), 4) if secs else None,
+            },
+            "wall_seconds": round(self.wall_seconds, 1),
+            "command": self.command,
+            "git_commit": git_commit(),
+        }
+
+    def markdown_table(self) -> str:
+        curve = self.curve()
+        lines = [
+            "| items seen | n | " + " | ".join(f"{m} {self.metric}" for m in METHODS) + " |",
+            "|---:|---:|" + "---:|" * len(METHODS),
+        ]
+        for b, e in curve.items():
+            cells = [f"{e[m]['value']:.3f} [{e[m]['ci95'][0]:.3f}, {e[m]['ci95'][1]:.3f}]" for m in METHODS]
+            lines.append(f"| {b}-{2 * b - 1} | {e['n']} | " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
+
+def _time_order(profile: Sequence[ProfileItem]) -> list[int]:
+    return list(reversed(recency_order(profile)))
+
+
+def _error(task: str, pred: str, gold: str) -> float:
+    if task in SCORE_TASKS:
+        try:
+            return abs(float(pred) - float(gold))
+        except ValueError:
+            return 4.0  # no answer: the widest miss on a 1-5 scale
+    return float(pred.strip() == gold.strip())
+
+
+def _replay_user(
+    case: UserCase, app: Mindprint, pop: UserPopulation, pool: PopulationPool, run: OnlineRun, k: int
+) -> None:
+    uid = f"online-{case.user_id}"
+    if app.store.user_exists(uid):
+        raise EvalError(f"user {uid!r} already exists in the evaluation database")
+    answers = pop.model.answers
+    order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None]
+    reps = pool.query_many([item_text(case.profile[i]) for i in order])
+    golds = [str(answer_of(case.profile[i], answers)) for i in order]
+    targets = answers.targets(golds)
+    outputs = pop.model.outputs(reps.raw, reps.signals)
+    for t, i in enumerate(order):
+        p = case.profile[i]
+        if t >= 1:
+            res = app.retrieve(uid, item_text(p), k, predict=True)
+            preds = {
+                "mindprint": res.prediction.label if res.prediction else "",
+                "population": answers.answer(outputs[t]),
+                "population_user_offset": answers.answer(
+                    outputs[t] + user_offset(targets[:t] - outputs[:t])
+                ),
+            }
+            row: dict[str, Any] = {"user_id": case.user_id, "seen": t, "bin": seen_bin(t)}
+            row.update({m: _error(run.task, v, golds[t]) for m, v in preds.items()})
+            run.rows.append(row)
+        started = time.perf_counter()
+        if answers.is_scale:
+            app.record_feedback(uid, p.input or " ", p.response, rating=round(float(golds[t])))
+        else:
+            app.record_feedback(uid, p.input or " ", p.response, label=golds[t])
+        app.wait_idle()  # a refresh due now finishes before the next item: deterministic
+        run.record_seconds.append(time.perf_counter() - started)
+
+
+def run_online(
+    config: EvalConfig,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    command: Sequence[str] | None = None,
+) -> OnlineRun:
+    if config.task not in SCORE_TASKS | LABEL_TASKS:
+        raise EvalError("the online protocol needs a rating or label task")
+    cases, info = load_cases(config.task, config.data_dir, split=config.split, users=config.users, seed=config.seed)
+    cached = embedder if isinstance(embedder, CachingEmbedder) else CachingEmbedder(embedder)
+    metric = "mae" if config.task in SCORE_TASKS else "accuracy"
+    run = OnlineRun(config.task, metric, " ".join(command or ()), n_users=len(cases))
+    started = time.perf_counter()
+    pool = PopulationPool(cases, info, cached)
+    with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
+        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), cached)
+        try:
+            for n, case in enumerate(cases, start=1):
+                _replay_user(case, app, pool.for_user(case.user_id), pool, run, config.k)
+                if progress:
+                    progress(n, len(cases))
+        finally:
+            app.close()
+    run.wall_seconds = time.perf_counter() - started
+    return run
+
+
+def write_online(run: OnlineRun, out_dir: Path) -> list[Path]:
+    from mindprint.eval.plots import learning_curve
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = run.results()
+    json_path = out_dir / "online.json"
+    json_path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    md_path = out_dir / "online.md"
+    secs = results["record_feedback_seconds"]
+    md_path.write_text(
+        f"# mindprint eval --protocol online: {run.task}\n\n{run.n_users} users, "
+        f"{len(run.rows)} predictions, {run.metric} by items already seen (95% interval over "
+        f"users). record_feedback per item: mean {secs['mean']} s, p50 {secs['p50']} s.\n\n"
+        f"```\n{run.command}\n```\n\n{run.markdown_table()}\n",
+        encoding="utf-8",
+    )
+    png = learning_curve(results, out_dir / "learning_curve.png")
+    return [json_path, md_path, png]

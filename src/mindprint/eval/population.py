@@ -1,0 +1,145 @@
+"""The harness's models of everyone: fitted leave-user-out on the other users of the run.
+
+For every user of a run, ``population_text`` is a ridge model of the answers of *all
+the other users' histories* reading the same item representation mindprint reads (the
+sentence-mean embedding and the lexicon signals), so it knows the domain but nothing of
+this person. For 1-5 ratings a second candidate is the shipped rating prior alone. The
+``*_offset`` variants add the simplest personalization there is: a shrunk per-user
+offset (ratings: the user's mean residual against the model; labels: the user's mean
+residual per label, i.e. their label-frequency shift). mindprint's lift is measured
+against the better population candidate and against its offset variant.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mindprint.engine.features import text_signals
+from mindprint.engine.pipeline import embed_mean
+from mindprint.engine.population import (
+    Answers,
+    Arr,
+    Design,
+    PopulationModel,
+    pool_stats,
+    user_offset,
+)
+from mindprint.engine.protocols import Embedder
+from mindprint.engine.rating import fit_effects, load_prior, median_label, ordinal_probs
+from mindprint.eval.datasets import DatasetError, ProfileItem, TaskInfo, UserCase
+
+
+def item_text(p: ProfileItem) -> str:
+    return p.input if p.input.strip() else p.response
+
+
+def answer_of(p: ProfileItem, answers: Answers) -> str | None:
+    if answers.is_scale:
+        return None if p.score is None else str(p.score)
+    return p.label
+
+
+@dataclass(frozen=True, slots=True)
+class Reps:
+    """Item representations: sentence-mean embeddings and raw lexicon signals."""
+
+    raw: Arr
+    signals: Arr
+
+
+def represent(embedder: Embedder, texts: Sequence[str]) -> Reps:
+    raw = np.asarray(embed_mean(embedder, texts), dtype=np.float64)
+    sig = np.asarray([text_signals(t) for t in texts], dtype=np.float64).reshape(len(texts), -1)
+    return Reps(raw, sig)
+
+
+@dataclass(frozen=True, slots=True)
+class UserPopulation:
+    """The population model of everyone but one user, and that user's history under it."""
+
+    model: PopulationModel
+    history: Reps
+    history_answers: tuple[str, ...]
+    model_id: str
+
+    def residuals(self) -> Arr:
+        if not self.history_answers:
+            return np.zeros((0, self.model.weights.shape[1]))
+        y = self.model.answers.targets(self.history_answers)
+        out: Arr = y - self.model.outputs(self.history.raw, self.history.signals)
+        return out
+
+    def text(self, q: Reps) -> str:
+        return self.model.answer(q.raw, q.signals)
+
+    def text_offset(self, q: Reps) -> str:
+        out = self.model.outputs(q.raw, q.signals)[0] + user_offset(self.residuals())
+        return self.model.answers.answer(out)
+
+    def prior(self, q: Reps, *, offset: bool) -> str:
+        """The shipped rating prior's median (optionally with the user's intercept)."""
+        prior = load_prior()
+        if prior is None:
+            return ""
+        head = prior.head_for(self.model_id)
+        lat = float(prior.latent(self.model_id, q.raw, q.signals)[0])
+        if offset and self.history_answers:
+            hist = prior.latent(self.model_id, self.history.raw, self.history.signals)
+            y = np.clip(np.rint([float(a) for a in self.history_answers]), 1, 5).astype(np.int64)
+            b = fit_effects(hist, y, np.ones((len(y), 1)), head.cutpoints, [head.user_var])
+            lat += float(b[0])
+        return str(median_label(ordinal_probs(np.array([lat]), head.cutpoints)[0]))
+
+
+class PopulationPool:
+    """Every user's history of a run as ridge statistics; leave-user-out models on demand."""
+
+    def __init__(self, cases: Sequence[UserCase], info: TaskInfo, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.answers = Answers(labels=info.labels, scale=info.scale)
+        texts: dict[str, int] = {}
+        for case in cases:
+            for p in case.profile:
+                texts.setdefault(item_text(p), len(texts))
+        reps = represent(embedder, list(texts))
+        self.design = Design.fit(reps.signals)
+        self._history: dict[str, tuple[Reps, tuple[str, ...]]] = {}
+        for case in cases:
+            kept = [(texts[item_text(p)], a) for p in case.profile
+                    if (a := answer_of(p, self.answers)) is not None]
+            idx = [i for i, _ in kept]
+            self._history[case.user_id] = (
+                Reps(reps.raw[idx], reps.signals[idx]),
+                tuple(a for _, a in kept),
+            )
+        per_user = pool_stats(
+            self.answers,
+            self.design,
+            {u: (r.raw, r.signals, a) for u, (r, a) in self._history.items()},
+        )
+        if not per_user:
+            raise DatasetError(
+                "no user of this run has a labelled history: the population model is "
+                "fitted on the other users' answers, so it needs some"
+            )
+        self._stats = per_user
+        self._total = functools.reduce(operator.add, per_user.values())
+
+    def for_user(self, user_id: str) -> UserPopulation:
+        own = self._stats.get(user_id)
+        stats = self._total - own if own is not None else self._total
+        reps, answers = self._history[user_id]
+        model = PopulationModel.fit(self.answers, self.design, stats)
+        return UserPopulation(model, reps, answers, self.embedder.model_id)
+
+    def query(self, text: str) -> Reps:
+        return represent(self.embedder, [text])
+
+    def query_many(self, texts: Sequence[str]) -> Reps:
+        return represent(self.embedder, texts)
+
