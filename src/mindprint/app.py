@@ -15,6 +15,7 @@ from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.llm import LLM
 from mindprint.engine.llm_stages import llm_pipeline
 from mindprint.engine.pipeline import Pipeline
+from mindprint.engine.population import PopulationSource
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.retrieval import Mode
 from mindprint.engine.types import Factor
@@ -47,7 +48,10 @@ class Mindprint:
         pipeline: Pipeline | None = None,
         llm: LLM | None = None,
         rewrite_llm: LLM | None = None,
+        population: PopulationSource | None = None,
     ) -> None:
+        """``population``: the model of everyone that predictions depart from (default:
+        the shipped rating prior; the evaluation harness passes its leave-user-out one)."""
         self.store = store  # for the evaluation's own bookkeeping; outer layers use services
         self.embedder = embedder
         self.llm = llm
@@ -55,7 +59,7 @@ class Mindprint:
         self.pipeline = pipeline or Pipeline(embedder)
         self.inputs = Inputs(self.limits, default_user)
         index = IndexCache(store, embedder.model_id)
-        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs)
+        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs, population)
         self.models = ModelService(core)
         self.retrieval = RetrievalService(core)
         self.feedback = FeedbackService(core, self.models)

@@ -8,14 +8,16 @@ predicts the user's rating or label from that index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from mindprint.engine.departure import Departure, Evidence, departure
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
 from mindprint.engine.pipeline import PreparedQuery
+from mindprint.engine.population import Answers, Arr, Population
 from mindprint.engine.predict import (
     Prediction,
     ScoredItem,
@@ -57,6 +59,8 @@ class UserIndex:
     labelled: list[Item] = field(default_factory=list)
     rating_history: list[ScoredItem] = field(default_factory=list)
     star_scale: bool = False
+    # The lexicon signals of each item, aligned with ``ids`` (what population models read).
+    signals: Arr | None = None
 
 
 def _aligned(loaded: Mapping[str, Loaded]) -> tuple[list[int], dict[str, Vector]]:
@@ -84,6 +88,13 @@ def build_index(
 ) -> UserIndex:
     """The index of a user from what the store holds (``loaded``: features, raw, signals)."""
     common, mats = _aligned(loaded)
+    sig_ids, sig_mat = loaded["signals"]
+    sig_pos = {i: n for n, i in enumerate(sig_ids)}
+    signals = (
+        np.asarray([sig_mat[sig_pos[i]] if i in sig_pos else text_signals(items[i].text) for i in common],
+                   dtype=np.float64).reshape(len(common), -1)
+        if common else None
+    )
     polarity = {
         iid: next((f.polarity for f in fs if f.name.endswith(" tone")), 0.0)
         for iid, fs in features.items()
@@ -122,6 +133,7 @@ def build_index(
             if it.score is not None and it.id in latent
         ],
         star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
+        signals=signals,
     )
 
 
@@ -173,8 +185,96 @@ def query_tone(model_id: str, c: UserIndex, pq: PreparedQuery) -> float:
     return query_polarity(pq.features)
 
 
-def predict(model_id: str, c: UserIndex, pq: PreparedQuery) -> Prediction | None:
-    """The user's likely answer: a rating when the history is rated, else a label."""
+def answers_of(c: UserIndex) -> Answers | None:
+    """What the user's history answers: 1-5 stars, another numeric scale, or labels."""
+    if c.scored and len(c.scored) >= max(1, len(c.items) // 2):
+        if c.star_scale:
+            return Answers(scale=(1.0, 5.0))
+        scores = [float(it.score) for it in c.scored if it.score is not None]
+        return Answers(scale=(min(scores), max(scores)))
+    if c.labelled and len(c.labelled) >= max(1, len(c.items) // 2):
+        return Answers(labels=tuple(sorted({str(it.label) for it in c.labelled})))
+    return None
+
+
+def _answer_text(it: Item, answers: Answers) -> str | None:
+    if answers.is_scale:
+        return None if it.score is None else str(it.score)
+    return it.label
+
+
+def evidence(pop: Population, c: UserIndex) -> list[Evidence]:
+    """Each answered history item's residual against the population model."""
+    if c.signals is None:
+        return []
+    pos = {i: n for n, i in enumerate(c.ids)}
+    kept = [(i, a) for i in c.ids if (a := _answer_text(c.items[i], pop.answers)) is not None]
+    if not kept:
+        return []
+    rows = [pos[i] for i, _ in kept]
+    outs = pop.outputs(c.vectors["raw"][rows], c.signals[rows])
+    res = pop.answers.targets([a for _, a in kept]) - outs
+    return [
+        Evidence(i, res[n], c.item_factors.get(i, frozenset())) for n, (i, _) in enumerate(kept)
+    ]
+
+
+def predict_personal(
+    pop: Population, c: UserIndex, pq: PreparedQuery, neighbours: Sequence[tuple[int, float]]
+) -> Prediction:
+    """The population's answer moved by this user's departures (see :mod:`departure`)."""
+    answers = pop.answers
+    ev = evidence(pop, c)
+    q_out = pop.outputs(pq.vectors["raw"], pq.vectors["signals"])[0]
+    q_ids = sorted({f.factor_id for f in pq.features if f.factor_id} - {TONE_ID, STYLE_ID})
+    dep = departure(ev, neighbours, q_ids, len(q_out))
+    label = answers.answer(q_out + dep.total)
+    names = {f.id: f.name for f in c.factors}
+    return Prediction(
+        label=label,
+        value=round(float((q_out + dep.total)[0]), 3) if answers.is_scale else None,
+        distribution={} if answers.is_scale else _label_scores(answers, q_out + dep.total),
+        explanation=explain(answers, q_out, dep, len(ev), names),
+    )
+
+
+def _label_scores(answers: Answers, out: Arr) -> dict[str, float]:
+    return {lab: round(float(v), 4) for lab, v in zip(answers.labels, out, strict=True)}
+
+
+def _fmt(answers: Answers, v: Arr) -> str:
+    if answers.is_scale:
+        return f"{float(v[0]):+.2f}"
+    top = int(np.argmax(np.abs(v)))
+    return f"{answers.labels[top]} {float(v[top]):+.2f}"
+
+
+def explain(answers: Answers, q_out: Arr, dep: Departure, n: int, names: Mapping[str, str]) -> str:
+    """One line an assistant can quote: what everyone would say, and what moved it."""
+    base = answers.answer(q_out)
+    parts = [f"a model of everyone reads this as {base}"]
+    if n:
+        parts.append(f"this user's usual departure {_fmt(answers, dep.offset)} ({n} answered items)")
+    if dep.neighbour_ids:
+        ids = ", ".join(f"#{i}" for i in dep.neighbour_ids[:3])
+        parts.append(f"similar past items ({ids}) {_fmt(answers, dep.neighbours)}")
+    for fid, move in sorted(dep.factor_moves.items(), key=lambda kv: -float(np.abs(kv[1]).max())):
+        if float(np.abs(move).max()) >= 0.05 and fid in names:
+            parts.append(f"{names[fid]!r} {_fmt(answers, move)}")
+    return "; ".join(parts) + f" -> {answers.answer(q_out + dep.total)}"
+
+
+def predict(
+    model_id: str,
+    c: UserIndex,
+    pq: PreparedQuery,
+    population: Population | None = None,
+    neighbours: Sequence[tuple[int, float]] = (),
+) -> Prediction | None:
+    """The user's likely answer: with a population model, its answer plus this user's
+    departures; without one, a rating when the history is rated, else a label."""
+    if population is not None and c.ids:
+        return predict_personal(population, c, pq, neighbours)
     scored, labelled = c.scored, c.labelled
     if scored and len(scored) >= max(1, len(c.items) // 2):
         prior = load_prior()

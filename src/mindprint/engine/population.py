@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +59,21 @@ class Answers:
             value = float(np.clip(np.floor(float(outputs[0]) + 0.5), lo, hi))
             return str(int(value)) if value.is_integer() else str(value)
         return self.labels[int(np.argmax(outputs))]
+
+
+class Population(Protocol):
+    """Anything that reads texts the way it reads anyone's: outputs per row of vectors."""
+
+    @property
+    def answers(self) -> Answers: ...
+
+    def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr: ...
+
+
+class PopulationSource(Protocol):
+    """Where the app gets the population model of a user's task (None: there is none)."""
+
+    def for_user(self, user_id: str, answers: Answers) -> Population | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +159,35 @@ def pool_stats(
         if len(ans):
             out[uid] = Stats.of(design.rows(raw, sig), answers.targets(ans))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PriorPopulation:
+    """The shipped rating prior as a population model: expected stars of a text (1-5)."""
+
+    model_id: str
+    answers: Answers = Answers(scale=(1.0, 5.0))
+
+    def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
+        from mindprint.engine.rating import load_prior, ordinal_probs
+
+        prior = load_prior()
+        if prior is None:
+            return np.full((np.atleast_2d(np.asarray(signals)).shape[0], 1), 3.0)
+        lat = prior.latent(self.model_id, raw, signals)
+        probs = ordinal_probs(lat, prior.head_for(self.model_id).cutpoints)
+        out: Arr = (probs @ np.arange(1.0, 6.0)).reshape(-1, 1)
+        return out
+
+
+class ShippedPopulation:
+    """The default source in deployment: the shipped rating prior for 1-5 star histories;
+    nothing for other scales or labels (the app then falls back to its own history)."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+
+    def for_user(self, user_id: str, answers: Answers) -> Population | None:
+        if answers.scale == (1.0, 5.0):
+            return PriorPopulation(self.model_id)
+        return None

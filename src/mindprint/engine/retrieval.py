@@ -21,7 +21,9 @@ import numpy as np
 
 from mindprint.engine.protocols import Vector
 
-Mode = Literal["features", "raw", "hybrid"]
+# "random" is the ablation: the user's items in a seeded random order, so the harness
+# can show what similarity itself adds to a prediction.
+Mode = Literal["features", "raw", "hybrid", "random"]
 # Cosine points lost per unit of tone distance (tone spans [-1, 1]): the prior's
 # reading of a rated text predicts the user's answer well (shared Amazon histories:
 # top-3 MAE 0.55 vs 0.63 without); raw VADER polarity of free text much less (LaMP-7:
@@ -53,6 +55,10 @@ def top_k(
     """
     if not item_ids or k <= 0:
         return []
+    if mode == "random":
+        seed = int(abs(float(np.asarray(query_vecs["raw"]).sum())) * 1e6) % (2**32)
+        order = np.random.default_rng(seed).permutation(len(item_ids))[: min(k, len(item_ids))]
+        return [Hit(item_id=int(item_ids[i]), score=1.0) for i in order]
     if mode == "features":
         scores = item_vecs["features"] @ query_vecs["features"]
     elif mode == "raw":

@@ -371,44 +371,8 @@ def _population(kind: str) -> Callable[[UserContext], str]:
     return run
 
 
-# How many retrieved items reach the personal prediction (the paper's k is what the
-# assistant reads; the prediction may read a few more).
-PREDICT_K = 8
-
-
-def _departure(random_neighbours: bool = False) -> Callable[[UserContext], str]:
-    from mindprint.engine.departure import Evidence, departure, personal_answer
-
-    def run(ctx: UserContext) -> str:
-        pop, q = ctx.user_population()
-        res = ctx.app_retrieve(None, PREDICT_K)
-        resid = pop.residuals()
-        by_text = {}
-        hist_texts = pop.history_texts
-        for t, r in zip(hist_texts, resid, strict=True):
-            by_text[t] = r
-        feats = ctx.app.store.get_features(ctx.uid)
-        items = [it for page in ctx.app.store.iter_items(ctx.uid) for it in page]
-        evidence = [
-            Evidence(it.id, by_text[it.text], frozenset(f.factor_id for f in feats.get(it.id, []) if f.factor_id and f.kind == "content"))
-            for it in items if it.text in by_text
-        ]
-        if random_neighbours:
-            order = list(range(len(evidence)))
-            random.Random(f"{ctx.run.seed}:{ctx.question.id}").shuffle(order)
-            near = [(evidence[i].item_id, 1.0) for i in order[:PREDICT_K]]
-        else:
-            near = [(h.item.id, h.score) for h in res.hits]
-        qf = sorted({f.factor_id for f in res.query_features if f.factor_id and f.kind == "content"})
-        dep = departure(evidence, near, qf, pop.model.weights.shape[1])
-        return personal_answer(pop.model.answers, pop.model.outputs(q.raw, q.signals)[0], dep)
-
-    return run
-
-
 POPULATION_METHODS: tuple[Method, ...] = (
-    Method("mindprint_departure", "experimental", LABELLED_TASKS, _departure()),
-    Method("mindprint_departure_random", "experimental", LABELLED_TASKS, _departure(True)),
+
     Method(
         "population_text",
         "a model of everyone reading the query: ridge on the text's embedding and lexicon "
@@ -435,6 +399,14 @@ POPULATION_METHODS: tuple[Method, ...] = (
         SCORE_TASKS,
         _population("prior_offset"),
     ),
+)
+
+RETRIEVAL_ABLATION = Method(
+    "mindprint_random_retrieval",
+    "ablation: mindprint with its retrieval replaced by random items of the same user "
+    "(what feature-level retrieval adds to the prediction)",
+    LABELLED_TASKS,
+    _mindprint_predict("random"),
 )
 
 OFFLINE_METHODS: tuple[Method, ...] = (
@@ -481,6 +453,7 @@ OFFLINE_METHODS: tuple[Method, ...] = (
         ALL_TASKS,
         _mindprint,
     ),
+    RETRIEVAL_ABLATION,
 )
 
 def _mindprint_llm(ctx: UserContext) -> str:

@@ -28,13 +28,20 @@ from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import load_cases
 from mindprint.eval.datasets import ProfileItem, UserCase
 from mindprint.eval.methods import LABEL_TASKS, SCORE_TASKS, EvalError, recency_order
-from mindprint.eval.population import PopulationPool, UserPopulation, answer_of, item_text
+from mindprint.eval.population import (
+    PoolSource,
+    PopulationPool,
+    UserPopulation,
+    answer_of,
+    item_text,
+)
 from mindprint.eval.report import git_commit
 from mindprint.eval.runner import EvalConfig
 from mindprint.store import Store
 
 Progress = Callable[[int, int], None]
 METHODS = ("mindprint", "population", "population_user_offset")
+USER_PREFIX = "online-"
 
 
 def seen_bin(seen: int) -> int:
@@ -114,7 +121,7 @@ def _error(task: str, pred: str, gold: str) -> float:
 def _replay_user(
     case: UserCase, app: Mindprint, pop: UserPopulation, pool: PopulationPool, run: OnlineRun, k: int
 ) -> None:
-    uid = f"online-{case.user_id}"
+    uid = f"{USER_PREFIX}{case.user_id}"
     if app.store.user_exists(uid):
         raise EvalError(f"user {uid!r} already exists in the evaluation database")
     answers = pop.model.answers
@@ -162,7 +169,8 @@ def run_online(
     started = time.perf_counter()
     pool = PopulationPool(cases, info, cached)
     with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
-        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), cached)
+        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), cached,
+                        population=PoolSource(pool, USER_PREFIX))
         try:
             for n, case in enumerate(cases, start=1):
                 _replay_user(case, app, pool.for_user(case.user_id), pool, run, config.k)

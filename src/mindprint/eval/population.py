@@ -142,9 +142,31 @@ class PopulationPool:
         model = PopulationModel.fit(self.answers, self.design, stats)
         return UserPopulation(model, reps, answers, self.embedder.model_id, self._texts[user_id])
 
+    def has_user(self, user_id: str) -> bool:
+        return user_id in self._history
+
     def query(self, text: str) -> Reps:
         return represent(self.embedder, [text])
 
     def query_many(self, texts: Sequence[str]) -> Reps:
         return represent(self.embedder, texts)
 
+
+
+class PoolSource:
+    """The app's population source in a run: each user's leave-user-out model.
+
+    Users are stored as ``<prefix><user id>``; a model is solved once per user."""
+
+    def __init__(self, pool: PopulationPool, prefix: str) -> None:
+        self.pool = pool
+        self.prefix = prefix
+        self._models: dict[str, PopulationModel] = {}
+
+    def for_user(self, user_id: str, answers: Answers) -> PopulationModel | None:
+        uid = user_id.removeprefix(self.prefix)
+        if uid not in self._models:
+            if not self.pool.has_user(uid):
+                return None
+            self._models = {uid: self.pool.for_user(uid).model}  # one user at a time
+        return self._models[uid]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mindprint.app import Mindprint
+from mindprint.engine.population import PopulationSource
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
@@ -41,7 +42,7 @@ from mindprint.eval.methods import (
     retrieve,
     select_methods,
 )
-from mindprint.eval.population import PopulationPool
+from mindprint.eval.population import PoolSource, PopulationPool
 from mindprint.eval.report import retrieval_scores
 from mindprint.settings import LimitSettings
 from mindprint.store import NewItem, Store
@@ -51,6 +52,7 @@ log = logging.getLogger("mindprint.eval")
 Progress = Callable[[int, int], None]
 
 DB_NAME = "eval.sqlite"
+USER_PREFIX = "eval-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,7 @@ def run_majority(examples: Sequence[Example]) -> str:
 
 def _build_user(case: UserCase, app: Mindprint, run: EvalRun) -> tuple[str, dict[str, Any]]:
     """Import the user's profile and build their model once, as a deployment does."""
-    uid = f"eval-{case.user_id}"
+    uid = f"{USER_PREFIX}{case.user_id}"
     if app.store.user_exists(uid):
         raise EvalError(f"user {uid!r} already exists in the evaluation database; it must be fresh")
     items, skipped = to_new_items(case.profile, app.limits.max_text_chars)
@@ -216,11 +218,14 @@ def _eval_user(
     return rows
 
 
-def _app(store: Store, embedder: Embedder, provider: str) -> Mindprint:
+def _app(
+    store: Store, embedder: Embedder, provider: str, population: PopulationSource | None = None
+) -> Mindprint:
     """The app each user is built with: offline, or every stage through the provider
-    (its calls logged in the run's database for the cost figures)."""
+    (its calls logged in the run's database for the cost figures). Predictions depart
+    from ``population`` (the run's leave-user-out model) when there is one."""
     if provider == "offline":
-        return Mindprint(store, embedder, limits=LimitSettings())
+        return Mindprint(store, embedder, limits=LimitSettings(), population=population)
     from mindprint.engine.llm_stages import llm_pipeline
     from mindprint.providers import create_provider
     from mindprint.settings import ProviderSettings
@@ -231,7 +236,8 @@ def _app(store: Store, embedder: Embedder, provider: str) -> Mindprint:
     )
     if llm is None:
         raise EvalError(f"provider {provider!r} is not configured")
-    return Mindprint(store, embedder, limits=LimitSettings(), pipeline=llm_pipeline(embedder, llm), llm=llm)
+    return Mindprint(store, embedder, limits=LimitSettings(), pipeline=llm_pipeline(embedder, llm),
+                     llm=llm, population=population)
 
 
 def run_eval(
@@ -281,7 +287,7 @@ def run_eval(
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)  # every user starts fresh
         store = Store.open(db_path)
-        app = _app(store, cached, config.provider)
+        app = _app(store, cached, config.provider, PoolSource(pool, USER_PREFIX) if pool else None)
         try:
             if progress:
                 progress(0, len(cases))

@@ -1,11 +1,13 @@
 """What the model, retrieval and feedback services share: one store, one pipeline, the
-embedding model's id, the per-user index and the input checks."""
+embedding model's id, the per-user index, the input checks and the population model that
+predictions and factor statistics depart from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mindprint.engine.pipeline import Pipeline
+from mindprint.engine.population import PopulationSource, ShippedPopulation
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.store import Store
@@ -18,3 +20,8 @@ class Core:
     model_id: str
     index: IndexCache
     inputs: Inputs
+    population: PopulationSource | None = field(default=None)
+
+    def population_source(self) -> PopulationSource:
+        """The configured source, else the shipped rating prior."""
+        return self.population or ShippedPopulation(self.model_id)

@@ -25,10 +25,15 @@ class RetrievalResult:
     factor_names: dict[str, str]
 
 
+# How many retrieved items reach the prediction (the assistant reads ``k`` of them).
+PREDICT_K = 8
+
+
 class RetrievalService:
     def __init__(self, core: Core) -> None:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
         self.index, self.inputs = core.index, core.inputs
+        self.population = core.population_source()
 
     def retrieve(
         self,
@@ -51,11 +56,13 @@ class RetrievalService:
                 if c.tone is not None and len(c.tone) else None
             )
         weight = TONE_WEIGHT if c.tone_from_prior else TONE_WEIGHT_LEXICON
-        hits = (
-            top_k(pq.vectors, c.ids, c.vectors, k, mode=mode, tone=tone, tone_weight=weight)
+        wide = (
+            top_k(pq.vectors, c.ids, c.vectors, max(k, PREDICT_K), mode=mode, tone=tone,
+                  tone_weight=weight)
             if c.ids
             else []
         )
+        hits = wide[:k]
         ids = [h.item_id for h in hits]
         feats = self.store.get_features(uid, ids)
         paths = self.store.get_paths(uid, ids)
@@ -69,7 +76,12 @@ class RetrievalService:
             fs = feats.get(h.item_id, [])
             shared = sorted({names[f.factor_id] for f in fs if f.factor_id in q_factors and f.factor_id in names})
             out.append(Retrieved(it, h.score, tuple(fs), paths.get(h.item_id) or None, tuple(shared)))
-        prediction = personal.predict(self.model_id, c, pq) if predict else None
+        prediction = None
+        if predict:
+            answers = personal.answers_of(c)
+            pop = self.population.for_user(uid, answers) if answers is not None else None
+            near = [(h.item_id, h.score) for h in wide]
+            prediction = personal.predict(self.model_id, c, pq, pop, near)
         return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid), names)
 
     def similar_responses(self, user_id: str, text: str, k: int = 3) -> list[str]:
