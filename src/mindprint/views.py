@@ -91,6 +91,14 @@ class FactorView(View):
         default=None,
         description="Members that are reasons you passed to record_feedback.",
     )
+    effect: float | None = Field(
+        default=None,
+        description="How this factor moves the user beyond what a model of everyone reads in "
+        "the text (answer units); see evidence.",
+    )
+    effect_ci95: list[float] | None = None
+    evidence: str | None = Field(default=None, description="The effect in one sentence.")
+    examples: list[int] | None = Field(default=None, description="Item ids that show it.")
 
 
 class UserFactorsView(View):
@@ -198,7 +206,36 @@ def factor_view(f: Factor, stated: set[str] | frozenset[str] = frozenset()) -> F
         influence=st.get("influence"),
         uncertain=bool(st.get("uncertain", True)),
         host_reasons=[m for m in f.members if m in stated] or None,
+        **_departure_fields(f),
     )
+
+
+def _departure_fields(f: Factor) -> dict[str, Any]:
+    dep = f.stats.get("departure")
+    if not isinstance(dep, dict) or "effect" not in dep:
+        return {}
+    return {
+        "effect": dep["effect"],
+        "effect_ci95": dep["effect_ci95"],
+        "evidence": evidence_sentence(f.name, dep),
+        "examples": dep.get("examples"),
+    }
+
+
+def evidence_sentence(name: str, dep: dict[str, Any]) -> str:
+    """E.g. "judged well vs badly: +1.7 beyond what the text suggests (95% CI 0.8 to 2.7,
+    21 items); per doubling of g: -0.35"."""
+    lo, hi = dep["effect_ci95"]
+    if str(dep.get("effect_kind", "")).startswith("judged"):
+        head = f"when {name} is judged well rather than badly: {dep['effect']:+.2f}"
+    else:
+        head = f"when {name} is present: {dep['effect']:+.2f}"
+    text = f"{head} beyond what the text suggests (95% CI {lo:+.2f} to {hi:+.2f}, {dep['n']} items)"
+    q = dep.get("quantity_effect")
+    if isinstance(q, dict):
+        qlo, qhi = q["ci95"]
+        text += f"; per doubling of {q['unit']}: {q['per_doubling']:+.2f} ({qlo:+.2f} to {qhi:+.2f})"
+    return text
 
 
 def factors_view(

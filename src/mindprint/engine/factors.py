@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from mindprint.engine.protocols import Embedder, Vector
-from mindprint.engine.types import Factor, Feature
+from mindprint.engine.types import REASON_KINDS, Factor, Feature
 
 TONE_FACTOR = "tone"
 STYLE_FACTOR = "writing style"
@@ -107,13 +108,16 @@ class EmbeddingFactorBuilder:
         content = Counter[str]()
         tone = Counter[str]()
         style = Counter[str]()
+        reason = Counter[str]()
         for feats in features:
-            content.update({f.name for f in feats if f.kind == "content" and not _is_tone(f)})
+            reason.update({f.name for f in feats if f.kind in REASON_KINDS})
+            content.update({f.name for f in feats if f.kind == "content" and f.name not in reason})
             tone.update({f.name for f in feats if _is_tone(f)})
             style.update({f.name for f in feats if f.kind == "style"})
 
-        factors: list[Factor] = []
-        assignment: dict[str, str | None] = {p: None for p in content}
+        factors, assignment = reason_factors(reason, self.min_items, n_items)
+        content = Counter({p: c for p, c in content.items() if p not in assignment})
+        assignment.update({p: None for p in content})
         # A reason the host model stated is evidence even when stated once.
         stated = {f.name for feats in features for f in feats if f.origin == "host"}
         pool = [
@@ -154,6 +158,8 @@ class EmbeddingFactorBuilder:
                     assignment[p] = factors[k].id
                     extra.setdefault(k, []).append(p)
             for k, fac in enumerate(factors):
+                if fac.id.startswith(REASON_PREFIX):
+                    continue
                 members = list(fac.members) + sorted(extra.get(k, []), key=lambda m: (-content[m], m))
                 mentions = sum(content[m] for m in members)
                 factors[k] = Factor(
@@ -225,6 +231,32 @@ def stated_factor(
     )
 
 
+REASON_PREFIX = "f_reason_"
+
+
+def reason_factor_id(name: str) -> str:
+    """Reasons keep one id per name across rebuilds and users ("f_reason_weight")."""
+    return REASON_PREFIX + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def reason_factors(
+    counts: Counter[str], min_items: int, n_items: int
+) -> tuple[list[Factor], dict[str, str | None]]:
+    """One factor per aspect or stated reason seen in at least ``min_items`` items."""
+    factors: list[Factor] = []
+    assignment: dict[str, str | None] = {}
+    for name, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if c < min_items:
+            continue
+        fid = reason_factor_id(name)
+        assignment[name] = fid
+        factors.append(Factor(
+            id=fid, name=name, members=(name,),
+            description=f"How the user judges {name}: mentioned or judged in {c} of {n_items} items.",
+        ))
+    return factors, assignment
+
+
 def _central_name(members: Sequence[str], sim: Vector, counts: Counter[str]) -> str:
     """The member that best stands for the group: central and frequent, plain words."""
     if len(members) == 1:
@@ -252,7 +284,9 @@ def stabilize_ids(
     pairs: list[tuple[float, int, int]] = []
     for i, new in enumerate(grouping.factors):
         for j, old in enumerate(previous):
-            if new.id in (TONE_ID, STYLE_ID) or old.id in (TONE_ID, STYLE_ID):
+            if {new.id, old.id} & {TONE_ID, STYLE_ID} or any(
+                f.id.startswith(REASON_PREFIX) for f in (new, old)
+            ):
                 continue
             a, b = set(new.members), set(old.members)
             jac = len(a & b) / len(a | b) if a | b else 0.0
@@ -279,7 +313,7 @@ def stabilize_ids(
 
 
 def _is_tone(f: Feature) -> bool:
-    return f.kind == "content" and f.name.endswith(" tone")
+    return f.kind == "tone"
 
 
 def _describe(name: str, members: Sequence[str], mentions: int, n_items: int) -> str:

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from mindprint.engine.aspects import reasons
 from mindprint.engine.text import (
     EMOJI_RE,
     HASHTAG_RE,
@@ -205,13 +206,17 @@ class OfflineFeatureExtractor:
 
     @property
     def id(self) -> str:
-        return f"offline-v3-k{self.max_content}"
+        return f"offline-v4-k{self.max_content}"
 
     def extract(self, items: Sequence[Item], corpus: CorpusStats) -> list[list[Feature]]:
         out: list[list[Feature]] = []
         common = corpus.boilerplate()
         for it in items:
             feats = self._text_features(it.text, corpus, common)
+            # What the user said about it judges the aspects: their reasons.
+            reacted = bool(it.input.strip()) and is_free_text(it.response)
+            feats.extend(merge_reasons(reasons(it.text, sentiment),
+                                       reasons(it.response, sentiment) if reacted else []))
             if is_free_text(it.response):
                 feats.extend(style_features(it.response))
             out.append(feats)
@@ -220,7 +225,8 @@ class OfflineFeatureExtractor:
     def extract_query(
         self, query: str, corpus: CorpusStats, factors: Sequence[Factor]
     ) -> list[Feature]:
-        return self._text_features(query, corpus, corpus.boilerplate())
+        feats = self._text_features(query, corpus, corpus.boilerplate())
+        return feats + reasons(query, sentiment)
 
     def _text_features(
         self, text: str, corpus: CorpusStats, common: frozenset[str]
@@ -240,7 +246,7 @@ class OfflineFeatureExtractor:
             Feature(
                 name=_tone_name(whole),
                 context=trim(polar, self.context_chars),
-                kind="content",
+                kind="tone",
                 weight=round(abs(whole), 4),
                 polarity=round(whole, 4),
             )
@@ -289,6 +295,18 @@ class OfflineFeatureExtractor:
             if len(chosen) >= self.max_content:
                 break
         return chosen
+
+
+def merge_reasons(from_input: Sequence[Feature], from_response: Sequence[Feature]) -> list[Feature]:
+    """One feature per aspect (the response's judgement wins when it takes a side) and
+    each distinct quantity once."""
+    out: dict[tuple[str, str], Feature] = {}
+    for f in [*from_input, *from_response]:
+        key = (f.name, f.kind if f.kind == "aspect" else f.context)
+        prev = out.get(key)
+        if prev is None or abs(f.polarity) >= abs(prev.polarity):
+            out[key] = f
+    return list(out.values())
 
 
 def _tone_name(pol: float) -> str:

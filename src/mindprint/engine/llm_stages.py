@@ -149,7 +149,7 @@ class LLMFeatureExtractor:
 
     def _deterministic(self, it: Item) -> list[Feature]:
         pol = sentiment(it.text)
-        feats = [f for f in self.offline.extract([it], CorpusStats())[0] if f.name.endswith(" tone")]
+        feats = [f for f in self.offline.extract([it], CorpusStats())[0] if f.kind == "tone"]
         if not feats:
             feats = [Feature("neutral tone", trim(it.text, 160), polarity=pol)]
         if is_free_text(it.response):
@@ -177,7 +177,7 @@ class LLMFeatureExtractor:
                     factor_id=by_name.get(_norm(f.factor or "")), origin="llm")
             for f in ans.features
         ]
-        tone = [f for f in self.offline.extract_query(query, corpus, factors) if f.name.endswith(" tone")]
+        tone = [f for f in self.offline.extract_query(query, corpus, factors) if f.kind == "tone"]
         return feats + tone
 
 
@@ -204,7 +204,7 @@ class LLMFactorBuilder:
     def build(self, features: Sequence[Sequence[Feature]]) -> Grouping:
         content = Counter[str]()
         for feats in features:
-            content.update({f.name for f in feats if f.kind == "content" and not f.name.endswith(" tone")})
+            content.update({f.name for f in feats if f.kind == "content"})
         if not content:
             return self.fallback.build(features)
         groups = self._pregroup(content)
@@ -240,7 +240,7 @@ class LLMFactorBuilder:
         if leftover is not None:
             factors.append(leftover)
         tone_style = self.fallback.build(
-            [[f for f in fs if f.kind == "style" or f.name.endswith(" tone")] for fs in features]
+            [[f for f in fs if f.kind in ("style", "tone")] for fs in features]
         )
         factors.extend(f for f in tone_style.factors if f.name in (TONE_FACTOR, STYLE_FACTOR))
         assignment.update({k: v for k, v in tone_style.assignment.items() if v is not None})

@@ -16,7 +16,7 @@ from mindprint.engine.stats import confidence_note
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature, Item
 
-OFFLINE_PATHS = "offline-paths-v2"
+OFFLINE_PATHS = "offline-paths-v3"
 
 
 class PathWriter(Protocol):
@@ -51,11 +51,8 @@ class TemplatePathWriter:
         noted (if any), the evidence, the answer."""
         by_id = {f.id: f for f in factors}
         stated = [f.name for f in feats if f.origin == "host"]
-        content = [
-            f for f in feats
-            if f.kind == "content" and not f.name.endswith(" tone") and f.origin != "host"
-        ]
-        tone = next((f for f in feats if f.name.endswith(" tone")), None)
+        content = [f for f in feats if f.kind == "content" and f.origin != "host"]
+        tone = next((f for f in feats if f.kind == "tone"), None)
         style = [f.name for f in feats if f.kind == "style"]
         lead = ""
         if content:
@@ -65,6 +62,9 @@ class TemplatePathWriter:
             lead += "."
         elif tone is not None:
             lead = f"Written in a {tone.name}."
+        judged = _judged(feats)
+        if judged:
+            lead = f"{lead} {judged}".strip()
 
         evidence: list[str] = []
         seen: set[str] = set()
@@ -90,12 +90,35 @@ class TemplatePathWriter:
         return " ".join(x for x in (lead, noted, ev, outcome) if x)
 
 
+def _judged(feats: Sequence[Feature]) -> str:
+    """The reasons an item shows: aspects judged well or badly, quantities stated."""
+    well = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity >= 0.05]
+    badly = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity <= -0.05]
+    stated = [f.context for f in feats if f.kind == "quantity"]
+    parts = []
+    if well:
+        parts.append("judges " + ", ".join(well[:3]) + " well")
+    if badly:
+        parts.append("judges " + ", ".join(badly[:3]) + " badly")
+    if stated:
+        parts.append("states " + ", ".join(stated[:4]))
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:] if parts else ""
+
+
 def _evidence(fac: Factor) -> str:
     """One clause of factor statistics, skipped when it says nothing (no lift, no n)."""
     st = fac.stats
     n = int(st.get("n_items", 0))
     if n < 2:
         return ""
+    dep = st.get("departure")
+    if isinstance(dep, dict) and dep.get("clear"):
+        kind = "judged well rather than badly" if str(dep.get("effect_kind", "")).startswith("judged") else "present"
+        return (
+            f"With {fac.name!r} {kind} they answer {dep['effect']:+.2f} beyond what the text "
+            f"suggests ({confidence_note(int(dep.get('n', n)))})."
+        )
     if "mean_score" in st:
         if abs(float(st.get("lift", 0.0))) < 0.05:
             return ""

@@ -96,13 +96,14 @@ def build_index(
         if common else None
     )
     polarity = {
-        iid: next((f.polarity for f in fs if f.name.endswith(" tone")), 0.0)
+        iid: next((f.polarity for f in fs if f.kind == "tone"), 0.0)
         for iid, fs in features.items()
     }
     item_factors = {
         iid: frozenset(
             f.factor_id for f in fs
-            if f.factor_id and f.kind == "content" and f.factor_id not in (TONE_ID, STYLE_ID)
+            if f.factor_id and f.kind in ("content", "aspect", "quantity", "reason")
+            and f.factor_id not in (TONE_ID, STYLE_ID)
         )
         for iid, fs in features.items()
     }

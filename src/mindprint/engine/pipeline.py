@@ -162,9 +162,12 @@ class Pipeline:
         items: Sequence[Item],
         features: Sequence[Sequence[Feature]],
         previous: Sequence[Factor] = (),
+        residuals: Mapping[int, float] | None = None,
     ) -> UserModel:
+        """``residuals``: each answered item's ``answer - population(text)``, from which
+        factor statistics are measured as the person's departures."""
         grouping = stabilize_ids(self.factor_builder.build(features), previous)
-        factors = factor_stats(grouping.factors, items, features, grouping.assignment)
+        factors = factor_stats(grouping.factors, items, features, grouping.assignment, residuals)
         tagged = [tag(fs, grouping.assignment) for fs in features]
         texts = self.path_writer.write(items, tagged, factors)
         return UserModel(

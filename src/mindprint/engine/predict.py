@@ -179,4 +179,4 @@ def labelled(items: Sequence[Item]) -> list[Item]:
 
 
 def query_polarity(features: Sequence[Feature]) -> float:
-    return next((f.polarity for f in features if f.name.endswith(" tone")), 0.0)
+    return next((f.polarity for f in features if f.kind == "tone"), 0.0)

@@ -9,10 +9,12 @@ shares and influence (how often the factor's words reappear in the user's respon
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from mindprint.engine.departure_stats import departure_stats, strength
+from mindprint.engine.factors import REASON_PREFIX
 from mindprint.engine.features import is_free_text
 from mindprint.engine.text import words
 from mindprint.engine.types import Factor, Feature, Item, UserSummary
@@ -37,11 +39,17 @@ def factor_stats(
     items: Sequence[Item],
     features: Sequence[Sequence[Feature]],
     assignment: dict[str, str | None],
+    residuals: Mapping[int, float] | None = None,
 ) -> list[Factor]:
-    """Return the factors with their ``stats`` filled in, most covering first."""
+    """Return the factors with their ``stats`` filled in.
+
+    With ``residuals`` (each answered item's ``answer - population(text)``) every factor
+    also gets its departure statistics, and the factors that most clearly move the
+    person come first; without, the most covering come first."""
     n = len(items)
     if n == 0:
         return list(factors)
+    departures = departure_stats(items, features, assignment, residuals or {})
     base_scores = [s for it in items if (s := it.score) is not None]
     base_mean = sum(base_scores) / len(base_scores) if base_scores else None
     base_labels = Counter(it.label for it in items if it.label is not None)
@@ -105,8 +113,17 @@ def factor_stats(
         if k and any(it.input.strip() and is_free_text(it.response) for it in items):
             st["influence"] = round(influenced[fac.id] / k, 3)
         st["uncertain"] = k < 5
+        if fac.id in departures:
+            st["departure"] = departures[fac.id]
         out.append(replace(fac, stats=st))
-    out.sort(key=lambda f: (-int(f.stats.get("n_items", 0)), f.name))
+    # Clear effects first, then reasons before topics, then by how clearly they move.
+    out.sort(key=lambda f: (
+        strength(f.stats) < 1.0,
+        not f.id.startswith(REASON_PREFIX),
+        -strength(f.stats),
+        -int(f.stats.get("n_items", 0)),
+        f.name,
+    ))
     return out
 
 

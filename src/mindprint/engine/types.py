@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FeatureKind = Literal["content", "style"]
+# content: a topic phrase (or a reason the host model stated); tone: the sentiment of the
+# whole text; aspect: an attribute judged (with polarity); quantity: a number with a unit;
+# style: a writing habit of the response; reason: reserved for stated reasons.
+FeatureKind = Literal["content", "tone", "aspect", "quantity", "style", "reason"]
+REASON_KINDS: frozenset[str] = frozenset({"aspect", "quantity", "reason"})
 # Who wrote a feature: the offline extractor, the configured LLM, or the MCP client's own
 # model (the reasons it passes to record_feedback). Host features are kept across
 # re-extraction and shown with their origin.

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mindprint.engine import personal
 from mindprint.engine.features import CorpusStats
 from mindprint.engine.llm import acting_for
 from mindprint.engine.types import Factor, Item
@@ -40,6 +41,7 @@ class ModelService:
     def __init__(self, core: Core) -> None:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
         self.index, self.inputs = core.index, core.inputs
+        self.population = core.population_source()
         self._lock = threading.Lock()
         self._refreshing: set[str] = set()
         self._bg: list[threading.Thread] = []
@@ -119,7 +121,7 @@ class ModelService:
         items = [it for it in items if it.id in feats_by_item]
         feats = [feats_by_item[it.id] for it in items]
         previous = self.store.all_factors(uid)
-        model = self.pipeline.build_user(items, feats, previous)
+        model = self.pipeline.build_user(items, feats, previous, self._residuals(uid))
         self.store.save_user_model(
             uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json(),
             generation=gen,
@@ -127,6 +129,18 @@ class ModelService:
         self.store.set_feature_factors(uid, model.assignment, generation=gen)
         self.store.update_paths(uid, model.paths, self.pipeline.path_writer.id, generation=gen)
         return len(model.factors)
+
+    def _residuals(self, uid: str) -> dict[int, float]:
+        """Each rated item's ``score - population(text)``: what factor statistics measure."""
+        self.index.invalidate(uid)
+        c = self.index.get(uid)
+        answers = personal.answers_of(c)
+        if answers is None or not answers.is_scale:
+            return {}
+        pop = self.population.for_user(uid, answers)
+        if pop is None:
+            return {}
+        return {e.item_id: float(e.residual[0]) for e in personal.evidence(pop, c)}
 
     # -- background refresh -----------------------------------------------------------
 
