@@ -327,4 +327,4 @@ def serialize(features: Sequence[Feature]) -> str:
     Only the input's features: style features describe the user's *responses*, which
     a query does not have yet, so they would only add noise to the comparison.
     """
-    return "; ".join(f.name for f in features if f.kind == "content")
+    return "; ".join(f.name for f in features if f.kind in ("content", "tone"))
