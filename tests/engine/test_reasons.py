@@ -13,7 +13,7 @@ import pytest
 from mindprint.engine.aspects import aspects, quantities, quantity_value
 from mindprint.engine.departure import Evidence, departure, personal_answer
 from mindprint.engine.departure_stats import departure_stats, strength
-from mindprint.engine.features import OfflineFeatureExtractor, CorpusStats, sentiment
+from mindprint.engine.features import CorpusStats, OfflineFeatureExtractor, sentiment
 from mindprint.engine.population import Answers
 from mindprint.engine.types import Feature, Item
 
