@@ -91,14 +91,10 @@ class FactorView(View):
         default=None,
         description="Members that are reasons you passed to record_feedback.",
     )
-    effect: float | None = Field(
-        default=None,
-        description="How this factor moves the user beyond what a model of everyone reads in "
-        "the text (answer units); see evidence.",
-    )
+    effect: float | None = Field(default=None, description="Departure from a model of everyone.")
     effect_ci95: list[float] | None = None
-    evidence: str | None = Field(default=None, description="The effect in one sentence.")
-    examples: list[int] | None = Field(default=None, description="Item ids that show it.")
+    evidence: str | None = None
+    examples: list[int] | None = None
 
 
 class UserFactorsView(View):

@@ -107,3 +107,17 @@ def test_departure_shrinks_and_reads_neighbours_and_factors() -> None:
     assert personal_answer(stars, [3.2], near) > personal_answer(stars, [3.2], far)
     with_factor = departure(mixed, [], ["f_w"], 1)
     assert with_factor.factors[0] == 0.0  # no item carries f_w here
+
+
+def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:
+    from mindprint.engine.population import fit_cuts
+
+    rng = np.random.default_rng(0)
+    y = rng.choice([1, 2, 3, 4, 5], p=[0.05, 0.05, 0.1, 0.3, 0.5], size=2000)
+    v = y * 0.5 + 2 + rng.normal(0, 0.4, 2000)  # a shrunk, shifted reading of the truth
+    cuts = fit_cuts(v, y, 1, 5)
+    assert list(cuts) == sorted(cuts) and len(cuts) == 4
+    with_cuts = Answers(scale=(1.0, 5.0), cuts=cuts)
+    pred_cuts = np.array([float(with_cuts.answer(np.array([x]))) for x in v])
+    pred_round = np.clip(np.floor(v + 0.5), 1, 5)
+    assert np.abs(pred_cuts - y).mean() < np.abs(pred_round - y).mean() - 0.1

@@ -29,10 +29,10 @@ import numpy.typing as npt
 from mindprint.engine.population import Answers, Arr
 
 OFFSET_PSEUDO = 3.0
-NEIGHBOUR_PSEUDO = 1.0
+NEIGHBOUR_PSEUDO = 3.0
 # Neighbour weights: exp((sim - best) / T), so the closest items dominate.
 NEIGHBOUR_TEMPERATURE = 0.1
-FACTOR_PSEUDO = 4.0
+FACTOR_PSEUDO = 10.0
 
 
 @dataclass(frozen=True, slots=True)

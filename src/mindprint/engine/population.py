@@ -35,6 +35,9 @@ class Answers:
 
     labels: tuple[str, ...] = ()
     scale: tuple[float, float] | None = None
+    # Thresholds between consecutive levels of an integer scale (see fit_cuts): the level
+    # with the least absolute error for a skewed scale, where rounding the mean is not.
+    cuts: tuple[float, ...] | None = None
 
     @property
     def is_scale(self) -> bool:
@@ -56,7 +59,11 @@ class Answers:
         the label with the highest output."""
         if self.scale is not None:
             lo, hi = self.scale
-            value = float(np.clip(np.floor(float(outputs[0]) + 0.5), lo, hi))
+            v = float(outputs[0])
+            if self.cuts is not None:
+                value = lo + float(sum(v >= c for c in self.cuts))
+            else:
+                value = float(np.clip(np.floor(v + 0.5), lo, hi))
             return str(int(value)) if value.is_integer() else str(value)
         return self.labels[int(np.argmax(outputs))]
 
@@ -76,23 +83,52 @@ class PopulationSource(Protocol):
     def for_user(self, user_id: str, answers: Answers) -> Population | None: ...
 
 
+def fit_cuts(values: npt.ArrayLike, levels: npt.ArrayLike, lo: float, hi: float) -> tuple[float, ...]:
+    """Thresholds on a continuous prediction that minimise the absolute error on an
+    integer scale. For integer levels |pred - y| counts the level boundaries between them,
+    so each boundary's threshold is fitted alone: the cut that best separates "above
+    this level" from "at or below it"."""
+    v = np.asarray(values, dtype=np.float64)
+    y = np.asarray(levels, dtype=np.float64)
+    order = np.argsort(v)
+    vs, ys = v[order], y[order]
+    cuts: list[float] = []
+    for k in np.arange(lo, hi):
+        above = (ys > k).astype(np.int64)
+        # Errors with the cut before position i: above-level items left of it + the rest right.
+        left_above = np.concatenate([[0], np.cumsum(above)])
+        right_below = np.concatenate([np.cumsum((1 - above)[::-1])[::-1], [0]])
+        i = int(np.argmin(left_above + right_below))
+        cut = vs[i] - 1e-9 if i < len(vs) else vs[-1] + 1e-9
+        cuts.append(float(cut) if i == 0 or i == len(vs) else float((vs[i - 1] + vs[i]) / 2))
+    return tuple(np.maximum.accumulate(np.asarray(cuts)).tolist())
+
+
 @dataclass(frozen=True, slots=True)
 class Design:
-    """Turns item vectors into the regression's rows (signals standardised, intercept)."""
+    """Turns item vectors into the regression's rows (signals standardised, intercept).
+
+    With ``prior_model`` set (1-5 star tasks), the shipped rating prior's expected stars
+    is one more input: the ridge then learns how much to trust it in this domain."""
 
     sig_mean: Arr
     sig_std: Arr
+    prior_model: str | None = None
 
     @classmethod
-    def fit(cls, signals: npt.ArrayLike) -> Design:
+    def fit(cls, signals: npt.ArrayLike, prior_model: str | None = None) -> Design:
         s = np.atleast_2d(np.asarray(signals, dtype=np.float64))
         std = s.std(axis=0) if len(s) > 1 else np.ones(s.shape[1])
-        return cls(s.mean(axis=0), np.where(std > 1e-9, std, 1.0))
+        return cls(s.mean(axis=0), np.where(std > 1e-9, std, 1.0), prior_model)
 
     def rows(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
         r = np.atleast_2d(np.asarray(raw, dtype=np.float64))
-        s = (np.atleast_2d(np.asarray(signals, dtype=np.float64)) - self.sig_mean) / self.sig_std
-        return np.hstack([r, s, np.ones((len(r), 1))])
+        sig = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+        s = (sig - self.sig_mean) / self.sig_std
+        parts = [r, s]
+        if self.prior_model is not None:
+            parts.append(PriorPopulation(self.prior_model).outputs(r, sig) - 3.0)
+        return np.hstack([*parts, np.ones((len(r), 1))])
 
 
 @dataclass(frozen=True, slots=True)

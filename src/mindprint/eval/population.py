@@ -26,6 +26,7 @@ from mindprint.engine.population import (
     Arr,
     Design,
     PopulationModel,
+    fit_cuts,
     pool_stats,
     user_offset,
 )
@@ -108,7 +109,8 @@ class PopulationPool:
             for p in case.profile:
                 texts.setdefault(item_text(p), len(texts))
         reps = represent(embedder, list(texts))
-        self.design = Design.fit(reps.signals)
+        stars = info.scale == (1.0, 5.0)
+        self.design = Design.fit(reps.signals, embedder.model_id if stars else None)
         self._history: dict[str, tuple[Reps, tuple[str, ...]]] = {}
         self._texts: dict[str, tuple[str, ...]] = {}
         for case in cases:
@@ -134,6 +136,19 @@ class PopulationPool:
             )
         self._stats = per_user
         self._total = functools.reduce(operator.add, per_user.values())
+        if info.scale is not None:
+            self.answers = self._calibrated(info.scale)
+
+    def _calibrated(self, scale: tuple[float, float]) -> Answers:
+        """The scale with thresholds fitted on everyone's in-sample predictions."""
+        model = PopulationModel.fit(self.answers, self.design, self._total)
+        values: list[float] = []
+        levels: list[float] = []
+        for reps, answers in self._history.values():
+            if answers:
+                values.extend(model.outputs(reps.raw, reps.signals)[:, 0].tolist())
+                levels.extend(float(a) for a in answers)
+        return Answers(scale=scale, cuts=fit_cuts(values, levels, *scale))
 
     def for_user(self, user_id: str) -> UserPopulation:
         own = self._stats.get(user_id)
