@@ -301,7 +301,7 @@ def build_results(run: EvalRun) -> dict[str, Any]:
             "method_seconds": {k: round(v, 3) for k, v in run.method_seconds.items()},
         },
         **run.meta,
-        "git_commit": git_commit(),
+        "git_commit": run.meta.get("git_commit") or git_commit(),
         "mindprint_version": __version__,
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),

@@ -43,7 +43,7 @@ from mindprint.eval.methods import (
     select_methods,
 )
 from mindprint.eval.population import PoolSource, PopulationPool
-from mindprint.eval.report import retrieval_scores
+from mindprint.eval.report import git_commit, retrieval_scores
 from mindprint.settings import LimitSettings
 from mindprint.store import NewItem, Store
 
@@ -276,6 +276,7 @@ def run_eval(
         predictions={m.name: [] for m in methods},
     )
     config.out_dir.mkdir(parents=True, exist_ok=True)
+    commit = git_commit()  # the code that runs, even if the checkout moves meanwhile
     started = time.perf_counter()
     cpu_started = time.process_time()
     pool = None
@@ -321,6 +322,7 @@ def run_eval(
         "imported_items": sum(r["imported"] for r in run.rows),
         "skipped_items": sum(r["skipped"] for r in run.rows),
         "n_questions": len(run.rows),
+        "git_commit": commit,
         "split": config.split,
         "population_seconds": round(run.population_seconds, 2),
     }
