@@ -20,14 +20,14 @@ once a factor has enough items to overcome its prior.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from mindprint.engine.rating import Head, fit_effects, median_label, ordinal_probs
-from mindprint.engine.types import Factor, Feature, Item
+from mindprint.engine.types import Factor, Feature
 
 # Generic fallback (non 1-5 scales, or no prior): pseudo-counts of the population
 # mean and of the sentiment slope.
@@ -145,7 +145,6 @@ def predict_label(
     sims: npt.ArrayLike,
     temperature: float = LABEL_TEMPERATURE,
     prior_weight: float = LABEL_PRIOR_WEIGHT,
-    factor_votes: Mapping[str, float] | None = None,
 ) -> Prediction:
     """Kernel vote of the labelled history (``sims``: cosine of each item to the query)."""
     s = np.asarray(sims, dtype=np.float64)
@@ -157,8 +156,6 @@ def predict_label(
     kernel = np.exp((s - s.max()) / temperature)
     for lab, w in zip(labels, kernel, strict=True):
         votes[lab] += float(w)
-    for lab, v in (factor_votes or {}).items():
-        votes[lab] = votes.get(lab, 0.0) + v
     z = sum(votes.values()) or 1.0
     dist = {k: round(v / z, 4) for k, v in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))}
     best = next(iter(dist))
@@ -173,9 +170,6 @@ def predict_label(
         ),
     )
 
-
-def labelled(items: Sequence[Item]) -> list[Item]:
-    return [it for it in items if it.label is not None]
 
 
 def query_polarity(features: Sequence[Feature]) -> float:

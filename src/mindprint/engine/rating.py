@@ -26,7 +26,6 @@ embedder (e.g. the test fake) only the lexicon part is used.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -191,6 +190,3 @@ def median_label(probs: Arr) -> int:
     """The integer minimising expected absolute error: the distribution's median."""
     return int(np.argmax(np.cumsum(probs) >= 0.5)) + 1
 
-
-def round_half_up(x: float) -> int:
-    return math.floor(x + 0.5)

@@ -44,7 +44,6 @@ def top_k(
     item_vecs: dict[str, Vector],
     k: int,
     mode: Mode = "hybrid",
-    alpha: float = 0.5,
     tone: tuple[float, Vector] | None = None,
     tone_weight: float = TONE_WEIGHT,
 ) -> list[Hit]:
@@ -64,7 +63,8 @@ def top_k(
     elif mode == "raw":
         scores = item_vecs["raw"] @ query_vecs["raw"]
     else:
-        scores = alpha * (item_vecs["features"] @ query_vecs["features"]) + (1 - alpha) * (
+        # Hybrid: the feature-level and the raw-text similarity, equally weighted.
+        scores = 0.5 * (item_vecs["features"] @ query_vecs["features"]) + 0.5 * (
             item_vecs["raw"] @ query_vecs["raw"]
         )
     if tone is not None and mode != "raw" and tone_weight:
