@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mindprint.engine.aspects import aspects, quantities, quantity_value
-from mindprint.engine.departure import Evidence, departure, personal_answer
+from mindprint.engine.departure import Evidence, History, departure, personal_answer
 from mindprint.engine.departure_stats import departure_stats, strength
 from mindprint.engine.features import CorpusStats, OfflineFeatureExtractor, sentiment
 from mindprint.engine.population import Answers
@@ -95,17 +95,17 @@ def test_judged_effects_blame_the_reason_that_moved_the_answer() -> None:
 
 def test_departure_shrinks_and_reads_neighbours_and_factors() -> None:
     ones = [Evidence(i, np.array([1.0]), frozenset({"f_w"} if i < 5 else ())) for i in range(10)]
-    few = departure(ones[:1], [], [], 1)
-    many = departure(ones, [], [], 1)
+    few = departure(History.of(ones[:1], 1), [], [])
+    many = departure(History.of(ones, 1), [], [])
     assert 0 < few.offset[0] < many.offset[0] < 1  # more evidence, less shrinkage
     # Neighbours that depart more than the user's average move the answer further.
     mixed = [Evidence(i, np.array([2.0 if i < 3 else 0.0]), frozenset()) for i in range(10)]
-    near = departure(mixed, [(0, 0.9), (1, 0.8), (2, 0.85)], [], 1)
-    far = departure(mixed, [(7, 0.9), (8, 0.8), (9, 0.85)], [], 1)
+    near = departure(History.of(mixed, 1), [(0, 0.9), (1, 0.8), (2, 0.85)], [])
+    far = departure(History.of(mixed, 1), [(7, 0.9), (8, 0.8), (9, 0.85)], [])
     assert near.neighbours[0] > 0 > far.neighbours[0]
     stars = Answers(scale=(1.0, 5.0))
     assert personal_answer(stars, [3.2], near) > personal_answer(stars, [3.2], far)
-    with_factor = departure(mixed, [], ["f_w"], 1)
+    with_factor = departure(History.of(mixed, 1), [], ["f_w"])
     assert with_factor.factors[0] == 0.0  # no item carries f_w here
 
 

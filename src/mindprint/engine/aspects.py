@@ -127,7 +127,7 @@ def quantity_value(context: str) -> float | None:
     return float(m.group(0)) if m else None
 
 
-def _has(phrase: str, clause: str, tokens: list[str]) -> int:
+def _has(phrase: str, tokens: list[str]) -> int:
     """Position of ``phrase`` in the clause's tokens, or -1."""
     parts = phrase.split()
     for i in range(len(tokens) - len(parts) + 1):
@@ -138,18 +138,17 @@ def _has(phrase: str, clause: str, tokens: list[str]) -> int:
 
 def _judge(aspect: Aspect, tokens: list[str], clause: str, sentiment: Callable[[str], float]) -> float | None:
     """The clause's judgement of the aspect in [-1, 1], or None if it does not mention it."""
-    best: float | None = None
     for cues, sign in ((aspect.bad, -1.0), (aspect.good, 1.0)):
         for cue in cues:
-            at = _has(cue, clause, tokens)
+            at = _has(cue, tokens)
             if at < 0:
                 continue
             window = tokens[max(0, at - 3) : at]
             flipped = any(w in NEGATORS or w.endswith("n't") for w in window)
             return -sign if flipped else sign
-    if any(_has(t, clause, tokens) >= 0 for t in aspect.terms):
-        best = float(sentiment(clause))
-    return best
+    if any(_has(t, tokens) >= 0 for t in aspect.terms):
+        return float(sentiment(clause))
+    return None
 
 
 def aspects(text: str, sentiment: Callable[[str], float], context_chars: int = 160) -> list[Feature]:

@@ -26,9 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from mindprint.engine.population import Answers, Arr
+from mindprint.engine.population import Answers, Arr, user_offset
 
-OFFSET_PSEUDO = 3.0
 NEIGHBOUR_PSEUDO = 3.0
 # Neighbour weights: exp((sim - best) / T), so the closest items dominate.
 NEIGHBOUR_TEMPERATURE = 0.1
@@ -42,6 +41,32 @@ class Evidence:
     item_id: int
     residual: Arr  # (outputs,) answer - population(text)
     factors: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A user's evidence as arrays, built once per model revision and population (every
+    query of that user reads the same residuals)."""
+
+    residuals: Arr  # (items, outputs)
+    rows: Mapping[int, int]  # item id -> row
+    by_factor: Mapping[str, npt.NDArray[np.int64]]  # factor id -> rows where it is present
+
+    @classmethod
+    def of(cls, evidence: Sequence[Evidence], outputs: int) -> History:
+        res = np.stack([e.residual for e in evidence]) if evidence else np.zeros((0, outputs))
+        factors: dict[str, list[int]] = {}
+        for n, e in enumerate(evidence):
+            for fid in e.factors:
+                factors.setdefault(fid, []).append(n)
+        return cls(
+            np.asarray(res, dtype=np.float64),
+            {e.item_id: n for n, e in enumerate(evidence)},
+            {fid: np.asarray(rows, dtype=np.int64) for fid, rows in factors.items()},
+        )
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,34 +86,32 @@ class Departure:
 
 
 def departure(
-    history: Sequence[Evidence],
+    history: History,
     neighbours: Sequence[tuple[int, float]],
     query_factors: Sequence[str],
-    outputs: int,
 ) -> Departure:
     """The shrunk personal terms for one query.
 
     ``neighbours`` are (item id, similarity) of the retrieved items; ``query_factors``
     the ids of the user's factors the query mentions.
     """
-    zero = np.zeros(outputs)
-    if not history:
+    res = history.residuals
+    zero = np.zeros(res.shape[1])
+    if not len(history):
         return Departure(zero, zero, zero, (), {})
-    res = np.stack([e.residual for e in history])
-    offset: Arr = res.sum(axis=0) / (len(history) + OFFSET_PSEUDO)
-    by_id = {e.item_id: e for e in history}
-    near = [(i, s) for i, s in neighbours if i in by_id]
+    offset = user_offset(res)
+    near = [(i, s) for i, s in neighbours if i in history.rows]
     local = zero
     if near:
         sims = np.asarray([s for _, s in near])
         w = np.exp((sims - sims.max()) / NEIGHBOUR_TEMPERATURE)
-        dev = np.stack([by_id[i].residual - offset for i, _ in near])
+        dev = res[[history.rows[i] for i, _ in near]] - offset
         local = (w[:, None] * dev).sum(axis=0) / (w.sum() + NEIGHBOUR_PSEUDO)
     moves: dict[str, Arr] = {}
     for fid in query_factors:
-        members = [e.residual - offset for e in history if fid in e.factors]
-        if members:
-            moves[fid] = np.sum(members, axis=0) / (len(members) + FACTOR_PSEUDO)
+        rows = history.by_factor.get(fid)
+        if rows is not None and len(rows):
+            moves[fid] = (res[rows] - offset).sum(axis=0) / (len(rows) + FACTOR_PSEUDO)
     factor_term = np.mean(list(moves.values()), axis=0) if moves else zero
     return Departure(offset, local, factor_term, tuple(i for i, _ in near), moves)
 

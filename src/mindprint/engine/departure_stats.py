@@ -168,10 +168,8 @@ def strength(stats: Mapping[str, Any]) -> float:
     dep = stats.get("departure")
     if not isinstance(dep, dict) or "effect" not in dep:
         return 0.0
-    best = 0.0
-    for effect, (lo, hi) in (
-        (dep["effect"], dep["effect_ci95"]),
-        *(((q["per_doubling"], q["ci95"]),) if isinstance(q := dep.get("quantity_effect"), dict) else ()),
-    ):
-        best = max(best, abs(float(effect)) / max((hi - lo) / 2, 1e-6))
-    return best
+    effects = [(dep["effect"], dep["effect_ci95"])]
+    q = dep.get("quantity_effect")
+    if isinstance(q, dict):
+        effects.append((q["per_doubling"], q["ci95"]))
+    return float(max(abs(float(e)) / max((hi - lo) / 2, 1e-6) for e, (lo, hi) in effects))

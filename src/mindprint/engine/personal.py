@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mindprint.engine.departure import Departure, Evidence, departure
+from mindprint.engine.departure import Departure, Evidence, History, departure
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
 from mindprint.engine.pipeline import PreparedQuery
@@ -61,6 +61,8 @@ class UserIndex:
     star_scale: bool = False
     # The lexicon signals of each item, aligned with ``ids`` (what population models read).
     signals: Arr | None = None
+    # Residuals under each population model queried so far (id -> (model, history)).
+    histories: dict[int, tuple[Population, History]] = field(default_factory=dict)
 
 
 def _aligned(loaded: Mapping[str, Loaded]) -> tuple[list[int], dict[str, Vector]]:
@@ -220,22 +222,33 @@ def evidence(pop: Population, c: UserIndex) -> list[Evidence]:
     ]
 
 
+def history(pop: Population, c: UserIndex) -> History:
+    """The user's residuals under ``pop``, computed once per index and population."""
+    hit = c.histories.get(id(pop))
+    if hit is not None and hit[0] is pop:
+        return hit[1]
+    width = 1 if pop.answers.is_scale else len(pop.answers.labels)
+    hist = History.of(evidence(pop, c), width)
+    c.histories[id(pop)] = (pop, hist)
+    return hist
+
+
 def predict_personal(
     pop: Population, c: UserIndex, pq: PreparedQuery, neighbours: Sequence[tuple[int, float]]
 ) -> Prediction:
     """The population's answer moved by this user's departures (see :mod:`departure`)."""
     answers = pop.answers
-    ev = evidence(pop, c)
+    hist = history(pop, c)
     q_out = pop.outputs(pq.vectors["raw"], pq.vectors["signals"])[0]
     q_ids = sorted({f.factor_id for f in pq.features if f.factor_id} - {TONE_ID, STYLE_ID})
-    dep = departure(ev, neighbours, q_ids, len(q_out))
+    dep = departure(hist, neighbours, q_ids)
     label = answers.answer(q_out + dep.total)
     names = {f.id: f.name for f in c.factors}
     return Prediction(
         label=label,
         value=round(float((q_out + dep.total)[0]), 3) if answers.is_scale else None,
         distribution={} if answers.is_scale else _label_scores(answers, q_out + dep.total),
-        explanation=explain(answers, q_out, dep, len(ev), names),
+        explanation=explain(answers, q_out, dep, len(hist), names),
     )
 
 

@@ -221,9 +221,10 @@ class ShippedPopulation:
     nothing for other scales or labels (the app then falls back to its own history)."""
 
     def __init__(self, model_id: str) -> None:
-        self.model_id = model_id
+        # One instance, so a user's residuals under it are computed once per index.
+        self.prior = PriorPopulation(model_id)
 
     def for_user(self, user_id: str, answers: Answers) -> Population | None:
         if answers.scale == (1.0, 5.0):
-            return PriorPopulation(self.model_id)
+            return self.prior
         return None

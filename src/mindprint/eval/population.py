@@ -67,7 +67,6 @@ class UserPopulation:
     history: Reps
     history_answers: tuple[str, ...]
     model_id: str
-    history_texts: tuple[str, ...] = ()
 
     def residuals(self) -> Arr:
         if not self.history_answers:
@@ -112,7 +111,6 @@ class PopulationPool:
         stars = info.scale == (1.0, 5.0)
         self.design = Design.fit(reps.signals, embedder.model_id if stars else None)
         self._history: dict[str, tuple[Reps, tuple[str, ...]]] = {}
-        self._texts: dict[str, tuple[str, ...]] = {}
         for case in cases:
             kept = [(texts[item_text(p)], a) for p in case.profile
                     if (a := answer_of(p, self.answers)) is not None]
@@ -120,9 +118,6 @@ class PopulationPool:
             self._history[case.user_id] = (
                 Reps(reps.raw[idx], reps.signals[idx]),
                 tuple(a for _, a in kept),
-            )
-            self._texts[case.user_id] = tuple(
-                item_text(p) for p in case.profile if answer_of(p, self.answers) is not None
             )
         per_user = pool_stats(
             self.answers,
@@ -155,7 +150,7 @@ class PopulationPool:
         stats = self._total - own if own is not None else self._total
         reps, answers = self._history[user_id]
         model = PopulationModel.fit(self.answers, self.design, stats)
-        return UserPopulation(model, reps, answers, self.embedder.model_id, self._texts[user_id])
+        return UserPopulation(model, reps, answers, self.embedder.model_id)
 
     def has_user(self, user_id: str) -> bool:
         return user_id in self._history
