@@ -1,0 +1,162 @@
+"""What the pipeline derives from each item: features, vectors and reasoning paths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlite_utils import Database
+
+from mindprint.engine.protocols import Vector
+from mindprint.engine.types import Feature
+from mindprint.store.base import StoreBase
+from mindprint.store.records import ItemArtifacts, utcnow
+
+
+class ArtifactRows(StoreBase):
+    """The ``features``, ``vectors``, ``paths`` and ``item_state`` tables."""
+
+    def save_artifacts(
+        self, user_id: str, extractor: str, model_id: str, batch: Sequence[ItemArtifacts],
+        *, generation: int | None = None,
+    ) -> None:
+        """Replace features, vectors and path of each item in one transaction.
+
+        The ``item_state`` row marks the item as done for ``extractor`` in the same
+        transaction, so a build killed midway resumes at the first item without it.
+        """
+        with self.write() as db:
+            self._still_there(db, user_id, generation)
+            self._write_artifacts(db, user_id, extractor, model_id, batch)
+            self._bump(db, user_id)
+
+    def _write_artifacts(
+        self, db: Database, user_id: str, extractor: str, model_id: str,
+        batch: Sequence[ItemArtifacts],
+    ) -> None:
+        now = utcnow()
+        for art in batch:
+            # The host model's reasons are not the extractor's to replace: they stay,
+            # and come back in ``art.features`` only to be updated.
+            db.execute("DELETE FROM features WHERE item_id = ? AND origin != 'host'", [art.item_id])
+            self._insert_features(db, user_id, art.item_id, extractor, art.features)
+            for kind, vec in art.vectors.items():
+                v = np.asarray(vec, dtype=np.float32)
+                db.execute(
+                    "INSERT OR REPLACE INTO vectors (user_id, item_id, kind, model_id, dim, "
+                    "vector) VALUES (?, ?, ?, ?, ?, ?)",
+                    [user_id, art.item_id, kind, model_id, int(v.shape[0]), v.tobytes()],
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO paths (item_id, user_id, reasoning, generator, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                [art.item_id, user_id, art.path or "", art.path_generator or extractor, now],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO item_state (item_id, user_id, extractor, built_at) "
+                "VALUES (?, ?, ?, ?)",
+                [art.item_id, user_id, extractor, now],
+            )
+
+    @staticmethod
+    def _insert_features(
+        db: Database, user_id: str, item_id: int, extractor: str, features: Sequence[Feature]
+    ) -> None:
+        host = [f.name for f in features if f.origin == "host"]
+        if host:
+            db.execute(
+                f"DELETE FROM features WHERE item_id = ? AND origin = 'host' AND name IN "
+                f"({','.join('?' * len(host))})",
+                [item_id, *host],
+            )
+        db.conn.executemany(
+            "INSERT INTO features (user_id, item_id, extractor, name, context, kind, "
+            "weight, polarity, factor_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (user_id, item_id, extractor, f.name, f.context, f.kind, f.weight,
+                 f.polarity, f.factor_id, f.origin)
+                for f in features
+            ],
+        )
+
+    def set_feature_factors(
+        self, user_id: str, assignment: dict[str, str | None], *, generation: int | None = None
+    ) -> None:
+        """Link feature names to factor ids after factor construction."""
+        with self.write() as db:
+            self._still_there(db, user_id, generation)
+            db.execute("UPDATE features SET factor_id = NULL WHERE user_id = ?", [user_id])
+            db.conn.executemany(
+                "UPDATE features SET factor_id = ? WHERE user_id = ? AND name = ?",
+                [(fid, user_id, name) for name, fid in assignment.items() if fid is not None],
+            )
+
+    def update_paths(
+        self, user_id: str, paths: dict[int, str], generator: str, *,
+        generation: int | None = None,
+    ) -> None:
+        with self.write() as db:
+            self._still_there(db, user_id, generation)
+            db.conn.executemany(
+                "UPDATE paths SET reasoning = ?, generator = ?, created_at = ? "
+                "WHERE item_id = ? AND user_id = ?",
+                [(text, generator, utcnow(), iid, user_id) for iid, text in paths.items()],
+            )
+
+    def get_features(
+        self, user_id: str, item_ids: Sequence[int] | None = None
+    ) -> dict[int, list[Feature]]:
+        sql = (
+            "SELECT item_id, name, context, kind, weight, polarity, factor_id, origin "
+            "FROM features WHERE user_id = ?"
+        )
+        params: list[Any] = [user_id]
+        if item_ids is not None:
+            if not item_ids:
+                return {}
+            sql += f" AND item_id IN ({','.join('?' * len(item_ids))})"
+            params.extend(item_ids)
+        out: dict[int, list[Feature]] = {}
+        with self.read() as db:
+            for r in db.execute(sql + " ORDER BY item_id, id", params):
+                out.setdefault(int(r[0]), []).append(
+                    Feature(
+                        name=r[1], context=r[2], kind=r[3], weight=r[4], polarity=r[5],
+                        factor_id=r[6], origin=r[7],
+                    )
+                )
+        return out
+
+    def get_vectors(self, user_id: str, kind: str, model_id: str) -> tuple[list[int], Vector]:
+        """All vectors of one kind for the user, as (item ids, matrix)."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT item_id, dim, vector FROM vectors WHERE user_id = ? AND kind = ? "
+                "AND model_id = ? ORDER BY item_id",
+                [user_id, kind, model_id],
+            ).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        dim = int(rows[0][1])
+        mat = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+        return [int(r[0]) for r in rows], mat
+
+    def get_paths(self, user_id: str, item_ids: Sequence[int]) -> dict[int, str]:
+        if not item_ids:
+            return {}
+        marks = ",".join("?" * len(item_ids))
+        with self.read() as db:
+            rows = db.execute(
+                f"SELECT item_id, reasoning FROM paths WHERE user_id = ? AND item_id IN ({marks})",
+                [user_id, *item_ids],
+            ).fetchall()
+        return {int(r[0]): r[1] for r in rows}
+
+    def host_feature_names(self, user_id: str) -> set[str]:
+        """Names of the features the host model wrote (record_feedback reasons)."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT DISTINCT name FROM features WHERE user_id = ? AND origin = 'host'", [user_id]
+            ).fetchall()
+        return {r[0] for r in rows}

@@ -1,0 +1,73 @@
+"""The values the store takes and hands back (besides the engine's own types)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from mindprint.engine.protocols import Vector
+from mindprint.engine.types import Feature, UserSummary
+from mindprint.store.validate import check_date, check_meta, finite
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def content_hash(input_text: str, response: str) -> str:
+    """Identity of an item for de-duplication: same input and response means same item."""
+    h = hashlib.sha256()
+    h.update(input_text.strip().encode("utf-8"))
+    h.update(b"\x1f")
+    h.update(response.strip().encode("utf-8"))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item to add. Texts are validated by the caller (importer or tool); values
+    that would break later reads (non-finite score, unusable date, unbounded meta)
+    raise InvalidInputError here."""
+
+    input: str
+    response: str
+    label: str | None = None
+    score: float | None = None
+    source: str = "import"
+    created_at: str | None = None
+    meta: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Every writer goes through here: nothing that breaks later reads is stored.
+        object.__setattr__(self, "score", finite(self.score, "score"))
+        check_date(self.created_at)
+        check_meta(self.meta)
+
+
+@dataclass(slots=True)
+class AddResult:
+    added: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemArtifacts:
+    """What the pipeline derives from one item, written together."""
+
+    item_id: int
+    features: Sequence[Feature]
+    vectors: dict[str, Vector]
+    path: str | None
+    path_generator: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserModelMeta:
+    version: int
+    built_at: str
+    extractor: str
+    item_count: int
+    summary: UserSummary
