@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup model demo test lint check clean bundle-check
+.PHONY: setup model demo test lint check clean bundle-check browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,14 @@ lint: setup
 	$(BIN)/mypy
 	npx -y @anthropic-ai/mcpb@2.1.2 validate manifest.json
 
-test: model lint
+# The dashboard's browser tests drive Debian's chromium; they fail (not skip) without it.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$MINDPRINT_CHROMIUM" ] || { \
+	  echo "installing chromium for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+test: model lint browser
 	$(BIN)/python -m pytest
 	$(BIN)/python scripts/bundle_check.py
 

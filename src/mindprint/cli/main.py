@@ -276,6 +276,22 @@ def serve(
 
 
 @app.command()
+def ui(
+    user: UserOpt = None,
+    host: Annotated[str, typer.Option(help="Bind address (loopback unless --allow-remote).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: a free one).")] = 0,
+    no_open: Annotated[bool, typer.Option("--no-open", help="Do not open the browser.")] = False,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow a --host other machines can reach.")
+    ] = False,
+) -> None:
+    """Open the local dashboard: see your model, how well it knows you, and steer it."""
+    from mindprint.ui.run import serve_ui
+
+    serve_ui(user, host, port, open_browser=not no_open, allow_remote=allow_remote)
+
+
+@app.command()
 def demo(
     user: Annotated[str, typer.Option(help="User id for the demo data.")] = "demo-rui",
 ) -> None:

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mindprint.engine.types import Item
+from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.services.training import Format, export_training
 from mindprint.store import Store
+from mindprint.store.browse import search_items
 from mindprint.store.repository import EXPORT_TABLES
 
 # One page of an export for a model's context: ~5,000 characters of rows (~1,250
@@ -53,6 +54,37 @@ class AdminService:
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
         return self.store.list_items(uid, limit, offset)
+
+    def search(
+        self, user_id: str | None, text: str = "", factor_id: str = "", limit: int | None = None,
+        offset: int = 0,
+    ) -> tuple[list[Item], int]:
+        """One page of the items whose texts contain ``text`` (and that have a feature of
+        ``factor_id``, when given), newest first; and how many match."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        return search_items(self.store, uid, text[: self.inputs.limits.max_text_chars],
+                            factor_id, limit, offset)
+
+    def items(self, user_id: str | None, ids: list[int]) -> dict[int, Item]:
+        return self.store.get_items(self.inputs.user(user_id), ids)
+
+    def details(
+        self, user_id: str | None, ids: list[int]
+    ) -> tuple[dict[int, list[Feature]], dict[int, str]]:
+        """The features and the reasoning path of each of the items ``ids``."""
+        uid = self.inputs.user(user_id)
+        return self.store.get_features(uid, ids), self.store.get_paths(uid, ids)
+
+    def feedback(self, user_id: str | None, limit: int | None = None,
+                 offset: int = 0) -> list[dict[str, Any]]:
+        """The user's record_feedback entries, oldest first, one page."""
+        return self.store.list_feedback(self.inputs.user(user_id), limit, offset)
+
+    def rewrites(self, user_id: str | None, limit: int | None = None,
+                 offset: int = 0) -> list[dict[str, Any]]:
+        """The user's rewrites with their trajectories, oldest first, one page."""
+        return self.store.list_rewrites(self.inputs.user(user_id), limit, offset)
 
     def usage(self, user_id: str | None = None) -> list[dict[str, Any]]:
         return self.store.usage(user_id)

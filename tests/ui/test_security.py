@@ -1,0 +1,79 @@
+"""The dashboard refuses whoever lacks this run's link, and binds only to loopback
+unless told otherwise. Against the real `mindprint ui` process, over real HTTP."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from tests.server.support import MINDPRINT_BIN
+from tests.ui.support import Dashboard
+
+PAGES = ["/", "/knows", "/history", "/feedback", "/export.json"]
+
+
+@contextmanager
+def signed_in(d: Dashboard) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=d.origin, timeout=30) as c:
+        r = c.get(d.url)
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        yield c
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_token_is_refused(dashboard: Dashboard, path: str) -> None:
+    r = httpx.get(dashboard.origin + path, timeout=30)
+    assert r.status_code == 401
+    assert "the link `mindprint ui` printed" in r.text
+    assert "Vortex" not in r.text and "durability" not in r.text  # no user data
+
+
+def test_wrong_token_and_wrong_cookie_are_refused(dashboard: Dashboard) -> None:
+    wrong = dashboard.token[:-4] + ("AAAA" if not dashboard.token.endswith("AAAA") else "BBBB")
+    r = httpx.get(f"{dashboard.origin}/?token={wrong}", timeout=30)
+    assert r.status_code == 401 and "set-cookie" not in r.headers
+    cookies = {f"mindprint_ui_{dashboard.port}": wrong}
+    assert httpx.get(dashboard.origin + "/", cookies=cookies, timeout=30).status_code == 401
+    # The cookie of another port's dashboard is not this one's.
+    other = {f"mindprint_ui_{dashboard.port + 1}": dashboard.token}
+    assert httpx.get(dashboard.origin + "/", cookies=other, timeout=30).status_code == 401
+
+
+def test_the_link_sets_a_strict_http_only_cookie_then_pages_load(dashboard: Dashboard) -> None:
+    with httpx.Client(base_url=dashboard.origin, timeout=30) as c:
+        r = c.get(dashboard.url)
+        cookie = r.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert dashboard.token not in r.headers["location"]  # the token leaves the address bar
+        for path in PAGES:
+            page = c.get(path)
+            assert page.status_code == 200, (path, page.text[:300])
+            assert "default-src 'none'" in page.headers["content-security-policy"]
+            assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_another_host_name_is_refused_even_with_the_cookie(dashboard: Dashboard) -> None:
+    """A DNS-rebinding page reaches 127.0.0.1 under its own host name."""
+    with signed_in(dashboard) as c:
+        r = c.get("/", headers={"Host": f"evil.example:{dashboard.port}"})
+        assert r.status_code == 403 and "answers only at 127.0.0.1" in r.text
+
+
+def test_stored_markup_is_escaped_in_every_page(dashboard: Dashboard) -> None:
+    with signed_in(dashboard) as c:
+        for path in ("/history?q=Hostile", "/feedback"):
+            body = c.get(path).text
+            assert "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in body, path
+            assert "<script>window" not in body and "<img src=x" not in body
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "example.com"])
+def test_a_non_loopback_host_needs_allow_remote(ui_env: dict[str, str], host: str) -> None:
+    r = subprocess.run([MINDPRINT_BIN, "ui", "--no-open", "--host", host], env=ui_env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "--allow-remote" in r.stderr and r.stdout == ""  # no link: nothing was served
