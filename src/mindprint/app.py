@@ -21,6 +21,7 @@ from mindprint.engine.retrieval import Mode
 from mindprint.engine.types import Factor
 from mindprint.services.admin import AdminService
 from mindprint.services.backtest import BacktestService
+from mindprint.services.controls import ControlService
 from mindprint.services.core import Core
 from mindprint.services.feedback import FeedbackReceipt, FeedbackService
 from mindprint.services.index import IndexCache
@@ -66,6 +67,7 @@ class Mindprint:
         self.feedback = FeedbackService(core, self.models)
         self.rewriting = RewriteService(store, self.inputs, self.retrieval, rewrite_llm or llm)
         self.admin = AdminService(store, index, self.inputs)
+        self.controls = ControlService(store, index, self.inputs, self.models.rebuild_soon)
         self.backtest = BacktestService(store, index, self.inputs, core.population_source())
 
     @classmethod

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from mindprint.embed import FastEmbedEmbedder
 from tests.server.conftest import built_template  # noqa: F401 (fixture)
-from tests.ui.support import Dashboard, chromium_path, hostile_history, start_ui, stop
+from tests.ui.support import VIEWPORT, Dashboard, chromium_path, hostile_history, start_ui, stop
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +57,26 @@ def chromium() -> str:
         pytest.fail("Chromium is not installed: `apt-get install -y chromium` (or set "
                     "MINDPRINT_CHROMIUM to a Chromium binary). The browser tests need it.")
     return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, dashboard: Dashboard) -> Iterator[Page]:
+    """Signed in through the printed link; every request the pages make is recorded."""
+    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)  # type: ignore[arg-type]
+    p = ctx.new_page()
+    p.requests = []  # type: ignore[attr-defined]
+    p.on("request", lambda r: p.requests.append(r))  # type: ignore[attr-defined]
+    # Answer the pages' confirm() dialogs as a person who means it would.
+    p.on("dialog", lambda d: d.accept())
+    p.goto(dashboard.url)
+    assert p.url == dashboard.origin + "/"
+    yield p
+    ctx.close()

@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
+import httpx
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from playwright.sync_api import Page
+
 from mindprint.engine.protocols import Embedder
-from tests.server.support import MINDPRINT_BIN, REPO
+from tests.server.support import MINDPRINT_BIN, REPO, call_err, call_ok
 
 # Screenshots of every page at 1280x800: part of the test output (CI keeps it).
 SHOTS = Path(os.environ.get("MINDPRINT_TEST_OUTPUT", REPO / "test-output")) / "ui"
 SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+VIEWPORT = {"width": 1280, "height": 800}
 HOSTILE_INPUT = f"Review request: {SCRIPT} the Hostile Gaiter, 90 g, $30."
 HOSTILE_COMMENT = f"too long {SCRIPT}"
 
@@ -82,3 +93,56 @@ def hostile_history(db: Path, embedder: Embedder) -> None:
         m.wait_idle()
     finally:
         m.close()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_mcp_http(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """A real `mindprint serve` over HTTP on the same database: another process whose
+    caches must see the dashboard's changes."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [MINDPRINT_BIN, "serve", "--transport", "http", "--host", "127.0.0.1", "--port",
+         str(port), "--no-auth"], env=env, text=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, timeout=5,
+                       headers={"Accept": "application/json, text/event-stream"})
+            return proc, url
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"mindprint serve did not start: {stop(proc)}") from None
+            time.sleep(0.1)
+
+
+def mcp_call(url: str, name: str, args: dict[str, Any], *, error: bool = False) -> dict[str, Any]:
+    """One tool call through the real MCP client (its own event loop, off the thread
+    Playwright's sync API runs on). ``error``: the call must fail; {"error": its text}."""
+
+    async def go() -> dict[str, Any]:
+        async with Client(streamable_http_client(url), mode="legacy") as c:
+            if error:
+                return {"error": await call_err(c, name, args)}
+            return await call_ok(c, name, args)
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, go).result(timeout=180)
+
+
+def shot(page: Page, name: str) -> None:
+    """The page as a person sees it, 1280x800, into the test output."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def visit(page: Page, d: Dashboard, path: str) -> None:
+    r = page.goto(d.origin + path)
+    assert r is not None and r.status == 200, path

@@ -4,45 +4,10 @@ Playwright) opens the printed link and every page. One browser per module."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Page, Request
 
-from tests.ui.support import SHOTS, Dashboard
-
-VIEWPORT = {"width": 1280, "height": 800}
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, headless=True)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def page(browser: Browser, dashboard: Dashboard) -> Iterator[Page]:
-    """Signed in through the printed link; every request the pages make is recorded."""
-    ctx = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
-    p = ctx.new_page()
-    p.requests = []  # type: ignore[attr-defined]
-    p.on("request", lambda r: p.requests.append(r))  # type: ignore[attr-defined]
-    p.goto(dashboard.url)
-    assert p.url == dashboard.origin + "/"
-    yield p
-    ctx.close()
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-
-def visit(page: Page, d: Dashboard, path: str) -> None:
-    r = page.goto(d.origin + path)
-    assert r is not None and r.status == 200, path
+from tests.ui.support import Dashboard, shot, visit
 
 
 def test_you_shows_the_factors_with_evidence_and_the_effect_plot(page: Page, dashboard: Dashboard) -> None:

@@ -3,6 +3,7 @@ unless told otherwise. Against the real `mindprint ui` process, over real HTTP."
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,10 +11,10 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.server.support import MINDPRINT_BIN
+from tests.server.support import MINDPRINT_BIN, snapshot
 from tests.ui.support import Dashboard
 
-PAGES = ["/", "/knows", "/history", "/feedback", "/export.json"]
+PAGES = ["/", "/knows", "/history", "/feedback", "/controls", "/export.json"]
 
 
 @contextmanager
@@ -77,3 +78,53 @@ def test_a_non_loopback_host_needs_allow_remote(ui_env: dict[str, str], host: st
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert "--allow-remote" in r.stderr and r.stdout == ""  # no link: nothing was served
+
+
+def csrf_of(c: httpx.Client) -> str:
+    m = re.search(r'name="csrf" value="([0-9a-f]{64})"', c.get("/controls").text)
+    assert m
+    return m.group(1)
+
+
+def first_factor(c: httpx.Client) -> str:
+    m = re.search(r'name="factor_id" value="([^"]+)"', c.get("/controls").text)
+    assert m
+    return m.group(1)
+
+
+@pytest.mark.parametrize("case", ["no token", "wrong token", "other origin", "cross-site fetch",
+                                  "no cookie"])
+def test_a_write_without_this_pages_csrf_token_changes_nothing(dashboard: Dashboard, case: str) -> None:
+    """What another site's page could send: the cookie travels (or not), the token does not."""
+    with signed_in(dashboard) as c:
+        token, factor = csrf_of(c), first_factor(c)
+        form = {"factor_id": factor, "action": "veto", "csrf": token}
+        headers = {"Origin": dashboard.origin}
+        if case == "no token":
+            form.pop("csrf")
+        elif case == "wrong token":
+            form["csrf"] = "0" * 64
+        elif case == "other origin":
+            headers["Origin"] = "https://evil.example"
+        elif case == "cross-site fetch":
+            headers["Sec-Fetch-Site"] = "cross-site"
+        else:
+            c.cookies.clear()
+        before = snapshot(dashboard.db)
+        r = c.post("/controls/factor", data=form, headers=headers)
+        assert r.status_code in (401, 403), r.text
+        assert snapshot(dashboard.db) == before
+
+
+def test_the_same_write_with_the_token_works_and_is_undone(dashboard: Dashboard) -> None:
+    """The control for the test above: its form is right, only the token was missing."""
+    with signed_in(dashboard) as c:
+        form = {"factor_id": first_factor(c), "action": "veto", "csrf": csrf_of(c)}
+        r = c.post("/controls/factor", data=form, headers={"Origin": dashboard.origin})
+        assert r.status_code == 303
+        page = c.get(r.headers["location"]).text
+        assert "Vetoed: done" in page
+        log_id = re.search(r'name="log_id" value="(\d+)"', page)
+        assert log_id
+        r = c.post("/controls/undo", data={"log_id": log_id.group(1), "csrf": form["csrf"]})
+        assert "Undid: vetoed" in c.get(r.headers["location"]).text

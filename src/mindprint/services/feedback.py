@@ -12,6 +12,7 @@ from mindprint.engine.llm import acting_for
 from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError
 from mindprint.services.core import Core
+from mindprint.services.overlay import visible
 from mindprint.store import NewItem
 from mindprint.store.repository import ItemArtifacts
 
@@ -107,7 +108,7 @@ class FeedbackService:
             # Two small reads rather than the retrieval index: the previous feedback has
             # just invalidated it, and rebuilding it loads every vector of the user.
             corpus = self.index.corpus(uid, (it.text for page in self.store.iter_items(uid) for it in page))
-            factors = self.store.all_factors(uid)
+            factors = visible(self.store, uid, self.store.all_factors(uid))
         else:
             corpus, factors = CorpusStats(), []
         provisional = Item(id=-1, input=item.input, response=item.response, label=item.label,

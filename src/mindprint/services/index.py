@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from mindprint.engine.features import CorpusStats
 from mindprint.engine.personal import UserIndex, build_index
+from mindprint.services.overlay import unvetoed, vetoed, visible
 from mindprint.store import Store
 
 VECTOR_KINDS = ("features", "raw", "signals")
@@ -43,10 +44,10 @@ class IndexCache:
             revision=rev,
             model_id=self.model_id,
             items=items,
-            features=self.store.get_features(uid),
+            features=unvetoed(self.store.get_features(uid), vetoed(self.store, uid)),
             loaded=loaded,
             corpus=self.corpus(uid, (it.text for it in items.values())),
-            factors=self.store.all_factors(uid),
+            factors=visible(self.store, uid, self.store.all_factors(uid)),
         )
         with self._lock:
             self._cache[uid] = c

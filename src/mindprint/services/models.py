@@ -15,6 +15,7 @@ from mindprint.engine.llm import acting_for
 from mindprint.engine.types import Factor, Item
 from mindprint.errors import UnknownUserError, UserChangedError
 from mindprint.services.core import Core
+from mindprint.services.overlay import visible
 from mindprint.store import AddResult, NewItem
 from mindprint.store.repository import ItemArtifacts, UserModelMeta
 
@@ -56,7 +57,10 @@ class ModelService:
         """(build metadata, the strongest ``limit`` factors or all of them, history size)."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
-        facs = self.store.all_factors(uid) if limit is None else self.store.get_factors(uid, limit)
+        # As the user steered them (vetoed out, pinned first), then the page.
+        facs = visible(self.store, uid, self.store.all_factors(uid))
+        if limit is not None:
+            facs = facs[: max(0, min(limit, self.store.max_page))]
         return self.store.get_user_model(uid), facs, self.store.count_items(uid)
 
     def host_reasons(self, user_id: str) -> set[str]:
@@ -150,10 +154,14 @@ class ModelService:
         built = meta.item_count if meta else 0
         return n - built >= max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
 
-    def schedule_refresh(self, uid: str) -> bool:
-        """Rebuild in the background if enough of the history is new; True if scheduled
-        (or already running)."""
-        if not self._refresh_due(uid):
+    def rebuild_soon(self, uid: str) -> bool:
+        """Rebuild in the background now (an item was deleted or restored)."""
+        return self.schedule_refresh(uid, force=True)
+
+    def schedule_refresh(self, uid: str, *, force: bool = False) -> bool:
+        """Rebuild in the background if enough of the history is new (``force``: in
+        any case); True if scheduled (or already running)."""
+        if not force and not self._refresh_due(uid):
             return False
         with self._lock:
             if uid in self._refreshing:
@@ -163,7 +171,7 @@ class ModelService:
         def run() -> None:
             try:
                 # Another process sharing the database may have rebuilt meanwhile.
-                if self._refresh_due(uid):
+                if force or self._refresh_due(uid):
                     self.build(uid)
             except (UnknownUserError, UserChangedError) as e:
                 # Forgotten by another call or process meanwhile: nothing to refresh.

@@ -15,6 +15,7 @@ from mindprint.engine.rewrite import OFFLINE_REWRITER, rewrite_offline
 from mindprint.engine.types import Factor
 from mindprint.errors import ProviderError
 from mindprint.services.inputs import Inputs
+from mindprint.services.overlay import visible
 from mindprint.store import Store
 
 
@@ -91,7 +92,7 @@ class RewriteService:
         """Style profile, factors and the most similar past responses for a rewrite."""
         meta = self.store.get_user_model(uid)
         examples = self.examples.similar_responses(uid, query or draft, 3)
-        return (meta.summary.style if meta else {}), self.store.get_factors(uid), examples
+        return (meta.summary.style if meta else {}), visible(self.store, uid, self.store.get_factors(uid)), examples
 
     def prompt(self, user_id: str | None, draft: str, query: str | None = None) -> tuple[str, str]:
         """(system, user) messages of the reflection step, for the MCP client's own model."""

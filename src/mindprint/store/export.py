@@ -21,12 +21,15 @@ USER_TABLES = (
     "llm_calls",
     "factors",
     "user_models",
+    "factor_controls",
+    "control_log",
     "items",
     "users",
 )
 
 # The tables an export holds, in the order it lists them (user_models is the summary).
-EXPORT_TABLES = ("items", "features", "paths", "factors", "feedback", "rewrites", "llm_calls")
+EXPORT_TABLES = ("items", "features", "paths", "factors", "feedback", "rewrites", "llm_calls",
+                 "factor_controls", "control_log")
 
 
 def _export_row(cols: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
@@ -34,7 +37,7 @@ def _export_row(cols: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
     statistics (derived, large) left out."""
     r = dict(zip(cols, values, strict=True))
     r.pop("corpus", None)
-    for k in ("members", "stats", "trajectory", "summary", "meta"):
+    for k in ("members", "stats", "trajectory", "summary", "meta", "before", "after"):
         if isinstance(r.get(k), str):
             r[k] = json.loads(r[k])
     return r

@@ -181,3 +181,21 @@ def _feature_origin(db: Database) -> None:
         "UPDATE features SET origin = 'llm' "
         "WHERE extractor LIKE 'llm:%' AND kind = 'content' AND name NOT LIKE '% tone'"
     )
+
+
+@migrations(name="0020_user_controls")
+def _user_controls(db: Database) -> None:
+    """The dashboard's controls: the overlay in force per factor (pinned, vetoed, the
+    user's own name and description) and the log of every change, with what undo
+    restores (``before``: the previous overlay, or a deleted item's row)."""
+    db.execute(
+        "CREATE TABLE factor_controls (user_id TEXT NOT NULL, factor_id TEXT NOT NULL, "
+        "pinned INTEGER NOT NULL DEFAULT 0, vetoed INTEGER NOT NULL DEFAULT 0, name TEXT, "
+        "description TEXT, updated_at TEXT NOT NULL, PRIMARY KEY (user_id, factor_id))"
+    )
+    db.execute(
+        "CREATE TABLE control_log (id INTEGER PRIMARY KEY, user_id TEXT NOT NULL, "
+        "action TEXT NOT NULL, target TEXT NOT NULL, label TEXT NOT NULL, before TEXT, "
+        "after TEXT, created_at TEXT NOT NULL, undone_at TEXT)"
+    )
+    db.execute("CREATE INDEX control_log_user ON control_log(user_id, id)")

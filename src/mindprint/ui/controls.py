@@ -1,14 +1,153 @@
-"""The Controls page and its writes."""
+"""The Controls page and every write of the dashboard.
+
+Each write is a POST carrying the run's CSRF token (checked by ``Dashboard.form``),
+goes through the control service (recorded with its time, undoable, in force at once
+for every process on the database) and redirects back with a one-time notice.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
+from mindprint.errors import InvalidInputError, MindprintError
+from mindprint.ui.html import Html, form, h, join, num, table
+
 if TYPE_CHECKING:
+    from mindprint.app import Mindprint
+    from mindprint.services.controls import SteeredFactor
     from mindprint.ui.web import Dashboard
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+ACTIONS = {"pin": "Pinned", "unpin": "Unpinned", "veto": "Vetoed", "unveto": "Un-vetoed",
+           "edit": "Edited", "delete_item": "Deleted item"}
+
+
+def _factor_row(s: SteeredFactor, csrf: str) -> list[Any]:
+    f, c = s.factor, s.control
+    tags = [h("span", "pinned", class_="tag pinned") if c.pinned else "",
+            h("span", "vetoed", class_="tag") if c.vetoed else ""]
+    dep = f.stats.get("departure") or {}
+    buttons = [
+        form("/controls/factor", csrf, h("input", type="hidden", name="factor_id", value=f.id),
+             h("button", label, type="submit", name="action", value=action,
+               class_="danger" if action == "veto" else None))
+        for action, label in (("unpin", "Unpin") if c.pinned else ("pin", "Pin"),
+                              ("unveto", "Un-veto") if c.vetoed else ("veto", "Veto"))
+    ]
+    edit = h("details", h("summary", "Edit"), form(
+        "/controls/edit", csrf, h("input", type="hidden", name="factor_id", value=f.id),
+        h("label", "name ", h("input", name="name", value=s.name, maxlength="80")), " ",
+        h("label", "description ", h("input", name="description",
+                                      value=c.description or f.description, maxlength="400")),
+        " ", h("button", "Save", type="submit"), class_="edit"))
+    return [join([h("b", s.name), *tags]), int(f.stats.get("n_items", 0)),
+            num(dep.get("effect"), sign=True) if isinstance(dep, dict) else "–",
+            h("div", *buttons, edit, class_="controls")]
+
+
+def _log_row(e: dict[str, Any], csrf: str) -> list[Any]:
+    undo: Html | str = "undone " + e["undone_at"][:19] if e["undone_at"] else form(
+        "/controls/undo", csrf, h("input", type="hidden", name="log_id", value=e["id"]),
+        h("button", "Undo", type="submit"))
+    return [e["created_at"][:19].replace("T", " "), ACTIONS.get(e["action"], e["action"]),
+            e["label"], undo]
+
+
+def page(m: Mindprint, uid: str, csrf: str) -> Html:
+    steered = m.controls.factors(uid)
+    log = m.controls.log(uid)
+    return join([
+        h("p", "Changes here take effect at once, also for your assistant's mindprint server "
+               "on this database. Each is recorded below and can be undone.", class_="lead"),
+        h("section", h("h2", "Factors"),
+          h("p", "Pin: always shown first. Veto: never shown and never used in predictions, "
+                 "retrieval or rewrites, until you un-veto it."),
+          table(["factor", "items", "effect", ""], [_factor_row(s, csrf) for s in steered],
+                id="factor-controls")),
+        h("section", h("h2", "Changes"),
+          table(["when (UTC)", "change", "what", ""], [_log_row(e, csrf) for e in log], id="log")
+          if log else h("p", "No change yet.", id="log")),
+        h("section", h("h2", "Export"),
+          h("p", h("a", "Download everything stored about you (JSON)", href="/export.json",
+                   id="export", download=True))),
+        h("section", h("h2", "Forget everything"),
+          h("p", f"Deletes every item, feedback, factor and change of {uid!r} and purges them "
+                 "from the database file. This cannot be undone. Type the user id to confirm."),
+          form("/forget", csrf, h("input", name="confirm", aria_label="type the user id",
+                                  placeholder=uid, autocomplete="off"), " ",
+               h("button", "Forget everything", type="submit", class_="danger"),
+               id="forget")),
+    ])
+
+
+def delete_button(item_id: int, csrf: str) -> Html:
+    return form("/items/delete", csrf, h("input", type="hidden", name="item_id", value=item_id),
+                h("button", "Delete this item", type="submit", class_="danger"),
+                confirm=f"Delete item #{item_id}? You can undo it on the Controls page.",
+                class_="delete")
+
+
+def _int(value: str, name: str) -> int:
+    if not value.strip().isdigit():
+        raise InvalidInputError(f"{name} must be a whole number.")
+    return int(value)
 
 
 def routes(board: Dashboard) -> list[Route]:
-    return []
+    m, uid = board.m, board.uid
+
+    def write(back: str, act: Callable[[dict[str, str]], str]) -> Endpoint:
+        """The POST endpoint doing ``act`` with the checked form, then back to ``back``."""
+
+        async def endpoint(request: Request) -> Response:
+            fields = await board.form(request)
+            try:
+                notice = await run_in_threadpool(act, fields)
+            except MindprintError as e:
+                return board.redirect("/controls", f"Nothing changed: {e}")
+            return board.redirect(back, notice)
+
+        return endpoint
+
+    def set_factor(f: dict[str, str]) -> str:
+        action = f.get("action", "")
+        m.controls.set(uid, f.get("factor_id", ""), action)
+        return f"{ACTIONS.get(action, action)}: done. Undo it below if that was a mistake."
+
+    def edit(f: dict[str, str]) -> str:
+        m.controls.edit(uid, f.get("factor_id", ""), f.get("name", ""), f.get("description", ""))
+        return "Saved the factor's name and description."
+
+    def undo(f: dict[str, str]) -> str:
+        e = m.controls.undo(uid, _int(f.get("log_id", ""), "log_id"))
+        return f"Undid: {ACTIONS.get(e['action'], e['action']).lower()} {e['label']}."
+
+    def delete(f: dict[str, str]) -> str:
+        item = _int(f.get("item_id", ""), "item_id")
+        m.controls.delete_item(uid, item)
+        return f"Deleted item #{item}; undo it on the Controls page. Factors are being refreshed."
+
+    def forget(f: dict[str, str]) -> str:
+        if f.get("confirm", "").strip() != uid:
+            raise InvalidInputError(f"type {uid!r} exactly to confirm; nothing was deleted.")
+        total = sum(m.admin.forget(uid).values())
+        return f"Forgot {uid!r}: {total} rows deleted and purged from the database file."
+
+    async def controls_page(request: Request) -> Response:
+        return await board.render(request, "Controls", "/controls",
+                                  lambda: page(m, uid, board.guard.csrf))
+
+    return [
+        Route("/controls", controls_page),
+        Route("/controls/factor", write("/controls", set_factor), methods=["POST"]),
+        Route("/controls/edit", write("/controls", edit), methods=["POST"]),
+        Route("/controls/undo", write("/controls", undo), methods=["POST"]),
+        Route("/items/delete", write("/controls", delete), methods=["POST"]),
+        Route("/forget", write("/", forget), methods=["POST"]),
+    ]

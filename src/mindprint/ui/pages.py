@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mindprint.engine.text import trim
 from mindprint.engine.types import Feature, Item
+from mindprint.ui.controls import delete_button
 from mindprint.ui.html import Html, esc, h, join, num, table
 from mindprint.ui.svg import EVERYONE, MINE, Series, interval_chart, line_chart
 from mindprint.views import FactorView, UserFactorsView, factors_view
@@ -130,7 +131,8 @@ def _feature(f: Feature, names: dict[str, str]) -> Html:
              h("span", f" “{trim(f.context, 80)}”", class_="ctx") if f.context.strip() else "")
 
 
-def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[str, str]) -> Html:
+def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[str, str],
+                  csrf: str) -> Html:
     answer = it.label if it.label is not None else (f"{it.score:g}" if it.score is not None else "–")
     return h(
         "article",
@@ -141,11 +143,13 @@ def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[
         h("details", h("summary", f"{len(feats)} features"),
           h("ul", *(_feature(f, names) for f in feats))) if feats else "",
         h("p", h("b", "reasoning path: "), path, class_="path") if path else "",
+        delete_button(it.id, csrf),
         class_="item", id=f"item-{it.id}",
     )
 
 
-def history(m: Mindprint, uid: str, q: str, factor: str, offset: int, item: int | None) -> Html:
+def history(m: Mindprint, uid: str, q: str, factor: str, offset: int, item: int | None,
+            csrf: str) -> Html:
     names = {f.id: f.name for f in m.models.factors(uid)[1]}
     if item is not None:
         found = m.admin.items(uid, [item])
@@ -169,7 +173,7 @@ def history(m: Mindprint, uid: str, q: str, factor: str, offset: int, item: int 
         search,
         h("p", f"{total} items" + (f", {offset + 1}–{min(total, offset + PAGE)} shown" if total else ""),
           class_="lead", id="count"),
-        *(_history_item(it, feats.get(it.id, []), paths.get(it.id), names) for it in items),
+        *(_history_item(it, feats.get(it.id, []), paths.get(it.id), names, csrf) for it in items),
         h("p", *nav, class_="pager"),
     ])
 

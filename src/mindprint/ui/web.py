@@ -74,7 +74,8 @@ class Dashboard:
         offset = q.get("offset", "0")
         return await self.render(request, "History", "/history", lambda: pages.history(
             self.m, self.uid, q.get("q", ""), q.get("factor", ""),
-            int(offset) if offset.isdigit() else 0, int(item) if item.isdigit() else None))
+            int(offset) if offset.isdigit() else 0, int(item) if item.isdigit() else None,
+            self.guard.csrf))
 
     async def feedback(self, request: Request) -> Response:
         return await self.render(request, "Feedback", "/feedback",
