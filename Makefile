@@ -20,6 +20,7 @@ model: setup
 demo: setup
 	$(BIN)/mindprint model install
 	$(BIN)/mindprint demo
+	@echo "See your model: $(BIN)/mindprint ui --user demo-rui"
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts

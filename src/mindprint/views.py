@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature
@@ -72,14 +73,14 @@ class FactorView(View):
     name: str
     description: str
     members: list[str] = Field(description="Member features, most frequent first.")
-    n_items: int = Field(description="Items where it is present.")
-    coverage: float = Field(description="Share of items where it is present.")
+    n_items: int = Field(description="Items with it.")
+    coverage: float = Field(description="Share of items with it.")
     polarity: dict[str, float] | None = Field(default=None, description="Shares of pos/neu/neg contexts.")
     mean_score: float | None = Field(default=None, description="Mean score when present.")
     base_mean_score: float | None = Field(default=None, description="Mean score overall.")
     lift: float | None = Field(
         default=None,
-        description="Effect vs the base rate: score difference or label-share ratio.",
+        description="Score difference or label-share ratio vs the base rate.",
     )
     top_label: str | None = None
     label_distribution: dict[str, int] | None = None
@@ -89,7 +90,7 @@ class FactorView(View):
     uncertain: bool = Field(description="Measured on fewer than 5 items.")
     host_reasons: list[str] | None = Field(
         default=None,
-        description="Members that are reasons you passed to record_feedback.",
+        description="Members you passed as record_feedback reasons.",
     )
     effect: float | None = Field(default=None, description="Departure from a model of everyone.")
     effect_ci95: list[float] | None = None
@@ -108,6 +109,10 @@ class UserFactorsView(View):
     label_counts: dict[str, int] = Field(default_factory=dict)
     mean_score: float | None = None
     style: dict[str, Any] = Field(default_factory=dict, description="Measured writing habits.")
+    # How well it predicted the user's past answers, in a sentence (the MCP App card shows
+    # it). Left out of the schema: its name and its text say what it is, and tools/list
+    # has a size budget.
+    backtest: SkipJsonSchema[str | None] = None
     factors: list[FactorView]
 
 
@@ -255,6 +260,7 @@ def factors_view(
         label_counts=meta.summary.label_counts if meta else {},
         mean_score=meta.summary.mean_score if meta else None,
         style=style,
+        backtest=m.backtest.run(user_id).sentence if meta else None,
         factors=[factor_view(f, stated) for f in facs],
     )
 

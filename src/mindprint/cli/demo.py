@@ -67,3 +67,5 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
         f"Demo finished in {time.perf_counter() - t0:.1f} s. Try `mindprint factors --user {user}` "
         f"or `mindprint retrieve \"...\" --user {user}`."
     ))
+    # The last line: where to see (and steer) the model just built.
+    out.print(render.plain(f"See your model in the browser: mindprint ui --user {user}"))

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
+from mcp.server.apps import Apps, ResourceCsp
 from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
@@ -14,6 +15,7 @@ from pydantic import AnyHttpUrl
 
 import mindprint
 from mindprint.server import provision
+from mindprint.server.card import CARD_HTML, PROFILE_APP_URI
 from mindprint.server.prompts import register_prompts
 from mindprint.server.resources import register_resources
 from mindprint.server.state import AppFactory, ServerState
@@ -63,6 +65,17 @@ def default_app_factory(limits: LimitSettings) -> AppFactory:
     return make
 
 
+def profile_app() -> Apps:
+    """The MCP Apps extension with the profile card get_user_factors names."""
+    apps = Apps()
+    apps.add_html_resource(
+        PROFILE_APP_URI, CARD_HTML, name="profile-card", title="mindprint profile card",
+        description="The user's top factors and how well mindprint predicts them.",
+        csp=ResourceCsp(), prefers_border=True,
+    )
+    return apps
+
+
 def build_server(
     *,
     app_factory: AppFactory | None = None,
@@ -105,6 +118,7 @@ def build_server(
         token_verifier=token_verifier,
         auth=auth,
         tools=server_tools(lim, llm_rewrite=rewrite_llm),
+        extensions=[profile_app()],
     )
     register_resources(mcp)
     register_prompts(mcp)

@@ -1,0 +1,118 @@
+"""The profile card: an MCP App view (SEP-1865) of ``get_user_factors``.
+
+Hosts that render MCP Apps (Claude Desktop advertises it) read ``ui://mindprint/profile``
+because ``get_user_factors`` names it in ``_meta.ui.resourceUri``, show it in a sandboxed
+iframe, and pass it the tool's result over ``postMessage``: the card then shows the
+user's top factors and how well mindprint predicted their past answers. Clients without
+app support get the same text result as before.
+
+The document is self-contained: its one style sheet and one script are inline and
+pinned by hash in its own Content-Security-Policy, which allows no network request at
+all. The script writes stored text only through ``textContent`` (never as markup).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+PROFILE_APP_URI = "ui://mindprint/profile"
+
+_STYLE = """
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+  color: #1f2328; background: transparent; }
+main { padding: 12px 14px; }
+h1 { font-size: 16px; margin: 0 0 4px; }
+#sentence { font-weight: 600; margin: 6px 0 10px; }
+ol { margin: 0; padding-left: 20px; }
+li { margin: 4px 0; }
+.effect { font-variant-numeric: tabular-nums; font-weight: 600; }
+.up { color: #1a7f37; } .down { color: #cf222e; }
+.why { color: #59636e; display: block; font-size: 13px; }
+#status { color: #59636e; }
+"""
+
+# The View side of the MCP Apps handshake: ui/initialize, then initialized; the host
+# then sends the tool's result (ui/notifications/tool-result), which is rendered.
+_SCRIPT = """
+(function () {
+  "use strict";
+  var main = document.getElementById("card");
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function data(result) {
+    if (!result) { return null; }
+    if (result.structuredContent) { return result.structuredContent; }
+    var c = result.content || [];
+    for (var i = 0; i < c.length; i++) {
+      if (c[i].type === "text") { try { return JSON.parse(c[i].text); } catch (e) { return null; } }
+    }
+    return null;
+  }
+  function render(d) {
+    if (!d || !d.factors) { return; }
+    main.replaceChildren();
+    main.appendChild(el("h1", "How mindprint sees " + d.user_id));
+    if (d.backtest) { main.appendChild(el("p", d.backtest, "sentence")).id = "sentence"; }
+    var list = el("ol"); list.id = "factors";
+    d.factors.slice(0, 8).forEach(function (f) {
+      var li = el("li"); li.className = "factor";
+      li.appendChild(el("b", f.name, "name"));
+      if (typeof f.effect === "number") {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", (f.effect >= 0 ? "+" : "") + f.effect.toFixed(2),
+                          "effect " + (f.effect >= 0 ? "up" : "down")));
+      }
+      li.appendChild(el("span", f.evidence || f.description || (f.n_items + " items"), "why"));
+      list.appendChild(li);
+    });
+    main.appendChild(list);
+    main.appendChild(el("p", d.history_size + " items in the history.", "why"));
+  }
+  var pending = {};
+  var next = 1;
+  function send(method, params, onResult) {
+    var msg = { jsonrpc: "2.0", method: method, params: params || {} };
+    if (onResult) { msg.id = next++; pending[msg.id] = onResult; }
+    window.parent.postMessage(msg, "*");
+  }
+  window.addEventListener("message", function (ev) {
+    var m = ev.data;
+    if (ev.source !== window.parent || !m || m.jsonrpc !== "2.0") { return; }
+    if (m.id !== undefined && pending[m.id]) {
+      var done = pending[m.id]; delete pending[m.id]; done(m.result); return;
+    }
+    if (m.method === "ui/notifications/tool-result") { render(data(m.params)); }
+    else if (m.method === "ui/resource-teardown" && m.id !== undefined) {
+      window.parent.postMessage({ jsonrpc: "2.0", id: m.id, result: {} }, "*");
+    }
+  });
+  send("ui/initialize", {
+    protocolVersion: "2026-01-26",
+    appInfo: { name: "mindprint profile card", version: "1" },
+    appCapabilities: {}
+  }, function () { send("ui/notifications/initialized"); });
+})();
+"""
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+CSP = (
+    f"default-src 'none'; style-src {_sha256(_STYLE)}; script-src {_sha256(_SCRIPT)}; "
+    "img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
+)
+
+CARD_HTML = (
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
+    f"<title>mindprint profile</title><style>{_STYLE}</style></head>"
+    "<body><main id=\"card\"><p id=\"status\">Waiting for the profile from mindprint…</p></main>"
+    f"<script>{_SCRIPT}</script></body></html>"
+)
