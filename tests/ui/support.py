@@ -29,6 +29,8 @@ SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned 
 VIEWPORT = {"width": 1280, "height": 800}
 HOSTILE_INPUT = f"Review request: {SCRIPT} the Hostile Gaiter, 90 g, $30."
 HOSTILE_COMMENT = f"too long {SCRIPT}"
+DRAFT = ("The Nordkam Ember is a well-designed headlamp. It is bright at 350 lumens and it is "
+         "reasonably light at 210 g. Overall, I would rate it 3/5.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ def hostile_history(db: Path, embedder: Embedder) -> None:
         m.add_items("rui", [NewItem(HOSTILE_INPUT, f"fine {SCRIPT} 3/5", score=3.0)])
         m.record_feedback("rui", "Shorter please", "A long answer.", rating=2,
                           comment=HOSTILE_COMMENT)
+        m.rewrite("rui", DRAFT, "Review request: a headlamp, 350 lumens, 5 h, 210 g.")
         m.wait_idle()
     finally:
         m.close()

@@ -57,10 +57,14 @@ def test_history_search_filter_and_a_reasoning_path(page: Page, dashboard: Dashb
     shot(page, "history")
 
 
-def test_feedback_lists_recorded_feedback(page: Page, dashboard: Dashboard) -> None:
+def test_feedback_lists_feedback_and_each_rewrite_as_a_diff(page: Page, dashboard: Dashboard) -> None:
     visit(page, dashboard, "/feedback")
     rows = page.locator("#feedback tbody tr")
     assert rows.count() == 1 and "Shorter please" in rows.first.inner_text()
+    rewrite = page.locator("article.rewrite").first
+    assert rewrite.locator(".diff del").count() >= 1 and rewrite.locator(".diff ins").count() >= 1
+    causes = rewrite.locator("table.edits tbody tr td:nth-child(2)").all_inner_texts()
+    assert causes and all(c.strip() for c in causes)  # each edit names its factor or habit
     shot(page, "feedback")
 
 

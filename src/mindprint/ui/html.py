@@ -80,7 +80,9 @@ def layout(title: str, active: str, user: str, body: Any, *, notice: str | None 
             h("body",
               h("header", h("span", "mindprint", class_="brand"),
                 h("span", "user ", h("b", user, id="user"), class_="who"), nav),
-              h("p", notice, class_="notice", role="status") if notice else "",
+              h("p", notice, role="status",
+                class_="notice error" if notice.startswith("Nothing changed") else "notice")
+              if notice else "",
               h("main", h("h1", title), body),
               h("script", src="/assets/app.js")),
             lang="en")
