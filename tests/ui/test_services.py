@@ -6,14 +6,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mindprint.app import Mindprint
 from mindprint.cli.demo import DEMO_DRAFT, DEMO_QUERY
 from mindprint.embed import FastEmbedEmbedder
+from mindprint.engine import personal
+from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.types import Factor
 from mindprint.errors import InvalidInputError
-from mindprint.services.backtest import positions
+from mindprint.services.backtest import positions, sub_index
 from mindprint.services.overlay import overlay
 from mindprint.store import Store
 from mindprint.store.controls import FactorControl
@@ -65,4 +68,38 @@ def test_bad_controls_are_refused_and_change_nothing(app: Mindprint) -> None:
         with pytest.raises(InvalidInputError):
             call()
     assert app.controls.log("rui") == []
+    app.close()
+
+
+def test_a_cut_index_predicts_what_a_rebuilt_one_would(app: Mindprint) -> None:
+    """The backtest cuts each earlier history out of the full index instead of building
+    it again: both must give the same predictions, or the backtest measures something
+    else than mindprint."""
+    c = app.backtest.index.get("rui")
+    feats = app.admin.details("rui", list(c.ids))[0]
+    answers = personal.answers_of(c)
+    assert answers is not None
+    pop = app.backtest.population.for_user("rui", answers)
+    order = sorted(c.ids, key=lambda i: (c.items[i].created_at or "", i))
+    for t in (1, 2, 7, 20, len(order) - 1):
+        before, target = order[:t], order[t]
+        loaded = {k: (before, (c.signals if k == "signals" else c.vectors[k])[
+            [c.ids.index(i) for i in before]].astype(np.float32)) for k in ("features", "raw", "signals")}
+        rebuilt = personal.build_index(
+            revision=c.revision, model_id=app.backtest.index.model_id,
+            items={i: c.items[i] for i in before}, features={i: feats.get(i, []) for i in before},
+            loaded=loaded, corpus=c.corpus, factors=c.factors)
+        cut = sub_index(c, before)
+        assert cut.ids == rebuilt.ids and cut.star_scale == rebuilt.star_scale
+        assert cut.tone_from_prior == rebuilt.tone_from_prior
+        np.testing.assert_allclose(cut.tone, rebuilt.tone, atol=1e-6)  # type: ignore[arg-type]
+        n = c.ids.index(target)
+        assert c.signals is not None
+        pq = PreparedQuery(list(feats.get(target, [])), {
+            "features": c.vectors["features"][n], "raw": c.vectors["raw"][n], "signals": c.signals[n]})
+        near = [(i, 1.0) for i in before[-3:]]
+        a = personal.predict(app.backtest.index.model_id, cut, pq, pop, near)
+        b = personal.predict(app.backtest.index.model_id, rebuilt, pq, pop, near)
+        assert a is not None and b is not None
+        assert (a.label, a.value) == (b.label, b.value), t
     app.close()
