@@ -146,4 +146,6 @@ def test_forget_needs_the_typed_user_id(page: Page, dashboard: Dashboard, mcp: s
     notice = click_and_wait(page, page.get_by_role("button", name="Forget everything"))
     assert notice.startswith("Forgot 'rui'")
     assert page.locator("#unknown-user").count() == 1
+    r = page.goto(dashboard.origin + "/export.json")
+    assert r is not None and r.status == 404 and "Nothing is stored for user 'rui'" in page.content()
     assert "Unknown user 'rui'" in mcp_call(mcp, "get_user_factors", {}, error=True)["error"]

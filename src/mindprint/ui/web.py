@@ -82,7 +82,12 @@ class Dashboard:
                                  lambda: pages.feedback(self.m, self.uid))
 
     async def export(self, request: Request) -> Response:
-        data = await run_in_threadpool(self.m.admin.export, self.uid)
+        try:
+            data = await run_in_threadpool(self.m.admin.export, self.uid)
+        except MindprintError as e:
+            # Nothing stored (forgotten): the same error page as every other page.
+            err = e
+            return await self.render(request, "Export", "/controls", lambda: _raise(err))
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         return Response(
             json.dumps(data, ensure_ascii=False, indent=1, default=str),
@@ -135,3 +140,7 @@ def create_app(m: Mindprint, user: str, guard: Guard) -> Starlette:
     app.state.dashboard = board
     return app
 
+
+
+def _raise(e: Exception) -> Html:
+    raise e
