@@ -50,6 +50,24 @@ def departure_stats(
     """Per factor id: the departure statistics of the items where it is present."""
     if not residuals:
         return {}
+    present, judged, judged_rows = _departures(items, features, assignment, residuals)
+    joint = judged_effects(judged_rows)
+    return {fid: _entry(fid, rows, judged.get(fid, []), joint) for fid, rows in present.items()}
+
+
+def _departures(
+    items: Sequence[Item],
+    features: Sequence[Sequence[Feature]],
+    assignment: Mapping[str, str | None],
+    residuals: Mapping[int, float],
+) -> tuple[
+    dict[str, list[tuple[int, float]]],
+    dict[str, list[tuple[float, float]]],
+    list[tuple[float, dict[str, float]]],
+]:
+    """Each answered item's departure ``d`` (its residual beyond the user's shrunk mean
+    residual), gathered per factor: (item id, d) where present, (polarity, d) where
+    judged, and one regression row per item (judgements and log quantities)."""
     offset = sum(residuals.values()) / (len(residuals) + PSEUDO)
     present: dict[str, list[tuple[int, float]]] = {}
     judged: dict[str, list[tuple[float, float]]] = {}
@@ -78,39 +96,46 @@ def departure_stats(
             if fid is not None and value is not None and value > 0:
                 row[f"{QTY}{fid}\x1f{_unit(f.context)}"] = math.log(value)
         judged_rows.append((d, row))
-    joint = judged_effects(judged_rows)
-    out: dict[str, dict[str, Any]] = {}
-    for fid, rows in present.items():
-        st = _summary([d for _, d in rows])
-        examples = sorted(rows, key=lambda r: -abs(r[1]))[:3]
-        entry: dict[str, Any] = {**st, "examples": [i for i, _ in examples]}
-        good = [d for p, d in judged.get(fid, []) if p > 0]
-        bad = [d for p, d in judged.get(fid, []) if p < 0]
-        if good:
-            entry["judged_well"] = _summary(good)
-        if bad:
-            entry["judged_badly"] = _summary(bad)
-        qty = {k: v for k, v in joint.items() if k.startswith(f"{QTY}{fid}\x1f")}
-        if qty:
-            key, (q_eff, q_half) = max(qty.items(), key=lambda kv: abs(kv[1][0]) / kv[1][1])
-            entry["quantity_effect"] = {
-                "unit": key.split("\x1f", 1)[1],
-                "per_doubling": round(q_eff, 3),
-                "ci95": [round(q_eff - q_half, 3), round(q_eff + q_half, 3)],
-            }
-        if fid in joint:
-            effect, half = joint[fid]
-            entry["effect"] = round(effect, 3)
-            entry["effect_ci95"] = [round(effect - half, 3), round(effect + half, 3)]
-            entry["effect_kind"] = "judged well minus judged badly, the other reasons held fixed"
-        else:
-            entry["effect"] = st["shrunk"]
-            entry["effect_ci95"] = st["ci95"]
-            entry["effect_kind"] = "mean departure when present"
-        lo, hi = entry["effect_ci95"]
-        entry["clear"] = bool(lo > 0 or hi < 0)
-        out[fid] = entry
-    return out
+    return present, judged, judged_rows
+
+
+def _entry(
+    fid: str,
+    rows: Sequence[tuple[int, float]],
+    judged: Sequence[tuple[float, float]],
+    joint: Mapping[str, tuple[float, float]],
+) -> dict[str, Any]:
+    """One factor's statistics: its departures, the judged ones by direction, its
+    quantity effect, and the effect it is ranked by (with whether it is clear)."""
+    st = _summary([d for _, d in rows])
+    examples = sorted(rows, key=lambda r: -abs(r[1]))[:3]
+    entry: dict[str, Any] = {**st, "examples": [i for i, _ in examples]}
+    good = [d for p, d in judged if p > 0]
+    bad = [d for p, d in judged if p < 0]
+    if good:
+        entry["judged_well"] = _summary(good)
+    if bad:
+        entry["judged_badly"] = _summary(bad)
+    qty = {k: v for k, v in joint.items() if k.startswith(f"{QTY}{fid}\x1f")}
+    if qty:
+        key, (q_eff, q_half) = max(qty.items(), key=lambda kv: abs(kv[1][0]) / kv[1][1])
+        entry["quantity_effect"] = {
+            "unit": key.split("\x1f", 1)[1],
+            "per_doubling": round(q_eff, 3),
+            "ci95": [round(q_eff - q_half, 3), round(q_eff + q_half, 3)],
+        }
+    if fid in joint:
+        effect, half = joint[fid]
+        entry["effect"] = round(effect, 3)
+        entry["effect_ci95"] = [round(effect - half, 3), round(effect + half, 3)]
+        entry["effect_kind"] = "judged well minus judged badly, the other reasons held fixed"
+    else:
+        entry["effect"] = st["shrunk"]
+        entry["effect_ci95"] = st["ci95"]
+        entry["effect_kind"] = "mean departure when present"
+    lo, hi = entry["effect_ci95"]
+    entry["clear"] = bool(lo > 0 or hi < 0)
+    return entry
 
 
 def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[str, tuple[float, float]]:
@@ -152,14 +177,6 @@ def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[st
 def _unit(context: str) -> str:
     parts = context.split()
     return parts[1] if len(parts) > 1 else context[:1]
-
-
-def _var(values: Sequence[float]) -> float:
-    k = len(values)
-    if k < 2:
-        return 0.25**2 * 4  # one item says little: a wide interval
-    mean = sum(values) / k
-    return max(sum((v - mean) ** 2 for v in values) / (k - 1), 0.25**2)
 
 
 def strength(stats: Mapping[str, Any]) -> float:

@@ -105,16 +105,7 @@ class EmbeddingFactorBuilder:
     def build(self, features: Sequence[Sequence[Feature]]) -> Grouping:
         """Group the features (ids from members; :func:`stabilize_ids` reuses old ones)."""
         n_items = max(1, len(features))
-        content = Counter[str]()
-        tone = Counter[str]()
-        style = Counter[str]()
-        reason = Counter[str]()
-        for feats in features:
-            reason.update({f.name for f in feats if f.kind in REASON_KINDS})
-            content.update({f.name for f in feats if f.kind == "content" and f.name not in reason})
-            tone.update({f.name for f in feats if _is_tone(f)})
-            style.update({f.name for f in feats if f.kind == "style"})
-
+        reason, content, tone, style = _count_kinds(features)
         factors, assignment = reason_factors(reason, self.min_items, n_items)
         content = Counter({p: c for p, c in content.items() if p not in assignment})
         assignment.update({p: None for p in content})
@@ -124,50 +115,9 @@ class EmbeddingFactorBuilder:
             p for p, c in content.most_common(self.max_pool) if c >= self.min_items or p in stated
         ]
         if pool:
-            vecs = self.embedder.embed(pool)
-            sim = vecs @ vecs.T
-            groups = average_linkage(sim, self.threshold)
-            scored = []
-            for g in groups:
-                members = [pool[i] for i in g]
-                support = sum(content[m] for m in members)
-                scored.append((support, g, members))
-            scored.sort(key=lambda t: (-t[0], sorted(t[2])[0]))
-            kept = scored[: self.max_factors]
-            word_owner: dict[str, tuple[int, int]] = {}  # word -> (support, factor index)
-            for _support, g, members in kept:
-                name = _central_name(members, sim[np.ix_(g, g)], content)
-                ordered = sorted(members, key=lambda m: (-content[m], m))
-                fid = factor_id(ordered)
-                for m in members:
-                    assignment[m] = fid
-                    for w in m.split():
-                        if w not in word_owner or word_owner[w][0] < content[m]:
-                            word_owner[w] = (content[m], len(factors))
-                factors.append(
-                    Factor(id=fid, name=name, description="", members=tuple(ordered))
-                )
-            # One-off phrases join the factor that owns one of their words.
-            extra: dict[int, list[str]] = {}
-            for p in content:
-                if assignment[p] is not None:
-                    continue
-                owners = [word_owner[w] for w in p.split() if w in word_owner]
-                if owners:
-                    k = max(owners)[1]
-                    assignment[p] = factors[k].id
-                    extra.setdefault(k, []).append(p)
-            for k, fac in enumerate(factors):
-                if fac.id.startswith(REASON_PREFIX):
-                    continue
-                members = list(fac.members) + sorted(extra.get(k, []), key=lambda m: (-content[m], m))
-                mentions = sum(content[m] for m in members)
-                factors[k] = Factor(
-                    id=fac.id,
-                    name=fac.name,
-                    description=_describe(fac.name, members, mentions, n_items),
-                    members=tuple(members),
-                )
+            word_owner = self._cluster(pool, content, factors, assignment)
+            extra = _attach_one_offs(content, word_owner, factors, assignment)
+            _describe_topics(factors, extra, content, n_items)
 
         leftover = stated_factor(features, assignment)
         if leftover is not None:
@@ -183,6 +133,37 @@ class EmbeddingFactorBuilder:
                 for m in members:
                     assignment[m] = fid
         return Grouping(factors=factors, assignment=assignment)
+
+    def _cluster(
+        self, pool: list[str], content: Counter[str], factors: list[Factor],
+        assignment: dict[str, str | None],
+    ) -> dict[str, tuple[int, int]]:
+        """Cluster the pooled content phrases into topic factors (the best supported
+        ``max_factors``), appended to ``factors``; returns word -> (support, factor index)."""
+        vecs = self.embedder.embed(pool)
+        sim = vecs @ vecs.T
+        groups = average_linkage(sim, self.threshold)
+        scored = []
+        for g in groups:
+            members = [pool[i] for i in g]
+            support = sum(content[m] for m in members)
+            scored.append((support, g, members))
+        scored.sort(key=lambda t: (-t[0], sorted(t[2])[0]))
+        kept = scored[: self.max_factors]
+        word_owner: dict[str, tuple[int, int]] = {}  # word -> (support, factor index)
+        for _support, g, members in kept:
+            name = _central_name(members, sim[np.ix_(g, g)], content)
+            ordered = sorted(members, key=lambda m: (-content[m], m))
+            fid = factor_id(ordered)
+            for m in members:
+                assignment[m] = fid
+                for w in m.split():
+                    if w not in word_owner or word_owner[w][0] < content[m]:
+                        word_owner[w] = (content[m], len(factors))
+            factors.append(
+                Factor(id=fid, name=name, description="", members=tuple(ordered))
+            )
+        return word_owner
 
     def assign_query(
         self, features: Sequence[Feature], factors: Sequence[Factor]
@@ -209,6 +190,58 @@ class EmbeddingFactorBuilder:
                 fid = next((word_owner[w] for w in f.name.split() if w in word_owner), None)
             out.append(Feature(f.name, f.context, f.kind, f.weight, f.polarity, factor_id=fid))
         return out
+
+
+def _count_kinds(
+    features: Sequence[Sequence[Feature]],
+) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
+    """Items per feature name, by kind: (reason, content, tone, style). A name that is a
+    reason is not counted as content."""
+    content = Counter[str]()
+    tone = Counter[str]()
+    style = Counter[str]()
+    reason = Counter[str]()
+    for feats in features:
+        reason.update({f.name for f in feats if f.kind in REASON_KINDS})
+        content.update({f.name for f in feats if f.kind == "content" and f.name not in reason})
+        tone.update({f.name for f in feats if _is_tone(f)})
+        style.update({f.name for f in feats if f.kind == "style"})
+    return reason, content, tone, style
+
+
+def _attach_one_offs(
+    content: Counter[str], word_owner: dict[str, tuple[int, int]], factors: list[Factor],
+    assignment: dict[str, str | None],
+) -> dict[int, list[str]]:
+    """One-off phrases join the factor that owns one of their words; returns the
+    phrases each factor (by index) gained."""
+    extra: dict[int, list[str]] = {}
+    for p in content:
+        if assignment[p] is not None:
+            continue
+        owners = [word_owner[w] for w in p.split() if w in word_owner]
+        if owners:
+            k = max(owners)[1]
+            assignment[p] = factors[k].id
+            extra.setdefault(k, []).append(p)
+    return extra
+
+
+def _describe_topics(
+    factors: list[Factor], extra: dict[int, list[str]], content: Counter[str], n_items: int
+) -> None:
+    """Give each topic factor its one-off phrases and its description (in place)."""
+    for k, fac in enumerate(factors):
+        if fac.id.startswith(REASON_PREFIX):
+            continue
+        members = list(fac.members) + sorted(extra.get(k, []), key=lambda m: (-content[m], m))
+        mentions = sum(content[m] for m in members)
+        factors[k] = Factor(
+            id=fac.id,
+            name=fac.name,
+            description=_describe(fac.name, members, mentions, n_items),
+            members=tuple(members),
+        )
 
 
 def stated_factor(

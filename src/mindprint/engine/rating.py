@@ -38,7 +38,6 @@ import numpy.typing as npt
 Arr = npt.NDArray[np.float64]
 
 PRIOR_FILE = Path(__file__).parent / "data" / "rating_prior.json"
-SCALE = (1, 5)
 
 
 @dataclass(frozen=True, slots=True)

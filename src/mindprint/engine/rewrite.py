@@ -16,7 +16,7 @@ pass a subset as ``rules`` to :func:`rewrite_offline` for ablations.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,37 +143,47 @@ def rewrite_offline(
     if not h.known:
         res.gaps.append("Their vocabulary habits are not measured yet: rebuild the user model.")
     else:
-        for rule, choose, what, factor in _LEXICAL_RULES:
-            if rule not in enabled:
-                continue
-            plan: wordchoice.Plan = choose(h)
-            text, done = substitute(text, plan.mapping, plan.lookaheads, plan.lookbehinds)
-            if done:
-                evidence = "; ".join(dict.fromkeys(plan.why[s] for s, _ in done))
-                applied(f"{what}: {summary(done)}", f"in their {n} texts, {evidence}", factor)
-        if "drop_formal" in enabled:
-            text, dropped = drop_words(
-                text, frozenset(w for w in vocab.FORMAL_FILLERS if h.c(w) == 0)
-            )
-            if dropped:
-                applied(
-                    f"dropped formal filler words: {', '.join(dict.fromkeys(dropped))}",
-                    f"never in their {n} texts",
-                    "register",
-                )
-        if "digits" in enabled and h.digits >= h.number_words:
-            text, done = substitute(text, vocab.NUMBER_WORDS)
-            if done:
-                applied(
-                    f"numbers as digits: {summary(done)}",
-                    f"they write numbers as digits ({h.digits}×) more than as words "
-                    f"({h.number_words}×)",
-                    "informality",
-                )
+        text = _word_choice(text, h, n, enabled, applied)
     text = _casing_and_punctuation(text, style, enabled, res, applied)
     _advise(res, draft, text, style, h)
     res.text = text
     return res
+
+
+def _word_choice(
+    text: str, h: wordchoice.Habits, n: int, enabled: set[str],
+    applied: Callable[[str, str, str], None],
+) -> str:
+    """The lexical rules, the dropped formal fillers and numbers as digits, each run
+    only when ``enabled`` and reported through ``applied(change, reason, factor)``."""
+    for rule, choose, what, factor in _LEXICAL_RULES:
+        if rule not in enabled:
+            continue
+        plan: wordchoice.Plan = choose(h)
+        text, done = substitute(text, plan.mapping, plan.lookaheads, plan.lookbehinds)
+        if done:
+            evidence = "; ".join(dict.fromkeys(plan.why[s] for s, _ in done))
+            applied(f"{what}: {summary(done)}", f"in their {n} texts, {evidence}", factor)
+    if "drop_formal" in enabled:
+        text, dropped = drop_words(
+            text, frozenset(w for w in vocab.FORMAL_FILLERS if h.c(w) == 0)
+        )
+        if dropped:
+            applied(
+                f"dropped formal filler words: {', '.join(dict.fromkeys(dropped))}",
+                f"never in their {n} texts",
+                "register",
+            )
+    if "digits" in enabled and h.digits >= h.number_words:
+        text, done = substitute(text, vocab.NUMBER_WORDS)
+        if done:
+            applied(
+                f"numbers as digits: {summary(done)}",
+                f"they write numbers as digits ({h.digits}×) more than as words "
+                f"({h.number_words}×)",
+                "informality",
+            )
+    return text
 
 
 def share_of_texts(rate: float, n: int) -> str:

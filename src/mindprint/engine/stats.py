@@ -53,8 +53,44 @@ def factor_stats(
     base_scores = [s for it in items if (s := it.score) is not None]
     base_mean = sum(base_scores) / len(base_scores) if base_scores else None
     base_labels = Counter(it.label for it in items if it.label is not None)
-    n_labelled = sum(base_labels.values())
+    present, pols, influenced = _presence(factors, items, features, assignment)
+    free_text = any(it.input.strip() and is_free_text(it.response) for it in items)
 
+    out: list[Factor] = []
+    for fac in factors:
+        idxs = present[fac.id]
+        k = len(idxs)
+        st: dict[str, Any] = {"n_items": k, "coverage": round(k / n, 4)}
+        st.update(_polarity_stats(pols[fac.id]))
+        if base_mean is not None:
+            st.update(_score_stats(items, idxs, base_mean))
+        elif base_labels:
+            st.update(_label_stats(items, idxs, base_labels))
+        if k and free_text:
+            st["influence"] = round(influenced[fac.id] / k, 3)
+        st["uncertain"] = k < 5
+        if fac.id in departures:
+            st["departure"] = departures[fac.id]
+        out.append(replace(fac, stats=st))
+    # Clear effects first, then reasons before topics, then by how clearly they move.
+    out.sort(key=lambda f: (
+        strength(f.stats) < 1.0,
+        not f.id.startswith(REASON_PREFIX),
+        -strength(f.stats),
+        -int(f.stats.get("n_items", 0)),
+        f.name,
+    ))
+    return out
+
+
+def _presence(
+    factors: Sequence[Factor],
+    items: Sequence[Item],
+    features: Sequence[Sequence[Feature]],
+    assignment: dict[str, str | None],
+) -> tuple[dict[str, list[int]], dict[str, list[float]], dict[str, int]]:
+    """Per factor: the items it is present in, its features' polarities, and how many
+    items' free-text responses echo one of its features' words."""
     present: dict[str, list[int]] = {f.id: [] for f in factors}
     pols: dict[str, list[float]] = {f.id: [] for f in factors}
     influenced: dict[str, int] = {f.id: 0 for f in factors}
@@ -74,57 +110,51 @@ def factor_stats(
             present[fid].append(idx)
         for fid in echoed:
             influenced[fid] += 1
+    return present, pols, influenced
 
-    out: list[Factor] = []
-    for fac in factors:
-        idxs = present[fac.id]
-        k = len(idxs)
-        st: dict[str, Any] = {"n_items": k, "coverage": round(k / n, 4)}
-        p = pols[fac.id]
-        if p:
-            st["polarity"] = {
-                "positive": round(sum(x >= 0.05 for x in p) / len(p), 3),
-                "neutral": round(sum(-0.05 < x < 0.05 for x in p) / len(p), 3),
-                "negative": round(sum(x <= -0.05 for x in p) / len(p), 3),
-            }
-        if base_mean is not None:
-            sc = [s for i in idxs if (s := items[i].score) is not None]
-            if sc:
-                raw = sum(sc) / len(sc)
-                shrunk = (sum(sc) + SHRINK * base_mean) / (len(sc) + SHRINK)
-                st["mean_score"] = round(raw, 3)
-                st["mean_score_shrunk"] = round(shrunk, 3)
-                st["base_mean_score"] = round(base_mean, 3)
-                st["lift"] = round(shrunk - base_mean, 3)
-                st["score_n"] = len(sc)
-        if n_labelled and base_labels and base_mean is None:
-            lab = Counter(lb for i in idxs if (lb := items[i].label) is not None)
-            if lab:
-                total = sum(lab.values())
-                top, top_n = lab.most_common(1)[0]
-                share = top_n / total
-                base_share = base_labels[top] / n_labelled
-                st["label_distribution"] = dict(lab.most_common(5))
-                st["top_label"] = top
-                st["top_label_share"] = round(share, 3)
-                st["top_label_base_share"] = round(base_share, 3)
-                st["lift"] = round(share / base_share, 3) if base_share else None
-                st["label_n"] = total
-        if k and any(it.input.strip() and is_free_text(it.response) for it in items):
-            st["influence"] = round(influenced[fac.id] / k, 3)
-        st["uncertain"] = k < 5
-        if fac.id in departures:
-            st["departure"] = departures[fac.id]
-        out.append(replace(fac, stats=st))
-    # Clear effects first, then reasons before topics, then by how clearly they move.
-    out.sort(key=lambda f: (
-        strength(f.stats) < 1.0,
-        not f.id.startswith(REASON_PREFIX),
-        -strength(f.stats),
-        -int(f.stats.get("n_items", 0)),
-        f.name,
-    ))
-    return out
+
+def _polarity_stats(p: Sequence[float]) -> dict[str, Any]:
+    if not p:
+        return {}
+    return {"polarity": {
+        "positive": round(sum(x >= 0.05 for x in p) / len(p), 3),
+        "neutral": round(sum(-0.05 < x < 0.05 for x in p) / len(p), 3),
+        "negative": round(sum(x <= -0.05 for x in p) / len(p), 3),
+    }}
+
+
+def _score_stats(items: Sequence[Item], idxs: Sequence[int], base_mean: float) -> dict[str, Any]:
+    """Mean score where the factor is present, shrunk toward the user's mean."""
+    sc = [s for i in idxs if (s := items[i].score) is not None]
+    if not sc:
+        return {}
+    shrunk = (sum(sc) + SHRINK * base_mean) / (len(sc) + SHRINK)
+    return {
+        "mean_score": round(sum(sc) / len(sc), 3),
+        "mean_score_shrunk": round(shrunk, 3),
+        "base_mean_score": round(base_mean, 3),
+        "lift": round(shrunk - base_mean, 3),
+        "score_n": len(sc),
+    }
+
+
+def _label_stats(items: Sequence[Item], idxs: Sequence[int], base_labels: Counter[str]) -> dict[str, Any]:
+    """The most common label where the factor is present, against its base rate."""
+    lab = Counter(lb for i in idxs if (lb := items[i].label) is not None)
+    if not lab:
+        return {}
+    total = sum(lab.values())
+    top, top_n = lab.most_common(1)[0]
+    share = top_n / total
+    base_share = base_labels[top] / sum(base_labels.values())
+    return {
+        "label_distribution": dict(lab.most_common(5)),
+        "top_label": top,
+        "top_label_share": round(share, 3),
+        "top_label_base_share": round(base_share, 3),
+        "lift": round(share / base_share, 3) if base_share else None,
+        "label_n": total,
+    }
 
 
 def confidence_note(n: int) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’_\-]*")
 _SENT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -67,13 +66,6 @@ def trim(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]
     return cut + "…"
-
-
-def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
-    sa, sb = set(a), set(b)
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)
 
 
 def is_lowercase(text: str) -> bool:

@@ -8,10 +8,8 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("mindprint")
 
 
-@migrations(name="0001_initial")
-def _initial(db: Database) -> None:
-    db.executescript(
-        """
+# The first schema, kept byte for byte as it was applied (later migrations change it).
+_INITIAL_SCHEMA = """
         CREATE TABLE users (
             id TEXT PRIMARY KEY,
             created_at TEXT NOT NULL,
@@ -141,7 +139,11 @@ def _initial(db: Database) -> None:
         );
         CREATE INDEX llm_calls_user ON llm_calls(user_id, purpose);
         """
-    )
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.executescript(_INITIAL_SCHEMA)
 
 
 @migrations(name="0002_user_generations")
