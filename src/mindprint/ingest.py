@@ -199,51 +199,100 @@ def record_item(rec: Mapping[str, Any], *, source: str, max_chars: int = 20_000)
         raise ValueError(str(e)) from None
 
 
-def lamp_item(raw: dict[str, Any], max_chars: int = 20_000) -> NewItem:
-    """Map one LaMP profile item by the keys it has.
+# Where a LaMP profile item keeps its body and its class, first present key first.
+_BODY_KEYS = ("text", "description", "abstract")
+_LABEL_KEYS = ("category", "tag")
 
-    - ``score`` (LaMP-3): the review is the input, the score the response.
+
+@dataclass(frozen=True, slots=True)
+class LampFields:
+    """What a LaMP profile item says, read by the keys it has, before the size and
+    date checks of a history item (the evaluation keeps items those checks reject,
+    to count them)."""
+
+    input: str
+    response: str
+    label: str | None
+    score: float | None
+    date: Any
+    # A rating or a label says nothing without the text it is about.
+    input_required: bool
+
+
+def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f'"{key}" must be a string, not {type(value).__name__}')
+
+
+def _first_text(raw: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = _optional_text(raw, key)
+        if value is not None:
+            return value
+    return None
+
+
+def score_text(value: Any) -> tuple[str, float]:
+    """A score as written (numbers without a needless ``.0``) and as a number."""
+    # bool is an int subclass; a True "score" is a data bug, not a 1.
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f'"score" {value!r} is not a number')
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f'"score" {value!r} is not a number') from None
+    if not math.isfinite(number):
+        raise ValueError(f'"score" {value!r} is not finite')
+    if isinstance(value, str):
+        return value.strip(), number
+    return (str(int(number)) if number.is_integer() else str(number)), number
+
+
+def lamp_fields(raw: Mapping[str, Any]) -> LampFields:
+    """The one mapping of a LaMP profile item, by the keys it has (import and eval).
+
+    - ``score`` (LaMP-3): the review is the input, the score the response and label.
     - ``title`` (LaMP-4/5, news): the text is the input, the title the response,
       the category (if any) the label.
-    - ``category``/``tag`` without title (LaMP-1/2): the text is the input, the
+    - ``category``/``tag`` without title (LaMP-2): the text is the input, the
       label is the response.
     - text only (LaMP-7 tweets): no input; the text is the user's own writing.
+
+    The body is the first of ``text``, ``description``, ``abstract`` present.
+    Raises ``ValueError`` for a value of the wrong type or no known content key.
     """
-    text = raw.get("text", raw.get("description", raw.get("abstract", "")))
-    date = _date(raw.get("date"))
-    label_raw = raw.get("category", raw.get("tag"))
-    if "score" in raw:
-        score = _score(raw["score"])
-        return NewItem(
-            input=_text(text, "text", max_chars, required=True),
-            response=str(raw["score"]).strip(),
-            label=_label(raw["score"]),
-            score=score,
-            source="import-lamp",
-            created_at=date,
-        )
-    if "title" in raw:
-        return NewItem(
-            input=_text(text, "text", max_chars, required=False),
-            response=_text(raw["title"], "title", max_chars, required=True),
-            label=_label(label_raw),
-            source="import-lamp",
-            created_at=date,
-        )
-    if label_raw is not None:
-        label = _label(label_raw)
-        return NewItem(
-            input=_text(text, "text", max_chars, required=True),
-            response=label or "",
-            label=label,
-            source="import-lamp",
-            created_at=date,
-        )
+    body = _first_text(raw, _BODY_KEYS)
+    title = _optional_text(raw, "title")
+    label = _first_text(raw, _LABEL_KEYS)
+    date = raw.get("date")
+    if raw.get("score") is not None:
+        text, score = score_text(raw["score"])
+        return LampFields(body or "", text, text, score, date, input_required=True)
+    if title is not None:
+        return LampFields(body or "", title, label, None, date, input_required=False)
+    if label is not None:
+        return LampFields(body or "", label, label, None, date, input_required=True)
+    if body is not None:
+        return LampFields("", body, None, None, date, input_required=False)
+    raise ValueError(
+        "none of the known content keys (text, description, abstract, title, category, "
+        f"tag, score); keys: {sorted(raw)}"
+    )
+
+
+def lamp_item(raw: Mapping[str, Any], max_chars: int = 20_000) -> NewItem:
+    """One LaMP profile item as a history item (:func:`lamp_fields`, then the checks
+    every history item passes). Raises ``ValueError`` with the reason it cannot be used."""
+    f = lamp_fields(raw)
     return NewItem(
-        input="",
-        response=_text(text, "text", max_chars, required=True),
+        input=_text(f.input, "text", max_chars, required=f.input_required),
+        response=_text(f.response, "response", max_chars, required=True),
+        label=_label(f.label),
+        score=f.score,
         source="import-lamp",
-        created_at=date,
+        created_at=_date(f.date),
     )
 
 

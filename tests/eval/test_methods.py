@@ -10,7 +10,7 @@ import pytest
 from mindprint.embed import FakeEmbedder
 from mindprint.engine.protocols import Vector
 from mindprint.eval.cache import CachingEmbedder
-from mindprint.eval.datasets import ProfileItem
+from mindprint.eval.datasets import ProfileItem, profile_item_from_lamp
 from mindprint.eval.methods import (
     Memory,
     answer_from,
@@ -125,10 +125,12 @@ def test_retrieval_scores() -> None:
 
 def test_to_new_items_mirrors_the_importer() -> None:
     profile = [
-        ProfileItem("1", "review text", "5", "5", 5.0, "1400000000"),
-        ProfileItem("2", "", "3", "3", 3.0),  # a rating without text: rejected
-        ProfileItem("3", "", "a tweet"),  # a tweet: no input needed
-        ProfileItem("4", "x" * 30, "title", "POLITICS", None, "2022-01-01"),
+        profile_item_from_lamp(r) for r in (
+            {"id": "1", "text": "review text", "score": "5", "date": 1400000000},
+            {"id": "2", "text": "", "score": "3"},  # a rating without text: rejected
+            {"id": "3", "text": "a tweet"},  # a tweet: no input needed
+            {"id": "4", "text": "x" * 30, "title": "title", "category": "POLITICS", "date": "2022-01-01"},
+        )
     ]
     items, skipped = to_new_items(profile, max_chars=20)
     assert skipped == 2  # #2 has no text, #4 is over the size limit

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from mindprint.cli.main import app as cli_app
 from mindprint.embed import FakeEmbedder
 from mindprint.eval.cases import load_cases
-from mindprint.eval.datasets import Example, ProfileItem, load_examples
+from mindprint.eval.datasets import Example, load_examples, profile_item_from_lamp
 from mindprint.eval.methods import EvalError, Question, select_methods
 from mindprint.eval.plots import write_plots
 from mindprint.eval.report import build_results, git_commit, write_results
@@ -112,7 +112,7 @@ def test_the_gold_never_reaches_the_stored_history(tmp_path: Path) -> None:
 
 def test_a_leaking_profile_stops_the_run(tmp_path: Path) -> None:
     ex = load_examples("rating", synthetic.rating_folder(tmp_path / "data"))[0]
-    leak = ProfileItem("leak", ex.query, ex.gold, ex.gold, float(ex.gold))
+    leak = profile_item_from_lamp({"id": "leak", "text": ex.query, "score": ex.gold})
     bad = replace(ex, profile=(*ex.profile, leak))
     config = EvalConfig(task="rating", data_dir=tmp_path, out_dir=tmp_path / "out")
     with pytest.raises(EvalError, match="gold would be visible"):
@@ -121,7 +121,7 @@ def test_a_leaking_profile_stops_the_run(tmp_path: Path) -> None:
 
 def test_a_scored_item_without_text_is_skipped_as_the_importer_does(tmp_path: Path) -> None:
     ex = load_examples("rating", synthetic.rating_folder(tmp_path / "data"))[0]
-    empty = ProfileItem("empty", "", "3", "3", 3.0)
+    empty = profile_item_from_lamp({"id": "empty", "text": "", "score": "3"})
     config = EvalConfig(task="rating", data_dir=tmp_path, out_dir=tmp_path / "out")
     run = run_eval(config, FakeEmbedder(), examples=[replace(ex, profile=(*ex.profile, empty))])
     assert run.rows[0]["skipped"] == 1 and run.rows[0]["imported"] == len(ex.profile)

@@ -3,7 +3,8 @@
 Every task becomes a list of :class:`Example`, one per user, each carrying the
 user's history as :class:`ProfileItem` records. The mapping from a raw LaMP
 profile item to a ``ProfileItem`` is driven only by which keys the item has
-(:func:`profile_item_from_lamp`), so the history importer can reuse it.
+(:func:`mindprint.ingest.lamp_fields`, the importer's own), and each item keeps its
+record so the evaluation imports it with :func:`mindprint.ingest.lamp_item`.
 
 Tasks and their default folders under the shared data root
 (:func:`default_data_root`; see the README.md files there):
@@ -22,14 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mindprint.errors import MindprintError
+from mindprint.ingest import lamp_fields
 
 TASKS: tuple[str, ...] = ("rating", "rewrite", "generation", "category", "classification")
 
@@ -65,9 +66,6 @@ CATEGORY_INSTRUCTION = (
 # the text after the first such marker.
 CLASSIFICATION_MARKERS: tuple[str, ...] = ("article:", "description:")
 
-_BODY_KEYS: tuple[str, ...] = ("text", "description", "abstract")
-_LABEL_KEYS: tuple[str, ...] = ("category", "tag")
-
 
 def default_data_root() -> Path:
     """``$MINDPRINT_SHARED_DATA``, else ``../shared/data`` beside the repository."""
@@ -96,6 +94,8 @@ class ProfileItem:
     label: str | None = None
     score: float | None = None
     date: str | None = None
+    # The LaMP record it was read from: what the evaluation imports (not compared).
+    record: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -142,75 +142,19 @@ class TaskInfo:
 # ------------------------------------------------------------------ profile items
 
 
-def _optional_text(raw: Mapping[str, Any], key: str, item_id: str) -> str | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise DatasetError(
-            f"profile item {item_id!r}: {key!r} must be a string, got {type(value).__name__}"
-        )
-    return value
-
-
-def _first_text(raw: Mapping[str, Any], keys: Sequence[str], item_id: str) -> str | None:
-    for key in keys:
-        value = _optional_text(raw, key, item_id)
-        if value is not None:
-            return value
-    return None
-
-
-def parse_score(value: Any, item_id: str) -> tuple[str, float]:
-    # bool is an int subclass; a True "score" is a data bug, not a 1.
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise DatasetError(f"profile item {item_id!r}: score {value!r} is not a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise DatasetError(f"profile item {item_id!r}: score {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise DatasetError(f"profile item {item_id!r}: score {value!r} is not finite")
-    if isinstance(value, str):
-        return value.strip(), number
-    return (str(int(number)) if number.is_integer() else str(number)), number
-
-
 def profile_item_from_lamp(raw: Mapping[str, Any]) -> ProfileItem:
-    """Map one LaMP-format profile item to a :class:`ProfileItem` by its keys.
-
-    * ``score`` (LaMP-3): input = text, response = label = the score string.
-    * ``title`` (LaMP-4, LaMP-2 news, LaMP-1/5): input = text/abstract,
-      response = title, label = category/tag if present.
-    * ``category``/``tag`` without title (LaMP-2 movies): input = text or
-      description, response = label = the category/tag.
-    * only ``text`` (LaMP-7): input = "", response = text.
-
-    The body is the first of ``text``, ``description``, ``abstract`` present.
-    ``date`` is kept as a string (unix seconds are stringified).
-    """
+    """One LaMP-format profile item, mapped by :func:`mindprint.ingest.lamp_fields` (the
+    importer's mapping). ``date`` is kept as a string (unix seconds are stringified);
+    the record itself travels along for the import."""
     if "id" not in raw:
         raise DatasetError(f"profile item without an 'id' (keys: {sorted(raw)})")
     item_id = str(raw["id"])
-    body = _first_text(raw, _BODY_KEYS, item_id)
-    title = _optional_text(raw, "title", item_id)
-    label = _first_text(raw, _LABEL_KEYS, item_id)
-    raw_date = raw.get("date")
-    date = None if raw_date is None else str(raw_date)
-
-    if raw.get("score") is not None:
-        score_text, score = parse_score(raw["score"], item_id)
-        return ProfileItem(item_id, body or "", score_text, score_text, score, date)
-    if title is not None:
-        return ProfileItem(item_id, body or "", title, label, None, date)
-    if label is not None:
-        return ProfileItem(item_id, body or "", label, label, None, date)
-    if body is not None:
-        return ProfileItem(item_id, "", body, None, None, date)
-    raise DatasetError(
-        f"profile item {item_id!r} has none of the known content keys "
-        f"(text, description, abstract, title, category, tag, score); keys: {sorted(raw)}"
-    )
+    try:
+        f = lamp_fields(raw)
+    except ValueError as e:
+        raise DatasetError(f"profile item {item_id!r}: {e}") from None
+    date = None if f.date is None else str(f.date)
+    return ProfileItem(item_id, f.input, f.response, f.label, f.score, date, record=raw)
 
 
 # ------------------------------------------------------------------------ raw files

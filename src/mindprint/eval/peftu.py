@@ -21,7 +21,7 @@ from mindprint.eval.datasets import (
     Example,
     ProfileItem,
     TaskInfo,
-    parse_score,
+    profile_item_from_lamp,
     read_json,
     strip_prefix,
 )
@@ -59,13 +59,15 @@ def _profile_item(raw: Mapping[str, Any], kind: str, where: str) -> ProfileItem:
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str) or "id" not in raw:
         raise DatasetError(f"{where}: a profile item needs 'id' and 'text'")
     item_id = str(raw["id"])
+    # As LaMP records, so the one LaMP mapping reads them (and the import takes them).
     if kind == "rating":
-        score_text, score = parse_score(raw.get("score"), item_id)
-        return ProfileItem(item_id, raw["text"], score_text, score_text, score)
+        if raw.get("score") is None:
+            raise DatasetError(f"{where}: profile item {item_id!r} needs a 'score'")
+        return profile_item_from_lamp({"id": item_id, "text": raw["text"], "score": raw["score"]})
     label = raw.get("label")
     if not isinstance(label, str):
         raise DatasetError(f"{where}: profile item {item_id!r} needs a string 'label'")
-    return ProfileItem(item_id, raw["text"], label, label)
+    return profile_item_from_lamp({"id": item_id, "text": raw["text"], "category": label})
 
 
 def _profiles(folder: Path, kind: str) -> dict[str, tuple[ProfileItem, ...]]:

@@ -1,8 +1,8 @@
 """The per-user evaluation protocol and method dispatch behind ``mindprint eval``.
 
 Each user goes through what a real deployment does: a fresh user in a real SQLite
-file, the profile imported as history (``NewItem`` -> ``Mindprint.add_items``, the
-same mapping as ``ingest.lamp_item``), the user model built (``Mindprint.build``),
+file, the profile imported as history (``ingest.lamp_item`` -> ``Mindprint.add_items``,
+as ``mindprint import`` does), the user model built (``Mindprint.build``),
 then every method answers the question. The gold is held by the runner only:
 methods get a :class:`~mindprint.eval.methods.Question`, and after the import the
 stored history is checked not to contain the question's own item.
@@ -18,7 +18,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ from mindprint.eval.methods import (
 )
 from mindprint.eval.population import PoolSource, PopulationPool
 from mindprint.eval.report import git_commit, retrieval_scores
+from mindprint.ingest import lamp_item
 from mindprint.settings import LimitSettings
 from mindprint.store import NewItem, Store
 
@@ -91,43 +91,20 @@ class EvalRun:
 # ------------------------------------------------------------------ protocol
 
 
-def _iso(date: str | None) -> str | None:
-    if not date:
-        return None
-    try:
-        return datetime.fromtimestamp(float(date), tz=timezone.utc).isoformat()
-    except ValueError:
-        return date  # already ISO 8601 (newscat)
-
-
 def to_new_items(profile: Sequence[ProfileItem], max_chars: int) -> tuple[list[NewItem], int]:
-    """The profile as the importer would store it, and how many items it would reject.
-
-    ``ingest.lamp_item`` rejects a scored or labelled item without text and any
-    text over the size limit; the same items are skipped here, so the history
-    the app sees is the one a user importing this file would get.
-    """
+    """The profile as the importer stores it (:func:`mindprint.ingest.lamp_item` on each
+    item's record), and how many items it rejects (no text for a rating or a label, a
+    text over the size limit), so the history the app sees is the one a user importing
+    this file would get."""
     items: list[NewItem] = []
     skipped = 0
     for p in profile:
-        needs_input = p.score is not None or (p.label is not None and p.label == p.response)
-        if (
-            not p.response.strip()
-            or (needs_input and not p.input.strip())
-            or max(len(p.input), len(p.response)) > max_chars
-        ):
+        if p.record is None:
+            raise EvalError(f"profile item {p.id!r} has no LaMP record to import")
+        try:
+            items.append(lamp_item(p.record, max_chars))
+        except ValueError:
             skipped += 1
-            continue
-        items.append(
-            NewItem(
-                input=p.input,
-                response=p.response,
-                label=p.label,
-                score=p.score,
-                source="import-lamp",
-                created_at=_iso(p.date),
-            )
-        )
     return items, skipped
 
 
