@@ -54,7 +54,7 @@ class Mindprint:
     ) -> None:
         """``population``: the model of everyone that predictions depart from (default:
         the shipped rating prior; the evaluation harness passes its leave-user-out one)."""
-        self.store = store  # for the evaluation's own bookkeeping; outer layers use services
+        self.store = store  # closed with the app; tests inspect it. Outer layers use services.
         self.embedder = embedder
         self.llm = llm
         self.limits = limits or LimitSettings()

@@ -470,7 +470,7 @@ def _mindprint_llm(ctx: UserContext) -> str:
         return ctx.app.rewrite(ctx.uid, q.query).text
     res = ctx.app_retrieve(None, ctx.run.k)
     hits = [(h.item, list(h.features), h.path) for h in res.hits]
-    out, _why = answer(llm, q.prompt, ctx.app.store.get_factors(ctx.uid), hits, user_id=ctx.uid)
+    out, _why = answer(llm, q.prompt, ctx.app.models.factors(ctx.uid, ctx.app.limits.max_page)[1], hits, user_id=ctx.uid)
     return out
 
 
@@ -498,7 +498,7 @@ def _rewrite_without(rule: str) -> Callable[[UserContext], str]:
     from mindprint.engine.rewrite import REWRITE_RULES, rewrite_offline
 
     def run(ctx: UserContext) -> str:
-        meta = ctx.app.store.get_user_model(ctx.uid)
+        meta = ctx.app.models.model_meta(ctx.uid)
         style = meta.summary.style if meta else {}
         return rewrite_offline(ctx.question.query, style, rules=[r for r in REWRITE_RULES if r != rule]).text
 

@@ -122,7 +122,7 @@ def _replay_user(
     case: UserCase, app: Mindprint, pop: UserPopulation, pool: PopulationPool, run: OnlineRun, k: int
 ) -> None:
     uid = f"{USER_PREFIX}{case.user_id}"
-    if app.store.user_exists(uid):
+    if app.admin.exists(uid):
         raise EvalError(f"user {uid!r} already exists in the evaluation database")
     answers = pop.model.answers
     order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None]

@@ -137,7 +137,7 @@ def run_majority(examples: Sequence[Example]) -> str:
 def _build_user(case: UserCase, app: Mindprint, run: EvalRun) -> tuple[str, dict[str, Any]]:
     """Import the user's profile and build their model once, as a deployment does."""
     uid = f"{USER_PREFIX}{case.user_id}"
-    if app.store.user_exists(uid):
+    if app.admin.exists(uid):
         raise EvalError(f"user {uid!r} already exists in the evaluation database; it must be fresh")
     items, skipped = to_new_items(case.profile, app.limits.max_text_chars)
     t0 = time.perf_counter()
@@ -145,7 +145,7 @@ def _build_user(case: UserCase, app: Mindprint, run: EvalRun) -> tuple[str, dict
     report = app.build(uid)
     build_s = time.perf_counter() - t0
     run.build_seconds += build_s
-    stored = [it for page in app.store.iter_items(uid) for it in page]
+    stored = list(app.admin.all_history(uid))
     for ex in case.examples:
         leaks = gold_leaks(ex, stored)
         if leaks:

@@ -86,6 +86,14 @@ class AdminService:
         """The user's rewrites with their trajectories, oldest first, one page."""
         return self.store.list_rewrites(self.inputs.user(user_id), limit, offset)
 
+    def all_history(self, user_id: str | None) -> Iterator[Item]:
+        """Every item of the user, oldest first, read in pages: the whole history, for
+        computing over it (``history`` is the page to show)."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        for page in self.store.iter_items(uid):
+            yield from page
+
     def usage(self, user_id: str | None = None) -> list[dict[str, Any]]:
         return self.store.usage(user_id)
 

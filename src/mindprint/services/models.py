@@ -63,6 +63,10 @@ class ModelService:
             facs = facs[: max(0, min(limit, self.store.max_page))]
         return self.store.get_user_model(uid), facs, self.store.count_items(uid)
 
+    def model_meta(self, user_id: str | None) -> UserModelMeta | None:
+        """The last build's metadata and summary (the style profile), None before it."""
+        return self.store.get_user_model(self.inputs.user(user_id))
+
     def host_reasons(self, user_id: str) -> set[str]:
         """The features the host model stated (record_feedback reasons), by name."""
         return self.store.host_feature_names(self.inputs.user(user_id))
