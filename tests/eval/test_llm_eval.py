@@ -11,7 +11,8 @@ import pytest
 from mindprint.embed import FakeEmbedder
 from mindprint.eval.methods import EvalError
 from mindprint.eval.report import build_results
-from mindprint.eval.runner import DB_NAME, EvalConfig, run_eval
+from mindprint.eval.runner import DB_NAME, run_eval
+from mindprint.eval.runs import EvalConfig
 from mindprint.store import Store
 from mindprint.testing.fake_llm import fake_llm
 

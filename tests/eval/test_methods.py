@@ -19,8 +19,8 @@ from mindprint.eval.methods import (
     recency_order,
     tokens,
 )
-from mindprint.eval.report import retrieval_scores, score_method
 from mindprint.eval.runner import to_new_items
+from mindprint.eval.scoring import retrieval_scores, score_method
 
 
 class CountingEmbedder(FakeEmbedder):

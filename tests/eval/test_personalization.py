@@ -16,7 +16,8 @@ from mindprint.eval.datasets import DatasetError
 from mindprint.eval.online import run_online, seen_bin, write_online
 from mindprint.eval.peftu import load_peftu
 from mindprint.eval.report import build_results
-from mindprint.eval.runner import EvalConfig, run_eval
+from mindprint.eval.runner import run_eval
+from mindprint.eval.runs import EvalConfig
 
 from . import synthetic
 from .peftu_synthetic import PREFIX, write_set

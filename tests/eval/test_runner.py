@@ -17,8 +17,10 @@ from mindprint.eval.cases import load_cases
 from mindprint.eval.datasets import Example, load_examples, profile_item_from_lamp
 from mindprint.eval.methods import EvalError, Question, select_methods
 from mindprint.eval.plots import write_plots
-from mindprint.eval.report import build_results, git_commit, write_results
-from mindprint.eval.runner import DB_NAME, EvalConfig, run_eval
+from mindprint.eval.provenance import git_commit
+from mindprint.eval.report import build_results, write_results
+from mindprint.eval.runner import DB_NAME, run_eval
+from mindprint.eval.runs import EvalConfig
 from mindprint.store import Store
 
 from . import synthetic

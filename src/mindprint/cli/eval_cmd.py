@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from rich.progress import Task
 
     from mindprint.engine.protocols import Embedder
-    from mindprint.eval.runner import EvalConfig, EvalRun
+    from mindprint.eval.runs import EvalConfig, EvalRun
 
 TASK_HELP = "rating, classification, generation, rewrite or category."
 
@@ -58,64 +58,79 @@ def _embedder(kind: str) -> Embedder:
     )
 
 
+# The options of ``mindprint eval``, one alias each, so the command reads as a list.
+TaskOpt = Annotated[str, typer.Option("--task", help=TASK_HELP)]
+OutDirOpt = Annotated[
+    Path, typer.Option("--out", help="Output folder: results.json, results.md, PNGs.")
+]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="A data set folder (LaMP format, or per-annotator with task.json), or the "
+        "shared data root (the task's default folder is used). Default: "
+        "$MINDPRINT_SHARED_DATA, else ../shared/data beside the repository.",
+    ),
+]
+SplitOpt = Annotated[
+    str,
+    typer.Option(
+        "--split",
+        help="dev, test or all: a stable hash over users (over texts for per-annotator "
+        "sets). Make choices on dev; report test.",
+    ),
+]
+ProtocolOpt = Annotated[
+    str,
+    typer.Option(
+        "--protocol",
+        help="offline (build from the whole history, answer the questions) or online "
+        "(replay each history in time order through record_feedback, predicting each "
+        "item before it is recorded).",
+    ),
+]
+UsersOpt = Annotated[
+    int | None, typer.Option("--users", help="Deterministic sample of N users (default all).")
+]
+MethodOpt = Annotated[
+    list[str] | None,
+    typer.Option("--method", help="Run only this method (repeatable; default all)."),
+]
+ProviderOpt = Annotated[
+    str, typer.Option("--provider", help="offline (default), anthropic or openai (OPENAI_BASE_URL for any compatible server).")
+]
+KOpt = Annotated[int, typer.Option("--k", help="History items retrieved per query.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Sampling, random baseline, bootstrap.")]
+KeepDbOpt = Annotated[
+    bool, typer.Option("--keep-db", help="Keep the evaluation database in --out.")
+]
+EmbedderOpt = Annotated[
+    str,
+    typer.Option(
+        "--embedder", help="model (the real all-MiniLM-L6-v2) or fake (smoke runs only)."
+    ),
+]
+
+
 def eval_command(
-    task: Annotated[str, typer.Option("--task", help=TASK_HELP)],
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Output folder: results.json, results.md, PNGs.")
-    ],
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            "--data",
-            help="A data set folder (LaMP format, or per-annotator with task.json), or the "
-            "shared data root (the task's default folder is used). Default: "
-            "$MINDPRINT_SHARED_DATA, else ../shared/data beside the repository.",
-        ),
-    ] = None,
-    split: Annotated[
-        str,
-        typer.Option(
-            "--split",
-            help="dev, test or all: a stable hash over users (over texts for per-annotator "
-            "sets). Make choices on dev; report test.",
-        ),
-    ] = "all",
-    protocol: Annotated[
-        str,
-        typer.Option(
-            "--protocol",
-            help="offline (build from the whole history, answer the questions) or online "
-            "(replay each history in time order through record_feedback, predicting each "
-            "item before it is recorded).",
-        ),
-    ] = "offline",
-    users: Annotated[
-        int | None, typer.Option("--users", help="Deterministic sample of N users (default all).")
-    ] = None,
-    method: Annotated[
-        list[str] | None,
-        typer.Option("--method", help="Run only this method (repeatable; default all)."),
-    ] = None,
-    provider: Annotated[
-        str, typer.Option("--provider", help="offline (default), anthropic or openai (OPENAI_BASE_URL for any compatible server).")
-    ] = "offline",
-    k: Annotated[int, typer.Option("--k", help="History items retrieved per query.")] = 3,
-    seed: Annotated[int, typer.Option("--seed", help="Sampling, random baseline, bootstrap.")] = 0,
-    keep_db: Annotated[
-        bool, typer.Option("--keep-db", help="Keep the evaluation database in --out.")
-    ] = False,
-    embedder: Annotated[
-        str,
-        typer.Option(
-            "--embedder", help="model (the real all-MiniLM-L6-v2) or fake (smoke runs only)."
-        ),
-    ] = "model",
+    task: TaskOpt,
+    out_dir: OutDirOpt,
+    data: DataOpt = None,
+    split: SplitOpt = "all",
+    protocol: ProtocolOpt = "offline",
+    users: UsersOpt = None,
+    method: MethodOpt = None,
+    provider: ProviderOpt = "offline",
+    k: KOpt = 3,
+    seed: SeedOpt = 0,
+    keep_db: KeepDbOpt = False,
+    embedder: EmbedderOpt = "model",
 ) -> None:
     """Evaluate mindprint against baselines, per user as in a real deployment."""
     from mindprint.eval.datasets import default_data_root
     from mindprint.eval.plots import write_plots
     from mindprint.eval.report import build_results, write_results
-    from mindprint.eval.runner import EvalConfig
+    from mindprint.eval.runs import EvalConfig
 
     out = Console()
     err = Console(stderr=True)
@@ -125,14 +140,7 @@ def eval_command(
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
                         provider=provider, k=k, seed=seed, keep_db=keep_db)
     if protocol == "online":
-        from mindprint.eval.online import run_online, write_online
-
-        with _progress(config, err) as step:
-            online = run_online(config, _embedder(embedder), progress=step,
-                                command=_command(config, embedder, protocol))
-        paths = write_online(online, out_dir)
-        out.print(online.markdown_table(), soft_wrap=True)
-        out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")
+        _online(config, embedder, out, err)
         return
     run = _run_with_progress(config, embedder, err)
     with err.status("Scoring and plotting …"):
@@ -144,6 +152,18 @@ def eval_command(
         f"[green]Wrote[/] {json_path}, {md_path} and {len(plots)} plot(s) in "
         f"{results['timing']['wall_seconds']:.0f} s ({results['n_users']} users)."
     )
+
+
+def _online(config: EvalConfig, embedder: str, out: Console, err: Console) -> None:
+    """The online protocol: replay each history in time order, then write its results."""
+    from mindprint.eval.online import run_online, write_online
+
+    with _progress(config, err) as step:
+        online = run_online(config, _embedder(embedder), progress=step,
+                            command=_command(config, embedder, "online"))
+    paths = write_online(online, config.out_dir)
+    out.print(online.markdown_table(), soft_wrap=True)
+    out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")
 
 
 @contextmanager

@@ -35,8 +35,8 @@ from mindprint.eval.population import (
     answer_of,
     item_text,
 )
-from mindprint.eval.report import git_commit
-from mindprint.eval.runner import EvalConfig
+from mindprint.eval.provenance import git_commit
+from mindprint.eval.runs import EvalConfig
 from mindprint.store import Store
 
 Progress = Callable[[int, int], None]

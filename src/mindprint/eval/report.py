@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mindprint import __version__
 from mindprint.eval.bootstrap import (
@@ -25,22 +24,15 @@ from mindprint.eval.bootstrap import (
     Resampler,
     intervals,
     lift,
-    mean_metric,
     metrics_of,
     point,
-    root_mean_metric,
 )
 from mindprint.eval.methods import (
-    LABEL_TASKS,
     RETRIEVAL_K,
-    SCORE_TASKS,
-    Memory,
-    majority_label,
 )
-from mindprint.eval.metrics import absolute_errors, correct, rouge, worst_rating
-
-if TYPE_CHECKING:
-    from mindprint.eval.runner import EvalRun
+from mindprint.eval.provenance import git_commit
+from mindprint.eval.runs import EvalRun
+from mindprint.eval.scoring import kind_of, per_question, retrieval_metrics
 
 TASK_METRICS: Mapping[str, tuple[str, ...]] = {
     "rating": ("mae", "rmse", "accuracy"),
@@ -57,87 +49,6 @@ RETRIEVAL_METRICS: Mapping[str, tuple[str, ...]] = {
     "rewrite": ("best_rouge1@3", "best_rougeL@3"),
 }
 
-CI = tuple[float, float]
-
-
-# ---------------------------------------------------------------- per example
-
-
-def retrieval_scores(
-    task: str, gold: str, retrieved: Mapping[str, Sequence[Memory]]
-) -> dict[str, dict[str, float]]:
-    """Per-user value of each retriever's top-3, named like its per-example metric.
-
-    Ratings: the absolute error of the mean retrieved score (nothing retrieved =
-    the worst rating, as for an unparseable answer). Labels: whether the top-3
-    majority label is the gold, and whether the gold is among the top-3 labels.
-    Texts: the best ROUGE-1/ROUGE-L of a retrieved response against the gold.
-    """
-    out: dict[str, dict[str, float]] = {}
-    for name, memories in retrieved.items():
-        if task in SCORE_TASKS:
-            g = float(gold)
-            scores = [m.score for m in memories if m.score is not None]
-            guess = statistics.fmean(scores) if scores else worst_rating(g)
-            out[name] = {"abs_error": abs(guess - g)}
-        elif task in LABEL_TASKS:
-            labels = [m.label for m in memories if m.label is not None]
-            out[name] = {
-                "correct": float(majority_label(labels) == gold.strip()),
-                "hit": float(gold.strip() in labels),
-            }
-        else:
-            texts = [m.response for m in memories] or [""]
-            r = rouge(texts, [gold] * len(texts))
-            out[name] = {
-                "best_rouge1": max(r.rouge1_per_example),
-                "best_rougeL": max(r.rougeL_per_example),
-            }
-    return out
-
-
-def _kind(task: str) -> str:
-    return "score" if task in SCORE_TASKS else "label" if task in LABEL_TASKS else "text"
-
-
-def _retrieval_metrics(task: str, rows: Sequence[Mapping[str, Any]], name: str) -> dict[str, Metric]:
-    def col(key: str) -> list[float]:
-        return [float(r["retrieval"][name][key]) for r in rows]
-
-    if task in SCORE_TASKS:
-        errs = col("abs_error")
-        return {"mae@3": mean_metric(errs), "rmse@3": root_mean_metric([e * e for e in errs])}
-    keys = (
-        {"accuracy@3": "correct", "hit@3": "hit"}
-        if task in LABEL_TASKS
-        else {"best_rouge1@3": "best_rouge1", "best_rougeL@3": "best_rougeL"}
-    )
-    return {metric: mean_metric(col(key)) for metric, key in keys.items()}
-
-
-def score_method(
-    task: str, preds: Sequence[str], golds: Sequence[str], seed: int = 0
-) -> tuple[dict[str, float], dict[str, CI], list[dict[str, float]]]:
-    """Totals, 95% CIs (each question its own draw) and per-question values of one method."""
-    table = metrics_of(_kind(task), preds, golds)
-    resampler = Resampler.by_user([str(i) for i in range(len(golds))], seed)
-    totals = {k: point(f, len(golds)) for k, f in table.items()}
-    cis = {k: resampler.interval(f) for k, f in table.items()}
-    return totals, cis, per_question(task, preds, golds)
-
-
-def per_question(task: str, preds: Sequence[str], golds: Sequence[str]) -> list[dict[str, float]]:
-    """Each question's own values (absolute error, correctness, ROUGE)."""
-    if task in SCORE_TASKS:
-        errs = absolute_errors(preds, golds)
-        return [{"abs_error": e, "correct": float(e == 0.0)} for e in errs]
-    if task in LABEL_TASKS:
-        return [{"correct": c} for c in correct(preds, golds)]
-    r = rouge(preds, golds)
-    return [
-        {"rouge1": a, "rougeL": b}
-        for a, b in zip(r.rouge1_per_example, r.rougeL_per_example, strict=True)
-    ]
 
 
 # The population candidates of each task kind, and the offset variant of each.
@@ -155,7 +66,7 @@ OFFSET_OF: Mapping[str, str] = {
 def choose_population(task: str, methods: Mapping[str, Mapping[str, float]]) -> tuple[str | None, str | None]:
     """The better population candidate on the task's first metric, and its offset variant."""
     metric = TASK_METRICS[task][0]
-    present = [m for m in POPULATION_CANDIDATES[_kind(task)] if m in methods]
+    present = [m for m in POPULATION_CANDIDATES[kind_of(task)] if m in methods]
     if not present:
         return None, None
     pick = min if metric in LOWER_IS_BETTER else max
@@ -187,52 +98,6 @@ def lifts(
     return out
 
 
-# ---------------------------------------------------------------- provenance
-
-
-def git_commit(start: Path | None = None) -> str | None:
-    """The checked-out commit of the repository holding mindprint, read from ``.git``.
-
-    Read from the files (HEAD, loose and packed refs) rather than by running git,
-    which may be absent where the harness runs.
-    """
-    here = (start or Path(__file__)).resolve()
-    for folder in (here, *here.parents):
-        dot_git = folder / ".git"
-        if dot_git.is_file():  # a worktree: "gitdir: <path>"
-            text = dot_git.read_text(encoding="utf-8").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            dot_git = (folder / text.split(":", 1)[1].strip()).resolve()
-        if dot_git.is_dir():
-            return _resolve_head(dot_git)
-    return None
-
-
-def _resolve_head(git_dir: Path) -> str | None:
-    try:
-        head = (git_dir / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if not head.startswith("ref:"):
-        return head or None
-    ref = head.split(":", 1)[1].strip()
-    common = git_dir
-    if (git_dir / "commondir").is_file():
-        common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
-    for base in (git_dir, common):
-        loose = base / ref
-        if loose.is_file():
-            return loose.read_text(encoding="utf-8").strip() or None
-    packed = common / "packed-refs"
-    if packed.is_file():
-        for line in packed.read_text(encoding="utf-8").splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[1] == ref:
-                return parts[0]
-    return None  # a branch without commits yet
-
-
 # ---------------------------------------------------------------- results
 
 
@@ -246,23 +111,17 @@ def build_results(run: EvalRun) -> dict[str, Any]:
     task, seed, n = cfg.task, cfg.seed, len(run.golds)
     rows = [dict(r) for r in run.rows]
     resampler = Resampler.by_user([str(r["user_id"]) for r in rows], seed)
-    table = {m: metrics_of(_kind(task), run.predictions[m], run.golds) for m in run.methods}
+    table = {m: metrics_of(kind_of(task), run.predictions[m], run.golds) for m in run.methods}
     methods = {m: {k: _r(point(f, n)) for k, f in fs.items()} for m, fs in table.items()}
-    cis = {
-        m: {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
-        for m, ci in intervals(table, resampler).items()
-    }
+    cis = _rounded_intervals(table, resampler)
     for row in rows:
         row["scores"] = {}
     for name in run.methods:
         for row, values in zip(rows, per_question(task, run.predictions[name], run.golds), strict=True):
             row["scores"][name] = {k: _r(v) for k, v in values.items()}
-    rtable = {name: _retrieval_metrics(task, rows, name) for name in cfg.retrievers}
+    rtable = {name: retrieval_metrics(task, rows, name) for name in cfg.retrievers}
     retrieval = {m: {k: _r(point(f, n)) for k, f in fs.items()} for m, fs in rtable.items()}
-    retrieval_ci = {
-        m: {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
-        for m, ci in intervals(rtable, resampler).items()
-    }
+    retrieval_ci = _rounded_intervals(rtable, resampler)
     for row in rows:
         row["retrieval"] = {
             r: {k: _r(v) for k, v in vals.items()} for r, vals in row["retrieval"].items()
@@ -271,7 +130,6 @@ def build_results(run: EvalRun) -> dict[str, Any]:
         role: {m: {**v, "delta": _r(v["delta"]), "ci95": [_r(x) for x in v["ci95"]]} for m, v in by_metric.items()}
         for role, by_metric in lifts(task, table, methods, resampler, n).items()
     }
-    wall = run.wall_seconds
     return {
         "task": task,
         "n_users": len({r["user_id"] for r in rows}),
@@ -285,21 +143,8 @@ def build_results(run: EvalRun) -> dict[str, Any]:
         "retrieval_ci95": retrieval_ci,
         "descriptions": run.descriptions,
         "none_majority_label": run.majority,
-        "config": {
-            "data_dir": str(cfg.data_dir),
-            "users": cfg.users,
-            "methods": run.methods,
-            "provider": cfg.provider,
-            "k": cfg.k,
-            "seed": seed,
-            "bootstrap_resamples": N_RESAMPLES,
-        },
-        "timing": {
-            "wall_seconds": round(wall, 2),
-            "users_per_second": round(n / wall, 3) if wall > 0 else None,
-            "build_seconds": round(run.build_seconds, 2),
-            "method_seconds": {k: round(v, 3) for k, v in run.method_seconds.items()},
-        },
+        "config": _config(run),
+        "timing": _timing(run),
         **run.meta,
         "git_commit": run.meta.get("git_commit") or git_commit(),
         "mindprint_version": __version__,
@@ -307,6 +152,38 @@ def build_results(run: EvalRun) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "rows": rows,
+    }
+
+
+def _rounded_intervals(
+    table: Mapping[str, Mapping[str, Metric]], resampler: Resampler
+) -> dict[str, dict[str, list[float]]]:
+    return {
+        m: {k: [_r(lo), _r(hi)] for k, (lo, hi) in ci.items()}
+        for m, ci in intervals(table, resampler).items()
+    }
+
+
+def _config(run: EvalRun) -> dict[str, Any]:
+    cfg = run.config
+    return {
+        "data_dir": str(cfg.data_dir),
+        "users": cfg.users,
+        "methods": run.methods,
+        "provider": cfg.provider,
+        "k": cfg.k,
+        "seed": cfg.seed,
+        "bootstrap_resamples": N_RESAMPLES,
+    }
+
+
+def _timing(run: EvalRun) -> dict[str, Any]:
+    wall, n = run.wall_seconds, len(run.golds)
+    return {
+        "wall_seconds": round(wall, 2),
+        "users_per_second": round(n / wall, 3) if wall > 0 else None,
+        "build_seconds": round(run.build_seconds, 2),
+        "method_seconds": {k: round(v, 3) for k, v in run.method_seconds.items()},
     }
 
 

@@ -17,7 +17,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,10 @@ from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import answers_of, group_by_user, load_cases
-from mindprint.eval.datasets import Example, ProfileItem, UserCase
+from mindprint.eval.datasets import Example, ProfileItem, TaskInfo, UserCase
 from mindprint.eval.methods import (
     LABELLED_TASKS,
     RETRIEVAL_K,
-    RETRIEVERS,
     EvalError,
     Method,
     Question,
@@ -42,7 +40,9 @@ from mindprint.eval.methods import (
     select_methods,
 )
 from mindprint.eval.population import PoolSource, PopulationPool
-from mindprint.eval.report import git_commit, retrieval_scores
+from mindprint.eval.provenance import git_commit
+from mindprint.eval.runs import EvalConfig, EvalRun
+from mindprint.eval.scoring import retrieval_scores
 from mindprint.ingest import lamp_item
 from mindprint.settings import LimitSettings
 from mindprint.store import NewItem, Store
@@ -53,39 +53,6 @@ Progress = Callable[[int, int], None]
 
 DB_NAME = "eval.sqlite"
 USER_PREFIX = "eval-"
-
-
-@dataclass(frozen=True, slots=True)
-class EvalConfig:
-    task: str
-    data_dir: Path
-    out_dir: Path
-    users: int | None = None
-    methods: tuple[str, ...] = ()
-    provider: str = "offline"
-    k: int = RETRIEVAL_K
-    seed: int = 0
-    keep_db: bool = False
-    retrievers: tuple[str, ...] = RETRIEVERS
-    split: str = "all"
-
-
-@dataclass(slots=True)
-class EvalRun:
-    """Everything measured in one run, before scoring."""
-
-    config: EvalConfig
-    methods: list[str]
-    descriptions: dict[str, str]
-    majority: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    predictions: dict[str, list[str]] = field(default_factory=dict)
-    golds: list[str] = field(default_factory=list)
-    method_seconds: dict[str, float] = field(default_factory=dict)
-    population_seconds: float = 0.0
-    build_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ protocol
@@ -233,13 +200,7 @@ def run_eval(
     if config.k < 1:
         raise EvalError(f"--k must be at least 1, got {config.k}")
     methods = select_methods(config.task, config.provider, config.methods)
-    if examples is not None:
-        cases = group_by_user(examples)
-        task_info = answers_of(config.task, config.data_dir, examples)
-    else:
-        cases, task_info = load_cases(
-            config.task, config.data_dir, split=config.split, users=config.users, seed=config.seed
-        )
+    cases, task_info = _cases(config, examples)
     exs = [ex for case in cases for ex in case.examples]
     if not exs:
         raise EvalError(f"no examples for task {config.task!r} in {config.data_dir}")
@@ -260,30 +221,7 @@ def run_eval(
     if config.task in LABELLED_TASKS:
         pool = PopulationPool(cases, task_info, cached)
         run.population_seconds = time.perf_counter() - started
-    with tempfile.TemporaryDirectory(prefix="mindprint-eval-") as tmp:
-        db_path = config.out_dir / DB_NAME if config.keep_db else Path(tmp) / DB_NAME
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)  # every user starts fresh
-        store = Store.open(db_path)
-        app = _app(store, cached, config.provider, PoolSource(pool, USER_PREFIX) if pool else None)
-        try:
-            if progress:
-                progress(0, len(cases))
-            for n, case in enumerate(cases, start=1):
-                for row in _eval_user(case, app, info, run, methods, pool):
-                    run.rows.append(row)
-                    run.golds.append(row["gold"])
-                    for name in run.methods:
-                        run.predictions[name].append(row["predictions"][name])
-                if progress:
-                    progress(n, len(cases))
-        finally:
-            app.close()
-        db_bytes = sum(
-            Path(f"{db_path}{s}").stat().st_size
-            for s in ("", "-wal")
-            if Path(f"{db_path}{s}").exists()
-        )
+    db_path, db_bytes = _run_users(cases, cached, info, run, methods, pool, progress)
     run.wall_seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
     run.meta = {
@@ -304,3 +242,53 @@ def run_eval(
         "population_seconds": round(run.population_seconds, 2),
     }
     return run
+
+
+def _cases(
+    config: EvalConfig, examples: Sequence[Example] | None
+) -> tuple[list[UserCase], TaskInfo]:
+    """The users of the run: the given examples, or the configured split and sample."""
+    if examples is not None:
+        return group_by_user(examples), answers_of(config.task, config.data_dir, examples)
+    return load_cases(
+        config.task, config.data_dir, split=config.split, users=config.users, seed=config.seed
+    )
+
+
+def _run_users(
+    cases: Sequence[UserCase],
+    embedder: CachingEmbedder,
+    info: RunInfo,
+    run: EvalRun,
+    methods: Sequence[Method],
+    pool: PopulationPool | None,
+    progress: Progress | None,
+) -> tuple[Path, int]:
+    """Every user through one fresh database (in ``out_dir`` with ``keep_db``, else a
+    temporary one); returns its path and its size in bytes at the end."""
+    config = run.config
+    with tempfile.TemporaryDirectory(prefix="mindprint-eval-") as tmp:
+        db_path = config.out_dir / DB_NAME if config.keep_db else Path(tmp) / DB_NAME
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)  # every user starts fresh
+        store = Store.open(db_path)
+        app = _app(store, embedder, config.provider, PoolSource(pool, USER_PREFIX) if pool else None)
+        try:
+            if progress:
+                progress(0, len(cases))
+            for n, case in enumerate(cases, start=1):
+                for row in _eval_user(case, app, info, run, methods, pool):
+                    run.rows.append(row)
+                    run.golds.append(row["gold"])
+                    for name in run.methods:
+                        run.predictions[name].append(row["predictions"][name])
+                if progress:
+                    progress(n, len(cases))
+        finally:
+            app.close()
+        db_bytes = sum(
+            Path(f"{db_path}{s}").stat().st_size
+            for s in ("", "-wal")
+            if Path(f"{db_path}{s}").exists()
+        )
+    return db_path, db_bytes
