@@ -14,14 +14,11 @@ from mindprint.eval.datasets import (
     GENERATION_PREFIX,
     RATING_PREFIX,
     REWRITE_PREFIX,
-    DatasetError,
-    Example,
-    ProfileItem,
     load_examples,
-    profile_item_from_lamp,
     resolve_task_dir,
     sample_examples,
 )
+from mindprint.eval.examples import DatasetError, Example, ProfileItem, profile_item_from_lamp
 from mindprint.eval.metrics import accuracy, mae, rating_accuracy, rmse, rouge
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pytest
 from mindprint.embed import FakeEmbedder
 from mindprint.engine.protocols import Vector
 from mindprint.eval.cache import CachingEmbedder
-from mindprint.eval.datasets import ProfileItem, profile_item_from_lamp
+from mindprint.eval.examples import ProfileItem, profile_item_from_lamp
 from mindprint.eval.methods import (
     Memory,
     answer_from,

@@ -12,7 +12,7 @@ import pytest
 from mindprint.embed import FakeEmbedder
 from mindprint.eval.bootstrap import Resampler, lift, mean_metric, point
 from mindprint.eval.cases import group_by_user, in_split, load_cases, split_of
-from mindprint.eval.datasets import DatasetError
+from mindprint.eval.examples import DatasetError
 from mindprint.eval.online import run_online, seen_bin, write_online
 from mindprint.eval.peftu import load_peftu
 from mindprint.eval.report import build_results

@@ -13,13 +13,8 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from mindprint.eval.datasets import (
-    DatasetError,
-    Example,
-    TaskInfo,
-    UserCase,
-    load_examples,
-)
+from mindprint.eval.datasets import load_examples
+from mindprint.eval.examples import DatasetError, Example, TaskInfo, UserCase
 from mindprint.eval.peftu import is_peftu, load_peftu, task_info
 
 SPLITS = ("all", "dev", "test")

@@ -31,7 +31,7 @@ from rank_bm25 import BM25Okapi
 from mindprint.engine.pipeline import EMBED_CHARS
 from mindprint.engine.protocols import Embedder
 from mindprint.errors import MindprintError
-from mindprint.eval.datasets import Example, ProfileItem
+from mindprint.eval.examples import Example, ProfileItem
 
 if TYPE_CHECKING:
     from mindprint.app import Mindprint, RetrievalResult

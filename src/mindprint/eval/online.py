@@ -26,7 +26,7 @@ from mindprint.engine.protocols import Embedder
 from mindprint.eval.bootstrap import LOWER_IS_BETTER, Resampler, mean_metric, point
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import load_cases
-from mindprint.eval.datasets import ProfileItem, UserCase
+from mindprint.eval.examples import ProfileItem, UserCase
 from mindprint.eval.methods import LABEL_TASKS, SCORE_TASKS, EvalError, recency_order
 from mindprint.eval.population import (
     PoolSource,

@@ -14,16 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mindprint.eval.datasets import (
-    OUTPUTS_FILE,
-    QUESTIONS_FILE,
+from mindprint.eval.datasets import OUTPUTS_FILE, QUESTIONS_FILE, read_json, strip_prefix
+from mindprint.eval.examples import (
     DatasetError,
     Example,
     ProfileItem,
     TaskInfo,
     profile_item_from_lamp,
-    read_json,
-    strip_prefix,
 )
 
 TASK_FILE = "task.json"

@@ -32,7 +32,7 @@ from mindprint.engine.population import (
 )
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.rating import fit_effects, load_prior, median_label, ordinal_probs
-from mindprint.eval.datasets import DatasetError, ProfileItem, TaskInfo, UserCase
+from mindprint.eval.examples import DatasetError, ProfileItem, TaskInfo, UserCase
 
 
 def item_text(p: ProfileItem) -> str:

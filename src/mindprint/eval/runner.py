@@ -26,7 +26,7 @@ from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import answers_of, group_by_user, load_cases
-from mindprint.eval.datasets import Example, ProfileItem, TaskInfo, UserCase
+from mindprint.eval.examples import Example, ProfileItem, TaskInfo, UserCase
 from mindprint.eval.methods import (
     LABELLED_TASKS,
     RETRIEVAL_K,
