@@ -21,10 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.importers.synth import write_export  # noqa: E402
+from mindprint.testing.synth import write_export
 
 TARGET_MB = 300
 

@@ -47,11 +47,7 @@ from mcp.client.stdio import stdio_client
 from mcp_types import TextContent
 
 from mindprint.settings import EmbeddingSettings
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from tests.reliability.exchanges import exchange as review_exchange  # noqa: E402
+from mindprint.testing.exchanges import exchange as review_exchange
 
 MINDPRINT_BIN = str(Path(sys.executable).parent / "mindprint")
 SHARED_USER = "soak-shared"

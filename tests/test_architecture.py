@@ -140,3 +140,46 @@ def test_no_sql_outside_the_store_and_no_store_in_outer_layers() -> None:
     assert sorted(leaks('x = app.store.read()\nq = "SELECT 1 FROM rewrites WHERE id = ?"\n', "server")) == [
         "line 1: .store", "line 2: SQL 'SELECT 1 FROM rewrites WHERE id = ?'",
     ]
+
+
+# Modules of a few hundred lines with one job, a thin composition root, functions that
+# fit a screen. A function's length counts from its first decorator to its last line.
+MAX_MODULE_LINES = 400
+MAX_APP_LINES = 150
+MAX_FUNCTION_LINES = 60
+
+
+def module_lengths() -> dict[str, int]:
+    return {
+        _module_name(p): len(p.read_text(encoding="utf-8").splitlines()) for p in sorted(SRC.rglob("*.py"))
+    }
+
+
+def long_functions(source: str) -> list[tuple[str, int]]:
+    """(name, lines) of every function or method longer than MAX_FUNCTION_LINES."""
+    out: list[tuple[str, int]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = (node.end_lineno or node.lineno) - start + 1
+            if length > MAX_FUNCTION_LINES:
+                out.append((node.name, length))
+    return out
+
+
+def test_modules_stay_small_and_app_stays_thin() -> None:
+    lengths = module_lengths()
+    assert {m: n for m, n in lengths.items() if n > MAX_MODULE_LINES} == {}
+    assert lengths["mindprint.app"] < MAX_APP_LINES
+
+
+def test_no_function_is_longer_than_a_screen() -> None:
+    found = {
+        f"{_module_name(p)}.{name}": n
+        for p in sorted(SRC.rglob("*.py"))
+        for name, n in long_functions(p.read_text(encoding="utf-8"))
+    }
+    assert found == {}
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    assert long_functions(f"@dec\ndef f():\n{body}\n") == [("f", MAX_FUNCTION_LINES + 2)]
+    assert long_functions(f"def f():\n{body[: body.rindex(chr(10))]}\n") == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mindprint.embed import FakeEmbedder
-from mindprint.eval.methods import EvalError
+from mindprint.eval.context import EvalError
 from mindprint.eval.report import build_results
 from mindprint.eval.runner import DB_NAME, run_eval
 from mindprint.eval.runs import EvalConfig

@@ -10,15 +10,9 @@ import pytest
 from mindprint.embed import FakeEmbedder
 from mindprint.engine.protocols import Vector
 from mindprint.eval.cache import CachingEmbedder
+from mindprint.eval.context import Memory, answer_from, first_clause, half_up, tokens
 from mindprint.eval.examples import ProfileItem, profile_item_from_lamp
-from mindprint.eval.methods import (
-    Memory,
-    answer_from,
-    first_clause,
-    half_up,
-    recency_order,
-    tokens,
-)
+from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runner import to_new_items
 from mindprint.eval.scoring import retrieval_scores, score_method
 

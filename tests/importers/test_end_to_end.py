@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.importers.synth import write_export
+from mindprint.testing.synth import write_export
 from tests.server.support import MINDPRINT_BIN, call_ok
 
 USER = "runner"

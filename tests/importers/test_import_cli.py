@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from mindprint.cli.main import app
 from mindprint.errors import ImportFormatError
 from mindprint.settings import StoreSettings
-from tests.importers.synth import write_export
+from mindprint.testing.synth import write_export
 
 FIX = Path(__file__).parent / "fixtures"
 runner = CliRunner()

@@ -19,7 +19,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from tests.reliability.exchanges import exchange
+from mindprint.testing.exchanges import exchange
 from tests.server.support import MINDPRINT_BIN, USER, call_ok
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

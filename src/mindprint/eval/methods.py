@@ -15,278 +15,30 @@ one more :class:`Method` registered under that provider (see ``PROVIDERS``).
 
 from __future__ import annotations
 
-import math
-import random
-import re
 import statistics
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from mindprint.engine.pipeline import EMBED_CHARS
-from mindprint.engine.protocols import Embedder
-from mindprint.errors import MindprintError
-from mindprint.eval.examples import Example, ProfileItem
+from mindprint.eval.context import (
+    ALL_TASKS,
+    LABEL_TASKS,
+    LABELLED_TASKS,
+    SCORE_TASKS,
+    EvalError,
+    UserContext,
+    answer_from,
+    first_clause,
+    half_up,
+    majority_label,
+)
+from mindprint.eval.retrievers import retrieve
 
 if TYPE_CHECKING:
-    from mindprint.app import Mindprint, RetrievalResult
     from mindprint.engine.retrieval import Mode
-    from mindprint.eval.population import PopulationPool, Reps, UserPopulation
-
-SCORE_TASKS = frozenset({"rating"})
-LABEL_TASKS = frozenset({"category", "classification"})
-TEXT_TASKS = frozenset({"rewrite", "generation"})
-ALL_TASKS = SCORE_TASKS | LABEL_TASKS | TEXT_TASKS
-LABELLED_TASKS = SCORE_TASKS | LABEL_TASKS
-
-# The paper's k, and the k that "retrieval usefulness" is defined with (issue 5).
-RETRIEVAL_K = 3
-
-_TOKEN_RE = re.compile(r"[a-z0-9]+")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
-_CLAUSE_RE = re.compile(r"\s*(?:[;:]|,\s|\s[-–—]\s)")
-HEADLINE_MAX_WORDS = 12
-HEADLINE_MIN_WORDS = 4
-
-
-class EvalError(MindprintError):
-    """The evaluation cannot run as asked (unknown method, provider, or a leaked gold)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """What a method may see of an example: everything but the gold."""
-
-    id: str
-    user_id: str
-    task: str
-    query: str
-    prompt: str
-    profile: tuple[ProfileItem, ...]
-
-    @classmethod
-    def of(cls, ex: Example) -> Question:
-        return cls(ex.id, ex.user_id, ex.task, ex.query, ex.prompt, ex.profile)
-
-
-@dataclass(frozen=True, slots=True)
-class Memory:
-    """One retrieved history item, whichever retriever found it."""
-
-    response: str
-    label: str | None
-    score: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """Run-level facts every method may use (none of them derived from a gold)."""
-
-    task: str
-    k: int
-    seed: int
-    majority: str  # the most frequent profile label over every user of the run
-    embedder: Embedder
-
-
-@dataclass(slots=True)
-class UserContext:
-    """One user's state during evaluation; memoises rankings shared by methods."""
-
-    run: RunInfo
-    question: Question
-    app: Mindprint
-    uid: str
-    # Models of everyone but this user (labelled tasks); None for text tasks.
-    pool: PopulationPool | None = None
-    population: UserPopulation | None = None
-    _ranks: dict[str, list[int]] = field(default_factory=dict)
-    _app_hits: dict[tuple[str, int], RetrievalResult] = field(default_factory=dict)
-    _query_reps: Reps | None = None
-
-    def user_population(self) -> tuple[UserPopulation, Reps]:
-        """This user's leave-user-out population model and the query's representation."""
-        if self.pool is None or self.population is None:
-            raise EvalError(f"task {self.run.task!r} has no population model")
-        if self._query_reps is None:
-            self._query_reps = self.pool.query(self.question.query)
-        return self.population, self._query_reps
-
-    def ranking(self, name: str) -> list[int]:
-        """Profile indices ranked by the baseline retriever ``name`` (memoised)."""
-        if name not in self._ranks:
-            self._ranks[name] = BASELINE_RANKERS[name](self)
-        return self._ranks[name]
-
-    def app_retrieve(self, mode: Mode | None, k: int) -> RetrievalResult:
-        """``Mindprint.retrieve`` with prediction, in ``mode`` (None: the app's default)."""
-        key = (mode or "default", k)
-        if key not in self._app_hits:
-            q = self.question.query
-            if mode is None:
-                res = self.app.retrieve(self.uid, q, k, predict=True)
-            else:
-                res = self.app.retrieve(self.uid, q, k, mode=mode, predict=True)
-            self._app_hits[key] = res
-        return self._app_hits[key]
-
-
-# --------------------------------------------------------------------- helpers
-
-
-def tokens(text: str) -> list[str]:
-    """Lowercase alphanumeric runs, as ROUGE's default tokenizer reads text."""
-    return _TOKEN_RE.findall(text.lower())
-
-
-def item_text(p: ProfileItem) -> str:
-    """The text an item is retrieved by: the input, or the response when there is none.
-
-    The same rule and cut as the app's ``Item.text`` / ``EMBED_CHARS``. ``dense`` is
-    LaMP's plain dense retriever (one embedding of the whole text), so where the app
-    embeds texts differently (e.g. as a mean of sentence embeddings) its vectors are
-    not shared and ``dense`` pays for its own; short texts still hit the cache.
-    """
-    return (p.input if p.input.strip() else p.response)[:EMBED_CHARS]
-
-
-def half_up(x: float) -> int:
-    # Python's round() goes to even (4.5 -> 4); ratings conventionally round half up.
-    return math.floor(x + 0.5)
-
-
-def majority_label(labels: Sequence[str]) -> str:
-    """Most frequent label; ties go to the one seen first (``Counter`` order)."""
-    return Counter(labels).most_common(1)[0][0] if labels else ""
-
-
-def first_clause(text: str) -> str:
-    """A trivial extractive headline: the first sentence, cut at a clause if long."""
-    sentence = _SENTENCE_END_RE.split(text.strip(), maxsplit=1)[0].strip()
-    words = sentence.split()
-    if len(words) <= HEADLINE_MAX_WORDS:
-        return sentence.rstrip(".")
-    for m in _CLAUSE_RE.finditer(sentence):
-        head = sentence[: m.start()].split()
-        if HEADLINE_MIN_WORDS <= len(head) <= HEADLINE_MAX_WORDS:
-            return " ".join(head)
-    return " ".join(words[:HEADLINE_MAX_WORDS])
-
-
-def _timestamp(date: str | None) -> float:
-    if not date:
-        return -math.inf
-    try:
-        return float(date)  # unix seconds (Amazon)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(date.replace("Z", "+00:00"))
-    except ValueError:
-        return -math.inf
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
-
-
-def recency_order(profile: Sequence[ProfileItem]) -> list[int]:
-    """Newest first; undated items count as oldest, then later position is newer."""
-    return sorted(range(len(profile)), key=lambda i: (_timestamp(profile[i].date), i), reverse=True)
-
-
-def _by_score(scores: Sequence[float], recency: Sequence[int]) -> list[int]:
-    # Ties (e.g. no shared word at all for BM25) go to the more recent item.
-    rank = {i: r for r, i in enumerate(recency)}
-    return sorted(range(len(scores)), key=lambda i: (-scores[i], rank[i]))
-
-
-def answer_from(task: str, memories: Sequence[Memory]) -> str:
-    """How a retrieval baseline answers from its top-k.
-
-    Ratings: the mean retrieved score rounded half up. Labels: the majority label,
-    ties to the higher-ranked. Texts: the top item's response, copied (there is no
-    generator offline; this measures how close the user's nearest history is).
-    """
-    if task in SCORE_TASKS:
-        scores = [m.score for m in memories if m.score is not None]
-        return str(half_up(statistics.fmean(scores))) if scores else ""
-    if task in LABEL_TASKS:
-        return majority_label([m.label for m in memories if m.label is not None])
-    return memories[0].response if memories else ""
-
-
-def _memories(profile: Sequence[ProfileItem], idx: Sequence[int]) -> list[Memory]:
-    return [Memory(profile[i].response, profile[i].label, profile[i].score) for i in idx]
-
-
-# ------------------------------------------------------------------- rankers
-
-
-def _rank_recency(ctx: UserContext) -> list[int]:
-    return recency_order(ctx.question.profile)
-
-
-def _rank_random(ctx: UserContext) -> list[int]:
-    # A string seed is hashed deterministically by random (unlike hash()), so each
-    # user's draw is the same in every run and independent of which users are sampled.
-    order = list(range(len(ctx.question.profile)))
-    random.Random(f"{ctx.run.seed}:{ctx.question.id}").shuffle(order)
-    return order
-
-
-def _rank_bm25(ctx: UserContext) -> list[int]:
-    profile = ctx.question.profile
-    corpus = [tokens(item_text(p)) for p in profile]
-    query = tokens(ctx.question.query)
-    recency = ctx.ranking("recency")
-    if not query or not any(corpus):
-        return list(recency)  # BM25 is undefined (avgdl = 0) or all-zero
-    scores = BM25Okapi(corpus).get_scores(query)
-    return _by_score([float(s) for s in scores], recency)
-
-
-def _rank_dense(ctx: UserContext) -> list[int]:
-    profile = ctx.question.profile
-    if not profile:
-        return []
-    emb = ctx.run.embedder
-    vecs = emb.embed([item_text(p) for p in profile])
-    qv = emb.embed([ctx.question.query[:EMBED_CHARS]])[0]
-    sims = vecs @ qv
-    return _by_score([float(s) for s in sims], ctx.ranking("recency"))
-
-
-BASELINE_RANKERS: Mapping[str, Callable[[UserContext], list[int]]] = {
-    "recency": _rank_recency,
-    "random": _rank_random,
-    "bm25": _rank_bm25,
-    "dense": _rank_dense,
-}
-
-# Mindprint's retrieval modes as retrievers: None is whatever the app defaults to.
-APP_MODES: Mapping[str, Mode | None] = {
-    "mindprint": None,
-    "mindprint_features": "features",
-    "mindprint_raw": "raw",
-    "mindprint_hybrid": "hybrid",
-}
-RETRIEVERS: tuple[str, ...] = (*BASELINE_RANKERS, *APP_MODES)
-
-
-def retrieve(ctx: UserContext, retriever: str, k: int) -> list[Memory]:
-    """Top-``k`` memories of ``retriever`` (a baseline ranker or a mindprint mode)."""
-    if retriever in BASELINE_RANKERS:
-        return _memories(ctx.question.profile, ctx.ranking(retriever)[:k])
-    if retriever in APP_MODES:
-        hits = ctx.app_retrieve(APP_MODES[retriever], k).hits
-        return [Memory(h.item.response, h.item.label, h.item.score) for h in hits]
-    raise EvalError(f"unknown retriever {retriever!r}; choose from {', '.join(RETRIEVERS)}")
-
 
 # ------------------------------------------------------------------- methods
 

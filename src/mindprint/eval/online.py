@@ -26,8 +26,8 @@ from mindprint.engine.protocols import Embedder
 from mindprint.eval.bootstrap import LOWER_IS_BETTER, Resampler, mean_metric, point
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import load_cases
+from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError
 from mindprint.eval.examples import ProfileItem, UserCase
-from mindprint.eval.methods import LABEL_TASKS, SCORE_TASKS, EvalError, recency_order
 from mindprint.eval.population import (
     PoolSource,
     PopulationPool,
@@ -36,6 +36,7 @@ from mindprint.eval.population import (
     item_text,
 )
 from mindprint.eval.provenance import git_commit
+from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runs import EvalConfig
 from mindprint.store import Store
 

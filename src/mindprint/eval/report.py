@@ -27,9 +27,7 @@ from mindprint.eval.bootstrap import (
     metrics_of,
     point,
 )
-from mindprint.eval.methods import (
-    RETRIEVAL_K,
-)
+from mindprint.eval.context import RETRIEVAL_K
 from mindprint.eval.provenance import git_commit
 from mindprint.eval.runs import EvalRun
 from mindprint.eval.scoring import kind_of, per_question, retrieval_metrics

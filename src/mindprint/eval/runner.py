@@ -26,21 +26,20 @@ from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import answers_of, group_by_user, load_cases
-from mindprint.eval.examples import Example, ProfileItem, TaskInfo, UserCase
-from mindprint.eval.methods import (
+from mindprint.eval.context import (
     LABELLED_TASKS,
     RETRIEVAL_K,
     EvalError,
-    Method,
     Question,
     RunInfo,
     UserContext,
     majority_label,
-    retrieve,
-    select_methods,
 )
+from mindprint.eval.examples import Example, ProfileItem, TaskInfo, UserCase
+from mindprint.eval.methods import Method, select_methods
 from mindprint.eval.population import PoolSource, PopulationPool
 from mindprint.eval.provenance import git_commit
+from mindprint.eval.retrievers import retrieve
 from mindprint.eval.runs import EvalConfig, EvalRun
 from mindprint.eval.scoring import retrieval_scores
 from mindprint.ingest import lamp_item

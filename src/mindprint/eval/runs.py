@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mindprint.eval.methods import RETRIEVAL_K, RETRIEVERS
+from mindprint.eval.context import RETRIEVAL_K
+from mindprint.eval.retrievers import RETRIEVERS
 
 
 @dataclass(frozen=True, slots=True)

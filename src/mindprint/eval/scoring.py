@@ -16,7 +16,7 @@ from mindprint.eval.bootstrap import (
     point,
     root_mean_metric,
 )
-from mindprint.eval.methods import LABEL_TASKS, SCORE_TASKS, Memory, majority_label
+from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, Memory, majority_label
 from mindprint.eval.metrics import absolute_errors, correct, rouge, worst_rating
 
 CI = tuple[float, float]
