@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from mindprint.cli.main import app as cli_app
 from mindprint.embed import FakeEmbedder
 from mindprint.eval.cases import load_cases
-from mindprint.eval.context import EvalError, Question
+from mindprint.eval.context import EvalError
 from mindprint.eval.datasets import load_examples
-from mindprint.eval.examples import Example, profile_item_from_lamp
+from mindprint.eval.examples import Example, Question, profile_item_from_lamp
 from mindprint.eval.methods import select_methods
 from mindprint.eval.plots import write_plots
 from mindprint.eval.provenance import git_commit

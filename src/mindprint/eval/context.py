@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mindprint.engine.protocols import Embedder
 from mindprint.errors import MindprintError
-from mindprint.eval.examples import Example, ProfileItem
+from mindprint.eval.examples import Question
 
 if TYPE_CHECKING:
     from mindprint.app import Mindprint, RetrievalResult
@@ -39,22 +39,6 @@ HEADLINE_MIN_WORDS = 4
 
 class EvalError(MindprintError):
     """The evaluation cannot run as asked (unknown method, provider, or a leaked gold)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """What a method may see of an example: everything but the gold."""
-
-    id: str
-    user_id: str
-    task: str
-    query: str
-    prompt: str
-    profile: tuple[ProfileItem, ...]
-
-    @classmethod
-    def of(cls, ex: Example) -> Question:
-        return cls(ex.id, ex.user_id, ex.task, ex.query, ex.prompt, ex.profile)
 
 
 @dataclass(frozen=True, slots=True)

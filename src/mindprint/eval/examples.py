@@ -35,13 +35,9 @@ class ProfileItem:
     record: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class Example:
-    """One evaluation question for one user.
-
-    ``query`` is the question's own text (instruction removed), ``prompt`` the
-    full LaMP-style input, ``gold`` the expected answer as stored in the data.
-    """
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a method may see of an example: everything but the gold."""
 
     id: str
     user_id: str
@@ -49,6 +45,21 @@ class Example:
     query: str
     prompt: str
     profile: tuple[ProfileItem, ...]
+
+    @classmethod
+    def of(cls, ex: Question) -> Question:
+        return cls(ex.id, ex.user_id, ex.task, ex.query, ex.prompt, ex.profile)
+
+
+@dataclass(frozen=True)
+class Example(Question):
+    """One evaluation question for one user, with its gold.
+
+    ``query`` is the question's own text (instruction removed), ``prompt`` the
+    full LaMP-style input, ``gold`` the expected answer as stored in the data.
+    Methods get :meth:`Question.of` it: a plain :class:`Question`, without the gold.
+    """
+
     gold: str
     # What the dev/test split hashes: the user, or the text itself for the
     # per-annotator sets (the same text goes to one side for every annotator).

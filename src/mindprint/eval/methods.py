@@ -1,7 +1,7 @@
-"""The methods the harness compares, and the retrievers they share.
+"""The methods the harness compares (the retrievers they share live in ``retrievers``).
 
-A method sees a :class:`Question` (an :class:`~mindprint.eval.datasets.Example`
-without its gold: the type itself keeps the answer out of reach) and a
+A method sees a :class:`~mindprint.eval.examples.Question` (an ``Example`` without
+its gold: the type itself keeps the answer out of reach) and a
 :class:`UserContext` (the app with this user's freshly built model, the run's
 embedder and settings). It returns the answer string the metrics score; an empty
 string is a refusal and is scored as wrong (the worst rating, a missed label), as

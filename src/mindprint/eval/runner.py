@@ -4,7 +4,7 @@ Each user goes through what a real deployment does: a fresh user in a real SQLit
 file, the profile imported as history (``ingest.lamp_item`` -> ``Mindprint.add_items``,
 as ``mindprint import`` does), the user model built (``Mindprint.build``),
 then every method answers the question. The gold is held by the runner only:
-methods get a :class:`~mindprint.eval.methods.Question`, and after the import the
+methods get a :class:`~mindprint.eval.examples.Question`, and after the import the
 stored history is checked not to contain the question's own item.
 """
 
@@ -30,12 +30,11 @@ from mindprint.eval.context import (
     LABELLED_TASKS,
     RETRIEVAL_K,
     EvalError,
-    Question,
     RunInfo,
     UserContext,
     majority_label,
 )
-from mindprint.eval.examples import Example, ProfileItem, TaskInfo, UserCase
+from mindprint.eval.examples import Example, ProfileItem, Question, TaskInfo, UserCase
 from mindprint.eval.methods import Method, select_methods
 from mindprint.eval.population import PoolSource, PopulationPool
 from mindprint.eval.provenance import git_commit
