@@ -51,6 +51,7 @@ class Mindprint:
         llm: LLM | None = None,
         rewrite_llm: LLM | None = None,
         population: PopulationSource | None = None,
+        rewrite_temperature: float = 0.3,
     ) -> None:
         """``population``: the model of everyone that predictions depart from (default:
         the shipped rating prior; the evaluation harness passes its leave-user-out one)."""
@@ -65,7 +66,9 @@ class Mindprint:
         self.models = ModelService(core)
         self.retrieval = RetrievalService(core)
         self.feedback = FeedbackService(core, self.models)
-        self.rewriting = RewriteService(store, self.inputs, self.retrieval, rewrite_llm or llm)
+        self.rewriting = RewriteService(
+            store, self.inputs, self.retrieval, rewrite_llm or llm, temperature=rewrite_temperature
+        )
         self.admin = AdminService(store, index, self.inputs)
         self.controls = ControlService(store, index, self.inputs, self.models.rebuild_soon)
         self.backtest = BacktestService(store, index, self.inputs, core.population_source())
@@ -95,7 +98,8 @@ class Mindprint:
         llm = create_provider(ps, sink=sink)
         pipeline = llm_pipeline(embedder, llm) if llm is not None else None
         return cls(store, embedder, limits=lim, default_user=ss.user, pipeline=pipeline, llm=llm,
-                   rewrite_llm=create_rewrite_provider(ps, sink=sink))
+                   rewrite_llm=create_rewrite_provider(ps, sink=sink),
+                   rewrite_temperature=ps.rewrite_temperature)
 
     def close(self) -> None:
         self.models.wait_idle()

@@ -51,6 +51,11 @@ class ProviderError(MindprintError):
     """An LLM provider failed (auth, network, rate limit, invalid answers)."""
 
 
+class ProviderUnavailable(ProviderError):
+    """The provider cannot serve any call as configured (rejected key, unreachable server,
+    unknown model): a build stops instead of falling back item by item."""
+
+
 class InvalidAnswer(ProviderError):
     """An LLM's answer stayed invalid (not the JSON asked for) after one corrective retry."""
 

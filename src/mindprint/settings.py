@@ -72,6 +72,8 @@ class ProviderSettings(BaseSettings):
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_concurrency: int = Field(default=4, ge=1, le=64)
+    llm_seed: int | None = Field(default=0, description="Sent with temperature 0 where the API takes a seed.")
+    rewrite_temperature: float = Field(default=0.3, ge=0.0, le=1.0, description="The rewrite's sampling temperature.")
 
 
 class LimitSettings(BaseSettings):

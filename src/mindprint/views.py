@@ -157,9 +157,9 @@ class FeedbackReceiptView(View):
 
 class EditView(View):
     change: str
-    reason: str = Field(description="The evidence from the user's history.")
-    applied: bool = Field(description="False: apply it yourself.")
-    factor: str = Field(description="The factor behind it.")
+    reason: str = Field(description="Evidence from their history.")
+    applied: bool | None = Field(default=None, description="False: apply it yourself; absent: unchecked.")
+    factor: str = Field(description="Its factor.")
 
 
 class RewriteView(View):
@@ -167,10 +167,11 @@ class RewriteView(View):
     user_id: str
     rewritten: str
     changed: bool
-    generator: str = Field(description="The rewriter or LLM used.")
-    profile_analysis: list[str] = Field(description="The user's relevant habits and factors.")
-    gaps: list[str] = Field(description="How the draft departs from them.")
-    preserve: list[str] = Field(description="Spans kept verbatim: code, URLs, mentions, numbers.")
+    generator: str = Field(description="What wrote `rewritten`.")
+    fallback: dict[str, str] | None = Field(default=None, description="Unused answer: from, reason.")
+    profile_analysis: list[str] = Field(description="Their relevant habits and factors.")
+    gaps: list[str] = Field(description="Where the draft departs.")
+    preserve: list[str] = Field(description="Spans kept verbatim.")
     edit_plan: list[EditView]
 
 
@@ -314,6 +315,7 @@ def rewrite_view(r: RewriteOutcome) -> RewriteView:
         rewritten=r.text,
         changed=r.changed,
         generator=r.generator,
+        fallback=r.fallback,
         profile_analysis=list(t.get("profile_analysis", [])),
         gaps=list(t.get("gap_analysis", {}).get("gaps", [])),
         preserve=list(t.get("gap_analysis", {}).get("preserve", [])),

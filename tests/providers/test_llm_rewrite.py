@@ -11,6 +11,7 @@ from mindprint.engine.llm_rewrite import build_prompt, rewrite_with_llm
 from mindprint.engine.types import Factor
 from mindprint.providers import CallRecord
 from mindprint.providers.anthropic_provider import AnthropicProvider
+from mindprint.providers.openai_provider import OpenAIProvider
 from mindprint.testing.fake_llm import FakeLLM, Scripted, fake_llm
 
 DRAFT = "The Ember lasts 5 hours on high and weighs 210 g. See https://example.com/ember for specs."
@@ -37,18 +38,72 @@ def test_accepted_rewrite_keeps_content_and_records_trajectory(fake: FakeLLM) ->
     assert '<untrusted_data kind="draft">' in sent and "battery life" in sent
 
 
-def test_guard_refuses_a_rewrite_that_drops_a_number(fake: FakeLLM) -> None:
-    llm = AnthropicProvider("k", "claude-test", base_url=fake.url)
-    bad = json.dumps({
-        "profile_analysis": ["lowercase"], "gap_analysis": {"gaps": [], "preserve": []},
-        "edit_plan": [{"change": "shorten", "reason": "short texts", "factor": "length"}],
-        "rewrite": "the ember lasts a few hours on high. see https://example.com/ember",
+def _traj(rewrite: str, preserve: list[str] | None = None, **edit: str) -> str:
+    return json.dumps({
+        "profile_analysis": ["lowercase"], "gap_analysis": {"gaps": [], "preserve": preserve or []},
+        "edit_plan": [{"change": "shorten", "reason": "short texts", "factor": "length", **edit}],
+        "rewrite": rewrite,
     })
-    fake.script = [Scripted(text=bad)]
+
+
+LOSSY = "the ember lasts a few hours on high. see https://example.com/ember"
+
+
+def test_a_rewrite_that_drops_a_number_gets_one_repair_round_naming_it(fake: FakeLLM) -> None:
+    records: list[CallRecord] = []
+    llm = OpenAIProvider("k", "gpt-test", base_url=fake.url + "/v1", sink=records.append)
+    fake.script = [Scripted(text=_traj(LOSSY))]  # then the fake's faithful (lowercased) answer
+    out = rewrite_with_llm(llm, DRAFT, STYLE, FACTORS, [], temperature=0.2)
+    assert out.accepted and out.text == DRAFT.lower() and out.fallback is None
+    assert [r.purpose for r in records] == ["rewrite", "rewrite:repair"]
+    repair = fake.requests[1][1]["messages"][-1]["content"]
+    assert "dropped number: 5" in repair and "dropped number: 210" in repair and LOSSY in repair
+    assert out.trajectory["fidelity"]["repair_round"] == {
+        "fixing": ["dropped number: 5", "dropped number: 210"]}
+    # The rewrite's temperature is a setting; the seed rides along for reproducibility.
+    assert [b["temperature"] for _, b in fake.requests] == [0.2, 0.2]
+    assert all(b["seed"] == 0 for _, b in fake.requests)
+
+
+def test_a_repair_that_still_breaks_the_guard_returns_the_draft_with_the_reasons(fake: FakeLLM) -> None:
+    llm = AnthropicProvider("k", "claude-test", base_url=fake.url)
+    fake.script = [Scripted(text=_traj(LOSSY)), Scripted(text=_traj(LOSSY + " 5 hours"))]
+    out = rewrite_with_llm(llm, DRAFT, STYLE, FACTORS, [])
+    assert not out.accepted and out.text == DRAFT and out.generator == "draft"
+    assert out.problems == ["dropped number: 210"]
+    assert out.fallback is not None
+    assert out.fallback["from"].startswith("llm:anthropic:claude-test:rewrite-")
+    assert "dropped number: 210" in out.fallback["reason"] and "after one repair round" in out.fallback["reason"]
+    assert out.trajectory["fallback"] == out.fallback
+    assert out.trajectory["edit_plan"][0]["applied"] is None  # quotes nothing to check
+
+
+def test_the_models_own_preserve_list_is_checked(fake: FakeLLM) -> None:
+    llm = AnthropicProvider("k", "claude-test", base_url=fake.url)
+    # Keeps every number, name and URL, but drops a phrase the model itself said to keep.
+    kept = "The Ember lasts 5 hours and weighs 210 g. See https://example.com/ember"
+    fake.script = [Scripted(text=_traj(kept, ["on high", "the meaning"]))] * 2
     out = rewrite_with_llm(llm, DRAFT, STYLE, FACTORS, [])
     assert not out.accepted and out.text == DRAFT
-    assert any("5" in p for p in out.problems), out.problems
-    assert out.trajectory["edit_plan"][0]["applied"] is False
+    # "the meaning" is not a span of the draft: not checkable, so not a violation.
+    assert out.problems == ["dropped a span listed under preserve: 'on high'"]
+
+
+def test_each_edit_is_verified_against_the_output(fake: FakeLLM) -> None:
+    llm = AnthropicProvider("k", "claude-test", base_url=fake.url)
+    said = json.dumps({
+        "profile_analysis": [], "gap_analysis": {"gaps": [], "preserve": []},
+        "edit_plan": [
+            {"change": "casual verb", "before": "weighs", "after": "comes in at"},  # not made
+            {"change": "casual opener", "before": "The Ember lasts", "after": "ember's good for"},
+            {"change": "drop 'for specs'", "before": " for specs", "after": ""},  # made
+        ],
+        "rewrite": "ember's good for 5 hours on high and weighs 210 g. See https://example.com/ember.",
+    })
+    fake.script = [Scripted(text=said)]
+    out = rewrite_with_llm(llm, DRAFT, STYLE, FACTORS, [])
+    assert out.accepted
+    assert [e["applied"] for e in out.trajectory["edit_plan"]] == [False, True, True]
 
 
 def test_prompt_fences_history_and_draft() -> None:

@@ -71,7 +71,10 @@ class LLM(Protocol):
         max_tokens: int = 2048,
         user_id: str | None = None,
         items: int = 0,
-    ) -> Completion: ...
+        temperature: float = 0.0,
+    ) -> Completion:
+        """``temperature`` 0 (the default) for extraction stages, so a build is reproducible."""
+        ...
 
 
 def fence(text: str, label: str = "text", **attrs: str | int) -> str:
@@ -145,12 +148,13 @@ def ask_json(
     max_tokens: int = 2048,
     user_id: str | None = None,
     items: int = 0,
+    temperature: float = 0.0,
 ) -> T:
     schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
     guarded = system if SYSTEM_GUARD in system else f"{system}\n\n{SYSTEM_GUARD}"
     full_system = f"{guarded}\n\nAnswer with one JSON object only, matching this JSON schema:\n{schema}"
     answer = llm.complete(full_system, prompt, purpose=purpose, max_tokens=max_tokens,
-                          user_id=user_id, items=items)
+                          user_id=user_id, items=items, temperature=temperature)
     try:
         return model.model_validate_json(extract_json(answer.text))
     except ValidationError as e:
@@ -160,7 +164,7 @@ def ask_json(
         "Answer again with one JSON object only, matching the schema exactly."
     )
     answer = llm.complete(full_system, retry, purpose=f"{purpose}:retry", max_tokens=max_tokens,
-                          user_id=user_id, items=items)
+                          user_id=user_id, items=items, temperature=temperature)
     try:
         return model.model_validate_json(extract_json(answer.text))
     except ValidationError as e:

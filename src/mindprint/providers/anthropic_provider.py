@@ -5,7 +5,7 @@ from __future__ import annotations
 import anthropic
 
 from mindprint.engine.llm import Completion
-from mindprint.errors import ProviderError
+from mindprint.errors import ProviderError, ProviderUnavailable
 from mindprint.providers.base import ProviderBase
 
 
@@ -20,8 +20,11 @@ class AnthropicProvider(ProviderBase):
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 
-    def _call(self, system: str, prompt: str, max_tokens: int) -> Completion:
+    def _call(self, system: str, prompt: str, max_tokens: int, temperature: float) -> Completion:
         try:
+            # No temperature or seed: the Messages API (version 2026-10-21, which SDK 2.x
+            # sends) refuses every sampling parameter, and the SDK no longer takes them, so
+            # the model's own setting applies and Anthropic builds are not bit-reproducible.
             msg = self.client.messages.create(
                 model=self.model,
                 max_tokens=max_tokens,
@@ -29,12 +32,21 @@ class AnthropicProvider(ProviderBase):
                 messages=[{"role": "user", "content": prompt}],
             )
         except anthropic.AuthenticationError as e:
-            raise ProviderError(
+            raise ProviderUnavailable(
                 "Anthropic rejected the API key: check ANTHROPIC_API_KEY."
             ) from e
-        except anthropic.APITimeoutError as e:
+        except anthropic.NotFoundError as e:
+            raise ProviderUnavailable(
+                f"Anthropic does not know the model {self.model!r}: check MINDPRINT_ANTHROPIC_MODEL."
+            ) from e
+        except anthropic.APITimeoutError as e:  # before its parent, APIConnectionError
             raise ProviderError(
                 "Anthropic did not answer in time: raise MINDPRINT_LLM_TIMEOUT_S or retry later."
+            ) from e
+        except anthropic.APIConnectionError as e:
+            raise ProviderUnavailable(
+                f"Cannot reach {self.base_url or 'the Anthropic API'}: check the network "
+                "(or ANTHROPIC_BASE_URL)."
             ) from e
         except anthropic.APIError as e:
             raise ProviderError(f"Anthropic API error: {e}") from e

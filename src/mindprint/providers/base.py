@@ -54,9 +54,13 @@ class ProviderBase:
         timeout: float = 60.0,
         max_retries: int = 3,
         concurrency: int = 4,
+        seed: int | None = 0,
         sink: Sink | None = None,
     ) -> None:
         self.model = model
+        # Sent where the API takes one (OpenAI-compatible servers), with temperature 0,
+        # so extraction answers repeat from one build to the next.
+        self.seed = seed
         self.base_url = base_url
         self._sem = threading.BoundedSemaphore(concurrency)
         self.sink = sink
@@ -70,7 +74,7 @@ class ProviderBase:
     def name(self) -> str:
         return f"{self.provider}:{self.model}"
 
-    def _call(self, system: str, prompt: str, max_tokens: int) -> Completion:
+    def _call(self, system: str, prompt: str, max_tokens: int, temperature: float) -> Completion:
         raise NotImplementedError
 
     def complete(
@@ -82,11 +86,12 @@ class ProviderBase:
         max_tokens: int = 2048,
         user_id: str | None = None,
         items: int = 0,
+        temperature: float = 0.0,
     ) -> Completion:
         t0 = time.perf_counter()
         with self._sem:
             try:
-                out = self._call(system, prompt, max_tokens)
+                out = self._call(system, prompt, max_tokens, temperature)
             except ProviderError as e:
                 self._log(user_id, purpose, None, t0, items, str(e))
                 raise

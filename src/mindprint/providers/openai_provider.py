@@ -6,7 +6,7 @@ from __future__ import annotations
 import openai
 
 from mindprint.engine.llm import Completion
-from mindprint.errors import ProviderError
+from mindprint.errors import ProviderError, ProviderUnavailable
 from mindprint.providers.base import ProviderBase
 
 
@@ -21,24 +21,31 @@ class OpenAIProvider(ProviderBase):
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
 
-    def _call(self, system: str, prompt: str, max_tokens: int) -> Completion:
+    def _call(self, system: str, prompt: str, max_tokens: int, temperature: float) -> Completion:
         try:
             resp = self.client.chat.completions.create(
                 model=self.model,
                 max_tokens=max_tokens,
+                temperature=temperature,
+                seed=self.seed if self.seed is not None else openai.omit,
                 messages=[
                     {"role": "system", "content": system},
                     {"role": "user", "content": prompt},
                 ],
             )
         except openai.AuthenticationError as e:
-            raise ProviderError("The OpenAI-compatible server rejected the key: check OPENAI_API_KEY.") from e
+            raise ProviderUnavailable("The OpenAI-compatible server rejected the key: check OPENAI_API_KEY.") from e
         except openai.APITimeoutError as e:
             raise ProviderError(
                 f"{self.base_url or 'OpenAI'} did not answer in time: raise MINDPRINT_LLM_TIMEOUT_S."
             ) from e
+        except openai.NotFoundError as e:
+            raise ProviderUnavailable(
+                f"{self.base_url or 'OpenAI'} does not serve the model {self.model!r} (or the URL "
+                "is wrong): check MINDPRINT_OPENAI_MODEL and OPENAI_BASE_URL."
+            ) from e
         except openai.APIConnectionError as e:
-            raise ProviderError(
+            raise ProviderUnavailable(
                 f"Cannot reach {self.base_url or 'the OpenAI API'}: check OPENAI_BASE_URL and that "
                 "the server is running."
             ) from e

@@ -34,7 +34,7 @@ def _anthropic(s: ProviderSettings, sink: Sink | None) -> LLM:
     return AnthropicProvider(
         s.anthropic_api_key.get_secret_value(), s.anthropic_model, base_url=s.anthropic_base_url,
         timeout=s.llm_timeout_s, max_retries=s.llm_max_retries, concurrency=s.llm_concurrency,
-        sink=sink,
+        seed=s.llm_seed, sink=sink,
     )
 
 
@@ -57,7 +57,7 @@ def _openai_compatible(
     key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
     return OpenAIProvider(
         key, model, base_url=base_url, timeout=s.llm_timeout_s, max_retries=s.llm_max_retries,
-        concurrency=s.llm_concurrency, sink=sink,
+        concurrency=s.llm_concurrency, seed=s.llm_seed, sink=sink,
     )
 
 

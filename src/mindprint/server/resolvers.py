@@ -69,7 +69,8 @@ def sample_rewrite(
     Built from the call's arguments and stored data only: on 2026-07-28 the resolver
     runs again when the client answers, and must ask for the same thing.
     """
-    if ProviderSettings().provider != "sampling" or not can_ask_client(ctx, "sampling"):
+    settings = ProviderSettings()
+    if settings.provider != "sampling" or not can_ask_client(ctx, "sampling"):
         return NoSample()
     try:
         with state(ctx).call(user_id) as (app, uid):
@@ -78,5 +79,5 @@ def sample_rewrite(
         return NoSample()  # the tool body reports the same problem with its own message
     return Sample(
         [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
-        system_prompt=system, max_tokens=4096,
+        system_prompt=system, max_tokens=4096, temperature=settings.rewrite_temperature,
     )

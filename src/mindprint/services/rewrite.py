@@ -32,10 +32,20 @@ class RewriteOutcome:
     generator: str
     trajectory: dict[str, Any]
 
+    @property
+    def fallback(self) -> dict[str, str] | None:
+        """{"from": the generator that failed, "reason": why}, or None."""
+        fb = self.trajectory.get("fallback")
+        return dict(fb) if isinstance(fb, dict) else None
+
 
 class RewriteService:
-    def __init__(self, store: Store, inputs: Inputs, examples: Examples, llm: LLM | None) -> None:
+    def __init__(
+        self, store: Store, inputs: Inputs, examples: Examples, llm: LLM | None,
+        *, temperature: float = 0.3,
+    ) -> None:
         self.store = store
+        self.temperature = temperature
         self.inputs = inputs
         self.examples = examples
         # May differ from the pipeline's LLM (e.g. one fine-tuned on
@@ -51,21 +61,25 @@ class RewriteService:
         )
 
     def rewrite(
-        self, user_id: str | None, draft: str, query: str | None = None, *, llm_error: str | None = None
+        self, user_id: str | None, draft: str, query: str | None = None, *,
+        fallback: dict[str, str] | None = None,
     ) -> RewriteOutcome:
         """Reflective rewrite of a generic draft: with an LLM, RPO's reflection trajectory
-        guarded for fidelity; offline (or if the LLM fails), the style rewriter."""
+        guarded for fidelity; offline (or if the LLM fails), the style rewriter.
+        ``fallback``: why another generator's answer was not used (recorded)."""
         uid, draft, q = self._inputs(user_id, draft, query)
         self.store.require_user(uid)
-        if self.llm is not None and llm_error is None:
+        if self.llm is not None and fallback is None:
             try:
                 with acting_for(uid):
                     return self._rewrite_llm(self.llm, uid, draft, q)
             except ProviderError as e:  # InvalidAnswer included
-                llm_error = str(e)
-        return self._rewrite_offline(uid, draft, q, llm_error)
+                fallback = {"from": f"llm:{self.llm.name}", "reason": str(e)}
+        return self._rewrite_offline(uid, draft, q, fallback)
 
-    def _rewrite_offline(self, uid: str, draft: str, q: str | None, llm_error: str | None) -> RewriteOutcome:
+    def _rewrite_offline(
+        self, uid: str, draft: str, q: str | None, fallback: dict[str, str] | None
+    ) -> RewriteOutcome:
         meta = self.store.get_user_model(uid)
         res = rewrite_offline(draft, meta.summary.style if meta else {})
         trajectory = {
@@ -76,8 +90,8 @@ class RewriteService:
                 for e in res.edits
             ],
         }
-        if llm_error:
-            trajectory["llm_error"] = f"{llm_error} (the offline rewriter answered instead)"
+        if fallback:
+            trajectory["fallback"] = fallback
         return self._store(uid, q, draft, res.text, trajectory, OFFLINE_REWRITER)
 
     def _store(
@@ -107,14 +121,29 @@ class RewriteService:
         """Finish a rewrite whose trajectory another model (MCP sampling) wrote: validate,
         guard fidelity, store; an unusable answer falls back to the offline rewriter."""
         uid, draft, q = self._inputs(user_id, draft, query)
+        source = f"sampling:{model or 'unknown'}"
+        if not answer.strip():
+            return self.rewrite(uid, draft, q, fallback={
+                "from": source, "reason": "the client's model returned no text"})
         try:
             traj = parse_trajectory(answer)
         except ValidationError as e:
-            return self.rewrite(uid, draft, q, llm_error=f"the client's model answered invalid JSON ({e.error_count()} errors)")
-        out = guard(draft, traj, f"sampling:{model}:rewrite-{load_prompt('rewrite').hash}")
+            return self.rewrite(uid, draft, q, fallback={
+                "from": source,
+                "reason": f"the client's model did not answer the trajectory as JSON ({_first_error(e)})",
+            })
+        # The sampled answer arrives once, through the tool call's resolver: no repair round.
+        out = guard(draft, traj, f"{source}:rewrite-{load_prompt('rewrite').hash}")
         return self._store(uid, q, draft, out.text, out.trajectory, out.generator)
 
     def _rewrite_llm(self, llm: LLM, uid: str, draft: str, query: str | None) -> RewriteOutcome:
         style, factors, examples = self._context(uid, draft, query)
-        out = rewrite_with_llm(llm, draft, style, factors, examples, query, user_id=uid)
+        out = rewrite_with_llm(llm, draft, style, factors, examples, query, user_id=uid,
+                               temperature=self.temperature)
         return self._store(uid, query, draft, out.text, out.trajectory, out.generator)
+
+
+def _first_error(e: ValidationError) -> str:
+    err = e.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "answer"
+    return f"{e.error_count()} errors, first at {where}: {err['msg']}"

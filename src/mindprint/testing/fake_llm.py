@@ -58,7 +58,8 @@ def smart_reply(system: str, prompt: str) -> str:
         return json.dumps({
             "profile_analysis": ["writes in lowercase (item 1)"],
             "gap_analysis": {"gaps": ["the draft is capitalised"], "preserve": ["the numbers"]},
-            "edit_plan": [{"change": "lowercase", "reason": "item 1", "factor": "writing style"}],
+            "edit_plan": [{"change": "lowercase", "reason": "item 1", "factor": "writing style",
+                           "before": draft[:12], "after": draft[:12].lower()}],
             "rewrite": draft.lower(),
         })
     if "response-influential features of the INPUT" in system:
