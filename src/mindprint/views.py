@@ -56,15 +56,15 @@ class View(BaseModel):
 class FeatureView(View):
     name: str = Field(description="A key phrase or a writing habit.")
     context: str | None = Field(
-        default=None, description="Where it appears; omitted when it is the whole text."
+        default=None, description="Where it appears; absent if the whole text."
     )
     kind: str = Field(description="content or style.")
     polarity: float = Field(description="Sentiment of its context, -1..1.")
     factor: str | None = Field(default=None, description="The user factor it belongs to.")
     origin: str | None = Field(
         default=None,
-        description="host: a reason you passed to record_feedback; llm: by the configured "
-        "LLM; absent: offline.",
+        description="host: your record_feedback reason; llm: the LLM; fallback: offline as "
+        "the LLM failed; absent: offline.",
     )
 
 
@@ -126,7 +126,7 @@ class RetrievedView(View):
     # A default: compact tool results omit None, and a required field would then fail
     # the tool's own output schema (items recorded before any build have no path).
     reasoning_path: str | None = Field(
-        default=None, description="Why the user answered that way; absent when none was written."
+        default=None, description="Why the user answered that way; absent if unwritten."
     )
     shared_factors: list[str] = Field(description="Factors shared with the query.")
 
@@ -158,7 +158,7 @@ class FeedbackReceiptView(View):
 class EditView(View):
     change: str
     reason: str = Field(description="Evidence from their history.")
-    applied: bool | None = Field(default=None, description="False: apply it yourself; absent: unchecked.")
+    applied: bool | None = Field(default=None, description="False: apply it yourself; absent: unknown.")
     factor: str = Field(description="Its factor.")
 
 
@@ -168,7 +168,7 @@ class RewriteView(View):
     rewritten: str
     changed: bool
     generator: str = Field(description="What wrote `rewritten`.")
-    fallback: dict[str, str] | None = Field(default=None, description="Unused answer: from, reason.")
+    fallback: dict[str, str] | None = Field(default=None, description="Refused answer: from, reason.")
     profile_analysis: list[str] = Field(description="Their relevant habits and factors.")
     gaps: list[str] = Field(description="Where the draft departs.")
     preserve: list[str] = Field(description="Spans kept verbatim.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from mindprint.engine.llm_stages import (
     answer,
 )
 from mindprint.engine.pipeline import Pipeline
-from mindprint.errors import ConfigError, ProviderError
+from mindprint.errors import ConfigError, ProviderError, ProviderUnavailable
 from mindprint.providers import CallRecord, create_provider, resolve_provider_name
 from mindprint.providers.anthropic_provider import AnthropicProvider
 from mindprint.providers.base import ProviderBase
@@ -92,8 +94,15 @@ def test_full_build_of_a_small_user(tmp_path: Path, fake: FakeLLM, kind: str) ->
     assert len(res.hits) == 3
     assert res.query_features and any(r.purpose == "query-features" for r in records)
     hits = [(h.item, list(h.features), h.path) for h in res.hits]
-    out, why = answer(llm, "Rate: Nova headlamp", factors, hits)
+    out, why = answer(llm, "Rate: Nova headlamp", factors, hits, query_features=res.query_features)
     assert (out, why) == ("5", "Similar items were rated 5.")
+    # RPM's answer prompt: the query's own features, tagged with the user's factors, beside
+    # the factor table and the retrieved paths.
+    sent = _prompt(fake.requests[-1][1])
+    names = {f.id: f.name for f in factors}
+    tagged = [f for f in res.query_features if f.factor_id]
+    assert tagged and all(f"- {f.name} [{names[f.factor_id or '']}]" in sent for f in tagged)
+    assert "The user reacted to" in sent and '"factor":' in sent
 
 
 def test_untrusted_text_stays_fenced_in_every_prompt(tmp_path: Path, fake: FakeLLM) -> None:
@@ -111,7 +120,89 @@ def test_untrusted_text_stays_fenced_in_every_prompt(tmp_path: Path, fake: FakeL
             opened = prompt.rfind("<untrusted_data", 0, start)
             closed = prompt.rfind("</untrusted_data>", 0, start)
             assert opened > closed, "injection text outside a fence"
-    assert seen >= 2  # the features call and the paths call both carried it
+    assert seen >= 1  # the paths call carried it (the features call reads inputs only)
+
+
+def _prompt(body: dict[str, Any]) -> str:
+    return str(body["messages"][-1]["content"])
+
+
+def test_features_read_the_input_side_and_the_path_reads_the_reaction(tmp_path: Path, fake: FakeLLM) -> None:
+    """RPM: history items and queries are described from the input side, in the same
+    terms; the user's response reaches only the reasoning path."""
+    app = _app(tmp_path, _provider("openai", fake.url, []))
+    app.add_items("u", ITEMS)
+    app.build("u")
+    app.retrieve("u", "Review request: Nova headlamp — 4 h battery, 95 g.", k=3)
+    by_stage: dict[str, list[str]] = {}
+    for _path, body in fake.requests:
+        stage = "features" if "features of the INPUT" in body["messages"][0]["content"] else (
+            "paths" if "reasoning paths" in body["messages"][0]["content"] else "other")
+        by_stage.setdefault(stage, []).append(_prompt(body))
+    features, paths = "\n".join(by_stage["features"]), "\n".join(by_stage["paths"])
+    for it in ITEMS:
+        assert it.input in features and it.input in paths
+        assert it.response not in features, it.response
+        assert it.response in paths
+    assert all(f.origin == "llm" for fs in app.store.get_features("u").values() for f in fs
+               if f.kind == "content")
+
+
+def test_extraction_is_deterministic_and_the_seed_is_sent(tmp_path: Path, fake: FakeLLM) -> None:
+    app = _app(tmp_path, _provider("openai", fake.url, []))
+    app.add_items("u", ITEMS)
+    app.build("u")
+    assert fake.requests and all(b["temperature"] == 0 and b["seed"] == 0 for _, b in fake.requests)
+
+
+def test_an_item_the_model_skipped_alone_falls_back_with_its_origin(tmp_path: Path, fake: FakeLLM) -> None:
+    records: list[CallRecord] = []
+    llm = _provider("openai", fake.url, records)
+    # A weak model's answer to the first batch of 8: item 3 with no features, items 2
+    # and 4-8 missing, item 1 fine. The second batch (items 9-10) gets a full answer.
+    partial = json.dumps({"items": [{"item": 1, "features": [{"name": "battery", "context": "6 h"}]},
+                                    {"item": 3, "features": []}]})
+    fake.script = [Scripted(text=partial)]
+    extractor = LLMFeatureExtractor(llm)
+    emb = FakeEmbedder()
+    app = Mindprint(Store.open(tmp_path / "db.sqlite"), emb,
+                    pipeline=Pipeline(emb, extractor, LLMFactorBuilder(llm, emb), LLMPathWriter(llm)))  # type: ignore[arg-type]
+    app.add_items("u", ITEMS)
+    assert app.build("u").items == 10
+    feats = app.store.get_features("u")
+    ids = sorted(feats)
+    origins = [{f.origin for f in feats[i] if f.kind != "tone"} for i in ids]
+    assert "llm" in origins[0] and "fallback" not in origins[0]
+    assert all(o == {"fallback"} for o in origins[1:8]), origins
+    assert all("llm" in o for o in origins[8:])
+    assert extractor.failures == [f"features: the answer had no features for item {n}" for n in range(2, 9)]
+
+
+def test_a_failed_call_costs_its_batch_not_the_build(tmp_path: Path, fake: FakeLLM) -> None:
+    """A prompt the server refuses (400: context too long) or a 5xx that outlasts the
+    retries falls back for that batch; the build completes."""
+    records: list[CallRecord] = []
+    llm = _provider("openai", fake.url, records, max_retries=0)
+    fake.script = [Scripted(status=400), Scripted(status=500)]
+    extractor = LLMFeatureExtractor(llm)
+    emb = FakeEmbedder()
+    app = Mindprint(Store.open(tmp_path / "db.sqlite"), emb,
+                    pipeline=Pipeline(emb, extractor, LLMFactorBuilder(llm, emb), LLMPathWriter(llm)))  # type: ignore[arg-type]
+    app.add_items("u", ITEMS)
+    assert app.build("u").items == 10
+    assert len(extractor.failures) == 2 and all("API error" in f for f in extractor.failures)
+    origins = {f.origin for fs in app.store.get_features("u").values() for f in fs if f.kind != "tone"}
+    assert origins == {"fallback"}
+    assert [r.ok for r in records[:2]] == [False, False]
+
+
+def test_an_unreachable_server_stops_the_build_with_a_clear_error(tmp_path: Path) -> None:
+    llm = OpenAIProvider("k", "gpt-test", base_url="http://127.0.0.1:9/v1", max_retries=0)
+    app = _app(tmp_path, llm)
+    app.add_items("u", ITEMS)
+    with pytest.raises(ProviderUnavailable, match="Cannot reach"):
+        app.build("u")
+    app.close()
 
 
 def test_malformed_answer_is_retried_once_then_falls_back(tmp_path: Path, fake: FakeLLM) -> None:

@@ -5,8 +5,15 @@ extracts the features of ``batch_size`` items, one call writes their paths — a
 factor table is one call per user, so a build costs about ``2 / batch_size + 1 / n``
 calls per item (0.25 at the default batch of 8).
 
-A batch whose answer stays invalid falls back to the offline stage for those items
-(recorded in ``failures``): one bad answer never fails a whole build.
+A batch whose answer stays invalid (or whose call fails: a timeout, a prompt the
+server refuses) falls back to the offline stage for those items, recorded in
+``failures`` and, for features, as their origin ``fallback``: one bad answer never
+fails a whole build. A provider that cannot serve any call (a rejected key, an
+unreachable server) stops the build instead (:class:`ProviderUnavailable`).
+
+Features are read from the input side for history items and queries alike (RPM): a
+query has no response, so both are described in the same terms; the user's reaction
+goes into the reasoning path, which sees the response.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from pydantic import BaseModel, Field
 
@@ -33,12 +41,13 @@ from mindprint.engine.features import (
     sentiment,
     style_features,
 )
-from mindprint.engine.llm import LLM, InvalidAnswer, ask_json, fence, load_prompt
+from mindprint.engine.llm import LLM, ask_json, fence, load_prompt
 from mindprint.engine.paths import TemplatePathWriter
 from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature, Item
+from mindprint.errors import ProviderError, ProviderUnavailable
 
 ITEM_CHARS = 1500
 
@@ -89,11 +98,13 @@ class _Answer(BaseModel):
     answer: str
 
 
-def _item_block(n: int, it: Item, extra: str = "") -> str:
+def _item_block(n: int, it: Item, extra: str = "", *, response: bool = True) -> str:
+    """``response=False``: the input side only (the response when there is no input)."""
     parts = [f"## item {n}"]
     if it.input.strip():
         parts.append(fence(trim(it.input, ITEM_CHARS), "input"))
-    parts.append(fence(trim(it.response, ITEM_CHARS), "response"))
+    if response or not it.input.strip():
+        parts.append(fence(trim(it.response, ITEM_CHARS), "response"))
     if extra:
         parts.append(extra)
     return "\n".join(parts)
@@ -105,6 +116,18 @@ def _batches(n: int, size: int) -> list[range]:
 
 def _norm(name: str) -> str:
     return " ".join(name.lower().split())
+
+
+def _as_fallback(feats: Sequence[Feature]) -> list[Feature]:
+    return [replace(f, origin="fallback") if f.origin == "offline" else f for f in feats]
+
+
+def _recoverable(e: ProviderError) -> str:
+    """The reason one call's failure costs only its items; a provider that can serve no
+    call at all is re-raised, so a misconfiguration is not hidden behind offline output."""
+    if isinstance(e, ProviderUnavailable):
+        raise e
+    return str(e)
 
 
 class LLMFeatureExtractor:
@@ -130,21 +153,26 @@ class LLMFeatureExtractor:
             try:
                 ans = ask_json(
                     self.llm, self.prompt.text,
-                    "\n\n".join(_item_block(n, it) for n, it in enumerate(batch, start=1)),
+                    "\n\n".join(_item_block(n, it, response=False) for n, it in enumerate(batch, start=1)),
                     _FeatureAnswer, purpose="features", user_id=self.user_id, items=len(batch),
                 )
-                by_item = {e.item: e.features for e in ans.items}
-                for n, it in enumerate(batch, start=1):
-                    feats = [
-                        Feature(name=_norm(f.name), context=f.context, kind="content",
-                                polarity=round(sentiment(f.context), 4) if f.context else 0.0,
-                                origin="llm")
-                        for f in by_item.get(n, [])
-                    ]
-                    out.append(feats + self._deterministic(it))
-            except InvalidAnswer as e:
-                self.failures.append(str(e))
-                out.extend(self.offline.extract(batch, corpus))
+            except ProviderError as e:
+                self.failures.append(_recoverable(e))
+                out.extend(_as_fallback(fs) for fs in self.offline.extract(batch, corpus))
+                continue
+            by_item = {e.item: e.features for e in ans.items if e.features}
+            for n, it in enumerate(batch, start=1):
+                if n not in by_item:  # a weak model skips items: those alone fall back
+                    self.failures.append(f"features: the answer had no features for item {n}")
+                    out.append(_as_fallback(self.offline.extract([it], corpus)[0]))
+                    continue
+                feats = [
+                    Feature(name=_norm(f.name), context=f.context, kind="content",
+                            polarity=round(sentiment(f.context), 4) if f.context else 0.0,
+                            origin="llm")
+                    for f in by_item[n]
+                ]
+                out.append(feats + self._deterministic(it))
         return out
 
     def _deterministic(self, it: Item) -> list[Feature]:
@@ -167,9 +195,9 @@ class LLMFeatureExtractor:
                 f"The person's factors:\n{table}\n\nThe new input:\n{fence(trim(query, ITEM_CHARS), 'input')}",
                 _QueryAnswer, purpose="query-features", user_id=self.user_id, items=1,
             )
-        except InvalidAnswer as e:
-            self.failures.append(str(e))
-            return self.offline.extract_query(query, corpus, factors)
+        except ProviderError as e:
+            self.failures.append(_recoverable(e))
+            return _as_fallback(self.offline.extract_query(query, corpus, factors))
         by_name = {_norm(f.name): f.id for f in factors}
         feats = [
             Feature(name=_norm(f.name), context=f.context, kind="content",
@@ -216,8 +244,8 @@ class LLMFactorBuilder:
                 self.llm, self.prompt.text, "The features:\n" + fence("\n".join(lines), "features"),
                 _FactorAnswer, purpose="factors", user_id=self.user_id,
             )
-        except InvalidAnswer as e:
-            self.failures.append(str(e))
+        except ProviderError as e:
+            self.failures.append(_recoverable(e))
             return self.fallback.build(features)
         # Expand a named representative back to its whole pre-group.
         group_of = {_norm(m): g for g in groups for m in g}
@@ -299,8 +327,8 @@ class LLMPathWriter:
                     _PathAnswer, purpose="paths", user_id=self.user_id, items=len(rng),
                 )
                 by_item = {p.item: p.reasoning for p in ans.items}
-            except InvalidAnswer as e:
-                self.failures.append(str(e))
+            except ProviderError as e:
+                self.failures.append(_recoverable(e))
                 by_item = {}
             for n, i in enumerate(rng, start=1):
                 out.append(
@@ -326,27 +354,34 @@ def answer(
     factors: Sequence[Factor],
     retrieved: Sequence[tuple[Item, Sequence[Feature], str | None]],
     *,
+    query_features: Sequence[Feature] = (),
     user_id: str | None = None,
 ) -> tuple[str, str]:
-    """Generate the user's answer conditioned on factors and retrieved paths (RPM step 3).
+    """Generate the user's answer conditioned on the factor table, the query's own
+    features (tagged with the user's factors) and the retrieved reasoning paths, as
+    RPM's answer prompt is (step 3).
 
     Returns ``(answer, reasoning)``.
     """
+    names = {f.id: f.name for f in factors}
     blocks = []
     for n, (it, feats, path) in enumerate(retrieved, start=1):
         # Paths and feature names derive from stored text (offline paths quote the
         # response): they are data too.
         extra = fence(f"features: {'; '.join(f.name for f in feats)}\nreasoning: {path or '-'}", "derived")
         blocks.append(_item_block(n, it, extra))
+    tagged = "\n".join(
+        f"- {f.name} [{names.get(f.factor_id or '', '-')}]: {f.context}" for f in query_features
+    ) or "(none)"
     prompt = (
         f"The person's factor table:\n{factor_table(factors)}\n\n"
         "Their most similar past items:\n" + ("\n\n".join(blocks) or "(none)")
         + f"\n\nThe new input:\n{fence(trim(query, 4000), 'input')}"
+        + f"\n\nThe new input's features [the person's factor]:\n{fence(tagged, 'derived')}"
     )
     ans = ask_json(llm, load_prompt("answer").text, prompt, _Answer, purpose="answer",
                    user_id=user_id, items=1)
     return ans.answer.strip(), ans.reasoning.strip()
-
 
 
 def llm_pipeline(embedder: Embedder, llm: LLM, *, batch_size: int = 8) -> Pipeline:

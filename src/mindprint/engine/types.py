@@ -10,10 +10,11 @@ from typing import Any, Literal
 # style: a writing habit of the response; reason: reserved for stated reasons.
 FeatureKind = Literal["content", "tone", "aspect", "quantity", "style", "reason"]
 REASON_KINDS: frozenset[str] = frozenset({"aspect", "quantity", "reason"})
-# Who wrote a feature: the offline extractor, the configured LLM, or the MCP client's own
-# model (the reasons it passes to record_feedback). Host features are kept across
-# re-extraction and shown with their origin.
-FeatureOrigin = Literal["offline", "llm", "host"]
+# Who wrote a feature: the offline extractor, the configured LLM, the offline extractor
+# standing in for an LLM whose answer for that item was unusable ("fallback"), or the MCP
+# client's own model (the reasons it passes to record_feedback). Host features are kept
+# across re-extraction and shown with their origin.
+FeatureOrigin = Literal["offline", "llm", "fallback", "host"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -222,7 +222,8 @@ def _mindprint_llm(ctx: UserContext) -> str:
         return ctx.app.rewrite(ctx.uid, q.query).text
     res = ctx.app_retrieve(None, ctx.run.k)
     hits = [(h.item, list(h.features), h.path) for h in res.hits]
-    out, _why = answer(llm, q.prompt, ctx.app.models.factors(ctx.uid, ctx.app.limits.max_page)[1], hits, user_id=ctx.uid)
+    out, _why = answer(llm, q.prompt, ctx.app.models.factors(ctx.uid, ctx.app.limits.max_page)[1], hits,
+                       query_features=res.query_features, user_id=ctx.uid)
     return out
 
 
