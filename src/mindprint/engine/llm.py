@@ -138,6 +138,11 @@ def extract_json(text: str) -> str:
     return text[start : end + 1]
 
 
+def parse_answer(text: str, model: type[T]) -> T:
+    """An answer's JSON object validated against ``model`` (raises ValidationError)."""
+    return model.model_validate_json(extract_json(text))
+
+
 def ask_json(
     llm: LLM,
     system: str,
@@ -156,7 +161,7 @@ def ask_json(
     answer = llm.complete(full_system, prompt, purpose=purpose, max_tokens=max_tokens,
                           user_id=user_id, items=items, temperature=temperature)
     try:
-        return model.model_validate_json(extract_json(answer.text))
+        return parse_answer(answer.text, model)
     except ValidationError as e:
         error = _short_error(e)
     retry = (
@@ -166,7 +171,7 @@ def ask_json(
     answer = llm.complete(full_system, retry, purpose=f"{purpose}:retry", max_tokens=max_tokens,
                           user_id=user_id, items=items, temperature=temperature)
     try:
-        return model.model_validate_json(extract_json(answer.text))
+        return parse_answer(answer.text, model)
     except ValidationError as e:
         raise InvalidAnswer(f"{purpose}: the model's answer was invalid twice ({_short_error(e)})") from e
 

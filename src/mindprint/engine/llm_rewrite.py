@@ -25,9 +25,9 @@ from mindprint.engine.llm import (
     SYSTEM_GUARD,
     InvalidAnswer,
     ask_json,
-    extract_json,
     fence,
     load_prompt,
+    parse_answer,
 )
 from mindprint.engine.llm_stages import factor_table
 from mindprint.engine.text import trim
@@ -98,7 +98,7 @@ def build_prompt(
 
 def parse_trajectory(text: str) -> _Trajectory:
     """Validate a trajectory answered outside :func:`ask_json` (MCP sampling)."""
-    return _Trajectory.model_validate_json(extract_json(text))
+    return parse_answer(text, _Trajectory)
 
 
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019"

@@ -98,6 +98,13 @@ class _Answer(BaseModel):
     answer: str
 
 
+# The answer each stage's call must validate against, by the call's purpose.
+ANSWERS: dict[str, type[BaseModel]] = {
+    "features": _FeatureAnswer, "query-features": _QueryAnswer, "factors": _FactorAnswer,
+    "paths": _PathAnswer, "answer": _Answer,
+}
+
+
 def _item_block(n: int, it: Item, extra: str = "", *, response: bool = True) -> str:
     """``response=False``: the input side only (the response when there is no input)."""
     parts = [f"## item {n}"]
@@ -331,6 +338,8 @@ class LLMPathWriter:
                 self.failures.append(_recoverable(e))
                 by_item = {}
             for n, i in enumerate(rng, start=1):
+                if by_item and not by_item.get(n):  # the model skipped this item
+                    self.failures.append(f"paths: the answer had no path for item {n}")
                 out.append(
                     by_item.get(n) or self.fallback.write_one(items[i], features[i], factors)
                 )
