@@ -59,10 +59,15 @@ def _provider(kind: str, url: str, records: list[CallRecord], **kw: float) -> Pr
     return OpenAIProvider("test-key", "gpt-test", base_url=url + "/v1", sink=records.append, **kw)  # type: ignore[arg-type]
 
 
-def _app(tmp_path: Path, llm: ProviderBase) -> Mindprint:
+def _app_and_extractor(tmp_path: Path, llm: ProviderBase) -> tuple[Mindprint, LLMFeatureExtractor]:
     emb = FakeEmbedder()
-    pipe = Pipeline(emb, LLMFeatureExtractor(llm), LLMFactorBuilder(llm, emb), LLMPathWriter(llm))  # type: ignore[arg-type]
-    return Mindprint(Store.open(tmp_path / "db.sqlite"), emb, pipeline=pipe)
+    extractor = LLMFeatureExtractor(llm)
+    pipe = Pipeline(emb, extractor, LLMFactorBuilder(llm, emb), LLMPathWriter(llm))
+    return Mindprint(Store.open(tmp_path / "db.sqlite"), emb, pipeline=pipe), extractor
+
+
+def _app(tmp_path: Path, llm: ProviderBase) -> Mindprint:
+    return _app_and_extractor(tmp_path, llm)[0]
 
 
 @pytest.mark.parametrize("kind", ["anthropic", "openai"])
@@ -163,10 +168,7 @@ def test_an_item_the_model_skipped_alone_falls_back_with_its_origin(tmp_path: Pa
     partial = json.dumps({"items": [{"item": 1, "features": [{"name": "battery", "context": "6 h"}]},
                                     {"item": 3, "features": []}]})
     fake.script = [Scripted(text=partial)]
-    extractor = LLMFeatureExtractor(llm)
-    emb = FakeEmbedder()
-    app = Mindprint(Store.open(tmp_path / "db.sqlite"), emb,
-                    pipeline=Pipeline(emb, extractor, LLMFactorBuilder(llm, emb), LLMPathWriter(llm)))  # type: ignore[arg-type]
+    app, extractor = _app_and_extractor(tmp_path, llm)
     app.add_items("u", ITEMS)
     assert app.build("u").items == 10
     feats = app.store.get_features("u")
@@ -184,10 +186,7 @@ def test_a_failed_call_costs_its_batch_not_the_build(tmp_path: Path, fake: FakeL
     records: list[CallRecord] = []
     llm = _provider("openai", fake.url, records, max_retries=0)
     fake.script = [Scripted(status=400), Scripted(status=500)]
-    extractor = LLMFeatureExtractor(llm)
-    emb = FakeEmbedder()
-    app = Mindprint(Store.open(tmp_path / "db.sqlite"), emb,
-                    pipeline=Pipeline(emb, extractor, LLMFactorBuilder(llm, emb), LLMPathWriter(llm)))  # type: ignore[arg-type]
+    app, extractor = _app_and_extractor(tmp_path, llm)
     app.add_items("u", ITEMS)
     assert app.build("u").items == 10
     assert len(extractor.failures) == 2 and all("API error" in f for f in extractor.failures)
@@ -209,10 +208,7 @@ def test_malformed_answer_is_retried_once_then_falls_back(tmp_path: Path, fake: 
     records: list[CallRecord] = []
     llm = _provider("openai", fake.url, records)
     fake.script = [Scripted(text="sorry, I can't do JSON"), Scripted(text='{"items": "nope"}')]
-    extractor = LLMFeatureExtractor(llm)
-    emb = FakeEmbedder()
-    app = Mindprint(Store.open(tmp_path / "db.sqlite"), emb,
-                    pipeline=Pipeline(emb, extractor, LLMFactorBuilder(llm, emb), LLMPathWriter(llm)))  # type: ignore[arg-type]
+    app, extractor = _app_and_extractor(tmp_path, llm)
     app.add_items("u", ITEMS)
     report = app.build("u")
     assert report.items == 10
