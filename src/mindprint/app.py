@@ -66,9 +66,8 @@ class Mindprint:
         self.models = ModelService(core)
         self.retrieval = RetrievalService(core)
         self.feedback = FeedbackService(core, self.models)
-        self.rewriting = RewriteService(
-            store, self.inputs, self.retrieval, rewrite_llm or llm, temperature=rewrite_temperature
-        )
+        self.rewriting = RewriteService(store, self.inputs, self.retrieval, rewrite_llm or llm,
+                                        temperature=rewrite_temperature)
         self.admin = AdminService(store, index, self.inputs)
         self.controls = ControlService(store, index, self.inputs, self.models.rebuild_soon)
         self.backtest = BacktestService(store, index, self.inputs, core.population_source())

@@ -1,19 +1,15 @@
 """The LLM version of every RPM stage, behind the same interfaces as the offline one.
 
-Cost: the paper spends 2-3 calls per history item. Here items are batched — one call
-extracts the features of ``batch_size`` items, one call writes their paths — and the
-factor table is one call per user, so a build costs about ``2 / batch_size + 1 / n``
-calls per item (0.25 at the default batch of 8).
+Cost: the paper spends 2-3 calls per history item. Here items are batched (one call for
+the features of ``batch_size`` items, one for their paths) and the factor table is one
+call per user: about ``2 / batch_size + 1 / n`` calls per item (0.25 at batch 8).
 
-A batch whose answer stays invalid (or whose call fails: a timeout, a prompt the
-server refuses) falls back to the offline stage for those items, recorded in
-``failures`` and, for features, as their origin ``fallback``: one bad answer never
-fails a whole build. A provider that cannot serve any call (a rejected key, an
-unreachable server) stops the build instead (:class:`ProviderUnavailable`).
-
-Features are read from the input side for history items and queries alike (RPM): a
-query has no response, so both are described in the same terms; the user's reaction
-goes into the reasoning path, which sees the response.
+A batch whose answer stays invalid or whose call fails (a timeout, a refused prompt),
+and an item the model skipped, get the offline stage's output (``failures``; features
+get origin ``fallback``): one bad answer never fails a build. A provider that can serve
+no call (rejected key, unreachable server) stops it (:class:`ProviderUnavailable`).
+Features are read from the input side for history items and queries alike (RPM); the
+user's reaction goes into the reasoning path, which sees the response.
 """
 
 from __future__ import annotations
