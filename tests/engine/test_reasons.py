@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from mindprint.engine.aspects import aspects, quantities, quantity_value
-from mindprint.engine.departure import Evidence, History, departure, personal_answer
+from mindprint.engine.departure import (
+    Evidence,
+    History,
+    Kernel,
+    Query,
+    departure,
+    personal_answer,
+)
 from mindprint.engine.departure_stats import departure_stats, strength
 from mindprint.engine.features import CorpusStats, OfflineFeatureExtractor, sentiment
 from mindprint.engine.population import Answers
@@ -93,20 +100,71 @@ def test_judged_effects_blame_the_reason_that_moved_the_answer() -> None:
     assert abs(stats["f_p"]["effect"]) < 0.4
 
 
-def test_departure_shrinks_and_reads_neighbours_and_factors() -> None:
-    ones = [Evidence(i, np.array([1.0]), frozenset({"f_w"} if i < 5 else ())) for i in range(10)]
-    few = departure(History.of(ones[:1], 1), [], [])
-    many = departure(History.of(ones, 1), [], [])
-    assert 0 < few.offset[0] < many.offset[0] < 1  # more evidence, less shrinkage
-    # Neighbours that depart more than the user's average move the answer further.
-    mixed = [Evidence(i, np.array([2.0 if i < 3 else 0.0]), frozenset()) for i in range(10)]
-    near = departure(History.of(mixed, 1), [(0, 0.9), (1, 0.8), (2, 0.85)], [])
-    far = departure(History.of(mixed, 1), [(7, 0.9), (8, 0.8), (9, 0.85)], [])
-    assert near.neighbours[0] > 0 > far.neighbours[0]
-    stars = Answers(scale=(1.0, 5.0))
-    assert personal_answer(stars, [3.2], near) > personal_answer(stars, [3.2], far)
-    with_factor = departure(History.of(mixed, 1), [], ["f_w"])
-    assert with_factor.factors[0] == 0.0  # no item carries f_w here
+def _ev(i: int, residual: float, vector: np.ndarray, factors: dict[str, float] | None = None,
+        output: float = 3.0) -> Evidence:
+    return Evidence(i, np.array([residual]), np.array([output]), vector, factors or {})
+
+
+def _unit(rng: np.random.Generator, d: int = 16) -> np.ndarray:
+    v = rng.normal(size=d)
+    return v / np.linalg.norm(v)
+
+
+STARS = Answers(scale=(1.0, 5.0))
+
+
+def test_departure_shrinks_with_little_evidence() -> None:
+    rng = np.random.default_rng(0)
+    ones = [_ev(i, 1.0, _unit(rng)) for i in range(10)]
+    q = Query(np.array([3.0]), _unit(rng), {})
+    few = departure(History.of(ones[:1], STARS, 1), [0], q)
+    many = departure(History.of(ones, STARS, 1), list(range(10)), q)
+    assert 0 < few.total[0] < many.total[0] < 1  # more evidence, less shrinkage
+    nothing = departure(History.of(ones, STARS, 1), [], q)
+    assert nothing.total[0] == 0.0 and not nothing.neighbour_ids  # only retrieved items count
+
+
+def test_departure_follows_the_items_like_the_query() -> None:
+    # Two kinds of items (two directions in embedding space): the user scores kind A
+    # two stars above what the text says and kind B at the text's value.
+    rng = np.random.default_rng(1)
+    a, b = _unit(rng), _unit(rng)
+    def near(v: np.ndarray) -> np.ndarray:
+        w = v + 0.1 * _unit(rng)
+        return w / np.linalg.norm(w)
+    ev = [_ev(i, 2.0, near(a)) for i in range(6)] + [_ev(i, 0.0, near(b)) for i in range(6, 12)]
+    hist = History.of(ev, STARS, 1)
+    to_a = departure(hist, list(range(12)), Query(np.array([3.0]), near(a), {}))
+    to_b = departure(hist, list(range(12)), Query(np.array([3.0]), near(b), {}))
+    assert to_a.total[0] > 1.0 > 0.5 > to_b.total[0]
+    assert set(to_a.neighbour_ids[:3]) <= set(range(6))  # the A items moved it most
+    assert personal_answer(STARS, [3.2], to_a) > personal_answer(STARS, [3.2], to_b)
+
+
+def test_departure_reads_the_factors_the_query_mentions() -> None:
+    # Texts are unrelated; what predicts the departure is judging weight badly.
+    rng = np.random.default_rng(2)
+    ev = [_ev(i, -1.5 if i % 2 else 0.0, _unit(rng), {"f_w": -1.0} if i % 2 else {})
+          for i in range(30)]
+    hist = History.of(ev, STARS, 1)
+    k = Kernel(factors=1.0)
+    heavy = departure(hist, list(range(30)), Query(np.array([3.0]), _unit(rng), {"f_w": -1.0}), k)
+    plain = departure(hist, list(range(30)), Query(np.array([3.0]), _unit(rng), {}), k)
+    assert heavy.factor_moves["f_w"][0] < -0.3 and "f_w" not in plain.factor_moves
+    assert heavy.total[0] < plain.total[0] - 0.3
+
+
+def test_departure_learns_a_user_who_uses_the_scale_ends() -> None:
+    # Population outputs hug the middle; this user answers further out on both sides.
+    rng = np.random.default_rng(3)
+    ev = []
+    for i in range(30):
+        p = 3.0 + rng.uniform(-1, 1)
+        ev.append(_ev(i, 1.5 * (p - 3.0), _unit(rng), output=p))
+    hist = History.of(ev, STARS, 1)
+    hi = departure(hist, list(range(30)), Query(np.array([3.8]), _unit(rng), {}))
+    lo = departure(hist, list(range(30)), Query(np.array([2.2]), _unit(rng), {}))
+    assert hi.calibration[0] > 0.4 and lo.calibration[0] < -0.4
 
 
 def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:

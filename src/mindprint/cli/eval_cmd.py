@@ -43,9 +43,10 @@ class _RateColumn(ProgressColumn):
         return Text("-- users/s" if speed is None else f"{speed:.2f} users/s", style="cyan")
 
 
-def _embedder(kind: str) -> Embedder:
+def _embedder(kind: str, cache: bool) -> Embedder:
     from mindprint.embed import FakeEmbedder, FastEmbedEmbedder
     from mindprint.errors import InvalidInputError
+    from mindprint.eval.vector_cache import DiskCachedEmbedder, default_dir
     from mindprint.settings import EmbeddingSettings
 
     if kind == "fake":
@@ -53,9 +54,10 @@ def _embedder(kind: str) -> Embedder:
     if kind != "model":
         raise InvalidInputError(f"--embedder must be 'model' or 'fake', not {kind!r}")
     es = EmbeddingSettings()
-    return FastEmbedEmbedder(
+    model = FastEmbedEmbedder(
         es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
     )
+    return DiskCachedEmbedder(model, default_dir()) if cache else model
 
 
 # The options of ``mindprint eval``, one alias each, so the command reads as a list.
@@ -110,6 +112,14 @@ EmbedderOpt = Annotated[
         "--embedder", help="model (the real all-MiniLM-L6-v2) or fake (smoke runs only)."
     ),
 ]
+VectorCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--vector-cache/--no-vector-cache",
+        help="Keep text embeddings between runs in $XDG_CACHE_HOME/mindprint/eval-vectors "
+        "(off: embed everything, for cold timings).",
+    ),
+]
 
 
 def eval_command(
@@ -125,6 +135,7 @@ def eval_command(
     seed: SeedOpt = 0,
     keep_db: KeepDbOpt = False,
     embedder: EmbedderOpt = "model",
+    vector_cache: VectorCacheOpt = True,
 ) -> None:
     """Evaluate mindprint against baselines, per user as in a real deployment."""
     from mindprint.eval.datasets import default_data_root
@@ -139,10 +150,11 @@ def eval_command(
     config = EvalConfig(task=task, data_dir=data or default_data_root(), split=split,
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
                         provider=provider, k=k, seed=seed, keep_db=keep_db)
+    model = _embedder(embedder, vector_cache)
     if protocol == "online":
-        _online(config, embedder, out, err)
+        _online(config, embedder, model, out, err)
         return
-    run = _run_with_progress(config, embedder, err)
+    run = _run_with_progress(config, embedder, model, err)
     with err.status("Scoring and plotting …"):
         results = build_results(run)
         json_path, md_path = write_results(results, out_dir)
@@ -154,12 +166,14 @@ def eval_command(
     )
 
 
-def _online(config: EvalConfig, embedder: str, out: Console, err: Console) -> None:
+def _online(
+    config: EvalConfig, embedder: str, model: Embedder, out: Console, err: Console
+) -> None:
     """The online protocol: replay each history in time order, then write its results."""
     from mindprint.eval.online import run_online, write_online
 
     with _progress(config, err) as step:
-        online = run_online(config, _embedder(embedder), progress=step,
+        online = run_online(config, model, progress=step,
                             command=_command(config, embedder, "online"))
     paths = write_online(online, config.out_dir)
     out.print(online.markdown_table(), soft_wrap=True)
@@ -193,11 +207,11 @@ def _progress(config: EvalConfig, err: Console) -> Iterator[Callable[[int, int],
         yield step
 
 
-def _run_with_progress(config: EvalConfig, embedder: str, err: Console) -> EvalRun:
+def _run_with_progress(config: EvalConfig, embedder: str, model: Embedder, err: Console) -> EvalRun:
     from mindprint.eval.runner import run_eval
 
     with _progress(config, err) as step:
-        return run_eval(config, _embedder(embedder), progress=step, command=_command(config, embedder))
+        return run_eval(config, model, progress=step, command=_command(config, embedder))
 
 
 def _command(config: EvalConfig, embedder: str, protocol: str = "offline") -> list[str]:

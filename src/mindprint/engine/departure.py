@@ -1,37 +1,55 @@
 """A person's answer as the population's answer plus *their* departures from it. Pure.
 
 The population model reads the query the way it reads anyone's (what the text alone
-predicts). This person's history says how they depart from it: on every history item
-the residual ``answer - population(text)`` is how much kinder, harsher, or otherwise
-different they were than their words suggest. The prediction adds three shrunk terms:
+predicts). On every history item the residual ``answer - population(text)`` says how
+much kinder, harsher or otherwise different this person was than their words suggest.
+The departures are modelled as a Gaussian process over the history items the
+retrieval brings (the most similar ones, up to ``PREDICT_K``), with four parts whose
+prior variances are in :class:`Kernel`:
 
-- the user's **offset**: their mean residual over the whole history;
-- the **neighbours**: the residuals (beyond the offset) of the retrieved history items
-  most similar to the query, weighted by similarity: how this person answered *items
-  like this one* relative to what the text said;
-- the **factors**: for each of the user's factors the query mentions, the mean residual
-  (beyond the offset) of the history items where that factor is present.
+- **offset**: one departure shared by all items (the user's usual leniency);
+- **calibration**: a departure proportional to what the population says, centred on
+  the middle of the scale (a user who uses the scale's ends more, or less, than
+  everyone; for labels, who follows the population's leaning more or less);
+- **similar**: departures shared by items whose texts are alike (how this person
+  answered *items like this one*), decaying with the cosine distance;
+- **factors**: departures carried by the user's factors (judging weight badly, a
+  stated reason), so a factor the query mentions moves the answer by what it did before.
 
-Each term is a sum over evidence divided by (evidence + a pseudo-count), so a user with
-three items barely moves the population's answer and one with thirty can dominate it.
-Ratings have one output (the score); labels one per label (one-vs-rest), where the
-residuals are label-frequency shifts.
+The posterior mean is the personal term; it splits exactly into the four parts, and
+the similar part into one share per retrieved item, which is what the explanation
+cites. Few items give a small, uncertain departure (the noise variance dominates);
+many consistent ones dominate the population's answer. Labels have one output per
+label (one-vs-rest residuals) sharing the kernel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from mindprint.engine.population import Answers, Arr, user_offset
+from mindprint.engine.population import Answers, Arr
 
-NEIGHBOUR_PSEUDO = 3.0
-# Neighbour weights: exp((sim - best) / T), so the closest items dominate.
-NEIGHBOUR_TEMPERATURE = 0.1
-FACTOR_PSEUDO = 10.0
+
+@dataclass(frozen=True, slots=True)
+class Kernel:
+    """Prior variances of the departure's parts, relative to one answer's noise."""
+
+    offset: float = 0.3
+    calibration: float = 1.2
+    similar: float = 1.0
+    length: float = 0.5  # cosine distance over which item similarity decays (e-fold)
+    factors: float = 0.03
+    noise: float = 1.0
+
+
+KERNEL = Kernel()
+# How many retrieved items reach a prediction: with fewer items than this, all of them
+# do; beyond, retrieval decides which (see benchmarks/README.md for the ablation).
+PREDICT_K = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +58,26 @@ class Evidence:
 
     item_id: int
     residual: Arr  # (outputs,) answer - population(text)
-    factors: frozenset[str]
+    output: Arr  # (outputs,) population(text)
+    vector: Arr  # the text's unit embedding
+    factors: Mapping[str, float] = field(default_factory=dict)  # factor id -> value
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The query as the departure model reads it."""
+
+    output: Arr
+    vector: Arr
+    factors: Mapping[str, float]
+
+
+def _centre(answers: Answers, outputs: int) -> tuple[float, float]:
+    """(centre, half-width) that put population outputs on a unit scale around 0."""
+    if answers.scale is not None:
+        lo, hi = answers.scale
+        return (lo + hi) / 2.0, max((hi - lo) / 2.0, 1e-9)
+    return 1.0 / max(outputs, 1), 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +86,42 @@ class History:
     query of that user reads the same residuals)."""
 
     residuals: Arr  # (items, outputs)
+    outputs: Arr  # (items, outputs), centred and scaled (see _centre)
+    vectors: Arr  # (items, dim)
+    factors: Arr  # (items, factor ids), the factor values
+    factor_ids: tuple[str, ...]
     rows: Mapping[int, int]  # item id -> row
-    by_factor: Mapping[str, npt.NDArray[np.int64]]  # factor id -> rows where it is present
+    centre: tuple[float, float]
 
     @classmethod
-    def of(cls, evidence: Sequence[Evidence], outputs: int) -> History:
-        res = np.stack([e.residual for e in evidence]) if evidence else np.zeros((0, outputs))
-        factors: dict[str, list[int]] = {}
-        for n, e in enumerate(evidence):
-            for fid in e.factors:
-                factors.setdefault(fid, []).append(n)
+    def of(cls, evidence: Sequence[Evidence], answers: Answers, outputs: int) -> History:
+        centre = _centre(answers, outputs)
+        fids = tuple(sorted({f for e in evidence for f in e.factors}))
+        col = {f: n for n, f in enumerate(fids)}
+        fac = np.zeros((len(evidence), len(fids)))
+        for r, e in enumerate(evidence):
+            for f, v in e.factors.items():
+                fac[r, col[f]] = v
+        dim = len(evidence[0].vector) if evidence else 0
+
+        def stack(rows: list[Arr], width: int) -> Arr:
+            return np.asarray(np.stack(rows) if rows else np.zeros((0, width)), dtype=np.float64)
+
         return cls(
-            np.asarray(res, dtype=np.float64),
+            stack([e.residual for e in evidence], outputs),
+            (stack([e.output for e in evidence], outputs) - centre[0]) / centre[1],
+            stack([e.vector for e in evidence], dim),
+            fac,
+            fids,
             {e.item_id: n for n, e in enumerate(evidence)},
-            {fid: np.asarray(rows, dtype=np.int64) for fid, rows in factors.items()},
+            centre,
         )
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def query_factors(self, values: Mapping[str, float]) -> Arr:
+        return np.asarray([values.get(f, 0.0) for f in self.factor_ids], dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,46 +129,65 @@ class Departure:
     """The personal terms added to the population's outputs, and what moved them."""
 
     offset: Arr
+    calibration: Arr
     neighbours: Arr
     factors: Arr
-    neighbour_ids: tuple[int, ...]
-    factor_moves: Mapping[str, Arr]
+    neighbour_ids: tuple[int, ...]  # the items that reached the prediction, most moving first
+    item_moves: Mapping[int, Arr]  # item id -> its share of the similar part
+    factor_moves: Mapping[str, Arr]  # factor id -> its share of the factors part
 
     @property
     def total(self) -> Arr:
-        out: Arr = self.offset + self.neighbours + self.factors
+        out: Arr = self.offset + self.calibration + self.neighbours + self.factors
         return out
+
+
+def _similarity(a: Arr, b: Arr, kernel: Kernel) -> Arr:
+    out: Arr = np.exp((a @ b.T - 1.0) / kernel.length)
+    return out
 
 
 def departure(
     history: History,
-    neighbours: Sequence[tuple[int, float]],
-    query_factors: Sequence[str],
+    neighbours: Sequence[int],
+    query: Query,
+    kernel: Kernel = KERNEL,
 ) -> Departure:
-    """The shrunk personal terms for one query.
+    """The posterior mean of the query's departure, given the retrieved history items.
 
-    ``neighbours`` are (item id, similarity) of the retrieved items; ``query_factors``
-    the ids of the user's factors the query mentions.
+    ``neighbours`` are the ids of the retrieved items (those not in the history are
+    ignored): only they reach the prediction, so retrieval decides what counts.
     """
-    res = history.residuals
-    zero = np.zeros(res.shape[1])
-    if not len(history):
-        return Departure(zero, zero, zero, (), {})
-    offset = user_offset(res)
-    near = [(i, s) for i, s in neighbours if i in history.rows]
-    local = zero
-    if near:
-        sims = np.asarray([s for _, s in near])
-        w = np.exp((sims - sims.max()) / NEIGHBOUR_TEMPERATURE)
-        dev = res[[history.rows[i] for i, _ in near]] - offset
-        local = (w[:, None] * dev).sum(axis=0) / (w.sum() + NEIGHBOUR_PSEUDO)
-    moves: dict[str, Arr] = {}
-    for fid in query_factors:
-        rows = history.by_factor.get(fid)
-        if rows is not None and len(rows):
-            moves[fid] = (res[rows] - offset).sum(axis=0) / (len(rows) + FACTOR_PSEUDO)
-    factor_term = np.mean(list(moves.values()), axis=0) if moves else zero
-    return Departure(offset, local, factor_term, tuple(i for i, _ in near), moves)
+    width = history.residuals.shape[1]
+    zero = np.zeros(width)
+    rows = [history.rows[i] for i in dict.fromkeys(neighbours) if i in history.rows]
+    if not rows:
+        return Departure(zero, zero, zero, zero, (), {}, {})
+    res, out = history.residuals[rows], history.outputs[rows]
+    vec, fac = history.vectors[rows], history.factors[rows]
+    sim = _similarity(vec, vec, kernel)
+    cov = (kernel.offset + kernel.calibration * (out @ out.T) + kernel.similar * sim
+           + kernel.factors * (fac @ fac.T) + kernel.noise * np.eye(len(rows)))
+    alpha = np.linalg.solve(cov, res)  # (rows, outputs)
+    q_out = (np.asarray(query.output, dtype=np.float64) - history.centre[0]) / history.centre[1]
+    q_sim = _similarity(np.asarray(query.vector, dtype=np.float64)[None, :], vec, kernel)[0]
+    q_fac = history.query_factors(query.factors)
+    ids = [i for i in dict.fromkeys(neighbours) if i in history.rows]
+    shares = kernel.similar * q_sim[:, None] * alpha  # (rows, outputs)
+    per_factor = kernel.factors * q_fac[:, None] * (fac.T @ alpha)  # (factors, outputs)
+    factor_moves = {
+        history.factor_ids[j]: per_factor[j] for j in np.flatnonzero(q_fac) if len(q_fac)
+    }
+    order = np.argsort(-np.abs(shares).max(axis=1), kind="stable")
+    return Departure(
+        offset=kernel.offset * alpha.sum(axis=0),
+        calibration=kernel.calibration * (q_out @ out.T) @ alpha,
+        neighbours=shares.sum(axis=0),
+        factors=per_factor.sum(axis=0) if len(q_fac) else zero,
+        neighbour_ids=tuple(ids[r] for r in order),
+        item_moves={ids[r]: shares[r] for r in range(len(ids))},
+        factor_moves=factor_moves,
+    )
 
 
 def personal_answer(answers: Answers, population: npt.ArrayLike, dep: Departure) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mindprint.engine.departure import Departure, Evidence, History, departure
+from mindprint.engine.departure import Departure, Evidence, History, Query, departure
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
 from mindprint.engine.pipeline import PreparedQuery
@@ -48,6 +48,8 @@ class UserIndex:
     factors: list[Factor] = field(default_factory=list)
     # Content factor ids present in each item (for factor effects in predictions).
     item_factors: dict[int, frozenset[str]] = field(default_factory=dict)
+    # Per item, the value of each factor for the departure model (see factor_values).
+    factor_values: dict[int, dict[str, float]] = field(default_factory=dict)
     # The rating prior's reading of each item's text (rated histories only).
     latent: dict[int, float] = field(default_factory=dict)
     # Each item's tone in [-1, 1], aligned with ``ids`` (see retrieval.top_k).
@@ -109,6 +111,7 @@ def build_index(
         )
         for iid, fs in features.items()
     }
+    values = {iid: factor_values(fs) for iid, fs in features.items()}
     latent = latents(model_id, items, common, mats["raw"], loaded["signals"])
     from_prior = bool(latent) and len(latent) >= max(1, len(common) // 2)
     if from_prior:
@@ -125,6 +128,7 @@ def build_index(
         corpus=corpus,
         factors=factors,
         item_factors=item_factors,
+        factor_values=values,
         latent=latent,
         tone=np.asarray(tones, dtype=np.float32),
         tone_from_prior=from_prior,
@@ -138,6 +142,25 @@ def build_index(
         star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
         signals=signals,
     )
+
+
+JUDGED = 0.05  # |polarity| from which an aspect counts as judged one way
+
+
+def factor_values(features: Sequence[Feature]) -> dict[str, float]:
+    """What each factor of an item (or a query) says to the departure model: an aspect
+    or reason judged well or badly gives its polarity; a topic or quantity, presence."""
+    out: dict[str, float] = {}
+    for f in features:
+        fid = f.factor_id
+        if not fid or fid in (TONE_ID, STYLE_ID):
+            continue
+        if f.kind in ("aspect", "reason"):
+            if abs(f.polarity) >= JUDGED and abs(f.polarity) >= abs(out.get(fid, 0.0)):
+                out[fid] = float(f.polarity)
+        elif f.kind in ("content", "quantity"):
+            out.setdefault(fid, 1.0)
+    return out
 
 
 def latents(
@@ -215,10 +238,12 @@ def evidence(pop: Population, c: UserIndex) -> list[Evidence]:
     if not kept:
         return []
     rows = [pos[i] for i, _ in kept]
-    outs = pop.outputs(c.vectors["raw"][rows], c.signals[rows])
+    raw = np.asarray(c.vectors["raw"][rows], dtype=np.float64)
+    outs = pop.outputs(raw, c.signals[rows])
     res = pop.answers.targets([a for _, a in kept]) - outs
     return [
-        Evidence(i, res[n], c.item_factors.get(i, frozenset())) for n, (i, _) in enumerate(kept)
+        Evidence(i, res[n], outs[n], raw[n], c.factor_values.get(i, {}))
+        for n, (i, _) in enumerate(kept)
     ]
 
 
@@ -228,20 +253,20 @@ def history(pop: Population, c: UserIndex) -> History:
     if hit is not None and hit[0] is pop:
         return hit[1]
     width = 1 if pop.answers.is_scale else len(pop.answers.labels)
-    hist = History.of(evidence(pop, c), width)
+    hist = History.of(evidence(pop, c), pop.answers, width)
     c.histories[id(pop)] = (pop, hist)
     return hist
 
 
 def predict_personal(
-    pop: Population, c: UserIndex, pq: PreparedQuery, neighbours: Sequence[tuple[int, float]]
+    pop: Population, c: UserIndex, pq: PreparedQuery, neighbours: Sequence[int]
 ) -> Prediction:
     """The population's answer moved by this user's departures (see :mod:`departure`)."""
     answers = pop.answers
     hist = history(pop, c)
-    q_out = pop.outputs(pq.vectors["raw"], pq.vectors["signals"])[0]
-    q_ids = sorted({f.factor_id for f in pq.features if f.factor_id} - {TONE_ID, STYLE_ID})
-    dep = departure(hist, neighbours, q_ids)
+    raw = np.asarray(pq.vectors["raw"], dtype=np.float64).reshape(-1)
+    q_out = pop.outputs(raw, pq.vectors["signals"])[0]
+    dep = departure(hist, neighbours, Query(q_out, raw, factor_values(pq.features)))
     label = answers.answer(q_out + dep.total)
     names = {f.id: f.name for f in c.factors}
     return Prediction(
@@ -269,6 +294,8 @@ def explain(answers: Answers, q_out: Arr, dep: Departure, n: int, names: Mapping
     parts = [f"a model of everyone reads this as {base}"]
     if n:
         parts.append(f"this user's usual departure {_fmt(answers, dep.offset)} ({n} answered items)")
+    if n and float(np.abs(dep.calibration).max()) >= 0.05:
+        parts.append(f"their use of the scale {_fmt(answers, dep.calibration)}")
     if dep.neighbour_ids:
         ids = ", ".join(f"#{i}" for i in dep.neighbour_ids[:3])
         parts.append(f"similar past items ({ids}) {_fmt(answers, dep.neighbours)}")
@@ -283,7 +310,7 @@ def predict(
     c: UserIndex,
     pq: PreparedQuery,
     population: Population | None = None,
-    neighbours: Sequence[tuple[int, float]] = (),
+    neighbours: Sequence[int] = (),
 ) -> Prediction | None:
     """The user's likely answer: with a population model, its answer plus this user's
     departures; without one, a rating when the history is rated, else a label."""

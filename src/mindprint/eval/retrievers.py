@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rank_bm25 import BM25Okapi
 
-from mindprint.engine.pipeline import EMBED_CHARS
+from mindprint.engine.pipeline import EMBED_CHARS, embed_mean
 from mindprint.eval.context import EvalError, Memory, UserContext, tokens
 from mindprint.eval.examples import ProfileItem
 
@@ -91,9 +91,11 @@ def _rank_dense(ctx: UserContext) -> list[int]:
     profile = ctx.question.profile
     if not profile:
         return []
+    # The sentence-mean vectors mindprint and the population model read (one embedding
+    # pass per run: the run's cache already holds them).
     emb = ctx.run.embedder
-    vecs = emb.embed([item_text(p) for p in profile])
-    qv = emb.embed([ctx.question.query[:EMBED_CHARS]])[0]
+    vecs = embed_mean(emb, [item_text(p) for p in profile])
+    qv = embed_mean(emb, [ctx.question.query[:EMBED_CHARS]])[0]
     sims = vecs @ qv
     return _by_score([float(s) for s in sims], ranking(ctx, "recency"))
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from mindprint.engine import personal
+from mindprint.engine.departure import PREDICT_K
 from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.population import Answers, Population, PopulationSource
 from mindprint.engine.predict import ScoredItem, is_star_scale
@@ -30,7 +31,6 @@ from mindprint.store import Store
 # earlier ones (the learning curve). Each costs one index of the items before it.
 RECENT = 30
 MAX_POINTS = 60
-NEIGHBOURS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +163,7 @@ class BacktestService:
         if sub.tone is not None and len(sub.tone):
             tone = (personal.query_tone(self.index.model_id, sub, pq), sub.tone)
         weight = TONE_WEIGHT if sub.tone_from_prior else TONE_WEIGHT_LEXICON
-        near = [(h.item_id, h.score) for h in top_k(q_vecs, sub.ids, sub.vectors, NEIGHBOURS,
+        near = [h.item_id for h in top_k(q_vecs, sub.ids, sub.vectors, PREDICT_K,
                                                      tone=tone, tone_weight=weight)]
         pred = personal.predict(self.index.model_id, sub, pq, pop, near)
         gold = str(_gold(c, iid, answers))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mindprint.engine import personal
+from mindprint.engine.departure import PREDICT_K
 from mindprint.engine.llm import acting_for
 from mindprint.engine.predict import Prediction
 from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
@@ -25,8 +26,6 @@ class RetrievalResult:
     factor_names: dict[str, str]
 
 
-# How many retrieved items reach the prediction (the assistant reads ``k`` of them).
-PREDICT_K = 8
 
 
 class RetrievalService:
@@ -80,7 +79,7 @@ class RetrievalService:
         if predict:
             answers = personal.answers_of(c)
             pop = self.population.for_user(uid, answers) if answers is not None else None
-            near = [(h.item_id, h.score) for h in wide]
+            near = [h.item_id for h in wide]
             prediction = personal.predict(self.model_id, c, pq, pop, near)
         return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid), names)
 
