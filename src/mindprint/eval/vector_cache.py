@@ -81,15 +81,21 @@ class DiskCachedEmbedder:
             raise TypeError("embed() takes a sequence of texts, not a single str")
         digests = [self._digest(t) for t in texts]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        missing = [n for n, d in enumerate(digests) if d not in self._index]
+        missing: dict[bytes, list[int]] = {}
         for n, d in enumerate(digests):
-            if d in self._index:
-                out[n] = self._index[d]
-        self.hits += len(texts) - len(missing)
+            vec = self._index.get(d)
+            if vec is None:
+                missing.setdefault(d, []).append(n)
+            else:
+                out[n] = vec
+        self.hits += len(texts) - sum(len(rows) for rows in missing.values())
         if missing:
-            fresh = np.asarray(self.inner.embed([texts[n] for n in missing]), dtype=np.float32)
-            out[missing] = fresh
-            self._append([digests[n] for n in missing], fresh)
+            fresh = np.asarray(
+                self.inner.embed([texts[rows[0]] for rows in missing.values()]), dtype=np.float32
+            )
+            for rows, vec in zip(missing.values(), fresh, strict=True):
+                out[rows] = vec
+            self._append(list(missing), fresh)
         return out
 
     def _append(self, digests: list[bytes], rows: Vector) -> None:
