@@ -14,13 +14,14 @@ from mindprint.engine.aspects import aspects, quantities, quantity_value
 from mindprint.engine.departure import (
     Evidence,
     History,
-    Kernel,
     Query,
     departure,
+    fit_kernel,
     personal_answer,
 )
 from mindprint.engine.departure_stats import departure_stats, strength
 from mindprint.engine.features import CorpusStats, OfflineFeatureExtractor, sentiment
+from mindprint.engine.kernel import Kernel
 from mindprint.engine.population import Answers
 from mindprint.engine.types import Feature, Item
 
@@ -111,14 +112,16 @@ def _unit(rng: np.random.Generator, d: int = 16) -> np.ndarray:
 
 
 STARS = Answers(scale=(1.0, 5.0))
+# The kernel fitted on RateBeer's dev users: strong departures, all parts on.
+BEER = Kernel(offset=0.3, calibration=1.2, similar=3.0, length=0.3, factors=0.03)
 
 
 def test_departure_shrinks_with_little_evidence() -> None:
     rng = np.random.default_rng(0)
     ones = [_ev(i, 1.0, _unit(rng)) for i in range(10)]
     q = Query(np.array([3.0]), _unit(rng), {})
-    few = departure(History.of(ones[:1], STARS, 1), [0], q)
-    many = departure(History.of(ones, STARS, 1), list(range(10)), q)
+    few = departure(History.of(ones[:1], STARS, 1), [0], q, BEER)
+    many = departure(History.of(ones, STARS, 1), list(range(10)), q, BEER)
     assert 0 < few.total[0] < many.total[0] < 1  # more evidence, less shrinkage
     nothing = departure(History.of(ones, STARS, 1), [], q)
     assert nothing.total[0] == 0.0 and not nothing.neighbour_ids  # only retrieved items count
@@ -134,8 +137,8 @@ def test_departure_follows_the_items_like_the_query() -> None:
         return w / np.linalg.norm(w)
     ev = [_ev(i, 2.0, near(a)) for i in range(6)] + [_ev(i, 0.0, near(b)) for i in range(6, 12)]
     hist = History.of(ev, STARS, 1)
-    to_a = departure(hist, list(range(12)), Query(np.array([3.0]), near(a), {}))
-    to_b = departure(hist, list(range(12)), Query(np.array([3.0]), near(b), {}))
+    to_a = departure(hist, list(range(12)), Query(np.array([3.0]), near(a), {}), BEER)
+    to_b = departure(hist, list(range(12)), Query(np.array([3.0]), near(b), {}), BEER)
     assert to_a.total[0] > 1.0 > 0.5 > to_b.total[0]
     assert set(to_a.neighbour_ids[:3]) <= set(range(6))  # the A items moved it most
     assert personal_answer(STARS, [3.2], to_a) > personal_answer(STARS, [3.2], to_b)
@@ -162,9 +165,37 @@ def test_departure_learns_a_user_who_uses_the_scale_ends() -> None:
         p = 3.0 + rng.uniform(-1, 1)
         ev.append(_ev(i, 1.5 * (p - 3.0), _unit(rng), output=p))
     hist = History.of(ev, STARS, 1)
-    hi = departure(hist, list(range(30)), Query(np.array([3.8]), _unit(rng), {}))
-    lo = departure(hist, list(range(30)), Query(np.array([2.2]), _unit(rng), {}))
+    hi = departure(hist, list(range(30)), Query(np.array([3.8]), _unit(rng), {}), BEER)
+    lo = departure(hist, list(range(30)), Query(np.array([2.2]), _unit(rng), {}), BEER)
     assert hi.calibration[0] > 0.4 and lo.calibration[0] < -0.4
+
+
+def _users(rng: np.random.Generator, kind: str, n_users: int = 40, n: int = 20) -> list[History]:
+    """Synthetic users whose departures are, by construction, one kind of thing."""
+    a, b = _unit(rng), _unit(rng)
+    out = []
+    for _ in range(n_users):
+        lean = rng.normal(0, 0.8)
+        ev = []
+        for i in range(n):
+            side = rng.random() < 0.5
+            v = (a if side else b) + 0.15 * _unit(rng)
+            v /= np.linalg.norm(v)
+            dep = lean if kind == "offset" else (1.2 if side else -1.2) * np.sign(lean)
+            ev.append(_ev(i, dep + rng.normal(0, 0.5), v))
+        out.append(History.of(ev, STARS, 1))
+    return out
+
+
+def test_the_kernel_fit_finds_how_users_depart() -> None:
+    rng = np.random.default_rng(4)
+    by_offset = fit_kernel(_users(rng, "offset"))
+    by_text = fit_kernel(_users(rng, "text"))
+    # Users who each lean one way: the offset carries it, similarity adds little.
+    assert by_offset.offset >= 1.0 and by_offset.similar <= 0.3
+    # Users who depart by kind of item: similarity carries it.
+    assert by_text.similar >= 1.0 and by_text.similar > by_offset.similar
+    assert fit_kernel(_users(rng, "offset", n_users=1, n=5)) == Kernel()  # too little data
 
 
 def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:

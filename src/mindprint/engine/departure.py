@@ -31,25 +31,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.kernel import DEFAULT_KERNEL, SEARCH, Kernel, gram, similarity
 from mindprint.engine.population import Answers, Arr
 
-
-@dataclass(frozen=True, slots=True)
-class Kernel:
-    """Prior variances of the departure's parts, relative to one answer's noise."""
-
-    offset: float = 0.3
-    calibration: float = 1.2
-    similar: float = 1.0
-    length: float = 0.5  # cosine distance over which item similarity decays (e-fold)
-    factors: float = 0.03
-    noise: float = 1.0
-
-
-KERNEL = Kernel()
 # How many retrieved items reach a prediction: with fewer items than this, all of them
 # do; beyond, retrieval decides which (see benchmarks/README.md for the ablation).
 PREDICT_K = 32
+# Items per user the kernel fit reads (the most recent): enough to see how they depart.
+FIT_ITEMS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +131,11 @@ class Departure:
         return out
 
 
-def _similarity(a: Arr, b: Arr, kernel: Kernel) -> Arr:
-    out: Arr = np.exp((a @ b.T - 1.0) / kernel.length)
-    return out
-
-
 def departure(
     history: History,
     neighbours: Sequence[int],
     query: Query,
-    kernel: Kernel = KERNEL,
+    kernel: Kernel = DEFAULT_KERNEL,
 ) -> Departure:
     """The posterior mean of the query's departure, given the retrieved history items.
 
@@ -165,12 +149,10 @@ def departure(
         return Departure(zero, zero, zero, zero, (), {}, {})
     res, out = history.residuals[rows], history.outputs[rows]
     vec, fac = history.vectors[rows], history.factors[rows]
-    sim = _similarity(vec, vec, kernel)
-    cov = (kernel.offset + kernel.calibration * (out @ out.T) + kernel.similar * sim
-           + kernel.factors * (fac @ fac.T) + kernel.noise * np.eye(len(rows)))
+    cov = gram(kernel, out, vec, fac) + kernel.noise * np.eye(len(rows))
     alpha = np.linalg.solve(cov, res)  # (rows, outputs)
     q_out = (np.asarray(query.output, dtype=np.float64) - history.centre[0]) / history.centre[1]
-    q_sim = _similarity(np.asarray(query.vector, dtype=np.float64)[None, :], vec, kernel)[0]
+    q_sim = similarity(np.asarray(query.vector, dtype=np.float64)[None, :], vec, kernel.length)[0]
     q_fac = history.query_factors(query.factors)
     ids = [i for i in dict.fromkeys(neighbours) if i in history.rows]
     shares = kernel.similar * q_sim[:, None] * alpha  # (rows, outputs)
@@ -193,3 +175,61 @@ def departure(
 def personal_answer(answers: Answers, population: npt.ArrayLike, dep: Departure) -> str:
     out = np.asarray(population, dtype=np.float64) + dep.total
     return answers.answer(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """One user's inputs to the kernel, computed once per fit."""
+
+    res: Arr
+    cos: Arr
+    outer_out: Arr
+    outer_fac: Arr
+
+    @classmethod
+    def of(cls, h: History) -> _Parts:
+        rows = slice(max(0, len(h) - FIT_ITEMS), len(h))
+        out, vec, fac = h.outputs[rows], h.vectors[rows], h.factors[rows]
+        return cls(h.residuals[rows], vec @ vec.T, out @ out.T, fac @ fac.T)
+
+
+def _log_evidence(kernel: Kernel, parts: Sequence[_Parts]) -> float:
+    quad, count, logdet = 0.0, 0, 0.0
+    for p in parts:
+        cov = (kernel.offset + kernel.calibration * p.outer_out
+               + kernel.similar * np.exp((p.cos - 1.0) / kernel.length)
+               + kernel.factors * p.outer_fac + kernel.noise * np.eye(len(p.res)))
+        chol = np.linalg.cholesky(cov)
+        z = np.linalg.solve(chol, p.res)
+        quad += float((z**2).sum())
+        count += p.res.size
+        logdet += 2.0 * float(np.log(np.diag(chol)).sum()) * p.res.shape[1]
+    if not count or quad <= 0:
+        return 0.0
+    return -0.5 * logdet - 0.5 * count * float(np.log(quad / count))
+
+
+def log_evidence(kernel: Kernel, histories: Sequence[History]) -> float:
+    """The marginal log-likelihood of the users' residuals under ``kernel``, with the
+    overall scale of departures profiled out (one scale shared by all users)."""
+    return _log_evidence(kernel, [_Parts.of(h) for h in histories if len(h) >= 2])
+
+
+def fit_kernel(histories: Sequence[History], start: Kernel = DEFAULT_KERNEL, sweeps: int = 2) -> Kernel:
+    """The kernel that best explains how these users depart (coordinate ascent on the
+    marginal likelihood over :data:`SEARCH`); ``start`` when there is too little data."""
+    parts = [_Parts.of(h) for h in histories if len(h) >= 2]
+    if sum(len(p.res) for p in parts) < 20:
+        return start
+    best, best_ll = start, _log_evidence(start, parts)
+    for _ in range(sweeps):
+        moved = False
+        for name, values in SEARCH.items():
+            for v in values:
+                cand = best.with_(**{name: v})
+                ll = _log_evidence(cand, parts)
+                if ll > best_ll + 1e-6:
+                    best, best_ll, moved = cand, ll, True
+        if not moved:
+            break
+    return best

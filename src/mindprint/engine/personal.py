@@ -148,18 +148,16 @@ JUDGED = 0.05  # |polarity| from which an aspect counts as judged one way
 
 
 def factor_values(features: Sequence[Feature]) -> dict[str, float]:
-    """What each factor of an item (or a query) says to the departure model: an aspect
-    or reason judged well or badly gives its polarity; a topic or quantity, presence."""
+    """What each factor of an item (or a query) says to the departure model: the
+    polarity of each aspect or reason judged one way (topics reach the prediction
+    through text similarity instead)."""
     out: dict[str, float] = {}
     for f in features:
         fid = f.factor_id
-        if not fid or fid in (TONE_ID, STYLE_ID):
+        if not fid or fid in (TONE_ID, STYLE_ID) or f.kind not in ("aspect", "reason"):
             continue
-        if f.kind in ("aspect", "reason"):
-            if abs(f.polarity) >= JUDGED and abs(f.polarity) >= abs(out.get(fid, 0.0)):
-                out[fid] = float(f.polarity)
-        elif f.kind in ("content", "quantity"):
-            out.setdefault(fid, 1.0)
+        if abs(f.polarity) >= JUDGED and abs(f.polarity) >= abs(out.get(fid, 0.0)):
+            out[fid] = float(f.polarity)
     return out
 
 
@@ -266,7 +264,7 @@ def predict_personal(
     hist = history(pop, c)
     raw = np.asarray(pq.vectors["raw"], dtype=np.float64).reshape(-1)
     q_out = pop.outputs(raw, pq.vectors["signals"])[0]
-    dep = departure(hist, neighbours, Query(q_out, raw, factor_values(pq.features)))
+    dep = departure(hist, neighbours, Query(q_out, raw, factor_values(pq.features)), pop.kernel)
     label = answers.answer(q_out + dep.total)
     names = {f.id: f.name for f in c.factors}
     return Prediction(

@@ -20,6 +20,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.kernel import DEFAULT_KERNEL, Kernel
+
 Arr = npt.NDArray[np.float64]
 
 # Ridge penalty on unit-norm embeddings and z-scored signals (the intercept is free).
@@ -73,6 +75,11 @@ class Population(Protocol):
 
     @property
     def answers(self) -> Answers: ...
+
+    @property
+    def kernel(self) -> Kernel:
+        """How people depart from this model (the departure model's prior)."""
+        ...
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr: ...
 
@@ -158,6 +165,7 @@ class PopulationModel:
     design: Design
     weights: Arr  # (dim + 1, outputs)
     n_items: int
+    kernel: Kernel = DEFAULT_KERNEL
 
     @classmethod
     def fit(cls, answers: Answers, design: Design, stats: Stats, lam: float = RIDGE_LAMBDA) -> PopulationModel:
@@ -203,6 +211,7 @@ class PriorPopulation:
 
     model_id: str
     answers: Answers = Answers(scale=(1.0, 5.0))
+    kernel: Kernel = DEFAULT_KERNEL
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
         from mindprint.engine.rating import load_prior, ordinal_probs

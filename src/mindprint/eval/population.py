@@ -15,11 +15,13 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mindprint.engine.departure import Evidence, History, fit_kernel
 from mindprint.engine.features import text_signals
+from mindprint.engine.kernel import Kernel
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.population import (
     Answers,
@@ -133,6 +135,24 @@ class PopulationPool:
         self._total = functools.reduce(operator.add, per_user.values())
         if info.scale is not None:
             self.answers = self._calibrated(info.scale)
+        self.kernel = self._fitted_kernel()
+
+    def _fitted_kernel(self) -> Kernel:
+        """How this run's users depart from a model of everyone: the departure model's
+        prior, fitted by marginal likelihood on their histories (never on questions)."""
+        model = PopulationModel.fit(self.answers, self.design, self._total)
+        width = model.weights.shape[1]
+        histories = []
+        for reps, answers in self._history.values():
+            if not answers:
+                continue
+            outs = model.outputs(reps.raw, reps.signals)
+            res = self.answers.targets(answers) - outs
+            histories.append(History.of(
+                [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(answers))],
+                self.answers, width,
+            ))
+        return fit_kernel(histories)
 
     def _calibrated(self, scale: tuple[float, float]) -> Answers:
         """The scale with thresholds fitted on everyone's in-sample predictions."""
@@ -149,7 +169,7 @@ class PopulationPool:
         own = self._stats.get(user_id)
         stats = self._total - own if own is not None else self._total
         reps, answers = self._history[user_id]
-        model = PopulationModel.fit(self.answers, self.design, stats)
+        model = replace(PopulationModel.fit(self.answers, self.design, stats), kernel=self.kernel)
         return UserPopulation(model, reps, answers, self.embedder.model_id)
 
     def has_user(self, user_id: str) -> bool:
