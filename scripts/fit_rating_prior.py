@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
         "meta": {
             "fitted_on": "profiles (history reviews with stars) of the shared Amazon "
             "Musical Instruments users; no question review, no gold",
-            "data": str(args.data / "amazon_rating/musical_instruments"),
+            "data": "amazon_rating/musical_instruments (under the shared data root)",
             "items": len(y),
             "users": len(examples),
             "ridge_full": RIDGE_FULL,

@@ -210,3 +210,14 @@ def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:
     pred_cuts = np.array([float(with_cuts.answer(np.array([x]))) for x in v])
     pred_round = np.clip(np.floor(v + 0.5), 1, 5)
     assert np.abs(pred_cuts - y).mean() < np.abs(pred_round - y).mean() - 0.1
+
+
+def test_item_tones_read_at_once_equal_one_by_one() -> None:
+    from mindprint.engine.personal import tone_of_latent, tones_of_latents
+
+    model = "sentence-transformers/all-MiniLM-L6-v2"
+    latents = [8.0, None, 10.2, 6.1, 12.5]
+    at_once = tones_of_latents(model, latents)
+    one_by_one = [0.0 if v is None else tone_of_latent(model, v) for v in latents]
+    assert at_once == pytest.approx(one_by_one, abs=1e-12)
+    assert at_once[1] == 0.0 and at_once[0] < at_once[2] < at_once[4]

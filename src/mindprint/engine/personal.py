@@ -115,7 +115,7 @@ def build_index(
     latent = latents(model_id, items, common, mats["raw"], loaded["signals"])
     from_prior = bool(latent) and len(latent) >= max(1, len(common) // 2)
     if from_prior:
-        tones = [tone_of_latent(model_id, latent[i]) if i in latent else 0.0 for i in common]
+        tones = tones_of_latents(model_id, [latent.get(i) for i in common])
     else:
         tones = [polarity.get(i, 0.0) for i in common]
     scored = [it for it in items.values() if it.score is not None]
@@ -188,6 +188,21 @@ def latents(
     emb = raw[[pos[i] for i in rated]]
     z = prior.latent(model_id, emb, sig)
     return {i: float(v) for i, v in zip(rated, z, strict=True)}
+
+
+def tones_of_latents(model_id: str, latent: Sequence[float | None]) -> list[float]:
+    """:func:`tone_of_latent` of many at once (0 where there is no reading)."""
+    prior = load_prior()
+    known = [n for n, v in enumerate(latent) if v is not None]
+    out = [0.0] * len(latent)
+    if prior is None or not known:
+        return out
+    head = prior.head_for(model_id)
+    lat = np.asarray([latent[n] for n in known], dtype=np.float64)
+    stars = ordinal_probs(lat, head.cutpoints) @ np.arange(1, 6)
+    for n, v in zip(known, stars, strict=True):
+        out[n] = (float(v) - 3.0) / 2.0
+    return out
 
 
 def tone_of_latent(model_id: str, latent: float) -> float:
