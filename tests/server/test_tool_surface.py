@@ -167,3 +167,16 @@ async def test_integers_accept_numeric_strings_within_javascript_range(server: M
             if prop.get("type") == "integer":
                 assert prop.get("maximum", 0) <= MAX_SAFE_INT, (t.name, name)
 
+
+
+async def test_get_user_factors_shows_the_strongest_ten_unless_asked_for_more(
+    server: MCPServer[ServerState],
+) -> None:
+    from mindprint.server.tools import DEFAULT_FACTORS
+
+    async with Client(server, mode="legacy") as c:
+        default = await call_ok(c, "get_user_factors", {})
+        every = await call_ok(c, "get_user_factors", {"limit": 200})
+    assert len(every["factors"]) > DEFAULT_FACTORS  # the fixture user has more than ten
+    assert default["factors"] == every["factors"][:DEFAULT_FACTORS]
+    assert len(json.dumps(default)) < len(json.dumps(every))

@@ -120,6 +120,10 @@ def tool(
 
 # -- the tools ---------------------------------------------------------------------------
 
+# The factors a profile shows unless asked for more: the strongest, which is what moves
+# the answers; the rest cost the assistant's context (the profile resource has them all).
+DEFAULT_FACTORS = 10
+
 
 @tool(
     "Get the user's reasoning factors",
@@ -138,13 +142,13 @@ def get_user_factors(lim: LimitSettings) -> Callable[..., Any]:
         user_id: UserId = None,
         limit: Annotated[
             int | None,
-            Field(description=f"Most factors to return (1-{lim.max_page}); omit for all.",
+            Field(description=f"Most factors to return (1-{lim.max_page}; default {DEFAULT_FACTORS}).",
                   ge=1, le=lim.max_page, strict=True),
             LaxInt,
         ] = None,
     ) -> Annotated[CallToolResult, UserFactorsView]:
         with state(ctx).call(user_id) as (app, uid):
-            return compact(factors_view(app, uid, limit))
+            return compact(factors_view(app, uid, limit or DEFAULT_FACTORS))
 
     return get_user_factors
 
