@@ -57,7 +57,7 @@ async def test_chatgpt_export_to_personalized_answers(tmp_path: Path, anyio_back
         top = found["items"][0]
         assert "headlamp" in top["input"] and top["reasoning_path"]
 
-        factors = (await call_ok(c, "get_user_factors", {}))["factors"]
+        factors = (await call_ok(c, "get_user_factors", {"limit": 200}))["factors"]
         # The user's reactions ("too long", "what does it cost") recur in the exchanges:
         # a factor is built from them, with statistics measured on those items.
         reaction = _factor_with(factors, {"long", "price", "costs", "cost"})
@@ -73,7 +73,7 @@ async def test_chatgpt_export_to_personalized_answers(tmp_path: Path, anyio_back
         assert receipt["new_item"]
         _cli(env, "build", "--user", USER)  # the refresh (the server also schedules one)
 
-        factors = (await call_ok(c, "get_user_factors", {}))["factors"]
+        factors = (await call_ok(c, "get_user_factors", {"limit": 200}))["factors"]
         by_reason = {r: f for f in factors for r in f.get("host_reasons", [])}
         assert set(REASONS) <= set(by_reason), [(f["name"], f.get("host_reasons")) for f in factors]
         assert all(r in by_reason[r]["members"] or len(by_reason[r]["members"]) >= 12 for r in REASONS)
