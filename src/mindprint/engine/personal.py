@@ -80,6 +80,23 @@ def _aligned(loaded: Mapping[str, Loaded]) -> tuple[list[int], dict[str, Vector]
     return common, mats
 
 
+def _signals(items: dict[int, Item], ids: list[int], stored: Loaded) -> Arr | None:
+    """The lexicon signals of each item in ``ids`` (stored, or read from the text)."""
+    if not ids:
+        return None
+    pos = {i: n for n, i in enumerate(stored[0])}
+    rows = [stored[1][pos[i]] if i in pos else text_signals(items[i].text) for i in ids]
+    return np.asarray(rows, dtype=np.float64).reshape(len(ids), -1)
+
+
+def _content_factors(features: Sequence[Feature]) -> frozenset[str]:
+    return frozenset(
+        f.factor_id for f in features
+        if f.factor_id and f.kind in ("content", "aspect", "quantity", "reason")
+        and f.factor_id not in (TONE_ID, STYLE_ID)
+    )
+
+
 def build_index(
     *,
     revision: int,
@@ -92,25 +109,12 @@ def build_index(
 ) -> UserIndex:
     """The index of a user from what the store holds (``loaded``: features, raw, signals)."""
     common, mats = _aligned(loaded)
-    sig_ids, sig_mat = loaded["signals"]
-    sig_pos = {i: n for n, i in enumerate(sig_ids)}
-    signals = (
-        np.asarray([sig_mat[sig_pos[i]] if i in sig_pos else text_signals(items[i].text) for i in common],
-                   dtype=np.float64).reshape(len(common), -1)
-        if common else None
-    )
+    signals = _signals(items, common, loaded["signals"])
     polarity = {
         iid: next((f.polarity for f in fs if f.kind == "tone"), 0.0)
         for iid, fs in features.items()
     }
-    item_factors = {
-        iid: frozenset(
-            f.factor_id for f in fs
-            if f.factor_id and f.kind in ("content", "aspect", "quantity", "reason")
-            and f.factor_id not in (TONE_ID, STYLE_ID)
-        )
-        for iid, fs in features.items()
-    }
+    item_factors = {iid: _content_factors(fs) for iid, fs in features.items()}
     values = {iid: factor_values(fs) for iid, fs in features.items()}
     latent = latents(model_id, items, common, mats["raw"], loaded["signals"])
     from_prior = bool(latent) and len(latent) >= max(1, len(common) // 2)
