@@ -189,13 +189,13 @@ def _users(rng: np.random.Generator, kind: str, n_users: int = 40, n: int = 20) 
 
 def test_the_kernel_fit_finds_how_users_depart() -> None:
     rng = np.random.default_rng(4)
-    by_offset = fit_kernel(_users(rng, "offset"))
-    by_text = fit_kernel(_users(rng, "text"))
+    by_offset = fit_kernel(_users(rng, "offset"), STARS)
+    by_text = fit_kernel(_users(rng, "text"), STARS)
     # Users who each lean one way: the offset carries it, similarity adds little.
     assert by_offset.offset >= 1.0 and by_offset.similar <= 0.3
     # Users who depart by kind of item: similarity carries it.
     assert by_text.similar >= 1.0 and by_text.similar > by_offset.similar
-    assert fit_kernel(_users(rng, "offset", n_users=1, n=5)) == Kernel()  # too little data
+    assert fit_kernel(_users(rng, "offset", n_users=1, n=5), STARS) == Kernel()  # too little data
 
 
 def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:

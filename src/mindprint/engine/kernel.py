@@ -4,10 +4,10 @@ A :class:`Kernel` holds the prior variances of the parts of a person's departure
 :mod:`mindprint.engine.departure`), relative to the noise of one answer. How much people
 depart, and in which ways, is a property of a domain and of how well the population
 model reads it: beer drinkers use the scale in their own ways and answer alike for
-alike beers; instrument buyers mostly say what they mean. So the kernel is fitted by
-marginal likelihood on the histories of many users (``departure.fit_kernel``) where
-there are many, and a default, fitted the same way on product reviews (the domain the
-shipped rating prior was trained on), serves a single user.
+alike beers; instrument buyers mostly say what they mean. So the kernel is fitted on
+the histories of many users where there are many (``departure.fit_kernel``: each item
+predicted from the user's other items), and a default, chosen on product reviews (the
+domain the shipped rating prior was trained on), serves a single user.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ Arr = npt.NDArray[np.float64]
 class Kernel:
     """Prior variances of the departure's parts, relative to one answer's noise."""
 
-    offset: float = 0.1
+    offset: float = 0.3
     # On the population output scaled to [-1, 1] over the scale (labels: as is).
     calibration: float = 0.0
-    similar: float = 0.3
+    similar: float = 0.1
     length: float = 0.5  # cosine distance over which item similarity decays (e-fold)
     factors: float = 0.1
     noise: float = 1.0
@@ -36,8 +36,8 @@ class Kernel:
         return replace(self, **changes)
 
 
-# Fitted by marginal likelihood on the dev split of the Amazon musical-instrument
-# reviews (benchmarks/README.md has the search and the other domains' fits).
+# Chosen on the dev split of the Amazon musical-instrument reviews (benchmarks/README.md
+# has the search and the other domains' fits).
 DEFAULT_KERNEL = Kernel()
 
 # The values the fit tries for each part (coordinate ascent over these).

@@ -21,7 +21,7 @@ import numpy as np
 
 from mindprint.engine.departure import Evidence, History, fit_kernel
 from mindprint.engine.features import text_signals
-from mindprint.engine.kernel import Kernel
+from mindprint.engine.kernel import DEFAULT_KERNEL, Kernel
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.population import (
     Answers,
@@ -135,24 +135,27 @@ class PopulationPool:
         self._total = functools.reduce(operator.add, per_user.values())
         if info.scale is not None:
             self.answers = self._calibrated(info.scale)
+        self.kernel = DEFAULT_KERNEL
         self.kernel = self._fitted_kernel()
 
     def _fitted_kernel(self) -> Kernel:
         """How this run's users depart from a model of everyone: the departure model's
-        prior, fitted by marginal likelihood on their histories (never on questions)."""
-        model = PopulationModel.fit(self.answers, self.design, self._total)
-        width = model.weights.shape[1]
+        prior, fitted by marginal likelihood on their histories (never on questions).
+        Each user's residuals are under the model of the *other* users, as mindprint
+        sees them: in-sample residuals of a ridge on a few thousand items hide most of
+        what is personal (on 150 Amazon users the fit then finds no departures at all)."""
         histories = []
-        for reps, answers in self._history.values():
-            if not answers:
+        for uid, (reps, answers) in self._history.items():
+            if len(answers) < 2:
                 continue
+            model = self.for_user(uid).model
             outs = model.outputs(reps.raw, reps.signals)
             res = self.answers.targets(answers) - outs
             histories.append(History.of(
                 [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(answers))],
-                self.answers, width,
+                self.answers, outs.shape[1],
             ))
-        return fit_kernel(histories)
+        return fit_kernel(histories, self.answers)
 
     def _calibrated(self, scale: tuple[float, float]) -> Answers:
         """The scale with thresholds fitted on everyone's in-sample predictions."""
