@@ -205,10 +205,11 @@ def _levels(answers: Answers, values: Arr) -> Arr:
     return np.asarray(np.clip(np.floor(values + 0.5), lo, hi), dtype=np.float64)
 
 
-def _loo_error(kernel: Kernel, parts: Sequence[_Parts], answers: Answers) -> float:
-    """Each history item predicted from the user's other items (closed form): the mean
-    absolute error of the answers (labels: the error rate), ties broken by squared error."""
-    err, sq, count = 0.0, 0.0, 0
+def _loo_errors(kernel: Kernel, parts: Sequence[_Parts], answers: Answers) -> Arr:
+    """Each history item predicted from the user's other items (closed form): its
+    absolute error (labels: 0 or 1), plus a thousandth of the squared residual error so
+    that ties are broken."""
+    out: list[Arr] = []
     for p in parts:
         cov = (kernel.offset + kernel.calibration * p.outer_out
                + kernel.similar * np.exp((p.cos - 1.0) / kernel.length)
@@ -217,12 +218,11 @@ def _loo_error(kernel: Kernel, parts: Sequence[_Parts], answers: Answers) -> flo
         loo = p.res - (inv @ p.res) / np.diag(inv)[:, None]  # predicted residuals
         pred, truth = p.population + loo, p.population + p.res
         if answers.is_scale:
-            err += float(np.abs(_levels(answers, pred[:, 0]) - truth[:, 0]).sum())
+            err = np.abs(_levels(answers, pred[:, 0]) - truth[:, 0])
         else:
-            err += float((pred.argmax(axis=1) != truth.argmax(axis=1)).sum())
-        sq += float(((loo - p.res) ** 2).sum())
-        count += len(p.res)
-    return (err + 1e-3 * sq) / count if count else 0.0
+            err = (pred.argmax(axis=1) != truth.argmax(axis=1)).astype(np.float64)
+        out.append(err + 1e-3 * ((loo - p.res) ** 2).sum(axis=1))
+    return np.concatenate(out) if out else np.zeros(0)
 
 
 def fit_kernel(
@@ -230,19 +230,22 @@ def fit_kernel(
 ) -> Kernel:
     """The kernel under which the users' history items are best predicted from their
     other items (coordinate descent over :data:`SEARCH` on the leave-one-out error, the
-    metric the answers are judged by); ``start`` when there is too little data."""
+    metric the answers are judged by). A step away from the current kernel is taken only
+    when it is better by more than one standard error of the paired difference, so a
+    small or noisy pool keeps ``start`` rather than chasing noise."""
     parts = [_Parts.of(h) for h in histories if len(h) >= 2]
     if sum(len(p.res) for p in parts) < 20:
         return start
-    best, best_err = start, _loo_error(start, parts, answers)
+    best, best_err = start, _loo_errors(start, parts, answers)
     for _ in range(sweeps):
         moved = False
         for name, values in SEARCH.items():
             for v in values:
                 cand = best.with_(**{name: v})
-                e = _loo_error(cand, parts, answers)
-                if e < best_err - 1e-9:
-                    best, best_err, moved = cand, e, True
+                err = _loo_errors(cand, parts, answers)
+                gain = best_err - err
+                if gain.mean() > gain.std(ddof=1) / np.sqrt(len(gain)):
+                    best, best_err, moved = cand, err, True
         if not moved:
             break
     return best

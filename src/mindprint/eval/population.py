@@ -140,10 +140,9 @@ class PopulationPool:
 
     def _fitted_kernel(self) -> Kernel:
         """How this run's users depart from a model of everyone: the departure model's
-        prior, fitted by marginal likelihood on their histories (never on questions).
-        Each user's residuals are under the model of the *other* users, as mindprint
-        sees them: in-sample residuals of a ridge on a few thousand items hide most of
-        what is personal (on 150 Amazon users the fit then finds no departures at all)."""
+        prior, chosen on their histories (never on questions). Each user's residuals are
+        under the model of the *other* users, as mindprint sees them: in-sample residuals
+        of a ridge on a few thousand items hide most of what is personal."""
         histories = []
         for uid, (reps, answers) in self._history.items():
             if len(answers) < 2:
