@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every quality number in the README: each shared data set on the `test` split, with the
 # population baselines and the lift in the same run, plus the online protocol.
-# The README tables use these samples of the test split (drop --users for every user).
+# The README tables use these runs (the LaMP-7 and online runs sample users: drop --users for all).
 # Usage: scripts/eval_all.sh [OUT_DIR]   (data: $MINDPRINT_SHARED_DATA or ../shared/data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,8 @@ MP=${MINDPRINT:-.venv/bin/mindprint}
 run() { echo "== $*" >&2; "$MP" eval --split test --k 3 --seed 0 "$@"; }
 run --task classification --data "$DATA/peftu/tweeteval_hate" --out "$OUT/tweeteval_hate"
 run --task rating --data "$DATA/peftu/studemo_valence" --out "$OUT/studemo_valence"
-run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/amazon" --users 150
-run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/ratebeer" --users 150
+run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/amazon"
+run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/ratebeer"
 run --task category --data "$DATA" --out "$OUT/newscat_category"
 run --task rewrite --data "$DATA" --out "$OUT/lamp7_rewrite" --users 200
 run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/amazon_online" --protocol online --users 60
