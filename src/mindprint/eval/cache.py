@@ -39,7 +39,22 @@ class CacheStats:
         }
 
 
-class CachingEmbedder:
+class Wrapper:
+    """An embedder in front of another: the vectors keep the wrapped model's identity."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+
+class CachingEmbedder(Wrapper):
     """``Embedder`` that remembers vectors by ``(model_id, text)``, least recently used out.
 
     Misses of one call are embedded together in a single call to the wrapped
@@ -49,19 +64,10 @@ class CachingEmbedder:
     def __init__(self, inner: Embedder, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         if max_entries < 1:
             raise ValueError(f"max_entries must be >= 1, got {max_entries}")
-        self.inner = inner
+        super().__init__(inner)
         self.max_entries = max_entries
         self.stats = CacheStats()
         self._store: OrderedDict[tuple[str, str], Vector] = OrderedDict()
-
-    @property
-    def model_id(self) -> str:
-        # The cache is transparent: stored vectors keep the wrapped model's identity.
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def __len__(self) -> int:
         return len(self._store)

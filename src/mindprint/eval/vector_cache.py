@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from mindprint.engine.protocols import Embedder, Vector
+from mindprint.eval.cache import Wrapper
 
 DIGEST = 20
 
@@ -30,11 +31,11 @@ def default_dir() -> Path:
     return Path(base) / "mindprint" / "eval-vectors"
 
 
-class DiskCachedEmbedder:
+class DiskCachedEmbedder(Wrapper):
     """An ``Embedder`` that reads vectors it has embedded before from ``folder``."""
 
     def __init__(self, inner: Embedder, folder: Path) -> None:
-        self.inner = inner
+        super().__init__(inner)
         folder.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", inner.model_id)
         self._keys = folder / f"{name}.keys"
@@ -44,14 +45,6 @@ class DiskCachedEmbedder:
         self._count = 0  # rows of the files read into the index
         self.hits = 0
         self._read_tail()
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def __len__(self) -> int:
         return len(self._index)
