@@ -20,6 +20,7 @@ found as a topic phrase and grouped by embedding (see :mod:`factors`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -127,26 +128,37 @@ def quantity_value(context: str) -> float | None:
     return float(m.group(0)) if m else None
 
 
-def _has(phrase: str, tokens: list[str]) -> int:
-    """Position of ``phrase`` in the clause's tokens, or -1."""
-    parts = phrase.split()
+@functools.lru_cache(maxsize=4096)
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(phrase.split())
+
+
+def _has(phrase: str, tokens: list[str], present: frozenset[str] | None = None) -> int:
+    """Position of ``phrase`` in the clause's tokens, or -1 (``present``: the tokens as a
+    set, so that most phrases are ruled out by one lookup per word)."""
+    parts = list(_words(phrase))
+    if present is not None and not all(w in present for w in parts):
+        return -1
     for i in range(len(tokens) - len(parts) + 1):
         if tokens[i : i + len(parts)] == parts:
             return i
     return -1
 
 
-def _judge(aspect: Aspect, tokens: list[str], clause: str, sentiment: Callable[[str], float]) -> float | None:
+def _judge(
+    aspect: Aspect, tokens: list[str], clause: str, sentiment: Callable[[str], float],
+    present: frozenset[str] | None = None,
+) -> float | None:
     """The clause's judgement of the aspect in [-1, 1], or None if it does not mention it."""
     for cues, sign in ((aspect.bad, -1.0), (aspect.good, 1.0)):
         for cue in cues:
-            at = _has(cue, tokens)
+            at = _has(cue, tokens, present)
             if at < 0:
                 continue
             window = tokens[max(0, at - 3) : at]
             flipped = any(w in NEGATORS or w.endswith("n't") for w in window)
             return -sign if flipped else sign
-    if any(_has(t, tokens) >= 0 for t in aspect.terms):
+    if any(_has(t, tokens, present) >= 0 for t in aspect.terms):
         return float(sentiment(clause))
     return None
 
@@ -158,9 +170,11 @@ def aspects(text: str, sentiment: Callable[[str], float], context_chars: int = 1
         clause = clause.strip()
         if not clause:
             continue
-        tokens = _WORD_RE.findall(clause.lower())
+        lowered = clause.lower()
+        tokens = _WORD_RE.findall(lowered)
+        present = frozenset(tokens)
         for aspect in INVENTORY:
-            pol = _judge(aspect, tokens, clause.lower(), sentiment)
+            pol = _judge(aspect, tokens, lowered, sentiment, present)
             if pol is None:
                 continue
             prev = found.get(aspect.name)
