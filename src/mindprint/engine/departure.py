@@ -144,7 +144,8 @@ def departure(
     """
     width = history.residuals.shape[1]
     zero = np.zeros(width)
-    rows = [history.rows[i] for i in dict.fromkeys(neighbours) if i in history.rows]
+    ids = [i for i in dict.fromkeys(neighbours) if i in history.rows]
+    rows = [history.rows[i] for i in ids]
     if not rows:
         return Departure(zero, zero, zero, zero, (), {}, {})
     res, out = history.residuals[rows], history.outputs[rows]
@@ -154,12 +155,9 @@ def departure(
     q_out = (np.asarray(query.output, dtype=np.float64) - history.centre[0]) / history.centre[1]
     q_sim = similarity(np.asarray(query.vector, dtype=np.float64)[None, :], vec, kernel.length)[0]
     q_fac = history.query_factors(query.factors)
-    ids = [i for i in dict.fromkeys(neighbours) if i in history.rows]
     shares = kernel.similar * q_sim[:, None] * alpha  # (rows, outputs)
     per_factor = kernel.factors * q_fac[:, None] * (fac.T @ alpha)  # (factors, outputs)
-    factor_moves = {
-        history.factor_ids[j]: per_factor[j] for j in np.flatnonzero(q_fac) if len(q_fac)
-    }
+    factor_moves = {history.factor_ids[j]: per_factor[j] for j in np.flatnonzero(q_fac)}
     order = np.argsort(-np.abs(shares).max(axis=1), kind="stable")
     return Departure(
         offset=kernel.offset * alpha.sum(axis=0),
