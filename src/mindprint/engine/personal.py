@@ -312,7 +312,8 @@ def explain(answers: Answers, q_out: Arr, dep: Departure, n: int, names: Mapping
     if n:
         parts.append(f"this user's usual departure {_fmt(answers, dep.offset)} ({n} answered items)")
     if n and float(np.abs(dep.calibration).max()) >= 0.05:
-        parts.append(f"their use of the scale {_fmt(answers, dep.calibration)}")
+        what = "their use of the scale" if answers.is_scale else "how far they follow everyone's leaning"
+        parts.append(f"{what} {_fmt(answers, dep.calibration)}")
     if dep.neighbour_ids:
         ids = ", ".join(f"#{i}" for i in dep.neighbour_ids[:3])
         parts.append(f"similar past items ({ids}) {_fmt(answers, dep.neighbours)}")
