@@ -48,3 +48,25 @@ def test_unknown_provider(tmp_path: Path) -> None:
                         out_dir=tmp_path / "o", provider="gpt5")
     with pytest.raises(EvalError, match="unknown provider"):
         run_eval(config, FakeEmbedder())
+
+
+def test_a_model_that_cannot_answer_degrades_to_the_offline_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mindprint.testing.fake_llm import smart_reply
+
+    def rambling(system: str, prompt: str) -> str:
+        if "answer a new input" in system:
+            return "Well, it depends on many things about beer and people"  # no JSON at all
+        return smart_reply(system, prompt)
+
+    data = synthetic.rating_folder(tmp_path / "data")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with fake_llm(rambling) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.url + "/v1")
+        config = EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "out",
+                            provider="openai")
+        run = run_eval(config, FakeEmbedder(), command=["mindprint", "eval"])
+    preds = [r["predictions"]["mindprint"] for r in build_results(run)["rows"]]
+    # Each question still gets a star rating: the offline answer of the same user model.
+    assert preds and all(p in {"1", "2", "3", "4", "5"} for p in preds)

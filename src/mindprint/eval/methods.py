@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mindprint.engine.pipeline import EMBED_CHARS
+from mindprint.errors import InvalidAnswer
 from mindprint.eval.context import (
     ALL_TASKS,
     LABEL_TASKS,
@@ -222,8 +223,13 @@ def _mindprint_llm(ctx: UserContext) -> str:
         return ctx.app.rewrite(ctx.uid, q.query).text
     res = ctx.app_retrieve(None, ctx.run.k)
     hits = [(h.item, list(h.features), h.path) for h in res.hits]
-    out, _why = answer(llm, q.prompt, ctx.app.models.factors(ctx.uid, ctx.app.limits.max_page)[1], hits,
-                       query_features=res.query_features, user_id=ctx.uid)
+    try:
+        out, _why = answer(llm, q.prompt, ctx.app.models.factors(ctx.uid, ctx.app.limits.max_page)[1],
+                           hits, query_features=res.query_features, user_id=ctx.uid)
+    except InvalidAnswer:
+        # A model that cannot answer in the task's format degrades to the offline answer
+        # of the same user model: never below offline quality, never a failed run.
+        return _mindprint(ctx)
     return out
 
 
