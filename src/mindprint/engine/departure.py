@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from mindprint.engine.kernel import DEFAULT_KERNEL, SEARCH, Kernel, gram, similarity
+from mindprint.engine.kernel import DEFAULT_KERNEL, SEARCH, Kernel, gram, gram_of, similarity
 from mindprint.engine.population import Answers, Arr
 
 # How many retrieved items reach a prediction: with fewer items than this, all of them
@@ -209,9 +209,7 @@ def _loo_errors(kernel: Kernel, parts: Sequence[_Parts], answers: Answers) -> Ar
     that ties are broken."""
     out: list[Arr] = []
     for p in parts:
-        cov = (kernel.offset + kernel.calibration * p.outer_out
-               + kernel.similar * np.exp((p.cos - 1.0) / kernel.length)
-               + kernel.factors * p.outer_fac + kernel.noise * np.eye(len(p.res)))
+        cov = gram_of(kernel, p.cos, p.outer_out, p.outer_fac) + kernel.noise * np.eye(len(p.res))
         inv = np.linalg.inv(cov)
         loo = p.res - (inv @ p.res) / np.diag(inv)[:, None]  # predicted residuals
         pred, truth = p.population + loo, p.population + p.res

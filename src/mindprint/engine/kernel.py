@@ -40,7 +40,7 @@ class Kernel:
 # has the search and the other domains' fits).
 DEFAULT_KERNEL = Kernel()
 
-# The values the fit tries for each part (coordinate ascent over these).
+# The values the fit tries for each part (coordinate descent over these).
 SEARCH: dict[str, tuple[float, ...]] = {
     "offset": (0.01, 0.03, 0.1, 0.3, 1.0),
     "calibration": (0.0, 0.1, 0.4, 1.2, 4.0),
@@ -56,9 +56,15 @@ def similarity(a: Arr, b: Arr, length: float) -> Arr:
     return out
 
 
-def gram(kernel: Kernel, out: Arr, vec: Arr, fac: Arr, sim: Arr | None = None) -> Arr:
-    """The prior covariance of the departures of items (without the noise)."""
-    s = similarity(vec, vec, kernel.length) if sim is None else sim
-    g: Arr = (kernel.offset + kernel.calibration * (out @ out.T) + kernel.similar * s
-              + kernel.factors * (fac @ fac.T))
+def gram_of(kernel: Kernel, cos: Arr, outer_out: Arr, outer_fac: Arr) -> Arr:
+    """The prior covariance of items' departures (without the noise), from their cosine
+    similarities and the outer products of their population outputs and factor values."""
+    g: Arr = (kernel.offset + kernel.calibration * outer_out
+              + kernel.similar * np.exp((cos - 1.0) / kernel.length)
+              + kernel.factors * outer_fac)
     return g
+
+
+def gram(kernel: Kernel, out: Arr, vec: Arr, fac: Arr) -> Arr:
+    """The prior covariance of the departures of items (without the noise)."""
+    return gram_of(kernel, vec @ vec.T, out @ out.T, fac @ fac.T)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mindprint.engine.departure import Departure, Evidence, History, Query, departure
+from mindprint.engine.departure_stats import JUDGED
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
 from mindprint.engine.pipeline import PreparedQuery
@@ -148,9 +149,6 @@ def build_index(
     )
 
 
-JUDGED = 0.05  # |polarity| from which an aspect counts as judged one way
-
-
 def factor_values(features: Sequence[Feature]) -> dict[str, float]:
     """What each factor of an item (or a query) says to the departure model: the
     polarity of each aspect or reason judged one way (topics reach the prediction
@@ -195,7 +193,8 @@ def latents(
 
 
 def tones_of_latents(model_id: str, latent: Sequence[float | None]) -> list[float]:
-    """:func:`tone_of_latent` of many at once (0 where there is no reading)."""
+    """Each rated text's tone: its expected stars under the prior, mapped to [-1, 1]
+    (0 where there is no reading or no prior)."""
     prior = load_prior()
     known = [n for n, v in enumerate(latent) if v is not None]
     out = [0.0] * len(latent)
@@ -211,12 +210,7 @@ def tones_of_latents(model_id: str, latent: Sequence[float | None]) -> list[floa
 
 def tone_of_latent(model_id: str, latent: float) -> float:
     """A rated text's tone: its expected stars under the prior, mapped to [-1, 1]."""
-    prior = load_prior()
-    if prior is None:
-        return 0.0
-    head = prior.head_for(model_id)
-    stars = float(ordinal_probs(np.array([latent]), head.cutpoints)[0] @ np.arange(1, 6))
-    return (stars - 3.0) / 2.0
+    return tones_of_latents(model_id, [latent])[0]
 
 
 def query_tone(model_id: str, c: UserIndex, pq: PreparedQuery) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 
 from mindprint.engine.departure import Evidence, History, fit_kernel
 from mindprint.engine.features import text_signals
-from mindprint.engine.kernel import DEFAULT_KERNEL, Kernel
+from mindprint.engine.kernel import Kernel
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.population import (
     Answers,
@@ -133,9 +133,9 @@ class PopulationPool:
             )
         self._stats = per_user
         self._total = functools.reduce(operator.add, per_user.values())
+        self._models: dict[str, PopulationModel] = {}
         if info.scale is not None:
             self.answers = self._calibrated(info.scale)
-        self.kernel = DEFAULT_KERNEL
         self.kernel = self._fitted_kernel()
 
     def _fitted_kernel(self) -> Kernel:
@@ -147,8 +147,7 @@ class PopulationPool:
         for uid, (reps, answers) in self._history.items():
             if len(answers) < 2:
                 continue
-            model = self.for_user(uid).model
-            outs = model.outputs(reps.raw, reps.signals)
+            outs = self._model(uid).outputs(reps.raw, reps.signals)
             res = self.answers.targets(answers) - outs
             histories.append(History.of(
                 [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(answers))],
@@ -167,11 +166,19 @@ class PopulationPool:
                 levels.extend(float(a) for a in answers)
         return Answers(scale=scale, cuts=fit_cuts(values, levels, *scale))
 
+    def _model(self, user_id: str) -> PopulationModel:
+        """The model of everyone but ``user_id``, solved once per run (the kernel fit, the
+        baselines and mindprint all read it)."""
+        model = self._models.get(user_id)
+        if model is None:
+            own = self._stats.get(user_id)
+            stats = self._total - own if own is not None else self._total
+            model = self._models[user_id] = PopulationModel.fit(self.answers, self.design, stats)
+        return model
+
     def for_user(self, user_id: str) -> UserPopulation:
-        own = self._stats.get(user_id)
-        stats = self._total - own if own is not None else self._total
         reps, answers = self._history[user_id]
-        model = replace(PopulationModel.fit(self.answers, self.design, stats), kernel=self.kernel)
+        model = replace(self._model(user_id), kernel=self.kernel)
         return UserPopulation(model, reps, answers, self.embedder.model_id)
 
     def has_user(self, user_id: str) -> bool:
