@@ -14,7 +14,7 @@ from mindprint.store.repository import ItemArtifacts
 
 
 def _art(item_id: int, *feats: Feature) -> ItemArtifacts:
-    return ItemArtifacts(item_id, list(feats), {"raw": np.ones(3, dtype=np.float32)}, None, None)
+    return ItemArtifacts(item_id, list(feats), {"raw": np.ones(3, dtype=np.float32)}, None)
 
 
 def test_an_older_database_gets_the_origin_column(tmp_path: Path) -> None:

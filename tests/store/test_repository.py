@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mindprint.engine.types import Factor, Feature, UserSummary
+from mindprint.engine.types import Factor, Feature, UserSummary, WrittenPath
 from mindprint.errors import UnknownUserError
 from mindprint.store import NewItem, Store
 from mindprint.store.repository import USER_TABLES, ItemArtifacts
@@ -57,7 +57,7 @@ def test_failed_write_changes_nothing(store: Store) -> None:
 def _artifacts(store: Store) -> list[int]:
     ids = store.add_items("u", [NewItem(input=f"q{i}", response="r") for i in range(3)]).added
     arts = [
-        ItemArtifacts(i, [Feature("price", "cheap", polarity=0.3)], {"raw": np.ones(4, np.float32)}, f"path {i}", None)
+        ItemArtifacts(i, [Feature("price", "cheap", polarity=0.3)], {"raw": np.ones(4, np.float32)}, WrittenPath(f"path {i}", "test-paths"))
         for i in ids[:2]
     ]
     store.save_artifacts("u", "ex1", "m1", arts)

@@ -29,7 +29,7 @@ from mindprint.engine.llm import (
     load_prompt,
     parse_answer,
 )
-from mindprint.engine.llm_stages import factor_table
+from mindprint.engine.llm_blocks import factor_table
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor
 

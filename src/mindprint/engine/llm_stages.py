@@ -14,7 +14,6 @@ user's reaction goes into the reasoning path, which sees the response.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -38,14 +37,15 @@ from mindprint.engine.features import (
     style_features,
 )
 from mindprint.engine.llm import LLM, ask_json, fence, load_prompt
-from mindprint.engine.paths import TemplatePathWriter
+from mindprint.engine.llm_blocks import ITEM_CHARS, batches, item_block, recoverable
+from mindprint.engine.llm_blocks import factor_table as factor_table  # re-exported
+from mindprint.engine.llm_writers import Answer, LLMPathWriter, PathAnswer
+from mindprint.engine.llm_writers import answer as answer  # re-exported
 from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.text import trim
 from mindprint.engine.types import Factor, Feature, Item
-from mindprint.errors import ProviderError, ProviderUnavailable
-
-ITEM_CHARS = 1500
+from mindprint.errors import ProviderError
 
 
 class _Feat(BaseModel):
@@ -80,41 +80,11 @@ class _FactorAnswer(BaseModel):
     factors: list[_FactorOut] = Field(max_length=10)
 
 
-class _PathOut(BaseModel):
-    item: int
-    reasoning: str = Field(min_length=1, max_length=800)
-
-
-class _PathAnswer(BaseModel):
-    items: list[_PathOut]
-
-
-class _Answer(BaseModel):
-    reasoning: str
-    answer: str
-
-
 # The answer each stage's call must validate against, by the call's purpose.
 ANSWERS: dict[str, type[BaseModel]] = {
     "features": _FeatureAnswer, "query-features": _QueryAnswer, "factors": _FactorAnswer,
-    "paths": _PathAnswer, "answer": _Answer,
+    "paths": PathAnswer, "answer": Answer,
 }
-
-
-def _item_block(n: int, it: Item, extra: str = "", *, response: bool = True) -> str:
-    """``response=False``: the input side only (the response when there is no input)."""
-    parts = [f"## item {n}"]
-    if it.input.strip():
-        parts.append(fence(trim(it.input, ITEM_CHARS), "input"))
-    if response or not it.input.strip():
-        parts.append(fence(trim(it.response, ITEM_CHARS), "response"))
-    if extra:
-        parts.append(extra)
-    return "\n".join(parts)
-
-
-def _batches(n: int, size: int) -> list[range]:
-    return [range(i, min(i + size, n)) for i in range(0, n, size)]
 
 
 def _norm(name: str) -> str:
@@ -123,14 +93,6 @@ def _norm(name: str) -> str:
 
 def _as_fallback(feats: Sequence[Feature]) -> list[Feature]:
     return [replace(f, origin="fallback") if f.origin == "offline" else f for f in feats]
-
-
-def _recoverable(e: ProviderError) -> str:
-    """The reason one call's failure costs only its items; a provider that can serve no
-    call at all is re-raised, so a misconfiguration is not hidden behind offline output."""
-    if isinstance(e, ProviderUnavailable):
-        raise e
-    return str(e)
 
 
 class LLMFeatureExtractor:
@@ -151,16 +113,16 @@ class LLMFeatureExtractor:
 
     def extract(self, items: Sequence[Item], corpus: CorpusStats) -> list[list[Feature]]:
         out: list[list[Feature]] = []
-        for rng in _batches(len(items), self.batch_size):
+        for rng in batches(len(items), self.batch_size):
             batch = [items[i] for i in rng]
             try:
                 ans = ask_json(
                     self.llm, self.prompt.text,
-                    "\n\n".join(_item_block(n, it, response=False) for n, it in enumerate(batch, start=1)),
+                    "\n\n".join(item_block(n, it, response=False) for n, it in enumerate(batch, start=1)),
                     _FeatureAnswer, purpose="features", user_id=self.user_id, items=len(batch),
                 )
             except ProviderError as e:
-                self.failures.append(_recoverable(e))
+                self.failures.append(recoverable(e))
                 out.extend(_as_fallback(fs) for fs in self.offline.extract(batch, corpus))
                 continue
             by_item = {e.item: e.features for e in ans.items if e.features}
@@ -199,7 +161,7 @@ class LLMFeatureExtractor:
                 _QueryAnswer, purpose="query-features", user_id=self.user_id, items=1,
             )
         except ProviderError as e:
-            self.failures.append(_recoverable(e))
+            self.failures.append(recoverable(e))
             return _as_fallback(self.offline.extract_query(query, corpus, factors))
         by_name = {_norm(f.name): f.id for f in factors}
         feats = [
@@ -248,7 +210,7 @@ class LLMFactorBuilder:
                 _FactorAnswer, purpose="factors", user_id=self.user_id,
             )
         except ProviderError as e:
-            self.failures.append(_recoverable(e))
+            self.failures.append(recoverable(e))
             return self.fallback.build(features)
         # Expand a named representative back to its whole pre-group.
         group_of = {_norm(m): g for g in groups for m in g}
@@ -293,100 +255,6 @@ class LLMFactorBuilder:
         tagged = self.fallback.assign_query(untagged, factors) if untagged else []
         it = iter(tagged)
         return [f if f.factor_id is not None else next(it) for f in features]
-
-
-class LLMPathWriter:
-    """Reasoning paths in prose, written from the item, its features and the factor table."""
-
-    def __init__(self, llm: LLM, *, batch_size: int = 8, user_id: str | None = None) -> None:
-        self.llm = llm
-        self.batch_size = batch_size
-        self.user_id = user_id
-        self.prompt = load_prompt("paths")
-        self.fallback = TemplatePathWriter()
-        self.failures: list[str] = []
-
-    @property
-    def id(self) -> str:
-        return f"llm:{self.llm.name}:paths-{self.prompt.hash}"
-
-    def write(
-        self, items: Sequence[Item], features: Sequence[Sequence[Feature]], factors: Sequence[Factor]
-    ) -> list[str]:
-        table = factor_table(factors)
-        names = {f.id: f.name for f in factors}
-        out: list[str] = []
-        for rng in _batches(len(items), self.batch_size):
-            blocks = []
-            for n, i in enumerate(rng, start=1):
-                feats = "; ".join(
-                    f"{f.name} [{names.get(f.factor_id or '', '-')}]" for f in features[i]
-                )
-                blocks.append(_item_block(n, items[i], fence(f"features: {feats}", "derived")))
-            try:
-                ans = ask_json(
-                    self.llm, self.prompt.text,
-                    f"The person's factor table:\n{table}\n\n" + "\n\n".join(blocks),
-                    _PathAnswer, purpose="paths", user_id=self.user_id, items=len(rng),
-                )
-                by_item = {p.item: p.reasoning for p in ans.items}
-            except ProviderError as e:
-                self.failures.append(_recoverable(e))
-                by_item = {}
-            for n, i in enumerate(rng, start=1):
-                if by_item and not by_item.get(n):  # the model skipped this item
-                    self.failures.append(f"paths: the answer had no path for item {n}")
-                out.append(
-                    by_item.get(n) or self.fallback.write_one(items[i], features[i], factors)
-                )
-        return out
-
-
-def factor_table(factors: Sequence[Factor]) -> str:
-    """The factor table as compact JSON lines: name, description and key statistics."""
-    keep = ("n_items", "coverage", "mean_score", "base_mean_score", "lift", "top_label",
-            "top_label_share", "polarity", "influence")
-    return "\n".join(
-        json.dumps({"factor": f.name, "description": f.description,
-                    **{k: f.stats[k] for k in keep if k in f.stats}}, ensure_ascii=False)
-        for f in factors
-    ) or "(no factors)"
-
-
-def answer(
-    llm: LLM,
-    query: str,
-    factors: Sequence[Factor],
-    retrieved: Sequence[tuple[Item, Sequence[Feature], str | None]],
-    *,
-    query_features: Sequence[Feature] = (),
-    user_id: str | None = None,
-) -> tuple[str, str]:
-    """Generate the user's answer conditioned on the factor table, the query's own
-    features (tagged with the user's factors) and the retrieved reasoning paths, as
-    RPM's answer prompt is (step 3).
-
-    Returns ``(answer, reasoning)``.
-    """
-    names = {f.id: f.name for f in factors}
-    blocks = []
-    for n, (it, feats, path) in enumerate(retrieved, start=1):
-        # Paths and feature names derive from stored text (offline paths quote the
-        # response): they are data too.
-        extra = fence(f"features: {'; '.join(f.name for f in feats)}\nreasoning: {path or '-'}", "derived")
-        blocks.append(_item_block(n, it, extra))
-    tagged = "\n".join(
-        f"- {f.name} [{names.get(f.factor_id or '', '-')}]: {f.context}" for f in query_features
-    ) or "(none)"
-    prompt = (
-        f"The person's factor table:\n{factor_table(factors)}\n\n"
-        "Their most similar past items:\n" + ("\n\n".join(blocks) or "(none)")
-        + f"\n\nThe new input:\n{fence(trim(query, 4000), 'input')}"
-        + f"\n\nThe new input's features [the person's factor]:\n{fence(tagged, 'derived')}"
-    )
-    ans = ask_json(llm, load_prompt("answer").text, prompt, _Answer, purpose="answer",
-                   user_id=user_id, items=1)
-    return ans.answer.strip(), ans.reasoning.strip()
 
 
 def llm_pipeline(embedder: Embedder, llm: LLM, *, batch_size: int = 8) -> Pipeline:

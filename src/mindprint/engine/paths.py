@@ -14,7 +14,7 @@ from typing import Protocol
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.stats import confidence_note
 from mindprint.engine.text import trim
-from mindprint.engine.types import Factor, Feature, Item
+from mindprint.engine.types import Factor, Feature, Item, WrittenPath
 
 OFFLINE_PATHS = "offline-paths-v3"
 
@@ -28,7 +28,9 @@ class PathWriter(Protocol):
         items: Sequence[Item],
         features: Sequence[Sequence[Feature]],
         factors: Sequence[Factor],
-    ) -> list[str]: ...
+    ) -> list[WrittenPath]:
+        """One path per item, each naming the generator that actually wrote it."""
+        ...
 
 
 class TemplatePathWriter:
@@ -43,8 +45,11 @@ class TemplatePathWriter:
         items: Sequence[Item],
         features: Sequence[Sequence[Feature]],
         factors: Sequence[Factor],
-    ) -> list[str]:
-        return [self.write_one(it, fs, factors) for it, fs in zip(items, features, strict=True)]
+    ) -> list[WrittenPath]:
+        return [
+            WrittenPath(self.write_one(it, fs, factors), OFFLINE_PATHS)
+            for it, fs in zip(items, features, strict=True)
+        ]
 
     def write_one(self, item: Item, feats: Sequence[Feature], factors: Sequence[Factor]) -> str:
         """A few short sentences: what the item turns on, the reasons the host model

@@ -29,7 +29,7 @@ from mindprint.engine.protocols import Embedder, Vector
 from mindprint.engine.stats import factor_stats, summarize
 from mindprint.engine.style import style_profile
 from mindprint.engine.text import sentences
-from mindprint.engine.types import Factor, Feature, Item, UserSummary
+from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
 # Long texts are cut before embedding: the model reads 256 tokens at most anyway.
 EMBED_CHARS = 2000
@@ -75,7 +75,7 @@ class ItemResult:
     item_id: int
     features: list[Feature]
     vectors: dict[str, Vector]
-    path: str | None
+    path: WrittenPath | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +83,7 @@ class UserModel:
     factors: list[Factor]
     assignment: dict[str, str | None]
     summary: UserSummary
-    paths: dict[int, str]
+    paths: dict[int, WrittenPath]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +146,9 @@ class Pipeline:
             assignment = {m: f.id for f in factors for m in f.members}
             feats = [tag(fs, assignment) for fs in feats]
         vecs = self._vectors([it.text for it in items], feats)
-        paths = self.path_writer.write(items, feats, factors) if factors else [None] * len(items)
+        paths: Sequence[WrittenPath | None] = (
+            self.path_writer.write(items, feats, factors) if factors else [None] * len(items)
+        )
         return [
             ItemResult(
                 item_id=it.id,
@@ -169,12 +171,12 @@ class Pipeline:
         grouping = stabilize_ids(self.factor_builder.build(features), previous)
         factors = factor_stats(grouping.factors, items, features, grouping.assignment, residuals)
         tagged = [tag(fs, grouping.assignment) for fs in features]
-        texts = self.path_writer.write(items, tagged, factors)
+        written = self.path_writer.write(items, tagged, factors)
         return UserModel(
             factors=factors,
             assignment=grouping.assignment,
             summary=summarize(items, style_profile(items)),
-            paths={it.id: t for it, t in zip(items, texts, strict=True)},
+            paths={it.id: p for it, p in zip(items, written, strict=True)},
         )
 
     def prepare_query(

@@ -78,3 +78,16 @@ class Retrieved:
     features: tuple[Feature, ...]
     path: str | None
     shared_factors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenPath:
+    """An item's reasoning path and the generator that actually wrote it.
+
+    ``fallback``: ``{"from": the generator whose answer was not used, "reason": why}``
+    when another writer stood in (the template after an unusable LLM answer); None when
+    the intended writer wrote it."""
+
+    text: str
+    generator: str
+    fallback: dict[str, str] | None = None

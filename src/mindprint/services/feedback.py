@@ -115,4 +115,4 @@ class FeedbackService:
                            score=item.score, source=item.source)
         corpus.add(provisional.text)
         [r] = self.pipeline.process_items([provisional], corpus, factors, given={-1: stated})
-        return ItemArtifacts(-1, r.features, r.vectors, r.path, None)
+        return ItemArtifacts(-1, r.features, r.vectors, r.path)

@@ -116,7 +116,7 @@ class ModelService:
                 uid,
                 self.pipeline.id,
                 self.model_id,
-                [ItemArtifacts(r.item_id, r.features, r.vectors, r.path, None) for r in results],
+                [ItemArtifacts(r.item_id, r.features, r.vectors, r.path) for r in results],
                 generation=gen,
             )
             processed += len(todo)
@@ -135,7 +135,7 @@ class ModelService:
             generation=gen,
         )
         self.store.set_feature_factors(uid, model.assignment, generation=gen)
-        self.store.update_paths(uid, model.paths, self.pipeline.path_writer.id, generation=gen)
+        self.store.update_paths(uid, model.paths, generation=gen)
         return len(model.factors)
 
     def _residuals(self, uid: str) -> dict[int, float]:

@@ -53,7 +53,7 @@ class ActivityRows(ItemRows, ArtifactRows):
                 ).fetchone()
                 if result.added or built is None:
                     art = ItemArtifacts(item_id, artifacts.features, artifacts.vectors,
-                                        artifacts.path, artifacts.path_generator)
+                                        artifacts.path)
                     self._write_artifacts(db, user_id, extractor, model_id, [art])
                 elif reasons:
                     self._insert_features(db, user_id, item_id, extractor, reasons)

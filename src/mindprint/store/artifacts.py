@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,9 +10,16 @@ import numpy as np
 from sqlite_utils import Database
 
 from mindprint.engine.protocols import Vector
-from mindprint.engine.types import Feature
+from mindprint.engine.types import Feature, WrittenPath
 from mindprint.store.base import StoreBase
 from mindprint.store.records import ItemArtifacts, utcnow
+
+# The generator of an item's path row before the user stage has written the path.
+NO_PATH = "none"
+
+
+def _fallback(path: WrittenPath) -> str | None:
+    return json.dumps(path.fallback, ensure_ascii=False) if path.fallback else None
 
 
 class ArtifactRows(StoreBase):
@@ -48,10 +56,11 @@ class ArtifactRows(StoreBase):
                     "vector) VALUES (?, ?, ?, ?, ?, ?)",
                     [user_id, art.item_id, kind, model_id, int(v.shape[0]), v.tobytes()],
                 )
+            path = art.path or WrittenPath("", NO_PATH)
             db.execute(
-                "INSERT OR REPLACE INTO paths (item_id, user_id, reasoning, generator, "
-                "created_at) VALUES (?, ?, ?, ?, ?)",
-                [art.item_id, user_id, art.path or "", art.path_generator or extractor, now],
+                "INSERT OR REPLACE INTO paths (item_id, user_id, reasoning, generator, fallback, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [art.item_id, user_id, path.text, path.generator, _fallback(path), now],
             )
             db.execute(
                 "INSERT OR REPLACE INTO item_state (item_id, user_id, extractor, built_at) "
@@ -93,15 +102,16 @@ class ArtifactRows(StoreBase):
             )
 
     def update_paths(
-        self, user_id: str, paths: dict[int, str], generator: str, *,
-        generation: int | None = None,
+        self, user_id: str, paths: dict[int, WrittenPath], *, generation: int | None = None,
     ) -> None:
+        """Each path with the generator that wrote it (and why another stood in)."""
         with self.write() as db:
             self._still_there(db, user_id, generation)
+            now = utcnow()
             db.conn.executemany(
-                "UPDATE paths SET reasoning = ?, generator = ?, created_at = ? "
+                "UPDATE paths SET reasoning = ?, generator = ?, fallback = ?, created_at = ? "
                 "WHERE item_id = ? AND user_id = ?",
-                [(text, generator, utcnow(), iid, user_id) for iid, text in paths.items()],
+                [(p.text, p.generator, _fallback(p), now, iid, user_id) for iid, p in paths.items()],
             )
 
     def get_features(

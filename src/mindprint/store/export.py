@@ -37,7 +37,7 @@ def _export_row(cols: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
     statistics (derived, large) left out."""
     r = dict(zip(cols, values, strict=True))
     r.pop("corpus", None)
-    for k in ("members", "stats", "trajectory", "summary", "meta", "before", "after"):
+    for k in ("members", "stats", "trajectory", "summary", "meta", "before", "after", "fallback"):
         if isinstance(r.get(k), str):
             r[k] = json.loads(r[k])
     return r

@@ -201,3 +201,11 @@ def _user_controls(db: Database) -> None:
         "after TEXT, created_at TEXT NOT NULL, undone_at TEXT)"
     )
     db.execute("CREATE INDEX control_log_user ON control_log(user_id, id)")
+
+
+@migrations(name="0030_path_fallback")
+def _path_fallback(db: Database) -> None:
+    """Why a path's generator stood in for another (``{"from", "reason"}`` JSON): the
+    template writing an item's path after the LLM's answer for it was unusable. Older
+    rows named the LLM writer whoever wrote them; the next build rewrites them."""
+    db.execute("ALTER TABLE paths ADD COLUMN fallback TEXT")

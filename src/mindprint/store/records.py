@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mindprint.engine.protocols import Vector
-from mindprint.engine.types import Feature, UserSummary
+from mindprint.engine.types import Feature, UserSummary, WrittenPath
 from mindprint.store.validate import check_date, check_meta, finite
 
 
@@ -60,8 +60,7 @@ class ItemArtifacts:
     item_id: int
     features: Sequence[Feature]
     vectors: dict[str, Vector]
-    path: str | None
-    path_generator: str | None
+    path: WrittenPath | None  # None before the user has factors (written by the user stage)
 
 
 @dataclass(frozen=True, slots=True)
