@@ -162,7 +162,8 @@ def build(user: UserOpt = None, provider: ProviderOpt = None, json_out: JsonOpt 
         _print_json(dataclasses.asdict(report))
     else:
         out.print(render.styled(("Built", "green"), " ", render.plain(
-            f"{uid}: {report.items} items ({report.processed} processed now), "
+            f"{uid}: {report.items} items ({report.processed} processed now"
+            + (f", {report.retried} retried with the LLM" if report.retried else "") + "), "
             f"{report.factors} factors in {report.seconds:.2f} s [{report.extractor}]"
         )))
 

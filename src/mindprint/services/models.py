@@ -36,6 +36,8 @@ class BuildReport:
     factors: int
     seconds: float
     extractor: str
+    # Items whose LLM features had fallen back to offline ones, sent to the LLM again.
+    retried: int = 0
 
 
 class ModelService:
@@ -72,7 +74,8 @@ class ModelService:
         return self.store.host_feature_names(self.inputs.user(user_id))
 
     def build(self, user_id: str, *, progress: Progress | None = None, batch: int = 64) -> BuildReport:
-        """Build (or finish building) the user model. Resumable: done items are skipped."""
+        """Build (or finish building) the user model. Resumable: done items are skipped;
+        items whose LLM features fell back to offline ones are retried once per build."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
         t0 = time.perf_counter()
@@ -83,7 +86,11 @@ class ModelService:
             total = self.store.count_items(uid)
             all_items = [it for page in self.store.iter_items(uid) for it in page]
             corpus = CorpusStats.from_texts(it.text for it in all_items)
+            # Listed before new items are processed: an item falling back in this build
+            # waits for the next one, so a failing provider is not asked again and again.
+            fallen_back = self.store.items_fallen_back(uid, self.pipeline.id)
             processed = self._item_stage(uid, gen, total, corpus, progress, batch)
+            retried = self._retry_fallbacks(uid, gen, fallen_back, corpus, batch)
             n_factors = self._user_stage(uid, gen, all_items, corpus)
         self.index.invalidate(uid)
         return BuildReport(
@@ -93,6 +100,7 @@ class ModelService:
             factors=n_factors,
             seconds=round(time.perf_counter() - t0, 3),
             extractor=self.pipeline.id,
+            retried=retried,
         )
 
     def _item_stage(
@@ -108,21 +116,45 @@ class ModelService:
             todo = self.store.items_without_features(uid, self.pipeline.id, batch)
             if not todo:
                 return processed
-            # Re-extraction keeps what the host model stated about these items.
-            stored = self.store.get_features(uid, [it.id for it in todo])
-            given = {i: [f for f in fs if f.origin == "host"] for i, fs in stored.items()}
-            results = self.pipeline.process_items(todo, corpus, given=given)
-            self.store.save_artifacts(
-                uid,
-                self.pipeline.id,
-                self.model_id,
-                [ItemArtifacts(r.item_id, r.features, r.vectors, r.path) for r in results],
-                generation=gen,
-            )
+            self._process(uid, gen, todo, corpus)
             processed += len(todo)
             done += len(todo)
             if progress:
                 progress(done, total)
+
+    def _retry_fallbacks(
+        self, uid: str, gen: int, ids: list[int], corpus: CorpusStats, batch: int
+    ) -> int:
+        """Run the item stage again on the items that fell back. Each batch replaces its
+        items' artefacts in one transaction, and only once the new ones are computed: a
+        provider that fails again (the items stay ``fallback``) or stops the build
+        (:class:`ProviderUnavailable`) leaves the stored fallback output as it was.
+        Without an LLM nothing is listed (offline extraction never falls back)."""
+        retried = 0
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            found = self.store.get_items(uid, chunk)
+            # An item deleted meanwhile (by another process) has nothing to retry.
+            todo = [found[i] for i in chunk if i in found]
+            self._process(uid, gen, todo, corpus)
+            retried += len(todo)
+        return retried
+
+    def _process(self, uid: str, gen: int, todo: list[Item], corpus: CorpusStats) -> None:
+        """The item stage of ``todo``, saved in one transaction."""
+        if not todo:
+            return
+        # Re-extraction keeps what the host model stated about these items.
+        stored = self.store.get_features(uid, [it.id for it in todo])
+        given = {i: [f for f in fs if f.origin == "host"] for i, fs in stored.items()}
+        results = self.pipeline.process_items(todo, corpus, given=given)
+        self.store.save_artifacts(
+            uid,
+            self.pipeline.id,
+            self.model_id,
+            [ItemArtifacts(r.item_id, r.features, r.vectors, r.path) for r in results],
+            generation=gen,
+        )
 
     def _user_stage(self, uid: str, gen: int, items: list[Item], corpus: CorpusStats) -> int:
         feats_by_item = self.store.get_features(uid)

@@ -126,6 +126,18 @@ class ItemRows(StoreBase):
             ).fetchall()
         return [self._item(r) for r in rows]
 
+    def items_fallen_back(self, user_id: str, extractor: str) -> list[int]:
+        """Items built for ``extractor`` whose features the offline extractor wrote in
+        the LLM's stead (origin ``fallback``): what a later build retries."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT s.item_id FROM item_state s WHERE s.user_id = ? AND s.extractor = ? "
+                "AND EXISTS (SELECT 1 FROM features f WHERE f.user_id = s.user_id "
+                "AND f.item_id = s.item_id AND f.origin = 'fallback') ORDER BY s.item_id",
+                [user_id, extractor],
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def get_item(self, user_id: str, item_id: int) -> Item | None:
         """History item ``item_id`` if it belongs to ``user_id``, else None."""
         return self.get_items(user_id, [item_id]).get(item_id)
