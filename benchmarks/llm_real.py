@@ -118,7 +118,7 @@ class Recorder:
 
         def complete(self: ProviderBase, system: str, prompt: str, **kw: Any) -> Any:
             if rec.max_tokens is not None:
-                kw["max_tokens"] = min(kw.get("max_tokens", 2048), rec.max_tokens)
+                kw["max_tokens"] = min(kw.get("max_tokens") or self.caps.of(kw["purpose"]), rec.max_tokens)
             t0 = time.perf_counter()
             try:
                 out = original(self, system, prompt, **kw)

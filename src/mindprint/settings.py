@@ -74,6 +74,17 @@ class ProviderSettings(BaseSettings):
     llm_concurrency: int = Field(default=4, ge=1, le=64)
     llm_seed: int | None = Field(default=0, description="Sent with temperature 0 where the API takes a seed.")
     rewrite_temperature: float = Field(default=0.3, ge=0.0, le=1.0, description="The rewrite's sampling temperature.")
+    # The max_tokens each stage sends (MINDPRINT_MAX_TOKENS_<STAGE>); an answer cut at its
+    # cap is treated as malformed: retried once, then the stage's offline fallback. The
+    # defaults are engine.llm.TokenCaps' (settings may not import the engine; a test
+    # keeps them equal).
+    max_tokens_features: int = Field(default=1536, ge=64, le=65_536, description="Features of 8 history items.")
+    max_tokens_query_features: int = Field(default=512, ge=64, le=65_536, description="Features of a query.")
+    max_tokens_factors: int = Field(default=2048, ge=64, le=65_536, description="The factor table.")
+    max_tokens_paths: int = Field(default=2048, ge=64, le=65_536, description="Reasoning paths of 8 items.")
+    max_tokens_answer: int = Field(default=1024, ge=64, le=65_536, description="The answer step.")
+    max_tokens_rewrite: int = Field(default=4096, ge=64, le=65_536, description="The rewrite trajectory.")
+    max_tokens_repair: int = Field(default=4096, ge=64, le=65_536, description="The rewrite's repair round.")
 
 
 class LimitSettings(BaseSettings):

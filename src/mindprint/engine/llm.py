@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from typing import Protocol, TypeVar
 
@@ -54,6 +54,35 @@ class Completion:
     model: str
     input_tokens: int | None = None
     output_tokens: int | None = None
+    # The answer stopped at ``max_tokens`` (or the context window), not where the model
+    # meant to stop: whatever it holds is cut, so it is treated as malformed.
+    truncated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCaps:
+    """The ``max_tokens`` each stage sends: enough for a full answer of its schema at the
+    sizes mindprint asks for (8 items per batch, a few features or sentences each), so a
+    model that rambles is cut (and falls back) instead of running up cost and time."""
+
+    features: int = 1536  # 8 items x up to 8 features, name + a short context each
+    query_features: int = 512  # one input's features
+    factors: int = 2048  # up to 10 factors, each listing its member features
+    paths: int = 2048  # 8 items x a reasoning path of up to 800 characters
+    answer: int = 1024  # a short reasoning and the answer (a rating, a label, a headline)
+    rewrite: int = 4096  # the trajectory plus the whole rewritten draft
+    repair: int = 4096  # the same again, fixing the guard's violations
+    other: int = 1024  # any call not made by a stage (tests, benchmarks)
+
+    def of(self, purpose: str) -> int:
+        """The cap of a call by its purpose (``paths``, ``features:retry``,
+        ``rewrite:repair``...): a retry gets its stage's cap."""
+        stage = purpose.removesuffix(":retry")
+        key = "repair" if stage == "rewrite:repair" else stage.replace("-", "_")
+        return int(getattr(self, key)) if key in _STAGES else self.other
+
+
+_STAGES = frozenset(f.name for f in fields(TokenCaps))
 
 
 class LLM(Protocol):
@@ -62,18 +91,24 @@ class LLM(Protocol):
         """``provider:model``, recorded with every artefact the LLM produced."""
         ...
 
+    @property
+    def caps(self) -> TokenCaps:
+        """The ``max_tokens`` of each stage (from the provider's settings)."""
+        ...
+
     def complete(
         self,
         system: str,
         prompt: str,
         *,
         purpose: str,
-        max_tokens: int = 2048,
+        max_tokens: int | None = None,
         user_id: str | None = None,
         items: int = 0,
         temperature: float = 0.0,
     ) -> Completion:
-        """``temperature`` 0 (the default) for extraction stages, so a build is reproducible."""
+        """``max_tokens`` None: the cap of ``purpose`` (:attr:`caps`). ``temperature`` 0
+        (the default) for extraction stages, so a build is reproducible."""
         ...
 
 
@@ -143,6 +178,18 @@ def parse_answer(text: str, model: type[T]) -> T:
     return model.model_validate_json(extract_json(text))
 
 
+def _problem(answer: Completion, model: type[T], max_tokens: int) -> tuple[T | None, str]:
+    """(the parsed answer, "") or (None, what is wrong with it). A truncated answer is
+    malformed even where its JSON happens to parse: it may have lost entries."""
+    if answer.truncated:
+        return None, (f"the answer was cut at max_tokens={max_tokens} before it ended; "
+                      "answer more briefly")
+    try:
+        return parse_answer(answer.text, model), ""
+    except ValidationError as e:
+        return None, _short_error(e)
+
+
 def ask_json(
     llm: LLM,
     system: str,
@@ -150,30 +197,31 @@ def ask_json(
     model: type[T],
     *,
     purpose: str,
-    max_tokens: int = 2048,
+    max_tokens: int | None = None,
     user_id: str | None = None,
     items: int = 0,
     temperature: float = 0.0,
 ) -> T:
+    """``max_tokens`` None: the stage's cap (``llm.caps.of(purpose)``), always sent."""
+    cap = max_tokens if max_tokens is not None else llm.caps.of(purpose)
     schema = json.dumps(model.model_json_schema(), separators=(",", ":"))
     guarded = system if SYSTEM_GUARD in system else f"{system}\n\n{SYSTEM_GUARD}"
     full_system = f"{guarded}\n\nAnswer with one JSON object only, matching this JSON schema:\n{schema}"
-    answer = llm.complete(full_system, prompt, purpose=purpose, max_tokens=max_tokens,
+    answer = llm.complete(full_system, prompt, purpose=purpose, max_tokens=cap,
                           user_id=user_id, items=items, temperature=temperature)
-    try:
-        return parse_answer(answer.text, model)
-    except ValidationError as e:
-        error = _short_error(e)
+    parsed, error = _problem(answer, model, cap)
+    if parsed is not None:
+        return parsed
     retry = (
         f"{prompt}\n\nYour previous answer was not valid: {error}\n"
         "Answer again with one JSON object only, matching the schema exactly."
     )
-    answer = llm.complete(full_system, retry, purpose=f"{purpose}:retry", max_tokens=max_tokens,
+    answer = llm.complete(full_system, retry, purpose=f"{purpose}:retry", max_tokens=cap,
                           user_id=user_id, items=items, temperature=temperature)
-    try:
-        return parse_answer(answer.text, model)
-    except ValidationError as e:
-        raise InvalidAnswer(f"{purpose}: the model's answer was invalid twice ({_short_error(e)})") from e
+    parsed, error = _problem(answer, model, cap)
+    if parsed is None:
+        raise InvalidAnswer(f"{purpose}: the model's answer was invalid twice ({error})")
+    return parsed
 
 
 def _short_error(e: ValidationError) -> str:

@@ -205,13 +205,13 @@ def rewrite_with_llm(
     system, prompt = build_prompt(draft, style, factors, examples, query)
     generator = f"llm:{llm.name}:rewrite-{load_prompt('rewrite').hash}"
     traj = ask_json(llm, system, prompt, _Trajectory, purpose="rewrite", user_id=user_id, items=1,
-                    max_tokens=4096, temperature=temperature)
+                    temperature=temperature)
     problems = violations(draft, traj)
     if not problems:
         return guard(draft, traj, generator)
     try:
         repaired = ask_json(llm, system, repair_prompt(prompt, traj.rewrite, problems), _Trajectory,
-                            purpose="rewrite:repair", user_id=user_id, items=1, max_tokens=4096,
+                            purpose="rewrite:repair", user_id=user_id, items=1,
                             temperature=temperature)
     except InvalidAnswer as e:
         return guard(draft, traj, generator, note=f" (the repair round's answer was unusable: {e})")

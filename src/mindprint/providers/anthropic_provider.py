@@ -54,4 +54,5 @@ class AnthropicProvider(ProviderBase):
         return Completion(
             text=text, model=msg.model, input_tokens=msg.usage.input_tokens,
             output_tokens=msg.usage.output_tokens,
+            truncated=msg.stop_reason in ("max_tokens", "model_context_window_exceeded"),
         )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mindprint.engine.llm import Completion, current_user
+from mindprint.engine.llm import Completion, TokenCaps, current_user
 from mindprint.errors import ProviderError
 
 
@@ -56,8 +56,10 @@ class ProviderBase:
         concurrency: int = 4,
         seed: int | None = 0,
         sink: Sink | None = None,
+        caps: TokenCaps | None = None,
     ) -> None:
         self.model = model
+        self._caps = caps or TokenCaps()
         # Sent where the API takes one (OpenAI-compatible servers), with temperature 0,
         # so extraction answers repeat from one build to the next.
         self.seed = seed
@@ -74,6 +76,10 @@ class ProviderBase:
     def name(self) -> str:
         return f"{self.provider}:{self.model}"
 
+    @property
+    def caps(self) -> TokenCaps:
+        return self._caps
+
     def _call(self, system: str, prompt: str, max_tokens: int, temperature: float) -> Completion:
         raise NotImplementedError
 
@@ -83,15 +89,17 @@ class ProviderBase:
         prompt: str,
         *,
         purpose: str,
-        max_tokens: int = 2048,
+        max_tokens: int | None = None,
         user_id: str | None = None,
         items: int = 0,
         temperature: float = 0.0,
     ) -> Completion:
+        # Every request carries a cap: the stage's, unless the caller set one.
+        cap = max_tokens if max_tokens is not None else self._caps.of(purpose)
         t0 = time.perf_counter()
         with self._sem:
             try:
-                out = self._call(system, prompt, max_tokens, temperature)
+                out = self._call(system, prompt, cap, temperature)
             except ProviderError as e:
                 self._log(user_id, purpose, None, t0, items, str(e))
                 raise

@@ -53,10 +53,11 @@ class OpenAIProvider(ProviderBase):
             raise ProviderError(f"OpenAI-compatible API error: {e}") from e
         if not resp.choices:
             raise ProviderError("The OpenAI-compatible server returned no choices.")
-        usage = resp.usage
+        usage, choice = resp.usage, resp.choices[0]
         return Completion(
-            text=resp.choices[0].message.content or "",
+            text=choice.message.content or "",
             model=resp.model or self.model,
             input_tokens=usage.prompt_tokens if usage else None,
             output_tokens=usage.completion_tokens if usage else None,
+            truncated=choice.finish_reason == "length",
         )

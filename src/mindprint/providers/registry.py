@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mindprint.engine.llm import LLM
+from mindprint.engine.llm import LLM, TokenCaps
 from mindprint.errors import ConfigError
 from mindprint.providers.base import Sink
 from mindprint.settings import ProviderSettings
@@ -34,7 +34,7 @@ def _anthropic(s: ProviderSettings, sink: Sink | None) -> LLM:
     return AnthropicProvider(
         s.anthropic_api_key.get_secret_value(), s.anthropic_model, base_url=s.anthropic_base_url,
         timeout=s.llm_timeout_s, max_retries=s.llm_max_retries, concurrency=s.llm_concurrency,
-        seed=s.llm_seed, sink=sink,
+        seed=s.llm_seed, sink=sink, caps=token_caps(s),
     )
 
 
@@ -57,7 +57,16 @@ def _openai_compatible(
     key = s.openai_api_key.get_secret_value() if s.openai_api_key else "not-needed"
     return OpenAIProvider(
         key, model, base_url=base_url, timeout=s.llm_timeout_s, max_retries=s.llm_max_retries,
-        concurrency=s.llm_concurrency, seed=s.llm_seed, sink=sink,
+        concurrency=s.llm_concurrency, seed=s.llm_seed, sink=sink, caps=token_caps(s),
+    )
+
+
+def token_caps(s: ProviderSettings) -> TokenCaps:
+    """The per-stage ``max_tokens`` the settings name (MINDPRINT_MAX_TOKENS_<STAGE>)."""
+    return TokenCaps(
+        features=s.max_tokens_features, query_features=s.max_tokens_query_features,
+        factors=s.max_tokens_factors, paths=s.max_tokens_paths, answer=s.max_tokens_answer,
+        rewrite=s.max_tokens_rewrite, repair=s.max_tokens_repair,
     )
 
 

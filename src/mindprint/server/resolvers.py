@@ -79,5 +79,6 @@ def sample_rewrite(
         return NoSample()  # the tool body reports the same problem with its own message
     return Sample(
         [SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
-        system_prompt=system, max_tokens=4096, temperature=settings.rewrite_temperature,
+        system_prompt=system, max_tokens=settings.max_tokens_rewrite,
+        temperature=settings.rewrite_temperature,
     )

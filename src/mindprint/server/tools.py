@@ -204,7 +204,8 @@ def rewrite_for_user(lim: LimitSettings) -> Callable[..., Any]:
         with state(ctx).call(user_id) as (app, uid):
             if isinstance(sampled, CreateMessageResult):
                 answer = sampled.content.text if isinstance(sampled.content, TextContent) else ""
-                out = app.rewriting.from_answer(uid, draft, query, answer, sampled.model)
+                out = app.rewriting.from_answer(uid, draft, query, answer, sampled.model,
+                                                truncated=sampled.stop_reason == "maxTokens")
             else:
                 out = app.rewriting.rewrite(uid, draft, query)
             return compact(rewrite_view(out))

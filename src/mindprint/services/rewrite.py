@@ -116,15 +116,18 @@ class RewriteService:
         return build_prompt(draft, style, factors, examples, q)
 
     def from_answer(
-        self, user_id: str | None, draft: str, query: str | None, answer: str, model: str
+        self, user_id: str | None, draft: str, query: str | None, answer: str, model: str,
+        *, truncated: bool = False,
     ) -> RewriteOutcome:
         """Finish a rewrite whose trajectory another model (MCP sampling) wrote: validate,
-        guard fidelity, store; an unusable answer falls back to the offline rewriter."""
+        guard fidelity, store; an unusable answer (``truncated``: cut at max_tokens) falls
+        back to the offline rewriter."""
         uid, draft, q = self._inputs(user_id, draft, query)
         source = f"sampling:{model or 'unknown'}"
-        if not answer.strip():
+        if not answer.strip() or truncated:
+            why = "was cut at max_tokens" if truncated else "returned no text"
             return self.rewrite(uid, draft, q, fallback={
-                "from": source, "reason": "the client's model returned no text"})
+                "from": source, "reason": f"the client's model {why}"})
         try:
             traj = parse_trajectory(answer)
         except ValidationError as e:

@@ -2,7 +2,9 @@
 formats, so the real SDK clients (request building, retries, parsing) are exercised.
 
 Its answers depend on the prompt's content (which items, which features), like a real
-model's would; ``script`` queues overrides (a 429, a malformed answer, a slow answer).
+model's would; ``script`` queues overrides (a 429, a malformed answer, a slow answer). An
+answer longer than the request's ``max_tokens`` is cut there and its stop reason says so
+(``length`` / ``max_tokens``), as a real server's is.
 """
 
 from __future__ import annotations
@@ -89,6 +91,17 @@ def smart_reply(system: str, prompt: str) -> str:
     return "{}"
 
 
+# The fake's tokenizer: one token per 4 characters (the usage it reports counts the same).
+CHARS_PER_TOKEN = 4
+
+
+def _cap(text: str, max_tokens: int | None) -> tuple[str, bool]:
+    """The answer cut at ``max_tokens`` as a server cuts it, and whether it was."""
+    if max_tokens is None or len(text) <= max_tokens * CHARS_PER_TOKEN:
+        return text, False
+    return text[: max_tokens * CHARS_PER_TOKEN], True
+
+
 class FakeLLM:
     def __init__(self, reply: Reply = smart_reply) -> None:
         self.reply = reply
@@ -130,20 +143,22 @@ class FakeLLM:
                     system = body.get("system", "")
                     prompt = body["messages"][0]["content"]
                     text = step.text if step.text is not None else fake.reply(system, prompt)
+                    text, cut = _cap(text, body.get("max_tokens"))
                     self._send(200, {
                         "id": "msg_1", "type": "message", "role": "assistant", "model": body["model"],
-                        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
-                        "stop_sequence": None,
+                        "content": [{"type": "text", "text": text}],
+                        "stop_reason": "max_tokens" if cut else "end_turn", "stop_sequence": None,
                         "usage": {"input_tokens": len(prompt) // 4, "output_tokens": len(text) // 4},
                     })
                 elif self.path.endswith("/chat/completions"):
                     msgs = body["messages"]
                     system, prompt = msgs[0]["content"], msgs[-1]["content"]
                     text = step.text if step.text is not None else fake.reply(system, prompt)
+                    text, cut = _cap(text, body.get("max_tokens"))
                     self._send(200, {
                         "id": "chatcmpl-1", "object": "chat.completion", "created": 0,
                         "model": body["model"],
-                        "choices": [{"index": 0, "finish_reason": "stop",
+                        "choices": [{"index": 0, "finish_reason": "length" if cut else "stop",
                                      "message": {"role": "assistant", "content": text}}],
                         "usage": {"prompt_tokens": len(prompt) // 4,
                                   "completion_tokens": len(text) // 4,
