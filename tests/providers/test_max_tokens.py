@@ -19,8 +19,8 @@ from mindprint.engine.paths import OFFLINE_PATHS
 from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.types import Factor
 from mindprint.providers import CallRecord, create_provider
-from mindprint.providers.registry import token_caps
 from mindprint.providers.base import ProviderBase
+from mindprint.providers.registry import token_caps
 from mindprint.settings import ProviderSettings
 from mindprint.store import Store
 from mindprint.testing.fake_llm import FakeLLM, Scripted, fake_llm
