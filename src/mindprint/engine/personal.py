@@ -8,6 +8,7 @@ predicts the user's rating or label from that index.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from mindprint.engine.departure import Departure, Evidence, History, Query, depa
 from mindprint.engine.departure_stats import JUDGED
 from mindprint.engine.factors import STYLE_ID, TONE_ID
 from mindprint.engine.features import CorpusStats, text_signals
+from mindprint.engine.labels import LabelHistory, LabelKernel, explain_label, label_departure
 from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.population import Answers, Arr, Population
 from mindprint.engine.predict import (
@@ -277,14 +279,38 @@ def predict_personal(
     hist = history(pop, c)
     raw = np.asarray(pq.vectors["raw"], dtype=np.float64).reshape(-1)
     q_out = pop.outputs(raw, pq.vectors["signals"])[0]
-    dep = departure(hist, neighbours, Query(q_out, raw, factor_values(pq.features)), pop.kernel)
-    label = answers.answer(q_out + dep.total)
+    query = Query(q_out, raw, factor_values(pq.features))
+    if not answers.is_scale:  # labels: their own model, with recency (engine/labels.py)
+        return _predict_label(pop, c, hist, query, neighbours)
+    dep = departure(hist, neighbours, query, pop.kernel)
     names = {f.id: f.name for f in c.factors}
     return Prediction(
-        label=label,
-        value=round(float((q_out + dep.total)[0]), 3) if answers.is_scale else None,
-        distribution={} if answers.is_scale else _label_scores(answers, q_out + dep.total),
+        label=answers.answer(q_out + dep.total),
+        value=round(float((q_out + dep.total)[0]), 3),
         explanation=explain(answers, q_out, dep, len(hist), names),
+    )
+
+
+def chronological(c: UserIndex) -> list[int]:
+    """The user's item ids, oldest first (by date, then by id: items without a date first)."""
+    return sorted(c.ids, key=lambda i: (c.items[i].created_at or "", i))
+
+
+def _predict_label(
+    pop: Population, c: UserIndex, hist: History, query: Query, neighbours: Sequence[int]
+) -> Prediction:
+    """A label: the population's scores moved by the departure of :mod:`labels`."""
+    answers = pop.answers
+    dep = label_departure(LabelHistory.of(hist, chronological(c)), neighbours, query,
+                          LabelKernel.of(pop.kernel))
+    out = query.output + dep.total
+    counts = Counter(str(c.items[i].label) for i in hist.rows)
+    return Prediction(
+        label=answers.answer(out),
+        value=None,
+        distribution=_label_scores(answers, out),
+        explanation=explain_label(answers, query.output, dep, counts,
+                                  {f.id: f.name for f in c.factors}),
     )
 
 

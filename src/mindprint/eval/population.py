@@ -22,6 +22,7 @@ import numpy as np
 from mindprint.engine.departure import Evidence, History, fit_kernel
 from mindprint.engine.features import text_signals
 from mindprint.engine.kernel import Kernel
+from mindprint.engine.labels import LabelHistory, fit_label_kernel
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.population import (
     Answers,
@@ -113,14 +114,17 @@ class PopulationPool:
         stars = info.scale == (1.0, 5.0)
         self.design = Design.fit(reps.signals, embedder.model_id if stars else None)
         self._history: dict[str, tuple[Reps, tuple[str, ...]]] = {}
+        # Each history item's date, to order it as the app does (by date, then as imported).
+        self._dates: dict[str, tuple[str, ...]] = {}
         for case in cases:
-            kept = [(texts[item_text(p)], a) for p in case.profile
+            kept = [(texts[item_text(p)], a, p.date or "") for p in case.profile
                     if (a := answer_of(p, self.answers)) is not None]
-            idx = [i for i, _ in kept]
+            idx = [i for i, _, _ in kept]
             self._history[case.user_id] = (
                 Reps(reps.raw[idx], reps.signals[idx]),
-                tuple(a for _, a in kept),
+                tuple(a for _, a, _ in kept),
             )
+            self._dates[case.user_id] = tuple(d for _, _, d in kept)
         per_user = pool_stats(
             self.answers,
             self.design,
@@ -143,17 +147,29 @@ class PopulationPool:
         prior, chosen on their histories (never on questions). Each user's residuals are
         under the model of the *other* users, as mindprint sees them: in-sample residuals
         of a ridge on a few thousand items hide most of what is personal."""
-        histories = []
+        histories, users = [], []
         for uid, (reps, answers) in self._history.items():
             if len(answers) < 2:
                 continue
+            users.append(uid)
             outs = self._model(uid).outputs(reps.raw, reps.signals)
             res = self.answers.targets(answers) - outs
             histories.append(History.of(
                 [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(answers))],
                 self.answers, outs.shape[1],
             ))
-        return fit_kernel(histories, self.answers)
+        if self.answers.is_scale:
+            return fit_kernel(histories, self.answers)
+        # Labels: their own model, with recency (engine/labels.py).
+        return fit_label_kernel([
+            LabelHistory.of(h, self._chronological(uid)) for uid, h in zip(users, histories, strict=True)
+        ])
+
+    def _chronological(self, user_id: str) -> list[int]:
+        """The rows of a user's history, oldest first (by date, then as imported), as the
+        app orders the imported items (``personal.chronological``)."""
+        dates = self._dates[user_id]
+        return sorted(range(len(dates)), key=lambda n: (dates[n], n))
 
     def _calibrated(self, scale: tuple[float, float]) -> Answers:
         """The scale with thresholds fitted on everyone's in-sample predictions."""

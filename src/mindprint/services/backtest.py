@@ -137,7 +137,7 @@ class BacktestService:
         answers = personal.answers_of(c)
         if answers is None or c.signals is None:
             return Backtest(uid, None, [], [], sentence(None, []))
-        order = sorted(c.ids, key=lambda i: (c.items[i].created_at or "", i))
+        order = personal.chronological(c)
         answered = [i for i in order if _gold(c, i, answers) is not None]
         pop = self.population.for_user(uid, answers)
         feats = self.store.get_features(uid, list(c.ids))
