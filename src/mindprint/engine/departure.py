@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.descent import descend
 from mindprint.engine.kernel import DEFAULT_KERNEL, SEARCH, Kernel, gram, gram_of, similarity
 from mindprint.engine.population import Answers, Arr
 
@@ -232,16 +233,4 @@ def fit_kernel(
     parts = [_Parts.of(h) for h in histories if len(h) >= 2]
     if sum(len(p.res) for p in parts) < 20:
         return start
-    best, best_err = start, _loo_errors(start, parts, answers)
-    for _ in range(sweeps):
-        moved = False
-        for name, values in SEARCH.items():
-            for v in values:
-                cand = best.with_(**{name: v})
-                err = _loo_errors(cand, parts, answers)
-                gain = best_err - err
-                if gain.mean() > gain.std(ddof=1) / np.sqrt(len(gain)):
-                    best, best_err, moved = cand, err, True
-        if not moved:
-            break
-    return best
+    return descend(start, SEARCH, lambda k: _loo_errors(k, parts, answers), sweeps)

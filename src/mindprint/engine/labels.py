@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from mindprint.engine.departure import FIT_ITEMS, History, Query
+from mindprint.engine.descent import descend
 from mindprint.engine.kernel import SEARCH, Kernel, gram_of, similarity
 from mindprint.engine.population import Answers, Arr
 
@@ -192,20 +193,7 @@ def fit_label_kernel(
     def errors(k: LabelKernel) -> Arr:
         return np.concatenate([p.loo_errors(k) for p in parts])
 
-    best, best_err = start, errors(start)
-    for _ in range(sweeps):
-        moved = False
-        for name, values in LABEL_SEARCH.items():
-            for v in values:
-                cand = LabelKernel.of(best).with_(**{name: v})
-                assert isinstance(cand, LabelKernel)
-                err = errors(cand)
-                gain = best_err - err
-                if gain.mean() > gain.std(ddof=1) / np.sqrt(len(gain)):
-                    best, best_err, moved = cand, err, True
-        if not moved:
-            break
-    return best
+    return descend(start, LABEL_SEARCH, errors, sweeps)
 
 
 def explain_label(
