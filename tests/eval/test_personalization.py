@@ -13,7 +13,7 @@ from mindprint.embed import FakeEmbedder
 from mindprint.eval.bootstrap import Resampler, lift, mean_metric, point
 from mindprint.eval.cases import group_by_user, in_split, load_cases, split_of
 from mindprint.eval.examples import DatasetError
-from mindprint.eval.online import run_online, seen_bin, write_online
+from mindprint.eval.online import OnlineRun, run_online, seen_bin, write_online
 from mindprint.eval.peftu import load_peftu
 from mindprint.eval.report import build_results
 from mindprint.eval.runner import run_eval
@@ -122,6 +122,7 @@ def test_rating_runs_report_both_population_candidates_and_the_lift(tmp_path: Pa
     assert pop == expected
     assert res["lift"]["population_user_offset"]["mae"]["vs"] == pop + "_offset"
     assert "mindprint_features" not in res["methods"]
+    assert set(res["kernel"]) >= {"offset", "calibration", "similar", "length", "factors", "noise"}
 
 
 def test_online_protocol_predicts_before_recording(tmp_path: Path) -> None:
@@ -137,3 +138,23 @@ def test_online_protocol_predicts_before_recording(tmp_path: Path) -> None:
     paths = write_online(run, tmp_path / "out")
     assert all(p.is_file() and p.stat().st_size for p in paths)
     assert set(run.results()["curve"]["1"]) >= {"mindprint", "population", "population_user_offset"}
+    assert set(run.results()["kernel"]) >= {"offset", "calibration", "similar", "length", "factors", "noise"}
+
+
+def test_online_lift_pools_predictions_from_enough_items_seen() -> None:
+    run = OnlineRun("rating", "mae", "test")
+    # Two users; mindprint misses by 0 where the offset model misses by 1, from 2 items on.
+    for user in ("a", "b"):
+        for seen in range(1, 5):
+            late = seen >= 2
+            run.rows.append({"user_id": user, "seen": seen, "bin": seen_bin(seen), "mindprint": 0.0 if late else 4.0,
+                             "population": 2.0, "population_user_offset": 1.0 if late else 0.0})
+    lifts = run.lifts(from_seen=2)
+    assert (lifts["n"], lifts["users"]) == (6, 2)
+    assert lifts["mae"]["mindprint"] == 0.0
+    assert lifts["mae"]["lift_vs_population_user_offset"]["delta"] == 1.0
+    assert lifts["mae"]["lift_vs_population"]["ci95"] == [2.0, 2.0]
+    assert lifts["rmse"]["lift_vs_population"]["delta"] == 2.0
+    # Counting the early predictions too, mindprint loses to the offset model.
+    assert run.lifts(from_seen=1)["mae"]["lift_vs_population_user_offset"]["delta"] < 0
+    assert "From 2 items seen on" not in run.markdown_table()  # the table uses FROM_SEEN

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,8 @@ def run_eval(
         "git_commit": commit,
         "split": config.split,
         "population_seconds": round(run.population_seconds, 2),
+        # The departure prior fitted on this run's histories (None: no population pool).
+        "kernel": asdict(pool.kernel) if pool is not None else None,
     }
     return run
 
