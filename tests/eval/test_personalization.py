@@ -3,6 +3,7 @@ with a paired bootstrap grouped by user, per-annotator sets, splits, the online 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,17 @@ def test_online_protocol_predicts_before_recording(tmp_path: Path) -> None:
     assert all(p.is_file() and p.stat().st_size for p in paths)
     assert set(run.results()["curve"]["1"]) >= {"mindprint", "population", "population_user_offset"}
     assert set(run.results()["kernel"]) >= {"offset", "calibration", "similar", "length", "factors", "noise"}
+
+
+def test_online_protocol_skips_items_without_text(tmp_path: Path) -> None:
+    data = synthetic.rating_folder(tmp_path / "data")
+    questions = data / "dev_questions.json"
+    rows = json.loads(questions.read_text())
+    rows[0]["profile"][1]["text"] = "  "  # a review with a score and no words
+    questions.write_text(json.dumps(rows))
+    run = run_online(EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "out"), FakeEmbedder())
+    cases, _ = load_cases("rating", data)
+    assert len(run.record_seconds) == sum(len(c.profile) for c in cases) - 1
 
 
 def test_online_lift_pools_predictions_from_enough_items_seen() -> None:

@@ -174,7 +174,10 @@ def _replay_user(
     if app.admin.exists(uid):
         raise EvalError(f"user {uid!r} already exists in the evaluation database")
     answers = pop.model.answers
-    order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None]
+    # An item without a query or a response could not have been recorded (record_feedback
+    # refuses it, as the importer refuses a review without text): it is skipped.
+    order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None
+             and case.profile[i].input.strip() and case.profile[i].response.strip()]
     reps = pool.query_many([item_text(case.profile[i]) for i in order])
     golds = [str(answer_of(case.profile[i], answers)) for i in order]
     targets = answers.targets(golds)
@@ -195,9 +198,9 @@ def _replay_user(
             run.rows.append(row)
         started = time.perf_counter()
         if answers.is_scale:
-            app.record_feedback(uid, p.input or " ", p.response, rating=round(float(golds[t])))
+            app.record_feedback(uid, p.input, p.response, rating=round(float(golds[t])))
         else:
-            app.record_feedback(uid, p.input or " ", p.response, label=golds[t])
+            app.record_feedback(uid, p.input, p.response, label=golds[t])
         app.wait_idle()  # a refresh due now finishes before the next item: deterministic
         run.record_seconds.append(time.perf_counter() - started)
 
