@@ -71,6 +71,9 @@ class OnlineRun:
     wall_seconds: float = 0.0
     n_users: int = 0
     kernel: dict[str, float] | None = None  # the departure prior fitted on the run's users
+    # The code that ran: read when the run starts, so a checkout moving meanwhile is not
+    # credited with its numbers.
+    commit: str | None = field(default_factory=git_commit)
 
     def curve(self, seed: int = 0) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
@@ -124,7 +127,7 @@ class OnlineRun:
             },
             "wall_seconds": round(self.wall_seconds, 1),
             "command": self.command,
-            "git_commit": git_commit(),
+            "git_commit": self.commit,
         }
 
     def markdown_table(self) -> str:
