@@ -220,6 +220,35 @@ def test_batch_of_100_matches_single_calls(embedder: FastEmbedEmbedder) -> None:
 
 
 @pytest.mark.model
+def test_own_session_gives_fastembeds_vectors_bit_for_bit(embedder: FastEmbedEmbedder) -> None:
+    # The embedder opens its own onnxruntime session (no busy-waiting threads); the
+    # vectors must be exactly those of fastembed's default session, or every stored
+    # vector would silently stop matching the queries.
+    from fastembed import TextEmbedding
+
+    from mindprint.embed.install import MODEL_NAME
+
+    texts = [
+        "ok", "", "The battery died after two hours, but the screen is bright.",
+        "wish torchwood children; currently airing; earth; positive tone",
+        "Long reviews ramble on about many things. " * 40,
+        *(f"Note {i}: {['tea', 'coffee', 'water'][i % 3]} at {i} am, {'very ' * i}late" for i in range(20)),
+    ]
+    ours = embedder.embed(texts)
+    session = embedder._model.model.model
+    assert session.get_session_options().get_session_config_entry(
+        "session.intra_op.allow_spinning"
+    ) == "0"
+    reference = TextEmbedding(
+        MODEL_NAME, specific_model_path=str(embedder.model_dir), cache_dir=str(embedder.model_dir)
+    )
+    theirs = np.asarray(list(reference.embed(texts, batch_size=4)), dtype=np.float32)
+    theirs /= np.maximum(np.linalg.norm(theirs, axis=1, keepdims=True), np.float32(1e-12))
+    assert ours.shape == theirs.shape == (len(texts), 384)
+    assert np.array_equal(ours, theirs)
+
+
+@pytest.mark.model
 def test_mixed_lengths_keep_input_order(embedder: FastEmbedEmbedder) -> None:
     texts = ["word " * 400, "hi", "a medium length sentence about coffee " * 5, "ok", ""]
     together = embedder.embed(texts)
