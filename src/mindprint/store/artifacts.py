@@ -100,6 +100,8 @@ class ArtifactRows(StoreBase):
                 "UPDATE features SET factor_id = ? WHERE user_id = ? AND name = ?",
                 [(fid, user_id, name) for name, fid in assignment.items() if fid is not None],
             )
+            # The features' factors are part of every process's cached index.
+            self._bump(db, user_id)
 
     def update_paths(
         self, user_id: str, paths: dict[int, WrittenPath], *, generation: int | None = None,
@@ -113,6 +115,7 @@ class ArtifactRows(StoreBase):
                 "WHERE item_id = ? AND user_id = ?",
                 [(p.text, p.generator, _fallback(p), now, iid, user_id) for iid, p in paths.items()],
             )
+            self._bump(db, user_id)  # any cache of the user's answers must reload
 
     def get_features(
         self, user_id: str, item_ids: Sequence[int] | None = None

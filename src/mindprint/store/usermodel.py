@@ -59,6 +59,8 @@ class ModelRows(StoreBase):
                 [user_id, version, utcnow(), extractor, summary.n_items, summary_json,
                  json.dumps(corpus) if corpus is not None else None],
             )
+            # Factors and corpus statistics are part of every process's cached index.
+            self._bump(db, user_id)
         return version
 
     def get_factors(self, user_id: str, limit: int | None = None) -> list[Factor]:
