@@ -158,7 +158,8 @@ def real_embedder(kind: str) -> Embedder:
         return FakeEmbedder()
     es = EmbeddingSettings()
     emb = FastEmbedEmbedder(
-        es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
+        es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads,
+        spin=es.embed_spin,
     )
     emb.load()
     return emb

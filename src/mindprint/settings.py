@@ -47,6 +47,10 @@ class EmbeddingSettings(BaseSettings):
     model_dir: Path | None = Field(default=None, description="Model folder (default HOME/models/all-MiniLM-L6-v2).")
     embed_batch_size: int = Field(default=32, ge=1, le=256)
     embed_threads: int | None = Field(default=None, ge=1)
+    embed_spin: bool | None = Field(
+        default=None,
+        description="Let the model's threads busy-wait between operators (default: when the load average is below the core count).",
+    )
 
     @property
     def resolved_model_dir(self) -> Path:

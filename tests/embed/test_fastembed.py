@@ -92,6 +92,16 @@ def test_empty_input_needs_no_model(tmp_path: Path) -> None:
     assert out.dtype == np.float32
 
 
+def test_threads_spin_only_below_one_task_per_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert FastEmbedEmbedder(tmp_path, spin=True).spins()
+    assert not FastEmbedEmbedder(tmp_path, spin=False).spins()
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 3.0, 3.0))
+    assert FastEmbedEmbedder(tmp_path).spins()
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.4, 0.1, 0.1))
+    assert not FastEmbedEmbedder(tmp_path).spins()
+
+
 def test_argument_validation(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         FastEmbedEmbedder(tmp_path).embed("a single string")
@@ -221,7 +231,7 @@ def test_batch_of_100_matches_single_calls(embedder: FastEmbedEmbedder) -> None:
 
 @pytest.mark.model
 def test_own_session_gives_fastembeds_vectors_bit_for_bit(embedder: FastEmbedEmbedder) -> None:
-    # The embedder opens its own onnxruntime session (no busy-waiting threads); the
+    # The embedder opens its own onnxruntime session (busy-waiting threads or not); the
     # vectors must be exactly those of fastembed's default session, or every stored
     # vector would silently stop matching the queries.
     from fastembed import TextEmbedding
@@ -234,11 +244,11 @@ def test_own_session_gives_fastembeds_vectors_bit_for_bit(embedder: FastEmbedEmb
         "Long reviews ramble on about many things. " * 40,
         *(f"Note {i}: {['tea', 'coffee', 'water'][i % 3]} at {i} am, {'very ' * i}late" for i in range(20)),
     ]
-    ours = embedder.embed(texts)
-    session = embedder._model.model.model
-    assert session.get_session_options().get_session_config_entry(
-        "session.intra_op.allow_spinning"
-    ) == "0"
+    calm = FastEmbedEmbedder(embedder.model_dir, spin=False)
+    ours = calm.embed(texts)
+    options = calm._model.model.model.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert np.array_equal(FastEmbedEmbedder(embedder.model_dir, spin=True).embed(texts), ours)
     reference = TextEmbedding(
         MODEL_NAME, specific_model_path=str(embedder.model_dir), cache_dir=str(embedder.model_dir)
     )

@@ -55,7 +55,8 @@ def _embedder(kind: str, cache: bool) -> Embedder:
         raise InvalidInputError(f"--embedder must be 'model' or 'fake', not {kind!r}")
     es = EmbeddingSettings()
     model = FastEmbedEmbedder(
-        es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads
+        es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads,
+        spin=es.embed_spin,
     )
     return DiskCachedEmbedder(model, default_dir()) if cache else model
 
