@@ -89,10 +89,8 @@ class Mindprint:
         es = embedding_settings or EmbeddingSettings()
         lim = limits or LimitSettings()
         store = Store.open(ss.db_path, busy_timeout_ms=ss.busy_timeout_ms, max_page=lim.max_page)
-        embedder = FastEmbedEmbedder(
-            es.resolved_model_dir, batch_size=es.embed_batch_size, threads=es.embed_threads,
-            spin=es.embed_spin,
-        )
+        embedder = FastEmbedEmbedder(es.resolved_model_dir, batch_size=es.embed_batch_size,
+                                     threads=es.embed_threads, spin=es.embed_spin)
         ps = provider_settings or ProviderSettings()
         sink = lambda r: store.log_llm_call(r.as_row())  # noqa: E731
         llm = create_provider(ps, sink=sink)
