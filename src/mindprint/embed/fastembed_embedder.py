@@ -221,11 +221,10 @@ class FastEmbedEmbedder:
         that pays.
 
         Between the operators of one call, onnxruntime's worker threads busy-wait
-        for the next one by default. With a core free that saves wake-ups (a short
-        query's embedding: ~6 ms against ~8 ms without, idle 2-core machine); on a
-        machine whose cores are busy (other server processes, other jobs) the spins
-        compete with the work itself (load 5 on 2 cores: a 1,000-item build 2.2x and a
-        query 2.3x faster without them). Same graph optimisation, threads and model file
+        for the next one by default. With a core free that saves wake-ups (~1 ms of a
+        short query's ~6 ms embedding on a quiet 2-core machine); when the cores are busy
+        (other server processes, other jobs) the spins compete with the work itself
+        (load 2-5 on 2 cores: builds 1.3-2.2x and queries 1.4-2.3x faster without). Same graph optimisation, threads and model file
         as fastembed's own session, so the vectors are bit-for-bit the same (a test
         compares them). If fastembed's internals differ, its own session loads instead.
         """
