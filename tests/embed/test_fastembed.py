@@ -5,11 +5,10 @@ tests rather than skipping them, so a CI without the model cannot pass silently.
 from __future__ import annotations
 
 import os
-import resource
+import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -66,24 +65,34 @@ assert "onnxruntime" not in sys.modules, "onnxruntime imported too early"
     assert result.stdout == b""
 
 
-def test_missing_model_fails_fast_naming_the_fix(tmp_path: Path) -> None:
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection attempt fails the test: a missing model must not send the embedder
+    looking for it online (that is ~40 s of retries before the error)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the embedder tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_missing_model_fails_fast_naming_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_network(monkeypatch)
     embedder = FastEmbedEmbedder(tmp_path / "nowhere")
-    started = time.perf_counter()
     with pytest.raises(ModelNotInstalledError) as info:
         embedder.embed(["hello"])
-    assert time.perf_counter() - started < 1.0
     assert "mindprint model install" in str(info.value)
     assert not embedder.loaded
 
 
-def test_incomplete_folder_fails_fast(tmp_path: Path) -> None:
+def test_incomplete_folder_fails_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_network(monkeypatch)
     folder = tmp_path / "model"
     folder.mkdir()
     (folder / "model.onnx").write_bytes(b"\0" * 1024)
-    started = time.perf_counter()
     with pytest.raises(ModelNotInstalledError, match="mindprint model install"):
         FastEmbedEmbedder(folder).embed(["hello"])
-    assert time.perf_counter() - started < 1.0
 
 
 def test_empty_input_needs_no_model(tmp_path: Path) -> None:
@@ -296,23 +305,16 @@ def test_truncates_at_256_tokens(embedder: FastEmbedEmbedder) -> None:
 
 
 @pytest.mark.model
-def test_very_long_texts_stay_cheap(embedder: FastEmbedEmbedder) -> None:
-    # Truncation plus token-budget batching: 32 texts of 20,000 characters cost
-    # ~2 s and ~250 MiB of peak RSS here (untruncated at 512 tokens in one batch of
-    # 32 it was GBs and minutes).
-    embedder.load()
+def test_very_long_texts_are_embedded_truncated(embedder: FastEmbedEmbedder) -> None:
+    # Truncation plus token-budget batching keep 32 texts of 20,000 characters cheap
+    # (untruncated at 512 tokens in one batch it was GBs and minutes); what that costs is
+    # measured by benchmarks/engine_bench.py (long items, peak RSS), not asserted here.
     text = ("Long reviews ramble on about many things. " * 500)[:20_000]
     assert len(text) == 20_000
-    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
     out = embedder.embed([text] * 32 + [text[:100]])
-    elapsed = time.perf_counter() - started
-    growth_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kib) / 1024
     assert out.shape == (33, 384)
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(out[0], out[31], atol=1e-6)
-    assert elapsed < 30.0
-    assert growth_mib < 500, f"peak RSS grew by {growth_mib:.0f} MiB"
 
 
 @pytest.mark.model

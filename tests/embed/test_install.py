@@ -231,7 +231,6 @@ def test_install_is_idempotent(tmp_path: Path, fake_pins: RecordingFetch) -> Non
     assert fake_pins.calls == 1
     assert again.reused
     assert again.method == "pypi-wheels"
-    assert again.seconds < 1.0
     assert "model.onnx" in again.files
 
 
