@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from mindprint.engine.habits import lexical_habits
 from mindprint.engine.style import style_profile
@@ -78,3 +81,23 @@ def test_profile_stays_small_for_a_long_history() -> None:
     ]
     style = style_profile(items(*texts))
     assert len(json.dumps(style)) < 20_000
+
+
+def test_frequent_words_do_not_depend_on_the_hash_seed() -> None:
+    # Many words tie at two uses: their order must come from the words, not from set order.
+    code = (
+        "import json\n"
+        "from mindprint.engine.style import style_profile\n"
+        "from mindprint.engine.types import Item\n"
+        "texts = ['alpha bravo charlie delta echo foxtrot golf hotel', "
+        "'hotel golf foxtrot echo delta charlie bravo alpha india']\n"
+        "items = [Item(id=i, input='', response=t) for i, t in enumerate(texts)]\n"
+        "print(json.dumps(style_profile(items)['frequent_words']))\n"
+    )
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1, seen
+    assert json.loads(seen.pop()) == sorted(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])

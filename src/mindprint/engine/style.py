@@ -58,7 +58,9 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
         "lowercase_letter_share": round(
             sum(lo for lo, _ in letters) / max(1, sum(tot for _, tot in letters)), 3
         ),
-        "frequent_words": [w for w, c in vocab.most_common(40) if c >= 2][:25],
+        # Ties by word: the counter's order comes from sets, i.e. from the hash seed.
+        "frequent_words": [w for w, c in sorted(vocab.items(), key=lambda kv: (-kv[1], kv[0]))
+                           if c >= 2][:25],
         "lexicon": lexical_habits(texts),
     }
 
