@@ -86,6 +86,18 @@ class WriterResult:
     seconds: float = 0.0
 
 
+
+async def open_servers(
+    stack: AsyncExitStack, work: Path, env: dict[str, str], n: int, name: str
+) -> list[Client]:
+    """``n`` real ``mindprint serve`` processes over stdio, each logging to ``work/name-i.log``."""
+    clients = []
+    for i in range(n):
+        log = stack.enter_context((work / f"{name}-{i}.log").open("w", encoding="utf-8"))
+        params = StdioServerParameters(command=MINDPRINT_BIN, args=["serve"], env=env)
+        clients.append(await stack.enter_async_context(Client(stdio_client(params, errlog=log), mode="legacy")))
+    return clients
+
 async def write_one(c: Client, args: dict[str, Any], res: WriterResult, timed: bool) -> None:
     t0 = time.perf_counter()
     try:
@@ -196,13 +208,7 @@ async def soak(n_writers: int, seconds: float, max_writes: int, work: Path) -> d
     close_s = 0.0
     with anyio.fail_after(seconds + 300):  # hard bound on the whole run
         async with AsyncExitStack() as stack:
-            clients = []
-            for w in range(n_writers):
-                log = stack.enter_context((work / f"writer-{w}.log").open("w", encoding="utf-8"))
-                params = StdioServerParameters(command=MINDPRINT_BIN, args=["serve"], env=env)
-                clients.append(await stack.enter_async_context(
-                    Client(stdio_client(params, errlog=log), mode="legacy")
-                ))
+            clients = await open_servers(stack, work, env, n_writers, "writer")
             async with anyio.create_task_group() as tg:
                 for w, c in enumerate(clients):
                     tg.start_soon(writer, w, c, start, ready, seconds, max_writes, results[w])

@@ -34,10 +34,9 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
+from mcp import Client
 from mcp_types import TextContent
-from soak import MINDPRINT_BIN, pct
+from soak import MINDPRINT_BIN, open_servers, pct
 
 from mindprint.settings import EmbeddingSettings
 
@@ -200,12 +199,7 @@ async def mixed(n: int, seconds: float, work: Path) -> dict[str, Any]:
     run = Run()
     with anyio.fail_after(seconds + 400):
         async with AsyncExitStack() as stack:
-            clients = []
-            for p in range(n):
-                log = stack.enter_context((work / f"process-{p}.log").open("w", encoding="utf-8"))
-                params = StdioServerParameters(command=MINDPRINT_BIN, args=["serve"], env=env)
-                clients.append(await stack.enter_async_context(
-                    Client(stdio_client(params, errlog=log), mode="legacy")))
+            clients = await open_servers(stack, work, env, n, "process")
             for p, c in enumerate(clients):  # warm-up: loads the model (not timed)
                 await c.call_tool("record_feedback", {"user_id": SHARED, "query": f"warm-up {p}", "response": "ok"})
             t0 = time.perf_counter()
