@@ -39,6 +39,7 @@ from typing import Any
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder, FastEmbedEmbedder
 from mindprint.engine.protocols import Embedder, Vector
+from mindprint.eval.cache import Wrapper
 from mindprint.eval.datasets import default_data_root, load_examples
 from mindprint.settings import EmbeddingSettings
 from mindprint.store import NewItem, Store
@@ -133,24 +134,16 @@ def load_corpora(data: Path) -> dict[str, Corpus]:
 # ---------------------------------------------------------------- embedders
 
 
-class StandInEmbedder:
-    """The real model's identity; stand-in vectors until ``real`` is switched on."""
+class StandInEmbedder(Wrapper):
+    """The real model's identity; stand-in vectors until ``use_real`` is switched on."""
 
     def __init__(self, real: Embedder) -> None:
-        self.real = real
+        super().__init__(real)
         self.fake = FakeEmbedder(real.dim)
         self.use_real = False
 
-    @property
-    def model_id(self) -> str:
-        return self.real.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.real.dim
-
     def embed(self, texts: Sequence[str]) -> Vector:
-        return (self.real if self.use_real else self.fake).embed(texts)
+        return (self.inner if self.use_real else self.fake).embed(texts)
 
 
 def real_embedder(kind: str) -> Embedder:

@@ -37,6 +37,7 @@ from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.protocols import Vector
 from mindprint.errors import ModelError
+from mindprint.eval.cache import Wrapper
 from mindprint.server.server import build_server
 from mindprint.server.state import ServerState
 from mindprint.settings import LimitSettings, StoreSettings
@@ -490,20 +491,12 @@ async def test_lone_surrogates_are_refused_with_an_explanation(
         assert "unicode" in msg.lower() and "model" not in msg.lower(), msg
 
 
-class FlakyEmbedder:
+class FlakyEmbedder(Wrapper):
     """The real model, failing while ``broken`` (a model crash, an out-of-memory)."""
 
     def __init__(self, inner: FastEmbedEmbedder) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.broken = False
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def embed(self, texts: Sequence[str]) -> Vector:
         if self.broken:
