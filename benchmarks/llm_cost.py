@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.llm_stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter
+from mindprint.engine.llm.stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter
 from mindprint.engine.pipeline import Pipeline
 from mindprint.providers import CallRecord, create_provider
 from mindprint.providers.openai_provider import OpenAIProvider

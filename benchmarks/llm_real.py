@@ -166,9 +166,9 @@ def malformed(purpose: str, text: str) -> bool:
     """Whether the stage's own parser refuses the answer (what triggers a retry or a fallback)."""
     from pydantic import BaseModel, ValidationError
 
-    from mindprint.engine.llm import parse_answer
-    from mindprint.engine.llm_rewrite import _Trajectory
-    from mindprint.engine.llm_stages import ANSWERS
+    from mindprint.engine.llm.interface import parse_answer
+    from mindprint.engine.llm.rewrite import _Trajectory
+    from mindprint.engine.llm.stages import ANSWERS
 
     stage = purpose.split(":")[0]
     model: type[BaseModel] = _Trajectory if stage == "rewrite" else ANSWERS[stage]
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "MINDPRINT_LLM_TIMEOUT_S": str(args.timeout), "MINDPRINT_LLM_CONCURRENCY": "1",
         })
         from mindprint.app import Mindprint
-        from mindprint.engine.llm_stages import answer
+        from mindprint.engine.llm.stages import answer
         from mindprint.errors import ProviderError
 
         app = Mindprint.from_settings()

@@ -1,11 +1,11 @@
-"""Fit the population rating prior shipped in ``engine/data/rating_prior.json``.
+"""Fit the population rating prior shipped in ``engine/predict/data/rating_prior.json``.
 
 Fitted on the rated *histories* (profiles) of the shared Amazon users only: no
 question review and no gold rating is read. Run from the repository root:
 
     .venv/bin/python scripts/fit_rating_prior.py --data ../shared/data
 
-What is fitted (see ``mindprint.engine.rating``):
+What is fitted (see ``mindprint.engine.predict.rating``):
 1. a ridge head (stars ~ sentence-mean embedding + 8 lexicon signals), and a
    lexicon-only head for other embedders;
 2. the ordered-logit cut points and scale, on 5-fold *out-of-fold* head scores (folds
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from mindprint.engine.features import SIGNAL_NAMES, text_signals
+from mindprint.engine.features.extract import SIGNAL_NAMES, text_signals
 from mindprint.engine.pipeline import embed_mean
+from mindprint.engine.predict.rating import PRIOR_FILE, fit_effects, ordinal_probs
 from mindprint.engine.protocols import Embedder
-from mindprint.engine.rating import PRIOR_FILE, fit_effects, ordinal_probs
 from mindprint.eval.datasets import default_data_root
 
 RIDGE_FULL = 2.0

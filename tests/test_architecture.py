@@ -183,3 +183,151 @@ def test_no_function_is_longer_than_a_screen() -> None:
     body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
     assert long_functions(f"@dec\ndef f():\n{body}\n") == [("f", MAX_FUNCTION_LINES + 2)]
     assert long_functions(f"def f():\n{body[: body.rindex(chr(10))]}\n") == []
+
+
+# -- no import circles --------------------------------------------------------------------
+
+# Circles owned by other issues, allowed until they land (then this list goes): the CLI's
+# import command and its main module (issue 26), the dashboard's controls and pages (issue 27).
+KNOWN_CIRCLES = {
+    frozenset({"mindprint.cli.import_cmd", "mindprint.cli.main"}),
+    frozenset({"mindprint.ui.controls", "mindprint.ui.pages", "mindprint.ui.web"}),
+}
+
+
+def import_graph(sources: dict[str, tuple[str, bool]]) -> dict[str, set[str]]:
+    """Module -> the modules of ``sources`` it imports (any import, at any depth of the
+    code: one inside a function still ties the two modules together). ``sources``: module
+    -> (its text, whether it is a package's ``__init__``). ``from package import name``
+    counts as importing ``package.name`` when that is a module, else ``package``."""
+    graph: dict[str, set[str]] = {}
+    for mod, (source, is_package) in sources.items():
+        package = mod if is_package else mod.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    prefix = ".".join(parts[: len(parts) - (node.level - 1)])
+                    base = f"{prefix}.{base}" if base else prefix
+                found |= {f"{base}.{a.name}" if f"{base}.{a.name}" in sources else base for a in node.names}
+        graph[mod] = {m for m in found if m in sources and m != mod}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The import circles of ``graph``: its strongly connected parts of two modules or more
+    (Tarjan's algorithm, iterative so that a long chain cannot overflow the stack)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, children = work[-1]
+            w = next(children, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                elif w in on_stack:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                part: set[str] = set()
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    part.add(w)
+                    if w == v:
+                        break
+                if len(part) > 1:
+                    out.append(part)
+    return out
+
+
+def _sources() -> dict[str, tuple[str, bool]]:
+    return {
+        _module_name(p): (p.read_text(encoding="utf-8"), p.name == "__init__.py")
+        for p in sorted(SRC.rglob("*.py"))
+    }
+
+
+def test_no_import_circles_between_modules() -> None:
+    found = [sorted(c) for c in circles(import_graph(_sources())) if frozenset(c) not in KNOWN_CIRCLES]
+    assert found == []
+    toy = {
+        "p.a": ("from p import b\n", False),
+        "p.b": ("def f():\n    from .c import x\n", False),
+        "p.c": ("import p.a\n", False),
+        "p.d": ("import p.a\n", False),
+    }
+    graph = import_graph(toy)
+    assert graph == {"p.a": {"p.b"}, "p.b": {"p.c"}, "p.c": {"p.a"}, "p.d": {"p.a"}}
+    assert circles(graph) == [{"p.a", "p.b", "p.c"}]
+
+
+# -- the engine by stage ------------------------------------------------------------------
+
+ENGINE = SRC / "engine"
+MAX_SUBPACKAGE_MODULES = 10
+
+
+def engine_parts() -> list[tuple[set[str], list[str]]]:
+    """The rows of ARCHITECTURE.md's engine table, in order: (the part's names as the
+    first cell writes them, e.g. ``features/`` or ``pipeline.py``; its modules)."""
+    text = DOC.read_text(encoding="utf-8").split("## The engine by stage", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| `")]
+    return [(set(re.findall(r"`([\w./]+)`", r[0])), re.findall(r"`(\w+)`", r[-1])) for r in rows]
+
+
+def engine_part(module: str) -> str:
+    """The part of the engine a module belongs to: ``features/`` for a subpackage's module,
+    ``pipeline.py`` for a top-level one."""
+    rest = module.split(".")[2:]
+    if not rest:
+        return "__init__.py"
+    if (ENGINE / rest[0]).is_dir():
+        return f"{rest[0]}/"
+    return f"{rest[0]}.py"
+
+
+def test_the_engine_table_lists_every_part_and_module() -> None:
+    listed = {name: mods for names, mods in engine_parts() for name in names}
+    subpackages = {f"{p.name}/" for p in ENGINE.iterdir() if (p / "__init__.py").is_file()}
+    top = {p.name for p in ENGINE.glob("*.py") if p.name != "__init__.py"}
+    assert set(listed) == subpackages | top
+    for part in subpackages:
+        actual = sorted(p.stem for p in (ENGINE / part).glob("*.py") if p.name != "__init__.py")
+        assert sorted(listed[part]) == actual, part
+        assert len(actual) <= MAX_SUBPACKAGE_MODULES, part
+
+
+def test_engine_stages_import_only_earlier_stages() -> None:
+    rank = {name: n for n, (names, _) in enumerate(engine_parts()) for name in names}
+    bad = []
+    for mod, (source, is_package) in _sources().items():
+        if not mod.startswith("mindprint.engine.") or is_package:
+            continue
+        here = engine_part(mod)
+        for name in imported_modules(source, mod):
+            if name.startswith("mindprint.engine.") and rank[engine_part(name)] > rank[here]:
+                bad.append(f"{mod} imports {name} (a later stage)")
+    assert bad == []
+    assert engine_part("mindprint.engine.features.text") == "features/"
+    assert engine_part("mindprint.engine.pipeline") == "pipeline.py"

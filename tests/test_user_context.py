@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.llm import acting_for, current_user
+from mindprint.engine.llm.interface import acting_for, current_user
 from mindprint.store import NewItem, Store
 
 

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.engine.llm import LLM
-from mindprint.engine.llm_stages import llm_pipeline
+from mindprint.engine.llm.interface import LLM
+from mindprint.engine.llm.stages import llm_pipeline
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.population import PopulationSource
+from mindprint.engine.predict.population import PopulationSource
+from mindprint.engine.predict.retrieval import Mode
 from mindprint.engine.protocols import Embedder
-from mindprint.engine.retrieval import Mode
 from mindprint.engine.types import Factor
 from mindprint.services.admin import AdminService
 from mindprint.services.backtest import BacktestService

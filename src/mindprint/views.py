@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from mindprint.engine.text import trim
+from mindprint.engine.features.text import trim
 from mindprint.engine.types import Factor, Feature
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.factors import STATED_ID, EmbeddingFactorBuilder
-from mindprint.engine.features import CorpusStats
+from mindprint.engine.factors.grouping import STATED_ID, EmbeddingFactorBuilder
+from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.types import Feature, Item
 

@@ -217,7 +217,7 @@ def test_examples_are_not_mutated(tmp_path: Path) -> None:
 
 
 def test_rewrite_reports_one_ablation_per_rule(tmp_path: Path) -> None:
-    from mindprint.engine.rewrite import REWRITE_RULES
+    from mindprint.engine.rewrite.offline import REWRITE_RULES
 
     res, _ = _run("rewrite", tmp_path)
     for rule in REWRITE_RULES:

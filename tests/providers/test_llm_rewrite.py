@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mindprint.engine.llm_rewrite import build_prompt, rewrite_with_llm
+from mindprint.engine.llm.rewrite import build_prompt, rewrite_with_llm
 from mindprint.engine.types import Factor
 from mindprint.providers import CallRecord
 from mindprint.providers.anthropic_provider import AnthropicProvider

@@ -12,10 +12,10 @@ import pytest
 
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.llm import InvalidAnswer, TokenCaps
-from mindprint.engine.llm_rewrite import rewrite_with_llm
-from mindprint.engine.llm_stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter, answer
-from mindprint.engine.paths import OFFLINE_PATHS
+from mindprint.engine.factors.paths import OFFLINE_PATHS
+from mindprint.engine.llm.interface import InvalidAnswer, TokenCaps
+from mindprint.engine.llm.rewrite import rewrite_with_llm
+from mindprint.engine.llm.stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter, answer
 from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.types import Factor
 from mindprint.providers import CallRecord, create_provider

@@ -13,7 +13,7 @@ import pytest
 
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.paths import OFFLINE_PATHS
+from mindprint.engine.factors.paths import OFFLINE_PATHS
 from mindprint.providers.anthropic_provider import AnthropicProvider
 from mindprint.providers.base import ProviderBase
 from mindprint.providers.openai_provider import OpenAIProvider

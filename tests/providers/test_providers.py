@@ -11,8 +11,8 @@ import pytest
 
 from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.llm import InvalidAnswer, ask_json
-from mindprint.engine.llm_stages import (
+from mindprint.engine.llm.interface import InvalidAnswer, ask_json
+from mindprint.engine.llm.stages import (
     LLMFactorBuilder,
     LLMFeatureExtractor,
     LLMPathWriter,

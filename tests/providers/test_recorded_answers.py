@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from mindprint.engine.llm import parse_answer
-from mindprint.engine.llm_rewrite import _Trajectory
-from mindprint.engine.llm_stages import ANSWERS
+from mindprint.engine.llm.interface import parse_answer
+from mindprint.engine.llm.rewrite import _Trajectory
+from mindprint.engine.llm.stages import ANSWERS
 from mindprint.providers.openai_provider import OpenAIProvider
 from mindprint.testing.fake_llm import FakeLLM, Scripted, fake_llm
 from tests.providers.test_providers import ITEMS, _app_and_extractor

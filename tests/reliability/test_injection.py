@@ -30,8 +30,8 @@ from typer.testing import CliRunner
 from mindprint.app import Mindprint
 from mindprint.cli.main import app as cli
 from mindprint.embed import FakeEmbedder
-from mindprint.engine.llm_rewrite import rewrite_with_llm
-from mindprint.engine.llm_stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter, answer
+from mindprint.engine.llm.rewrite import rewrite_with_llm
+from mindprint.engine.llm.stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter, answer
 from mindprint.engine.pipeline import Pipeline
 from mindprint.providers.anthropic_provider import AnthropicProvider
 from mindprint.providers.base import ProviderBase

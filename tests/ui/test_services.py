@@ -12,8 +12,8 @@ import pytest
 from mindprint.app import Mindprint
 from mindprint.cli.demo import DEMO_DRAFT, DEMO_QUERY
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.engine import personal
 from mindprint.engine.pipeline import PreparedQuery
+from mindprint.engine.predict import personal
 from mindprint.engine.types import Factor
 from mindprint.errors import InvalidInputError
 from mindprint.services.backtest import positions, sub_index

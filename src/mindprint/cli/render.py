@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from mindprint.engine.text import trim
+from mindprint.engine.features.text import trim
 
 if TYPE_CHECKING:
     from mindprint.views import RetrievalView, UserFactorsView

@@ -16,19 +16,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mindprint.engine.factors import EmbeddingFactorBuilder, FactorBuilder, stabilize_ids
-from mindprint.engine.features import (
+from mindprint.engine.factors.grouping import EmbeddingFactorBuilder, FactorBuilder, stabilize_ids
+from mindprint.engine.factors.paths import PathWriter, TemplatePathWriter
+from mindprint.engine.factors.stats import factor_stats, summarize
+from mindprint.engine.features.extract import (
     CorpusStats,
     FeatureExtractor,
     OfflineFeatureExtractor,
     serialize,
     text_signals,
 )
-from mindprint.engine.paths import PathWriter, TemplatePathWriter
+from mindprint.engine.features.style import style_profile
+from mindprint.engine.features.text import sentences
 from mindprint.engine.protocols import Embedder, Vector
-from mindprint.engine.stats import factor_stats, summarize
-from mindprint.engine.style import style_profile
-from mindprint.engine.text import sentences
 from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
 # Long texts are cut before embedding: the model reads 256 tokens at most anyway.

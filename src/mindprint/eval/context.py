@@ -18,7 +18,7 @@ from mindprint.eval.examples import Question
 
 if TYPE_CHECKING:
     from mindprint.app import Mindprint, RetrievalResult
-    from mindprint.engine.retrieval import Mode
+    from mindprint.engine.predict.retrieval import Mode
     from mindprint.eval.population import PopulationPool, Reps, UserPopulation
 
 SCORE_TASKS = frozenset({"rating"})

@@ -39,7 +39,7 @@ from mindprint.eval.context import (
 from mindprint.eval.retrievers import retrieve
 
 if TYPE_CHECKING:
-    from mindprint.engine.retrieval import Mode
+    from mindprint.engine.predict.retrieval import Mode
 
 # ------------------------------------------------------------------- methods
 
@@ -213,7 +213,7 @@ def _mindprint_llm(ctx: UserContext) -> str:
     """RPM with an LLM: the user was built by the LLM stages; the answer is generated
     conditioned on the factor table and the retrieved reasoning paths (rewrite: the
     reflection step)."""
-    from mindprint.engine.llm_stages import answer
+    from mindprint.engine.llm.stages import answer
 
     task, q = ctx.run.task, ctx.question
     llm = ctx.app.llm
@@ -254,7 +254,7 @@ LLM_METHODS: tuple[Method, ...] = (
 
 def _rewrite_without(rule: str) -> Callable[[UserContext], str]:
     """The offline rewriter with one rule switched off (ablation)."""
-    from mindprint.engine.rewrite import REWRITE_RULES, rewrite_offline
+    from mindprint.engine.rewrite.offline import REWRITE_RULES, rewrite_offline
 
     def run(ctx: UserContext) -> str:
         meta = ctx.app.models.model_meta(ctx.uid)
@@ -265,7 +265,7 @@ def _rewrite_without(rule: str) -> Callable[[UserContext], str]:
 
 
 def _ablations() -> tuple[Method, ...]:
-    from mindprint.engine.rewrite import REWRITE_RULES
+    from mindprint.engine.rewrite.offline import REWRITE_RULES
 
     return tuple(
         Method(f"mindprint_no_{rule}", f"the offline rewriter without its `{rule}` rule (ablation)",

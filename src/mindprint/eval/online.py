@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mindprint.app import Mindprint
-from mindprint.engine.population import user_offset
+from mindprint.engine.predict.population import user_offset
 from mindprint.engine.protocols import Embedder
 from mindprint.eval.bootstrap import (
     LOWER_IS_BETTER,

@@ -19,12 +19,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mindprint.engine.departure import Evidence, History, fit_kernel
-from mindprint.engine.features import text_signals
-from mindprint.engine.kernel import Kernel
-from mindprint.engine.labels import LabelHistory, fit_label_kernel
+from mindprint.engine.features.extract import text_signals
 from mindprint.engine.pipeline import embed_mean
-from mindprint.engine.population import (
+from mindprint.engine.predict.departure import Evidence, History, fit_kernel
+from mindprint.engine.predict.kernel import Kernel
+from mindprint.engine.predict.labels import LabelHistory, fit_label_kernel
+from mindprint.engine.predict.population import (
     Answers,
     Arr,
     Design,
@@ -33,8 +33,8 @@ from mindprint.engine.population import (
     pool_stats,
     user_offset,
 )
+from mindprint.engine.predict.rating import fit_effects, load_prior, median_label, ordinal_probs
 from mindprint.engine.protocols import Embedder
-from mindprint.engine.rating import fit_effects, load_prior, median_label, ordinal_probs
 from mindprint.eval.examples import DatasetError, ProfileItem, TaskInfo, UserCase
 
 
@@ -160,7 +160,7 @@ class PopulationPool:
             ))
         if self.answers.is_scale:
             return fit_kernel(histories, self.answers)
-        # Labels: their own model, with recency (engine/labels.py).
+        # Labels: their own model, with recency (engine/predict/labels.py).
         return fit_label_kernel([
             LabelHistory.of(h, self._chronological(uid)) for uid, h in zip(users, histories, strict=True)
         ])

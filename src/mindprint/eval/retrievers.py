@@ -16,7 +16,7 @@ from mindprint.eval.context import EvalError, Memory, UserContext, tokens
 from mindprint.eval.examples import ProfileItem
 
 if TYPE_CHECKING:
-    from mindprint.engine.retrieval import Mode
+    from mindprint.engine.predict.retrieval import Mode
 
 
 def item_text(p: ProfileItem) -> str:

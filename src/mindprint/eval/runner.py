@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mindprint.app import Mindprint
-from mindprint.engine.population import PopulationSource
+from mindprint.engine.predict.population import PopulationSource
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
@@ -169,7 +169,7 @@ def _app(
     from ``population`` (the run's leave-user-out model) when there is one."""
     if provider == "offline":
         return Mindprint(store, embedder, limits=LimitSettings(), population=population)
-    from mindprint.engine.llm_stages import llm_pipeline
+    from mindprint.engine.llm.stages import llm_pipeline
     from mindprint.providers import create_provider
     from mindprint.settings import ProviderSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import anthropic
 
-from mindprint.engine.llm import Completion
+from mindprint.engine.llm.interface import Completion
 from mindprint.errors import ProviderError, ProviderUnavailable
 from mindprint.providers.base import ProviderBase
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mindprint.engine.llm import Completion, TokenCaps, current_user
+from mindprint.engine.llm.interface import Completion, TokenCaps, current_user
 from mindprint.errors import ProviderError
 
 

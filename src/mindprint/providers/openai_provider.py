@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openai
 
-from mindprint.engine.llm import Completion
+from mindprint.engine.llm.interface import Completion
 from mindprint.errors import ProviderError, ProviderUnavailable
 from mindprint.providers.base import ProviderBase
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mindprint.engine.llm import LLM, TokenCaps
+from mindprint.engine.llm.interface import LLM, TokenCaps
 from mindprint.errors import ConfigError
 from mindprint.providers.base import Sink
 from mindprint.settings import ProviderSettings

@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mindprint.engine import personal
-from mindprint.engine.departure import PREDICT_K
 from mindprint.engine.pipeline import PreparedQuery
-from mindprint.engine.population import Answers, Population, PopulationSource
-from mindprint.engine.predict import ScoredItem, is_star_scale
-from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, top_k
+from mindprint.engine.predict import personal
+from mindprint.engine.predict.departure import PREDICT_K
+from mindprint.engine.predict.fallback import ScoredItem, is_star_scale
+from mindprint.engine.predict.population import Answers, Population, PopulationSource
+from mindprint.engine.predict.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, top_k
 from mindprint.engine.types import Feature
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mindprint.engine.text import trim
+from mindprint.engine.features.text import trim
 from mindprint.engine.types import Factor
 from mindprint.errors import InvalidInputError
 from mindprint.services.index import IndexCache

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.population import PopulationSource, ShippedPopulation
+from mindprint.engine.predict.population import PopulationSource, ShippedPopulation
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.store import Store

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from mindprint.engine.features import CorpusStats
-from mindprint.engine.llm import acting_for
+from mindprint.engine.features.extract import CorpusStats
+from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError
 from mindprint.services.core import Core

@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from mindprint.engine.features import CorpusStats
-from mindprint.engine.personal import UserIndex, build_index
+from mindprint.engine.features.extract import CorpusStats
+from mindprint.engine.predict.personal import UserIndex, build_index
 from mindprint.services.overlay import unvetoed, vetoed, visible
 from mindprint.store import Store
 

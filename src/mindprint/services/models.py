@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mindprint.engine import personal
-from mindprint.engine.features import CorpusStats
-from mindprint.engine.llm import acting_for
+from mindprint.engine.features.extract import CorpusStats
+from mindprint.engine.llm.interface import acting_for
+from mindprint.engine.predict import personal
 from mindprint.engine.types import Factor, Item
 from mindprint.errors import UnknownUserError, UserChangedError
 from mindprint.services.core import Core

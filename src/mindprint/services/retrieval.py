@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mindprint.engine import personal
-from mindprint.engine.departure import PREDICT_K
-from mindprint.engine.llm import acting_for
-from mindprint.engine.predict import Prediction
-from mindprint.engine.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
+from mindprint.engine.llm.interface import acting_for
+from mindprint.engine.predict import personal
+from mindprint.engine.predict.departure import PREDICT_K
+from mindprint.engine.predict.fallback import Prediction
+from mindprint.engine.predict.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
 from mindprint.engine.types import Feature, Retrieved
 from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from mindprint.engine.llm import LLM, acting_for, load_prompt
-from mindprint.engine.llm_rewrite import build_prompt, guard, parse_trajectory, rewrite_with_llm
-from mindprint.engine.rewrite import OFFLINE_REWRITER, rewrite_offline
+from mindprint.engine.llm.interface import LLM, acting_for, load_prompt
+from mindprint.engine.llm.rewrite import build_prompt, guard, parse_trajectory, rewrite_with_llm
+from mindprint.engine.rewrite.offline import OFFLINE_REWRITER, rewrite_offline
 from mindprint.engine.types import Factor
 from mindprint.errors import ProviderError
 from mindprint.services.inputs import Inputs

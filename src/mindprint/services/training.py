@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from mindprint.engine.llm_rewrite import build_prompt
+from mindprint.engine.llm.rewrite import build_prompt
 from mindprint.store import Store
 
 Format = Literal["sft", "preferences"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from mindprint.engine.text import content_words
+from mindprint.engine.features.text import content_words
 
 Reply = Callable[[str, str], str]
 

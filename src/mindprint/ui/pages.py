@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import TYPE_CHECKING, Any
 
-from mindprint.engine.text import trim
+from mindprint.engine.features.text import trim
 from mindprint.engine.types import Feature, Item
 from mindprint.ui.controls import delete_button
 from mindprint.ui.html import Html, esc, h, join, num, table

@@ -1,0 +1,192 @@
+"""Factor statistics measured as departures from the population. Pure.
+
+A factor's raw label statistics mostly restate what anyone would answer for such
+items (a review that says "snapped" gets one star from everybody). What belongs to the
+person is the *departure*: on each history item the residual ``answer - population
+(text)``, beyond the user's own average residual. For every factor this module reports
+the residuals of the items where it is present (count, shrunk mean, 95% interval,
+example items) and, for aspects the user judged, the residuals when they judged the
+aspect well versus badly: "when Rui criticizes weight he scores 0.9 below what his
+words suggest". Factors are then ranked by how clearly they move the person.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from mindprint.engine.features.aspects import quantity_value
+from mindprint.engine.types import Feature, Item
+
+PSEUDO = 3.0  # shrinkage of a factor's mean departure towards 0
+JUDGED = 0.05  # |polarity| at which an aspect counts as judged one way
+QTY = "qty:"  # regressor keys of quantities: qty:<factor id>\x1f<unit>
+MIN_JUDGED = 2  # judged items a factor needs before it gets an effect
+RIDGE = 1.0  # penalty of the joint regression of departures on judgements
+
+
+def _summary(values: Sequence[float]) -> dict[str, Any]:
+    k = len(values)
+    mean = sum(values) / k
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (k - 1)) if k > 1 else 1.0
+    half = 1.96 * max(sd, 0.25) / math.sqrt(k)
+    return {
+        "n": k,
+        "mean": round(mean, 3),
+        "shrunk": round(sum(values) / (k + PSEUDO), 3),
+        "ci95": [round(mean - half, 3), round(mean + half, 3)],
+    }
+
+
+def departure_stats(
+    items: Sequence[Item],
+    features: Sequence[Sequence[Feature]],
+    assignment: Mapping[str, str | None],
+    residuals: Mapping[int, float],
+) -> dict[str, dict[str, Any]]:
+    """Per factor id: the departure statistics of the items where it is present."""
+    if not residuals:
+        return {}
+    present, judged, judged_rows = _departures(items, features, assignment, residuals)
+    joint = judged_effects(judged_rows)
+    return {fid: _entry(fid, rows, judged.get(fid, []), joint) for fid, rows in present.items()}
+
+
+def _departures(
+    items: Sequence[Item],
+    features: Sequence[Sequence[Feature]],
+    assignment: Mapping[str, str | None],
+    residuals: Mapping[int, float],
+) -> tuple[
+    dict[str, list[tuple[int, float]]],
+    dict[str, list[tuple[float, float]]],
+    list[tuple[float, dict[str, float]]],
+]:
+    """Each answered item's departure ``d`` (its residual beyond the user's shrunk mean
+    residual), gathered per factor: (item id, d) where present, (polarity, d) where
+    judged, and one regression row per item (judgements and log quantities)."""
+    offset = sum(residuals.values()) / (len(residuals) + PSEUDO)
+    present: dict[str, list[tuple[int, float]]] = {}
+    judged: dict[str, list[tuple[float, float]]] = {}
+    judged_rows: list[tuple[float, dict[str, float]]] = []
+    for it, feats in zip(items, features, strict=True):
+        if it.id not in residuals:
+            continue
+        d = residuals[it.id] - offset
+        seen: dict[str, float] = {}
+        for f in feats:
+            fid = assignment.get(f.name)
+            if fid is None:
+                continue
+            if f.kind in ("aspect", "reason") and abs(f.polarity) >= abs(seen.get(fid, 0.0)):
+                seen[fid] = f.polarity
+            else:
+                seen.setdefault(fid, 0.0)
+        for fid, pol in seen.items():
+            present.setdefault(fid, []).append((it.id, d))
+            if abs(pol) >= JUDGED:
+                judged.setdefault(fid, []).append((pol, d))
+        row = {f: p for f, p in seen.items() if abs(p) >= JUDGED}
+        for f in feats:
+            fid = assignment.get(f.name)
+            value = quantity_value(f.context) if f.kind == "quantity" else None
+            if fid is not None and value is not None and value > 0:
+                row[f"{QTY}{fid}\x1f{_unit(f.context)}"] = math.log(value)
+        judged_rows.append((d, row))
+    return present, judged, judged_rows
+
+
+def _entry(
+    fid: str,
+    rows: Sequence[tuple[int, float]],
+    judged: Sequence[tuple[float, float]],
+    joint: Mapping[str, tuple[float, float]],
+) -> dict[str, Any]:
+    """One factor's statistics: its departures, the judged ones by direction, its
+    quantity effect, and the effect it is ranked by (with whether it is clear)."""
+    st = _summary([d for _, d in rows])
+    examples = sorted(rows, key=lambda r: -abs(r[1]))[:3]
+    entry: dict[str, Any] = {**st, "examples": [i for i, _ in examples]}
+    good = [d for p, d in judged if p > 0]
+    bad = [d for p, d in judged if p < 0]
+    if good:
+        entry["judged_well"] = _summary(good)
+    if bad:
+        entry["judged_badly"] = _summary(bad)
+    qty = {k: v for k, v in joint.items() if k.startswith(f"{QTY}{fid}\x1f")}
+    if qty:
+        key, (q_eff, q_half) = max(qty.items(), key=lambda kv: abs(kv[1][0]) / kv[1][1])
+        entry["quantity_effect"] = {
+            "unit": key.split("\x1f", 1)[1],
+            "per_doubling": round(q_eff, 3),
+            "ci95": [round(q_eff - q_half, 3), round(q_eff + q_half, 3)],
+        }
+    if fid in joint:
+        effect, half = joint[fid]
+        entry["effect"] = round(effect, 3)
+        entry["effect_ci95"] = [round(effect - half, 3), round(effect + half, 3)]
+        entry["effect_kind"] = "judged well minus judged badly, the other reasons held fixed"
+    else:
+        entry["effect"] = st["shrunk"]
+        entry["effect_ci95"] = st["ci95"]
+        entry["effect_kind"] = "mean departure when present"
+    lo, hi = entry["effect_ci95"]
+    entry["clear"] = bool(lo > 0 or hi < 0)
+    return entry
+
+
+def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[str, tuple[float, float]]:
+    """Per judged factor: (well-minus-badly effect, 95% half-width) from one ridge
+    regression of the departures on every judged polarity at once, so a 1-star review
+    that says "cheap and light, but it snapped" blames durability, not price or weight.
+
+    ``rows``: (departure, {factor id: polarity}) of each answered item."""
+    ids = sorted({fid for _, pols in rows for fid in pols})
+    usable = [fid for fid in ids if sum(1 for _, p in rows if fid in p) >= MIN_JUDGED]
+    if not usable or len(rows) < 3:
+        return {}
+    x = np.array([[pols.get(fid, np.nan) for fid in usable] for _, pols in rows])
+    # Quantities enter as z-scored log values (absent: the mean), judgements as is (absent: 0).
+    scale = np.ones(len(usable))
+    for j, fid in enumerate(usable):
+        col = x[:, j]
+        if fid.startswith(QTY):
+            seen = ~np.isnan(col)
+            mu, sd = float(col[seen].mean()), float(col[seen].std()) or 1.0
+            x[:, j] = np.where(seen, (col - mu) / sd, 0.0)
+            scale[j] = math.log(2) / sd / 2  # reported per doubling (the 2x below undone)
+        else:
+            x[:, j] = np.nan_to_num(col)
+    y = np.array([d for d, _ in rows])
+    gram = x.T @ x
+    h = np.linalg.inv(gram + RIDGE * np.eye(len(usable)))
+    beta = h @ x.T @ y
+    dof = max(len(rows) - len(usable), 1)
+    sigma2 = max(float(((y - x @ beta) ** 2).sum()) / dof, 0.25**2)
+    se = np.sqrt(np.clip(np.diag(sigma2 * h @ gram @ h), 1e-12, None))
+    # A polarity of +1 against -1 is a difference of two units.
+    return {
+        fid: (2 * float(b) * sc, 2 * 1.96 * float(e) * sc)
+        for fid, b, e, sc in zip(usable, beta, se, scale, strict=True)
+    }
+
+
+def _unit(context: str) -> str:
+    parts = context.split()
+    return parts[1] if len(parts) > 1 else context[:1]
+
+
+def strength(stats: Mapping[str, Any]) -> float:
+    """How clearly a factor moves the person: its effect over its interval's half-width
+    (the clearer of its judged and its quantity effect); above 1, the interval excludes 0."""
+    dep = stats.get("departure")
+    if not isinstance(dep, dict) or "effect" not in dep:
+        return 0.0
+    effects = [(dep["effect"], dep["effect_ci95"])]
+    q = dep.get("quantity_effect")
+    if isinstance(q, dict):
+        effects.append((q["per_doubling"], q["ci95"]))
+    return float(max(abs(float(e)) / max((hi - lo) / 2, 1e-6) for e, (lo, hi) in effects))

@@ -1,0 +1,239 @@
+"""The population model: how *everyone's* texts map to answers, with no data of this user.
+
+Personalization is measured and built as a departure from it: mindprint's value is what
+a person's own history adds on top of a model of everyone that reads the same input.
+
+The model is ridge regression on each item's vectors (the sentence-mean embedding and
+the standardised lexicon signals, the same representation the rest of the engine
+reads), one output per answer: a score on a numeric scale, or one-vs-rest indicators
+for labels. It is kept as sufficient statistics (``X'X``, ``X'Y``), so the model of
+"everyone but this user" is the pooled statistics minus the user's own, solved once:
+a leave-user-out fit for every user costs one small linear solve each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from mindprint.engine.predict.kernel import DEFAULT_KERNEL, Kernel
+
+Arr = npt.NDArray[np.float64]
+
+# Ridge penalty on unit-norm embeddings and z-scored signals (the intercept is free).
+RIDGE_LAMBDA = 3.0
+# Pseudo-count of the shrunk per-user offset: with n items the offset keeps n/(n+k)
+# of the user's mean residual.
+OFFSET_PSEUDO = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """What a model predicts: a numeric scale, or a label set."""
+
+    labels: tuple[str, ...] = ()
+    scale: tuple[float, float] | None = None
+    # Thresholds between consecutive levels of an integer scale (see fit_cuts): the level
+    # with the least absolute error for a skewed scale, where rounding the mean is not.
+    cuts: tuple[float, ...] | None = None
+
+    @property
+    def is_scale(self) -> bool:
+        return self.scale is not None
+
+    def targets(self, answers: Sequence[str]) -> Arr:
+        """(n, outputs): the score, or one-hot label indicators."""
+        if self.scale is not None:
+            return np.asarray([[float(a)] for a in answers], dtype=np.float64).reshape(-1, 1)
+        index = {lab: i for i, lab in enumerate(self.labels)}
+        y = np.zeros((len(answers), len(self.labels)))
+        for r, a in enumerate(answers):
+            if a in index:
+                y[r, index[a]] = 1.0
+        return y
+
+    def answer(self, outputs: Arr) -> str:
+        """The answer for one row of outputs: the score rounded half up into the scale, or
+        the label with the highest output."""
+        if self.scale is not None:
+            lo, hi = self.scale
+            v = float(outputs[0])
+            if self.cuts is not None:
+                value = lo + float(sum(v >= c for c in self.cuts))
+            else:
+                value = float(np.clip(np.floor(v + 0.5), lo, hi))
+            return str(int(value)) if value.is_integer() else str(value)
+        return self.labels[int(np.argmax(outputs))]
+
+
+class Population(Protocol):
+    """Anything that reads texts the way it reads anyone's: outputs per row of vectors."""
+
+    @property
+    def answers(self) -> Answers: ...
+
+    @property
+    def kernel(self) -> Kernel:
+        """How people depart from this model (the departure model's prior)."""
+        ...
+
+    def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr: ...
+
+
+class PopulationSource(Protocol):
+    """Where the app gets the population model of a user's task (None: there is none)."""
+
+    def for_user(self, user_id: str, answers: Answers) -> Population | None: ...
+
+
+def fit_cuts(values: npt.ArrayLike, levels: npt.ArrayLike, lo: float, hi: float) -> tuple[float, ...]:
+    """Thresholds on a continuous prediction that minimise the absolute error on an
+    integer scale. For integer levels |pred - y| counts the level boundaries between them,
+    so each boundary's threshold is fitted alone: the cut that best separates "above
+    this level" from "at or below it"."""
+    v = np.asarray(values, dtype=np.float64)
+    y = np.asarray(levels, dtype=np.float64)
+    order = np.argsort(v)
+    vs, ys = v[order], y[order]
+    cuts: list[float] = []
+    for k in np.arange(lo, hi):
+        above = (ys > k).astype(np.int64)
+        # Errors with the cut before position i: above-level items left of it + the rest right.
+        left_above = np.concatenate([[0], np.cumsum(above)])
+        right_below = np.concatenate([np.cumsum((1 - above)[::-1])[::-1], [0]])
+        i = int(np.argmin(left_above + right_below))
+        cut = vs[i] - 1e-9 if i < len(vs) else vs[-1] + 1e-9
+        cuts.append(float(cut) if i == 0 or i == len(vs) else float((vs[i - 1] + vs[i]) / 2))
+    return tuple(np.maximum.accumulate(np.asarray(cuts)).tolist())
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """Turns item vectors into the regression's rows (signals standardised, intercept).
+
+    With ``prior_model`` set (1-5 star tasks), the shipped rating prior's expected stars
+    is one more input: the ridge then learns how much to trust it in this domain."""
+
+    sig_mean: Arr
+    sig_std: Arr
+    prior_model: str | None = None
+
+    @classmethod
+    def fit(cls, signals: npt.ArrayLike, prior_model: str | None = None) -> Design:
+        s = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+        std = s.std(axis=0) if len(s) > 1 else np.ones(s.shape[1])
+        return cls(s.mean(axis=0), np.where(std > 1e-9, std, 1.0), prior_model)
+
+    def rows(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
+        r = np.atleast_2d(np.asarray(raw, dtype=np.float64))
+        sig = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+        s = (sig - self.sig_mean) / self.sig_std
+        parts = [r, s]
+        if self.prior_model is not None:
+            parts.append(PriorPopulation(self.prior_model).outputs(r, sig) - 3.0)
+        return np.hstack([*parts, np.ones((len(r), 1))])
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Sufficient statistics of a ridge fit; they add and subtract."""
+
+    xtx: Arr
+    xty: Arr
+    n: int
+
+    @classmethod
+    def of(cls, x: Arr, y: Arr) -> Stats:
+        return cls(x.T @ x, x.T @ y, len(x))
+
+    def __add__(self, other: Stats) -> Stats:
+        return Stats(self.xtx + other.xtx, self.xty + other.xty, self.n + other.n)
+
+    def __sub__(self, other: Stats) -> Stats:
+        return Stats(self.xtx - other.xtx, self.xty - other.xty, self.n - other.n)
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationModel:
+    """A fitted model of everyone: outputs for rows of the design."""
+
+    answers: Answers
+    design: Design
+    weights: Arr  # (dim + 1, outputs)
+    n_items: int
+    kernel: Kernel = DEFAULT_KERNEL
+
+    @classmethod
+    def fit(cls, answers: Answers, design: Design, stats: Stats, lam: float = RIDGE_LAMBDA) -> PopulationModel:
+        d = stats.xtx.shape[0]
+        penalty = np.full(d, lam)
+        penalty[-1] = 1e-6  # the intercept is not shrunk
+        w = np.linalg.solve(stats.xtx + np.diag(penalty), stats.xty)
+        return cls(answers, design, np.asarray(w, dtype=np.float64), stats.n)
+
+    def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
+        out: Arr = self.design.rows(raw, signals) @ self.weights
+        return out
+
+    def answer(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> str:
+        return self.answers.answer(self.outputs(raw, signals)[0])
+
+
+def user_offset(residuals: Arr, pseudo: float = OFFSET_PSEUDO) -> Arr:
+    """The shrunk mean residual of a user's history against the population model."""
+    r = np.atleast_2d(residuals)
+    if r.size == 0:
+        return np.zeros(r.shape[1] if r.ndim == 2 else 1)
+    out: Arr = r.sum(axis=0) / (len(r) + pseudo)
+    return out
+
+
+def pool_stats(
+    answers: Answers,
+    design: Design,
+    users: Mapping[str, tuple[Arr, Arr, Sequence[str]]],
+) -> dict[str, Stats]:
+    """Per-user statistics from each user's (raw, signals, answers) history."""
+    out: dict[str, Stats] = {}
+    for uid, (raw, sig, ans) in users.items():
+        if len(ans):
+            out[uid] = Stats.of(design.rows(raw, sig), answers.targets(ans))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PriorPopulation:
+    """The shipped rating prior as a population model: expected stars of a text (1-5)."""
+
+    model_id: str
+    answers: Answers = Answers(scale=(1.0, 5.0))
+    kernel: Kernel = DEFAULT_KERNEL
+
+    def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
+        from mindprint.engine.predict.rating import load_prior, ordinal_probs
+
+        prior = load_prior()
+        if prior is None:
+            return np.full((np.atleast_2d(np.asarray(signals)).shape[0], 1), 3.0)
+        lat = prior.latent(self.model_id, raw, signals)
+        probs = ordinal_probs(lat, prior.head_for(self.model_id).cutpoints)
+        out: Arr = (probs @ np.arange(1.0, 6.0)).reshape(-1, 1)
+        return out
+
+
+class ShippedPopulation:
+    """The default source in deployment: the shipped rating prior for 1-5 star histories;
+    nothing for other scales or labels (the app then falls back to its own history)."""
+
+    def __init__(self, model_id: str) -> None:
+        # One instance, so a user's residuals under it are computed once per index.
+        self.prior = PriorPopulation(model_id)
+
+    def for_user(self, user_id: str, answers: Answers) -> Population | None:
+        if answers.scale == (1.0, 5.0):
+            return self.prior
+        return None

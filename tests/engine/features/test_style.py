@@ -1,0 +1,103 @@
+"""The style profile: writing habits and the lexicon counts the rewriter reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from mindprint.engine.features.habits import lexical_habits
+from mindprint.engine.features.style import style_profile
+from mindprint.engine.types import Item
+
+
+def items(*texts: str) -> list[Item]:
+    return [Item(id=i, input="", response=t) for i, t in enumerate(texts)]
+
+
+def test_no_free_text_gives_an_empty_profile() -> None:
+    assert style_profile([]) == {"n_texts": 0}
+    assert style_profile(items("5", "POLITICS")) == {"n_texts": 0}
+
+
+def test_rates_and_lengths() -> None:
+    style = style_profile(
+        items("omg this is great lol", "i can't believe it lol", "going out now, bye!")
+    )
+    assert style["n_texts"] == 3
+    assert style["lowercase_rate"] == 1.0
+    assert style["exclamation_rate"] == round(1 / 3, 3)
+    assert style["contraction_rate"] == round(1 / 3, 3)
+    assert style["ends_with_period_rate"] == 0.0
+
+
+def test_counts_the_users_spelling_of_lexicon_forms() -> None:
+    lex = lexical_habits(
+        [
+            "u know im gonna be late cuz of the bus",
+            "dont tell u know who, im serious",
+            "I'm not sure you are right",
+        ]
+    )
+    forms = lex["forms"]
+    assert forms["u"] == 2 and forms["im"] == 2 and forms["i'm"] == 1
+    assert forms["gonna"] == 1 and forms["cuz"] == 1 and forms["dont"] == 1
+    assert forms["you are"] == 1
+    assert "know" not in forms  # only lexicon forms are kept
+
+
+def test_digit_two_counts_as_to_only_between_words() -> None:
+    lex = lexical_habits(["going 2 the shop", "back in 2 days", "see you at 2"])
+    assert lex["forms"].get("2") == 1
+    assert lex["numbers"][0] == 2  # "2 days" and "at 2" are numbers
+
+
+def test_possessive_its_is_not_a_contraction() -> None:
+    lex = lexical_habits(["the cat licked its own paw", "its raining again"])
+    assert lex["forms"]["its"] == 1
+
+
+def test_entities_mentions_and_urls_are_not_words() -> None:
+    lex = lexical_habits(["@you look at http://u.example/you &amp; this &lt;3 ok"])
+    assert "you" not in lex["forms"] and "u" not in lex["forms"]
+    style = style_profile(items("@bob_smith fish &amp; chips", "@bob_smith fish &amp; rice"))
+    assert "amp" not in style["frequent_words"] and "bob_smith" not in style["frequent_words"]
+    assert "fish" in style["frequent_words"]
+
+
+def test_fillers_keep_count_position_and_spelling() -> None:
+    lex = lexical_habits(["LOL that was fun", "so tired lol", "haha no", "nothing here :D"])
+    count, start, end, spelling = lex["fillers"]["lol"]
+    assert (count, start, end) == (2, 1, 1)
+    assert spelling in ("LOL", "lol")
+    assert "haha" not in lex["fillers"]  # seen once: not a habit
+
+
+def test_profile_stays_small_for_a_long_history() -> None:
+    texts = [
+        f"tweet {i}: u know im gonna be late cuz the bus, lol. i'm sorry, thanks 4 waiting"
+        for i in range(400)
+    ]
+    style = style_profile(items(*texts))
+    assert len(json.dumps(style)) < 20_000
+
+
+def test_frequent_words_do_not_depend_on_the_hash_seed() -> None:
+    # Many words tie at two uses: their order must come from the words, not from set order.
+    code = (
+        "import json\n"
+        "from mindprint.engine.features.style import style_profile\n"
+        "from mindprint.engine.types import Item\n"
+        "texts = ['alpha bravo charlie delta echo foxtrot golf hotel', "
+        "'hotel golf foxtrot echo delta charlie bravo alpha india']\n"
+        "items = [Item(id=i, input='', response=t) for i, t in enumerate(texts)]\n"
+        "print(json.dumps(style_profile(items)['frequent_words']))\n"
+    )
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1, seen
+    assert json.loads(seen.pop()) == sorted(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])

@@ -1,0 +1,51 @@
+"""The shipped rating prior and the ordinal model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mindprint.engine.features.extract import text_signals
+from mindprint.engine.pipeline import embed_mean
+from mindprint.engine.predict.fallback import ScoredItem, predict_rating
+from mindprint.engine.predict.rating import fit_effects, load_prior, median_label, ordinal_probs
+from mindprint.engine.types import Factor
+
+
+def test_ordinal_model_shrinks_small_histories() -> None:
+    cut = np.array([-2.0, -1.0, 0.0, 1.0])
+    few = fit_effects(np.zeros(2), [1, 1], np.ones((2, 1)), cut, np.array([0.5]))[0]
+    many = fit_effects(np.zeros(30), [1] * 30, np.ones((30, 1)), cut, np.array([0.5]))[0]
+    assert many < few < 0
+    p = ordinal_probs(np.array([5.0]), cut)[0]
+    assert abs(p.sum() - 1) < 1e-9 and median_label(p) == 5
+    assert median_label(np.array([0.3, 0.1, 0.05, 0.05, 0.5])) == 4
+
+
+def test_the_predictor_follows_a_factor_with_low_ratings() -> None:
+    prior = load_prior()
+    assert prior is not None
+    head = prior.lexical
+    battery = Factor("f_b", "battery", "", ("battery",))
+    z = float(head.cutpoints[3])  # a text that reads as a 4-to-5-star review
+    hist = [
+        ScoredItem(2.0 if i % 2 == 0 else 5.0, z, frozenset({"f_b"}) if i % 2 == 0 else frozenset())
+        for i in range(16)
+    ]
+    with_b = predict_rating(z, [battery], hist, head)
+    without = predict_rating(z, [], hist, head)
+    assert int(with_b.label) <= 3 < int(without.label)
+    assert "'battery'" in with_b.explanation
+    assert abs(sum(with_b.distribution.values()) - 1) < 1e-3
+
+
+def test_the_shipped_prior_reads_stars_from_text(real_embedder: object) -> None:
+    prior = load_prior()
+    assert prior is not None and prior.model_id == real_embedder.model_id  # type: ignore[attr-defined]
+    texts = [
+        "Absolutely love this tuner. Accurate, bright display, works perfectly. Five stars.",
+        "Cheap junk. It broke in a week and the seller would not refund me. Avoid.",
+    ]
+    emb = embed_mean(real_embedder, texts)  # type: ignore[arg-type]
+    lat = prior.latent(prior.model_id, emb, np.array([text_signals(t) for t in texts]))
+    stars = ordinal_probs(lat, prior.full.cutpoints) @ np.arange(1, 6)
+    assert stars[0] > 4.5 and stars[1] < 3.0
