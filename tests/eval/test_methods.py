@@ -14,7 +14,7 @@ from mindprint.eval.context import Memory, answer_from, first_clause, half_up, t
 from mindprint.eval.examples import ProfileItem, profile_item_from_lamp
 from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runner import to_new_items
-from mindprint.eval.scoring import retrieval_scores, score_method
+from mindprint.eval.scoring import per_question, retrieval_scores
 
 
 class CountingEmbedder(FakeEmbedder):
@@ -100,8 +100,8 @@ def test_answer_from_retrieved_items() -> None:
 
 
 def test_an_empty_answer_scores_as_the_worst_rating() -> None:
-    totals, _, rows = score_method("rating", ["", "5"], ["2", "5"])
-    assert rows[0]["abs_error"] == 3.0 and totals["mae"] == 1.5
+    rows = per_question("rating", ["", "5"], ["2", "5"])
+    assert rows == [{"abs_error": 3.0, "correct": 0.0}, {"abs_error": 0.0, "correct": 1.0}]
 
 
 def test_retrieval_scores() -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pytest
 
 from mindprint.eval.metrics import (
     absolute_errors,
     accuracy,
-    bootstrap_ci,
     correct,
     macro_f1,
     mae,
@@ -180,47 +178,3 @@ def test_rouge_per_example_and_mean() -> None:
 def test_rouge_of_an_empty_prediction_is_zero() -> None:
     assert rouge1([""], ["something"]) == 0.0
     assert rougeL(["   "], ["something"]) == 0.0
-
-
-# ------------------------------------------------------------------- bootstrap
-
-
-def test_bootstrap_ci_is_seeded_and_brackets_the_mean() -> None:
-    values = [float(i % 7) for i in range(200)]
-    mean = sum(values) / len(values)
-    low, high = bootstrap_ci(values)
-    assert low < mean < high
-    assert bootstrap_ci(values) == (low, high)
-    assert bootstrap_ci(values, seed=1) != (low, high)
-
-
-def test_bootstrap_ci_narrows_with_alpha_and_collapses_on_constants() -> None:
-    values = [0.0, 1.0] * 50
-    wide = bootstrap_ci(values, alpha=0.01)
-    narrow = bootstrap_ci(values, alpha=0.5)
-    assert wide[0] <= narrow[0] <= narrow[1] <= wide[1]
-    # every resample of a constant has mean 0.25
-    assert bootstrap_ci([0.25] * 10) == (0.25, 0.25)
-
-
-def test_bootstrap_ci_rough_width() -> None:
-    # a fair 0/1 coin over n=100: sd of the mean = 0.5 / 10 = 0.05,
-    # so the 95% interval is about 0.5 ± 1.96 * 0.05 = [0.40, 0.60]
-    low, high = bootstrap_ci([0.0, 1.0] * 50, n_resamples=2000)
-    assert low == pytest.approx(0.40, abs=0.02)
-    assert high == pytest.approx(0.60, abs=0.02)
-
-
-@pytest.mark.parametrize(
-    ("values", "kwargs"),
-    [
-        ([], {}),
-        ([1.0, math.nan], {}),
-        ([1.0], {"n_resamples": 0}),
-        ([1.0], {"alpha": 0.0}),
-        ([1.0], {"alpha": 1.0}),
-    ],
-)
-def test_bootstrap_ci_rejects_bad_input(values: list[float], kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
-        bootstrap_ci(values, **kwargs)

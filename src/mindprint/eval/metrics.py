@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from rouge_score import rouge_scorer
 
 RATING_MIN = 1.0
@@ -241,38 +240,3 @@ def rouge1(predictions: Sequence[str], golds: Sequence[str]) -> float:
 def rougeL(predictions: Sequence[str], golds: Sequence[str]) -> float:
     """Mean ROUGE-L F-measure; see :func:`rouge`."""
     return rouge(predictions, golds).rougeL
-
-
-# ------------------------------------------------------------------------ bootstrap
-
-# Caps the index matrix drawn per batch (about 16 MB of int64) for large inputs.
-_BOOTSTRAP_BATCH_CELLS = 2_000_000
-
-
-def bootstrap_ci(
-    values: Sequence[float], n_resamples: int = 1000, alpha: float = 0.05, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile bootstrap ``(low, high)`` interval for the mean of ``values``.
-
-    Resamples with replacement ``n_resamples`` times and returns the
-    ``alpha/2`` and ``1 - alpha/2`` quantiles of the resampled means. Seeded,
-    so the same inputs always give the same interval.
-    """
-    data = np.asarray(values, dtype=np.float64)
-    if data.ndim != 1 or data.size == 0:
-        raise ValueError("bootstrap_ci needs a non-empty flat sequence of numbers")
-    if not np.all(np.isfinite(data)):
-        raise ValueError("bootstrap_ci got a nan or infinite value; drop or fix it first")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
-    if not 0.0 < alpha < 1.0:
-        raise ValueError(f"alpha must be strictly between 0 and 1, got {alpha}")
-    rng = np.random.default_rng(seed)
-    means = np.empty(n_resamples, dtype=np.float64)
-    batch = max(1, _BOOTSTRAP_BATCH_CELLS // data.size)
-    for start in range(0, n_resamples, batch):
-        stop = min(start + batch, n_resamples)
-        idx = rng.integers(0, data.size, size=(stop - start, data.size))
-        means[start:stop] = data[idx].mean(axis=1)
-    low, high = np.quantile(means, [alpha / 2.0, 1.0 - alpha / 2.0])
-    return float(low), float(high)

@@ -10,10 +10,7 @@ from typing import Any
 
 from mindprint.eval.bootstrap import (
     Metric,
-    Resampler,
     mean_metric,
-    metrics_of,
-    point,
     root_mean_metric,
 )
 from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, Memory, majority_label
@@ -72,17 +69,6 @@ def retrieval_metrics(task: str, rows: Sequence[Mapping[str, Any]], name: str) -
         else {"best_rouge1@3": "best_rouge1", "best_rougeL@3": "best_rougeL"}
     )
     return {metric: mean_metric(col(key)) for metric, key in keys.items()}
-
-
-def score_method(
-    task: str, preds: Sequence[str], golds: Sequence[str], seed: int = 0
-) -> tuple[dict[str, float], dict[str, CI], list[dict[str, float]]]:
-    """Totals, 95% CIs (each question its own draw) and per-question values of one method."""
-    table = metrics_of(kind_of(task), preds, golds)
-    resampler = Resampler.by_user([str(i) for i in range(len(golds))], seed)
-    totals = {k: point(f, len(golds)) for k, f in table.items()}
-    cis = {k: resampler.interval(f) for k, f in table.items()}
-    return totals, cis, per_question(task, preds, golds)
 
 
 def per_question(task: str, preds: Sequence[str], golds: Sequence[str]) -> list[dict[str, float]]:
