@@ -15,7 +15,7 @@ from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.llm.interface import LLM
 from mindprint.engine.llm.stages import llm_pipeline
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.predict.population import PopulationSource
+from mindprint.engine.predict.deployment import PopulationSource, ShippedPopulation
 from mindprint.engine.predict.retrieval import Mode
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Factor
@@ -62,7 +62,8 @@ class Mindprint:
         self.pipeline = pipeline or Pipeline(embedder)
         self.inputs = Inputs(self.limits, default_user)
         index = IndexCache(store, embedder.model_id)
-        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs, population)
+        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs,
+                    population or ShippedPopulation(embedder.model_id))  # one, for the app's life
         self.models = ModelService(core)
         self.retrieval = RetrievalService(core)
         self.feedback = FeedbackService(core, self.models)
@@ -70,7 +71,7 @@ class Mindprint:
                                         temperature=rewrite_temperature)
         self.admin = AdminService(store, index, self.inputs)
         self.controls = ControlService(store, index, self.inputs, self.models.rebuild_soon)
-        self.backtest = BacktestService(store, index, self.inputs, core.population_source())
+        self.backtest = BacktestService(store, index, self.inputs, core.population)
 
     @classmethod
     def from_settings(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
 from mindprint.engine.features.text import trim
 from mindprint.engine.types import Factor, Feature
 
@@ -213,30 +214,30 @@ def factor_view(f: Factor, stated: set[str] | frozenset[str] = frozenset()) -> F
 
 
 def _departure_fields(f: Factor) -> dict[str, Any]:
-    dep = f.stats.get("departure")
-    if not isinstance(dep, dict) or "effect" not in dep:
+    dep = FactorDeparture.of(f.stats)
+    if dep is None:
         return {}
     return {
-        "effect": dep["effect"],
-        "effect_ci95": dep["effect_ci95"],
+        "effect": dep.effect.value,
+        "effect_ci95": list(dep.effect.ci95),
         "evidence": evidence_sentence(f.name, dep),
-        "examples": dep.get("examples"),
+        "examples": list(dep.examples),
     }
 
 
-def evidence_sentence(name: str, dep: dict[str, Any]) -> str:
+def evidence_sentence(name: str, dep: FactorDeparture) -> str:
     """E.g. "judged well vs badly: +1.7 beyond what the text suggests (95% CI 0.8 to 2.7,
     21 items); per doubling of g: -0.35"."""
-    lo, hi = dep["effect_ci95"]
-    if str(dep.get("effect_kind", "")).startswith("judged"):
-        head = f"when {name} is judged well rather than badly: {dep['effect']:+.2f}"
+    lo, hi = dep.effect.ci95
+    if dep.effect.kind is EffectKind.JUDGED:
+        head = f"when {name} is judged well rather than badly: {dep.effect.value:+.2f}"
     else:
-        head = f"when {name} is present: {dep['effect']:+.2f}"
-    text = f"{head} beyond what the text suggests (95% CI {lo:+.2f} to {hi:+.2f}, {dep['n']} items)"
-    q = dep.get("quantity_effect")
-    if isinstance(q, dict):
-        qlo, qhi = q["ci95"]
-        text += f"; per doubling of {q['unit']}: {q['per_doubling']:+.2f} ({qlo:+.2f} to {qhi:+.2f})"
+        head = f"when {name} is present: {dep.effect.value:+.2f}"
+    text = f"{head} beyond what the text suggests (95% CI {lo:+.2f} to {hi:+.2f}, {dep.present.n} items)"
+    q = dep.quantity
+    if q is not None:
+        qlo, qhi = q.ci95
+        text += f"; per doubling of {q.unit}: {q.per_doubling:+.2f} ({qlo:+.2f} to {qhi:+.2f})"
     return text
 
 
@@ -289,7 +290,7 @@ def retrieval_view(m: Mindprint, user_id: str, query: str, k: int = 3) -> Retrie
         likely_preference=(
             PredictionView(
                 label=pred.label, value=pred.value, distribution=pred.distribution,
-                explanation=pred.explanation,
+                explanation=pred.explanation.text,
             )
             if pred is not None and pred.label
             else None

@@ -13,10 +13,11 @@ from mindprint.app import Mindprint
 from mindprint.cli.demo import DEMO_DRAFT, DEMO_QUERY
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.pipeline import PreparedQuery
-from mindprint.engine.predict import personal
+from mindprint.engine.predict.index import answers_of, build_index, sub_index
+from mindprint.engine.predict.predictor import predict
 from mindprint.engine.types import Factor
 from mindprint.errors import InvalidInputError
-from mindprint.services.backtest import positions, sub_index
+from mindprint.services.backtest import positions
 from mindprint.services.overlay import overlay
 from mindprint.store import Store
 from mindprint.store.controls import FactorControl
@@ -77,7 +78,7 @@ def test_a_cut_index_predicts_what_a_rebuilt_one_would(app: Mindprint) -> None:
     else than mindprint."""
     c = app.backtest.index.get("rui")
     feats = app.admin.details("rui", list(c.ids))[0]
-    answers = personal.answers_of(c)
+    answers = answers_of(c)
     assert answers is not None
     pop = app.backtest.population.for_user("rui", answers)
     order = sorted(c.ids, key=lambda i: (c.items[i].created_at or "", i))
@@ -85,7 +86,7 @@ def test_a_cut_index_predicts_what_a_rebuilt_one_would(app: Mindprint) -> None:
         before, target = order[:t], order[t]
         loaded = {k: (before, (c.signals if k == "signals" else c.vectors[k])[
             [c.ids.index(i) for i in before]].astype(np.float32)) for k in ("features", "raw", "signals")}
-        rebuilt = personal.build_index(
+        rebuilt = build_index(
             revision=c.revision, model_id=app.backtest.index.model_id,
             items={i: c.items[i] for i in before}, features={i: feats.get(i, []) for i in before},
             loaded=loaded, corpus=c.corpus, factors=c.factors)
@@ -97,9 +98,9 @@ def test_a_cut_index_predicts_what_a_rebuilt_one_would(app: Mindprint) -> None:
         assert c.signals is not None
         pq = PreparedQuery(list(feats.get(target, [])), {
             "features": c.vectors["features"][n], "raw": c.vectors["raw"][n], "signals": c.signals[n]})
-        near = [(i, 1.0) for i in before[-3:]]
-        a = personal.predict(app.backtest.index.model_id, cut, pq, pop, near)
-        b = personal.predict(app.backtest.index.model_id, rebuilt, pq, pop, near)
+        near = before[-3:]
+        a = predict(cut, pq, pop, near)
+        b = predict(rebuilt, pq, pop, near)
         assert a is not None and b is not None
-        assert (a.label, a.value) == (b.label, b.value), t
+        assert (a.label, a.value, a.explanation) == (b.label, b.value, b.explanation), t
     app.close()

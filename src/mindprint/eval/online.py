@@ -14,7 +14,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,7 @@ def run_online(
     run = OnlineRun(config.task, metric, " ".join(command or ()), n_users=len(cases))
     started = time.perf_counter()
     pool = PopulationPool(cases, info, cached)
-    run.kernel = asdict(pool.kernel)
+    run.kernel = pool.kernel.params()
     with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
         app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), cached,
                         population=PoolSource(pool, USER_PREFIX))

@@ -23,7 +23,6 @@ from mindprint.engine.features.extract import text_signals
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.predict.departure import Evidence, History, fit_kernel
 from mindprint.engine.predict.kernel import Kernel
-from mindprint.engine.predict.labels import LabelHistory, fit_label_kernel
 from mindprint.engine.predict.population import (
     Answers,
     Arr,
@@ -147,27 +146,21 @@ class PopulationPool:
         prior, chosen on their histories (never on questions). Each user's residuals are
         under the model of the *other* users, as mindprint sees them: in-sample residuals
         of a ridge on a few thousand items hide most of what is personal."""
-        histories, users = [], []
+        histories = []
         for uid, (reps, answers) in self._history.items():
             if len(answers) < 2:
                 continue
-            users.append(uid)
             outs = self._model(uid).outputs(reps.raw, reps.signals)
             res = self.answers.targets(answers) - outs
             histories.append(History.of(
                 [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(answers))],
-                self.answers, outs.shape[1],
+                self.answers, outs.shape[1], self._chronological(uid),
             ))
-        if self.answers.is_scale:
-            return fit_kernel(histories, self.answers)
-        # Labels: their own model, with recency (engine/predict/labels.py).
-        return fit_label_kernel([
-            LabelHistory.of(h, self._chronological(uid)) for uid, h in zip(users, histories, strict=True)
-        ])
+        return fit_kernel(histories, self.answers)
 
     def _chronological(self, user_id: str) -> list[int]:
         """The rows of a user's history, oldest first (by date, then as imported), as the
-        app orders the imported items (``personal.chronological``)."""
+        app orders the imported items (``index.chronological``)."""
         dates = self._dates[user_id]
         return sorted(range(len(dates)), key=lambda n: (dates[n], n))
 

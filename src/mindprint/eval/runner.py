@@ -17,12 +17,11 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from mindprint.app import Mindprint
-from mindprint.engine.predict.population import PopulationSource
+from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
@@ -240,7 +239,7 @@ def run_eval(
         "split": config.split,
         "population_seconds": round(run.population_seconds, 2),
         # The departure prior fitted on this run's histories (None: no population pool).
-        "kernel": asdict(pool.kernel) if pool is not None else None,
+        "kernel": pool.kernel.params() if pool is not None else None,
     }
     return run
 

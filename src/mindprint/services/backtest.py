@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from mindprint.engine.pipeline import PreparedQuery
-from mindprint.engine.predict import personal
 from mindprint.engine.predict.departure import PREDICT_K
-from mindprint.engine.predict.fallback import ScoredItem, is_star_scale
-from mindprint.engine.predict.population import Answers, Population, PopulationSource
+from mindprint.engine.predict.deployment import PopulationSource
+from mindprint.engine.predict.index import (
+    UserIndex,
+    answers_of,
+    chronological,
+    query_tone,
+    sub_index,
+)
+from mindprint.engine.predict.population import Answers, Population
+from mindprint.engine.predict.predictor import predict
 from mindprint.engine.predict.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, top_k
 from mindprint.engine.types import Feature
 from mindprint.services.index import IndexCache
@@ -134,10 +141,10 @@ class BacktestService:
 
     def _compute(self, uid: str) -> Backtest:
         c = self.index.get(uid)
-        answers = personal.answers_of(c)
+        answers = answers_of(c)
         if answers is None or c.signals is None:
             return Backtest(uid, None, [], [], sentence(None, []))
-        order = personal.chronological(c)
+        order = chronological(c)
         answered = [i for i in order if _gold(c, i, answers) is not None]
         pop = self.population.for_user(uid, answers)
         feats = self.store.get_features(uid, list(c.ids))
@@ -151,7 +158,7 @@ class BacktestService:
         return Backtest(uid, kind, points, _bins(points), sentence(kind, points[-RECENT:], unit))
 
     def _point(
-        self, c: personal.UserIndex, answers: Answers, pop: Population | None,
+        self, c: UserIndex, answers: Answers, pop: Population | None,
         feats: dict[int, list[Feature]], before: list[int], iid: int, seen: int,
     ) -> BacktestPoint:
         sub = sub_index(c, before)
@@ -161,11 +168,11 @@ class BacktestService:
         pq = PreparedQuery(features=list(feats.get(iid, [])), vectors=q_vecs)
         tone = None
         if sub.tone is not None and len(sub.tone):
-            tone = (personal.query_tone(self.index.model_id, sub, pq), sub.tone)
+            tone = (query_tone(self.index.model_id, sub, pq), sub.tone)
         weight = TONE_WEIGHT if sub.tone_from_prior else TONE_WEIGHT_LEXICON
         near = [h.item_id for h in top_k(q_vecs, sub.ids, sub.vectors, PREDICT_K,
                                                      tone=tone, tone_weight=weight)]
-        pred = personal.predict(self.index.model_id, sub, pq, pop, near)
+        pred = predict(sub, pq, pop, near)
         gold = str(_gold(c, iid, answers))
         mine = pred.label if pred is not None else ""
         base = None
@@ -175,7 +182,7 @@ class BacktestService:
                              None if base is None else _error(answers, base, gold))
 
 
-def _gold(c: personal.UserIndex, iid: int, answers: Answers) -> str | None:
+def _gold(c: UserIndex, iid: int, answers: Answers) -> str | None:
     it = c.items[iid]
     if answers.is_scale:
         return None if it.score is None else f"{float(it.score):g}"
@@ -190,33 +197,3 @@ def _error(answers: Answers, pred: str, gold: str) -> float:
             lo, hi = answers.scale or (0.0, 1.0)
             return hi - lo  # no prediction: the widest miss
     return float(pred.strip() != gold.strip())
-
-
-def sub_index(c: personal.UserIndex, ids: list[int]) -> personal.UserIndex:
-    """The index of the items ``ids`` only (a history as it was before an item), cut
-    from the full index: every per-item value there depends on that item alone, so
-    slicing gives what ``build_index`` would compute from those items (a test checks
-    it), about ten times faster (a 1,000-item history: ~2.5 s rebuilding, for 49 points)."""
-    where = {i: n for n, i in enumerate(c.ids)}
-    pos = [where[i] for i in ids]
-    keep = set(ids)
-    scored = [it for it in c.scored if it.id in keep]
-    return replace(
-        c,
-        ids=list(ids),
-        vectors={k: v[pos] for k, v in c.vectors.items()},
-        items={i: c.items[i] for i in ids},
-        polarity={i: p for i, p in c.polarity.items() if i in keep},
-        item_factors={i: f for i, f in c.item_factors.items() if i in keep},
-        latent={i: v for i, v in c.latent.items() if i in keep},
-        tone=c.tone[pos] if c.tone is not None else None,
-        scored=scored,
-        labelled=[it for it in c.labelled if it.id in keep],
-        rating_history=[
-            ScoredItem(float(it.score), c.latent[it.id], c.item_factors.get(it.id, frozenset()))
-            for it in scored if it.score is not None and it.id in c.latent
-        ],
-        star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
-        signals=c.signals[pos] if c.signals is not None else None,
-        histories={},
-    )

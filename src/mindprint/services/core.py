@@ -4,10 +4,10 @@ predictions and factor statistics depart from."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.predict.population import PopulationSource, ShippedPopulation
+from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.store import Store
@@ -20,8 +20,4 @@ class Core:
     model_id: str
     index: IndexCache
     inputs: Inputs
-    population: PopulationSource | None = field(default=None)
-
-    def population_source(self) -> PopulationSource:
-        """The configured source, else the shipped rating prior."""
-        return self.population or ShippedPopulation(self.model_id)
+    population: PopulationSource  # one for the app's life (see app.Mindprint)

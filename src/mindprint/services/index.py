@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable
 
 from mindprint.engine.features.extract import CorpusStats
-from mindprint.engine.predict.personal import UserIndex, build_index
+from mindprint.engine.predict.index import UserIndex, build_index
 from mindprint.services.overlay import unvetoed, vetoed, visible
 from mindprint.store import Store
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.llm.interface import acting_for
-from mindprint.engine.predict import personal
+from mindprint.engine.predict.index import answers_of, evidence
 from mindprint.engine.types import Factor, Item
 from mindprint.errors import UnknownUserError, UserChangedError
 from mindprint.services.core import Core
@@ -44,7 +44,7 @@ class ModelService:
     def __init__(self, core: Core) -> None:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
         self.index, self.inputs = core.index, core.inputs
-        self.population = core.population_source()
+        self.population = core.population
         self._lock = threading.Lock()
         self._refreshing: set[str] = set()
         self._bg: list[threading.Thread] = []
@@ -174,13 +174,13 @@ class ModelService:
         """Each rated item's ``score - population(text)``: what factor statistics measure."""
         self.index.invalidate(uid)
         c = self.index.get(uid)
-        answers = personal.answers_of(c)
+        answers = answers_of(c)
         if answers is None or not answers.is_scale:
             return {}
         pop = self.population.for_user(uid, answers)
         if pop is None:
             return {}
-        return {e.item_id: float(e.residual[0]) for e in personal.evidence(pop, c)}
+        return {e.item_id: float(e.residual[0]) for e in evidence(pop, c)}
 
     # -- background refresh -----------------------------------------------------------
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mindprint.engine.llm.interface import acting_for
-from mindprint.engine.predict import personal
+from mindprint.engine.predict import predictor
 from mindprint.engine.predict.departure import PREDICT_K
-from mindprint.engine.predict.fallback import Prediction
+from mindprint.engine.predict.index import answers_of, query_tone
+from mindprint.engine.predict.predictor import Prediction
 from mindprint.engine.predict.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
 from mindprint.engine.types import Feature, Retrieved
 from mindprint.services.core import Core
@@ -32,7 +33,7 @@ class RetrievalService:
     def __init__(self, core: Core) -> None:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
         self.index, self.inputs = core.index, core.inputs
-        self.population = core.population_source()
+        self.population = core.population
 
     def retrieve(
         self,
@@ -51,7 +52,7 @@ class RetrievalService:
             c = self.index.get(uid)
             pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
             tone = (
-                (personal.query_tone(self.model_id, c, pq), c.tone)
+                (query_tone(self.model_id, c, pq), c.tone)
                 if c.tone is not None and len(c.tone) else None
             )
         weight = TONE_WEIGHT if c.tone_from_prior else TONE_WEIGHT_LEXICON
@@ -77,10 +78,10 @@ class RetrievalService:
             out.append(Retrieved(it, h.score, tuple(fs), paths.get(h.item_id) or None, tuple(shared)))
         prediction = None
         if predict:
-            answers = personal.answers_of(c)
+            answers = answers_of(c)
             pop = self.population.for_user(uid, answers) if answers is not None else None
             near = [h.item_id for h in wide]
-            prediction = personal.predict(self.model_id, c, pq, pop, near)
+            prediction = predictor.predict(c, pq, pop, near)
         return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid), names)
 
     def similar_responses(self, user_id: str, text: str, k: int = 3) -> list[str]:

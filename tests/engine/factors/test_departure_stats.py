@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from mindprint.engine.factors.departure_stats import departure_stats, strength
+from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture, departure_stats
 from mindprint.engine.types import Feature, Item
 
 
@@ -29,14 +29,13 @@ def test_a_user_who_hates_weight_gets_a_negative_weight_effect_and_no_price_effe
     items, feats, residuals = _hates_weight()
     assignment = {"weight": "f_reason_weight", "price/value": "f_reason_price_value"}
     stats = departure_stats(items, feats, assignment, residuals)
-    w = stats["f_reason_weight"]["quantity_effect"]
-    p = stats["f_reason_price_value"]["quantity_effect"]
-    assert w["per_doubling"] == pytest.approx(-0.8, abs=0.25)
-    assert w["ci95"][1] < 0  # clearly negative
-    assert p["ci95"][0] < 0 < p["ci95"][1]  # no measurable price effect
-    assert strength({"departure": stats["f_reason_weight"]}) > 1 > strength(
-        {"departure": stats["f_reason_price_value"]}
-    )
+    w = stats["f_reason_weight"].quantity
+    p = stats["f_reason_price_value"].quantity
+    assert w is not None and p is not None and w.unit == "g"
+    assert w.per_doubling == pytest.approx(-0.8, abs=0.25)
+    assert w.ci95[1] < 0  # clearly negative
+    assert p.ci95[0] < 0 < p.ci95[1]  # no measurable price effect
+    assert stats["f_reason_weight"].strength() > 1 > stats["f_reason_price_value"].strength()
 
 
 def test_judged_effects_blame_the_reason_that_moved_the_answer() -> None:
@@ -53,5 +52,16 @@ def test_judged_effects_blame_the_reason_that_moved_the_answer() -> None:
         residuals[i] = (-1.5 if broke else 0.5) + rng.gauss(0, 0.2)
     assignment = {"durability": "f_d", "price/value": "f_p"}
     stats = departure_stats(items, feats, assignment, residuals)
-    assert stats["f_d"]["effect"] == pytest.approx(2.0, abs=0.4) and stats["f_d"]["clear"]
-    assert abs(stats["f_p"]["effect"]) < 0.4
+    d = stats["f_d"].effect
+    assert d.kind is EffectKind.JUDGED and d.value == pytest.approx(2.0, abs=0.4) and d.clear
+    assert abs(stats["f_p"].effect.value) < 0.4
+
+
+def test_the_stored_form_reads_back_as_the_same_statistics() -> None:
+    items, feats, residuals = _hates_weight()
+    stats = departure_stats(items, feats, {"weight": "f_w", "price/value": "f_p"}, residuals)
+    for dep in stats.values():
+        stored = dep.to_json()
+        assert stored["effect_kind"] in {k.value for k in EffectKind}
+        assert FactorDeparture.of({"departure": stored}) == dep
+    assert FactorDeparture.of({"n_items": 3}) is None

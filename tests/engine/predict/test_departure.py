@@ -12,9 +12,8 @@ from mindprint.engine.predict.departure import (
     Query,
     departure,
     fit_kernel,
-    personal_answer,
 )
-from mindprint.engine.predict.kernel import Kernel
+from mindprint.engine.predict.kernel import DEFAULT_KERNEL, PartKind
 from mindprint.engine.predict.population import Answers
 
 
@@ -32,7 +31,7 @@ STARS = Answers(scale=(1.0, 5.0))
 
 
 # The kernel fitted on RateBeer's dev users: strong departures, all parts on.
-BEER = Kernel(offset=0.3, calibration=1.2, similar=3.0, length=0.3, factors=0.03)
+BEER = DEFAULT_KERNEL.with_(offset=0.3, calibration=1.2, similar=3.0, length=0.3, factors=0.03)
 
 
 def test_departure_shrinks_with_little_evidence() -> None:
@@ -43,7 +42,7 @@ def test_departure_shrinks_with_little_evidence() -> None:
     many = departure(History.of(ones, STARS, 1), list(range(10)), q, BEER)
     assert 0 < few.total[0] < many.total[0] < 1  # more evidence, less shrinkage
     nothing = departure(History.of(ones, STARS, 1), [], q)
-    assert nothing.total[0] == 0.0 and not nothing.neighbour_ids  # only retrieved items count
+    assert nothing.total[0] == 0.0 and not nothing.retrieved  # only retrieved items count
 
 
 def test_departure_follows_the_items_like_the_query() -> None:
@@ -59,8 +58,9 @@ def test_departure_follows_the_items_like_the_query() -> None:
     to_a = departure(hist, list(range(12)), Query(np.array([3.0]), near(a), {}), BEER)
     to_b = departure(hist, list(range(12)), Query(np.array([3.0]), near(b), {}), BEER)
     assert to_a.total[0] > 1.0 > 0.5 > to_b.total[0]
-    assert set(to_a.neighbour_ids[:3]) <= set(range(6))  # the A items moved it most
-    assert personal_answer(STARS, [3.2], to_a) > personal_answer(STARS, [3.2], to_b)
+    moves = to_a.part(PartKind.SIMILAR).by_item
+    assert set(sorted(moves, key=lambda i: -abs(moves[i][0]))[:3]) <= set(range(6))  # the A items moved it most
+    assert STARS.answer(np.array([3.2]) + to_a.total) > STARS.answer(np.array([3.2]) + to_b.total)
 
 
 def test_departure_reads_the_factors_the_query_mentions() -> None:
@@ -69,10 +69,11 @@ def test_departure_reads_the_factors_the_query_mentions() -> None:
     ev = [_ev(i, -1.5 if i % 2 else 0.0, _unit(rng), {"f_w": -1.0} if i % 2 else {})
           for i in range(30)]
     hist = History.of(ev, STARS, 1)
-    k = Kernel(factors=1.0)
+    k = DEFAULT_KERNEL.with_(factors=1.0)
     heavy = departure(hist, list(range(30)), Query(np.array([3.0]), _unit(rng), {"f_w": -1.0}), k)
     plain = departure(hist, list(range(30)), Query(np.array([3.0]), _unit(rng), {}), k)
-    assert heavy.factor_moves["f_w"][0] < -0.3 and "f_w" not in plain.factor_moves
+    assert heavy.part(PartKind.FACTORS).by_factor["f_w"][0] < -0.3
+    assert "f_w" not in plain.part(PartKind.FACTORS).by_factor
     assert heavy.total[0] < plain.total[0] - 0.3
 
 
@@ -86,7 +87,7 @@ def test_departure_learns_a_user_who_uses_the_scale_ends() -> None:
     hist = History.of(ev, STARS, 1)
     hi = departure(hist, list(range(30)), Query(np.array([3.8]), _unit(rng), {}), BEER)
     lo = departure(hist, list(range(30)), Query(np.array([2.2]), _unit(rng), {}), BEER)
-    assert hi.calibration[0] > 0.4 and lo.calibration[0] < -0.4
+    assert hi.part(PartKind.CALIBRATION).total[0] > 0.4 > -0.4 > lo.part(PartKind.CALIBRATION).total[0]
 
 
 def _users(rng: np.random.Generator, kind: str, n_users: int = 40, n: int = 20) -> list[History]:
@@ -108,13 +109,13 @@ def _users(rng: np.random.Generator, kind: str, n_users: int = 40, n: int = 20) 
 
 def test_the_kernel_fit_finds_how_users_depart() -> None:
     rng = np.random.default_rng(4)
-    by_offset = fit_kernel(_users(rng, "offset"), STARS)
-    by_text = fit_kernel(_users(rng, "text"), STARS)
+    by_offset = fit_kernel(_users(rng, "offset"), STARS).params()
+    by_text = fit_kernel(_users(rng, "text"), STARS).params()
     # Users who each lean one way: the offset carries it, similarity adds little.
-    assert by_offset.offset >= 1.0 and by_offset.similar <= 0.3
+    assert by_offset["offset"] >= 1.0 and by_offset["similar"] <= 0.3
     # Users who depart by kind of item: similarity carries it.
-    assert by_text.similar >= 1.0 and by_text.similar > by_offset.similar
-    assert fit_kernel(_users(rng, "offset", n_users=1, n=5), STARS) == Kernel()  # too little data
+    assert by_text["similar"] >= 1.0 and by_text["similar"] > by_offset["similar"]
+    assert fit_kernel(_users(rng, "offset", n_users=1, n=5), STARS) == DEFAULT_KERNEL  # too little data
 
 
 def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:
@@ -132,7 +133,7 @@ def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:
 
 
 def test_item_tones_read_at_once_equal_one_by_one() -> None:
-    from mindprint.engine.predict.personal import tone_of_latent, tones_of_latents
+    from mindprint.engine.predict.index import tone_of_latent, tones_of_latents
 
     model = "sentence-transformers/all-MiniLM-L6-v2"
     latents = [8.0, None, 10.2, 6.1, 12.5]

@@ -6,9 +6,7 @@ import numpy as np
 
 from mindprint.engine.features.extract import text_signals
 from mindprint.engine.pipeline import embed_mean
-from mindprint.engine.predict.fallback import ScoredItem, predict_rating
 from mindprint.engine.predict.rating import fit_effects, load_prior, median_label, ordinal_probs
-from mindprint.engine.types import Factor
 
 
 def test_ordinal_model_shrinks_small_histories() -> None:
@@ -19,23 +17,6 @@ def test_ordinal_model_shrinks_small_histories() -> None:
     p = ordinal_probs(np.array([5.0]), cut)[0]
     assert abs(p.sum() - 1) < 1e-9 and median_label(p) == 5
     assert median_label(np.array([0.3, 0.1, 0.05, 0.05, 0.5])) == 4
-
-
-def test_the_predictor_follows_a_factor_with_low_ratings() -> None:
-    prior = load_prior()
-    assert prior is not None
-    head = prior.lexical
-    battery = Factor("f_b", "battery", "", ("battery",))
-    z = float(head.cutpoints[3])  # a text that reads as a 4-to-5-star review
-    hist = [
-        ScoredItem(2.0 if i % 2 == 0 else 5.0, z, frozenset({"f_b"}) if i % 2 == 0 else frozenset())
-        for i in range(16)
-    ]
-    with_b = predict_rating(z, [battery], hist, head)
-    without = predict_rating(z, [], hist, head)
-    assert int(with_b.label) <= 3 < int(without.label)
-    assert "'battery'" in with_b.explanation
-    assert abs(sum(with_b.distribution.values()) - 1) < 1e-3
 
 
 def test_the_shipped_prior_reads_stars_from_text(real_embedder: object) -> None:

@@ -12,8 +12,10 @@ words suggest". Factors are then ranked by how clearly they move the person.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,17 +30,121 @@ MIN_JUDGED = 2  # judged items a factor needs before it gets an effect
 RIDGE = 1.0  # penalty of the joint regression of departures on judgements
 
 
-def _summary(values: Sequence[float]) -> dict[str, Any]:
+class EffectKind(enum.Enum):
+    """What a factor's effect measures (the values are the stored wording)."""
+
+    JUDGED = "judged well minus judged badly, the other reasons held fixed"
+    PRESENT = "mean departure when present"
+
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The departures of some items: count, mean, mean shrunk towards 0, 95% interval."""
+
+    n: int
+    mean: float
+    shrunk: float
+    ci95: Interval
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "mean": self.mean, "shrunk": self.shrunk, "ci95": list(self.ci95)}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Summary:
+        return cls(int(d["n"]), float(d["mean"]), float(d["shrunk"]), _pair(d["ci95"]))
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityEffect:
+    """How the departure moves per doubling of a quantity the factor states."""
+
+    unit: str
+    per_doubling: float
+    ci95: Interval
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """The effect a factor is ranked by, with its 95% interval."""
+
+    kind: EffectKind
+    value: float
+    ci95: Interval
+
+    @property
+    def clear(self) -> bool:
+        """Whether the interval excludes 0."""
+        return bool(self.ci95[0] > 0 or self.ci95[1] < 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FactorDeparture:
+    """One factor's departure statistics: its items' departures, the judged ones by
+    direction, its quantity effect, and the effect it is ranked by."""
+
+    present: Summary
+    examples: tuple[int, ...]  # the items that departed most
+    judged_well: Summary | None
+    judged_badly: Summary | None
+    quantity: QuantityEffect | None
+    effect: Effect
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form (``Factor.stats["departure"]``)."""
+        out: dict[str, Any] = {**self.present.to_json(), "examples": list(self.examples)}
+        if self.judged_well is not None:
+            out["judged_well"] = self.judged_well.to_json()
+        if self.judged_badly is not None:
+            out["judged_badly"] = self.judged_badly.to_json()
+        if self.quantity is not None:
+            q = self.quantity
+            out["quantity_effect"] = {"unit": q.unit, "per_doubling": q.per_doubling, "ci95": list(q.ci95)}
+        e = self.effect
+        out.update(effect=e.value, effect_ci95=list(e.ci95), effect_kind=e.kind.value, clear=e.clear)
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> FactorDeparture:
+        q = d.get("quantity_effect")
+        return cls(
+            present=Summary.from_json(d),
+            examples=tuple(int(i) for i in d.get("examples", ())),
+            judged_well=Summary.from_json(d["judged_well"]) if "judged_well" in d else None,
+            judged_badly=Summary.from_json(d["judged_badly"]) if "judged_badly" in d else None,
+            quantity=QuantityEffect(str(q["unit"]), float(q["per_doubling"]), _pair(q["ci95"])) if q else None,
+            effect=Effect(EffectKind(d["effect_kind"]), float(d["effect"]), _pair(d["effect_ci95"])),
+        )
+
+    @classmethod
+    def of(cls, stats: Mapping[str, Any]) -> FactorDeparture | None:
+        """A factor's departure statistics from its stored ``stats`` (None without)."""
+        dep = stats.get("departure")
+        return cls.from_json(dep) if isinstance(dep, Mapping) and "effect" in dep else None
+
+    def strength(self) -> float:
+        """How clearly the factor moves the person: its effect over its interval's
+        half-width (the clearer of its judged and its quantity effect); above 1, the
+        interval excludes 0."""
+        effects = [(self.effect.value, self.effect.ci95)]
+        if self.quantity is not None:
+            effects.append((self.quantity.per_doubling, self.quantity.ci95))
+        return float(max(abs(e) / max((hi - lo) / 2, 1e-6) for e, (lo, hi) in effects))
+
+
+def _pair(v: Sequence[float]) -> Interval:
+    return float(v[0]), float(v[1])
+
+
+def _summary(values: Sequence[float]) -> Summary:
     k = len(values)
     mean = sum(values) / k
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (k - 1)) if k > 1 else 1.0
     half = 1.96 * max(sd, 0.25) / math.sqrt(k)
-    return {
-        "n": k,
-        "mean": round(mean, 3),
-        "shrunk": round(sum(values) / (k + PSEUDO), 3),
-        "ci95": [round(mean - half, 3), round(mean + half, 3)],
-    }
+    return Summary(k, round(mean, 3), round(sum(values) / (k + PSEUDO), 3),
+                   (round(mean - half, 3), round(mean + half, 3)))
 
 
 def departure_stats(
@@ -46,7 +152,7 @@ def departure_stats(
     features: Sequence[Sequence[Feature]],
     assignment: Mapping[str, str | None],
     residuals: Mapping[int, float],
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, FactorDeparture]:
     """Per factor id: the departure statistics of the items where it is present."""
     if not residuals:
         return {}
@@ -104,38 +210,26 @@ def _entry(
     rows: Sequence[tuple[int, float]],
     judged: Sequence[tuple[float, float]],
     joint: Mapping[str, tuple[float, float]],
-) -> dict[str, Any]:
+) -> FactorDeparture:
     """One factor's statistics: its departures, the judged ones by direction, its
-    quantity effect, and the effect it is ranked by (with whether it is clear)."""
+    quantity effect, and the effect it is ranked by."""
     st = _summary([d for _, d in rows])
     examples = sorted(rows, key=lambda r: -abs(r[1]))[:3]
-    entry: dict[str, Any] = {**st, "examples": [i for i, _ in examples]}
     good = [d for p, d in judged if p > 0]
     bad = [d for p, d in judged if p < 0]
-    if good:
-        entry["judged_well"] = _summary(good)
-    if bad:
-        entry["judged_badly"] = _summary(bad)
+    quantity = None
     qty = {k: v for k, v in joint.items() if k.startswith(f"{QTY}{fid}\x1f")}
     if qty:
         key, (q_eff, q_half) = max(qty.items(), key=lambda kv: abs(kv[1][0]) / kv[1][1])
-        entry["quantity_effect"] = {
-            "unit": key.split("\x1f", 1)[1],
-            "per_doubling": round(q_eff, 3),
-            "ci95": [round(q_eff - q_half, 3), round(q_eff + q_half, 3)],
-        }
+        quantity = QuantityEffect(key.split("\x1f", 1)[1], round(q_eff, 3),
+                                  (round(q_eff - q_half, 3), round(q_eff + q_half, 3)))
     if fid in joint:
-        effect, half = joint[fid]
-        entry["effect"] = round(effect, 3)
-        entry["effect_ci95"] = [round(effect - half, 3), round(effect + half, 3)]
-        entry["effect_kind"] = "judged well minus judged badly, the other reasons held fixed"
+        value, half = joint[fid]
+        effect = Effect(EffectKind.JUDGED, round(value, 3), (round(value - half, 3), round(value + half, 3)))
     else:
-        entry["effect"] = st["shrunk"]
-        entry["effect_ci95"] = st["ci95"]
-        entry["effect_kind"] = "mean departure when present"
-    lo, hi = entry["effect_ci95"]
-    entry["clear"] = bool(lo > 0 or hi < 0)
-    return entry
+        effect = Effect(EffectKind.PRESENT, st.shrunk, st.ci95)
+    return FactorDeparture(st, tuple(i for i, _ in examples), _summary(good) if good else None,
+                           _summary(bad) if bad else None, quantity, effect)
 
 
 def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[str, tuple[float, float]]:
@@ -177,16 +271,3 @@ def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[st
 def _unit(context: str) -> str:
     parts = context.split()
     return parts[1] if len(parts) > 1 else context[:1]
-
-
-def strength(stats: Mapping[str, Any]) -> float:
-    """How clearly a factor moves the person: its effect over its interval's half-width
-    (the clearer of its judged and its quantity effect); above 1, the interval excludes 0."""
-    dep = stats.get("departure")
-    if not isinstance(dep, dict) or "effect" not in dep:
-        return 0.0
-    effects = [(dep["effect"], dep["effect_ci95"])]
-    q = dep.get("quantity_effect")
-    if isinstance(q, dict):
-        effects.append((q["per_doubling"], q["ci95"]))
-    return float(max(abs(float(e)) / max((hi - lo) / 2, 1e-6) for e, (lo, hi) in effects))

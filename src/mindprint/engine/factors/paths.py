@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
 from mindprint.engine.factors.grouping import STYLE_ID, TONE_ID
 from mindprint.engine.factors.stats import confidence_note
 from mindprint.engine.features.text import trim
@@ -117,12 +118,12 @@ def _evidence(fac: Factor) -> str:
     n = int(st.get("n_items", 0))
     if n < 2:
         return ""
-    dep = st.get("departure")
-    if isinstance(dep, dict) and dep.get("clear"):
-        kind = "judged well rather than badly" if str(dep.get("effect_kind", "")).startswith("judged") else "present"
+    dep = FactorDeparture.of(st)
+    if dep is not None and dep.effect.clear:
+        kind = "judged well rather than badly" if dep.effect.kind is EffectKind.JUDGED else "present"
         return (
-            f"With {fac.name!r} {kind} they answer {dep['effect']:+.2f} beyond what the text "
-            f"suggests ({confidence_note(int(dep.get('n', n)))})."
+            f"With {fac.name!r} {kind} they answer {dep.effect.value:+.2f} beyond what the text "
+            f"suggests ({confidence_note(dep.present.n)})."
         )
     if "mean_score" in st:
         if abs(float(st.get("lift", 0.0))) < 0.05:

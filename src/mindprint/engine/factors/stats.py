@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from mindprint.engine.factors.departure_stats import departure_stats, strength
+from mindprint.engine.factors.departure_stats import departure_stats
 from mindprint.engine.factors.grouping import REASON_PREFIX
 from mindprint.engine.features.extract import is_free_text
 from mindprint.engine.features.text import words
@@ -70,13 +70,14 @@ def factor_stats(
             st["influence"] = round(influenced[fac.id] / k, 3)
         st["uncertain"] = k < 5
         if fac.id in departures:
-            st["departure"] = departures[fac.id]
+            st["departure"] = departures[fac.id].to_json()
         out.append(replace(fac, stats=st))
     # Clear effects first, then reasons before topics, then by how clearly they move.
+    strength = {f.id: d.strength() if (d := departures.get(f.id)) else 0.0 for f in out}
     out.sort(key=lambda f: (
-        strength(f.stats) < 1.0,
+        strength[f.id] < 1.0,
         not f.id.startswith(REASON_PREFIX),
-        -strength(f.stats),
+        -strength[f.id],
         -int(f.stats.get("n_items", 0)),
         f.name,
     ))

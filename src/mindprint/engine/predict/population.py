@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.predict import labels as label_rule
 from mindprint.engine.predict.kernel import DEFAULT_KERNEL, Kernel
 
 Arr = npt.NDArray[np.float64]
@@ -49,25 +50,33 @@ class Answers:
         """(n, outputs): the score, or one-hot label indicators."""
         if self.scale is not None:
             return np.asarray([[float(a)] for a in answers], dtype=np.float64).reshape(-1, 1)
-        index = {lab: i for i, lab in enumerate(self.labels)}
-        y = np.zeros((len(answers), len(self.labels)))
-        for r, a in enumerate(answers):
-            if a in index:
-                y[r, index[a]] = 1.0
-        return y
+        return label_rule.targets(self.labels, answers)
 
     def answer(self, outputs: Arr) -> str:
-        """The answer for one row of outputs: the score rounded half up into the scale, or
-        the label with the highest output."""
-        if self.scale is not None:
-            lo, hi = self.scale
-            v = float(outputs[0])
-            if self.cuts is not None:
-                value = lo + float(sum(v >= c for c in self.cuts))
-            else:
-                value = float(np.clip(np.floor(v + 0.5), lo, hi))
-            return str(int(value)) if value.is_integer() else str(value)
-        return self.labels[int(np.argmax(outputs))]
+        """The answer for one row of outputs: the level (see :meth:`levels`), or the label
+        with the highest output."""
+        if self.scale is None:
+            return label_rule.answer(self.labels, outputs)
+        value = float(self.levels(np.asarray(outputs[:1], dtype=np.float64))[0])
+        return str(int(value)) if value.is_integer() else str(value)
+
+    def levels(self, values: Arr) -> Arr:
+        """The scale's level of each continuous prediction: past the fitted thresholds
+        (``cuts``), else rounded half up into the scale."""
+        assert self.scale is not None
+        lo, hi = self.scale
+        if self.cuts is not None:
+            out: Arr = lo + (values[:, None] >= np.asarray(self.cuts)[None, :]).sum(axis=1)
+            return out
+        return np.asarray(np.clip(np.floor(values + 0.5), lo, hi), dtype=np.float64)
+
+    def errors(self, predicted: Arr, truth: Arr) -> Arr:
+        """Per row of outputs, how wrong the answer of ``predicted`` is against ``truth``,
+        as answers are judged: the absolute error of the level, or 1 for a wrong label."""
+        if self.scale is None:
+            return label_rule.errors(predicted, truth)
+        out: Arr = np.abs(self.levels(predicted[:, 0]) - truth[:, 0])
+        return out
 
 
 class Population(Protocol):
@@ -82,12 +91,6 @@ class Population(Protocol):
         ...
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr: ...
-
-
-class PopulationSource(Protocol):
-    """Where the app gets the population model of a user's task (None: there is none)."""
-
-    def for_user(self, user_id: str, answers: Answers) -> Population | None: ...
 
 
 def fit_cuts(values: npt.ArrayLike, levels: npt.ArrayLike, lo: float, hi: float) -> tuple[float, ...]:
@@ -223,17 +226,3 @@ class PriorPopulation:
         probs = ordinal_probs(lat, prior.head_for(self.model_id).cutpoints)
         out: Arr = (probs @ np.arange(1.0, 6.0)).reshape(-1, 1)
         return out
-
-
-class ShippedPopulation:
-    """The default source in deployment: the shipped rating prior for 1-5 star histories;
-    nothing for other scales or labels (the app then falls back to its own history)."""
-
-    def __init__(self, model_id: str) -> None:
-        # One instance, so a user's residuals under it are computed once per index.
-        self.prior = PriorPopulation(model_id)
-
-    def for_user(self, user_id: str, answers: Answers) -> Population | None:
-        if answers.scale == (1.0, 5.0):
-            return self.prior
-        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mindprint.engine.predict.fallback import predict_label
+from mindprint.engine.predict.predictor import predict_label
 
 
 def test_label_kernel_prefers_a_close_neighbour_over_the_base_rate() -> None:
