@@ -108,7 +108,6 @@ def fit_head(
         "intercept": b / tau,
         "cutpoints": cut_l.tolist(),
         "user_var": user_var,
-        "factor_var": user_var / 2,
     }
     oof_round = np.clip(np.floor(oof + 0.5), 1, 5)
     info = {

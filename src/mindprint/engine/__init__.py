@@ -6,5 +6,7 @@ reasoning paths) -> ``pipeline`` (the stages run per item, per user and per quer
 (the LLM versions of the stages). Shared types and protocols sit here. A stage imports
 only the stages before it (``tests/test_architecture.py``). Nothing in this package
 imports mcp, anthropic, openai, fastembed or sqlite_utils: it depends only on the
-protocols in :mod:`mindprint.engine.protocols`.
+protocols in :mod:`mindprint.engine.protocols`. Its only I/O is reading two files shipped
+in it (the rating prior, the LLM prompts); its only state, the ``ContextVar`` naming the
+user an LLM call is made for (:mod:`mindprint.engine.llm.interface`).
 """

@@ -62,7 +62,7 @@ def sample_users(cases: Sequence[UserCase], users: int | None, seed: int = 0) ->
     return sorted(cases, key=lambda c: (_user_key(seed, c.user_id), c.user_id))[:users]
 
 
-def answers_of(task: str, data_dir: Path, examples: Sequence[Example]) -> TaskInfo:
+def task_answers(task: str, data_dir: Path, examples: Sequence[Example]) -> TaskInfo:
     """The scale or label set of a run (``task.json`` when the set has one)."""
     if is_peftu(data_dir):
         return task_info(data_dir)[1]
@@ -81,4 +81,4 @@ def load_cases(
     if not chosen:
         raise DatasetError(f"no {task} questions in split {split!r} of {data_dir}")
     cases = sample_users(group_by_user(chosen), users, seed)
-    return cases, answers_of(task, data_dir, examples)
+    return cases, task_answers(task, data_dir, examples)

@@ -34,6 +34,12 @@ class ProfileItem:
     # The LaMP record it was read from: what the evaluation imports (not compared).
     record: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def text(self) -> str:
+        """The text the item is read by: the input, or the response when there is none
+        (the app's ``Item.text``)."""
+        return self.input if self.input.strip() else self.response
+
 
 @dataclass(frozen=True, slots=True)
 class Question:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mindprint.app import Mindprint
-from mindprint.engine.predict.population import user_offset
+from mindprint.engine.predict.population import Answers, user_offset
 from mindprint.engine.protocols import Embedder
 from mindprint.eval.bootstrap import (
     LOWER_IS_BETTER,
@@ -40,7 +40,6 @@ from mindprint.eval.population import (
     PopulationPool,
     UserPopulation,
     answer_of,
-    item_text,
 )
 from mindprint.eval.provenance import git_commit
 from mindprint.eval.retrievers import recency_order
@@ -161,13 +160,9 @@ def _time_order(profile: Sequence[ProfileItem]) -> list[int]:
     return list(reversed(recency_order(profile)))
 
 
-def _error(task: str, pred: str, gold: str) -> float:
-    if task in SCORE_TASKS:
-        try:
-            return abs(float(pred) - float(gold))
-        except ValueError:
-            return 4.0  # no answer: the widest miss on a 1-5 scale
-    return float(pred.strip() == gold.strip())
+def _score(answers: Answers, pred: str, gold: str) -> float:
+    """A row's value: the absolute error on a scale, 1 for a right label (accuracy)."""
+    return answers.error(pred, gold) if answers.is_scale else 1.0 - answers.error(pred, gold)
 
 
 def _replay_user(
@@ -181,14 +176,14 @@ def _replay_user(
     # refuses it, as the importer refuses a review without text): it is skipped.
     order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None
              and case.profile[i].input.strip() and case.profile[i].response.strip()]
-    reps = pool.query_many([item_text(case.profile[i]) for i in order])
+    reps = pool.query_many([case.profile[i].text for i in order])
     golds = [str(answer_of(case.profile[i], answers)) for i in order]
     targets = answers.targets(golds)
     outputs = pop.model.outputs(reps.raw, reps.signals)
     for t, i in enumerate(order):
         p = case.profile[i]
         if t >= 1:
-            res = app.retrieve(uid, item_text(p), k, predict=True)
+            res = app.retrieve(uid, p.text, k, predict=True)
             preds = {
                 "mindprint": res.prediction.label if res.prediction else "",
                 "population": answers.answer(outputs[t]),
@@ -197,7 +192,7 @@ def _replay_user(
                 ),
             }
             row: dict[str, Any] = {"user_id": case.user_id, "seen": t, "bin": seen_bin(t)}
-            row.update({m: _error(run.task, v, golds[t]) for m, v in preds.items()})
+            row.update({m: _score(answers, v, golds[t]) for m, v in preds.items()})
             run.rows.append(row)
         started = time.perf_counter()
         if answers.is_scale:

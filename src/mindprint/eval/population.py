@@ -37,10 +37,6 @@ from mindprint.engine.protocols import Embedder
 from mindprint.eval.examples import DatasetError, ProfileItem, TaskInfo, UserCase
 
 
-def item_text(p: ProfileItem) -> str:
-    return p.input if p.input.strip() else p.response
-
-
 def answer_of(p: ProfileItem, answers: Answers) -> str | None:
     if answers.is_scale:
         return None if p.score is None else str(p.score)
@@ -108,7 +104,7 @@ class PopulationPool:
         texts: dict[str, int] = {}
         for case in cases:
             for p in case.profile:
-                texts.setdefault(item_text(p), len(texts))
+                texts.setdefault(p.text, len(texts))
         reps = represent(embedder, list(texts))
         stars = info.scale == (1.0, 5.0)
         self.design = Design.fit(reps.signals, embedder.model_id if stars else None)
@@ -116,7 +112,7 @@ class PopulationPool:
         # Each history item's date, to order it as the app does (by date, then as imported).
         self._dates: dict[str, tuple[str, ...]] = {}
         for case in cases:
-            kept = [(texts[item_text(p)], a, p.date or "") for p in case.profile
+            kept = [(texts[p.text], a, p.date or "") for p in case.profile
                     if (a := answer_of(p, self.answers)) is not None]
             idx = [i for i, _, _ in kept]
             self._history[case.user_id] = (

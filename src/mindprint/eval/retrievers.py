@@ -19,15 +19,14 @@ if TYPE_CHECKING:
     from mindprint.engine.predict.retrieval import Mode
 
 
-def item_text(p: ProfileItem) -> str:
-    """The text an item is retrieved by: the input, or the response when there is none.
-
-    The same rule and cut as the app's ``Item.text`` / ``EMBED_CHARS``. ``dense`` is
+def retrieval_text(p: ProfileItem) -> str:
+    """The text the lexical and dense baselines retrieve an item by: ``ProfileItem.text`` cut at
+    ``EMBED_CHARS``, as the app cuts what it embeds. ``dense`` is
     LaMP's plain dense retriever (one embedding of the whole text), so where the app
     embeds texts differently (e.g. as a mean of sentence embeddings) its vectors are
     not shared and ``dense`` pays for its own; short texts still hit the cache.
     """
-    return (p.input if p.input.strip() else p.response)[:EMBED_CHARS]
+    return p.text[:EMBED_CHARS]
 
 
 def _timestamp(date: str | None) -> float:
@@ -78,7 +77,7 @@ def _rank_random(ctx: UserContext) -> list[int]:
 
 def _rank_bm25(ctx: UserContext) -> list[int]:
     profile = ctx.question.profile
-    corpus = [tokens(item_text(p)) for p in profile]
+    corpus = [tokens(retrieval_text(p)) for p in profile]
     query = tokens(ctx.question.query)
     recency = ranking(ctx, "recency")
     if not query or not any(corpus):
@@ -94,7 +93,7 @@ def _rank_dense(ctx: UserContext) -> list[int]:
     # The sentence-mean vectors mindprint and the population model read (one embedding
     # pass per run: the run's cache already holds them).
     emb = ctx.run.embedder
-    vecs = embed_mean(emb, [item_text(p) for p in profile])
+    vecs = embed_mean(emb, [retrieval_text(p) for p in profile])
     qv = embed_mean(emb, [ctx.question.query[:EMBED_CHARS]])[0]
     sims = vecs @ qv
     return _by_score([float(s) for s in sims], ranking(ctx, "recency"))

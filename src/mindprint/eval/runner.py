@@ -25,7 +25,7 @@ from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Item
 from mindprint.eval.cache import CachingEmbedder
-from mindprint.eval.cases import answers_of, group_by_user, load_cases
+from mindprint.eval.cases import group_by_user, load_cases, task_answers
 from mindprint.eval.context import (
     LABELLED_TASKS,
     RETRIEVAL_K,
@@ -249,7 +249,7 @@ def _cases(
 ) -> tuple[list[UserCase], TaskInfo]:
     """The users of the run: the given examples, or the configured split and sample."""
     if examples is not None:
-        return group_by_user(examples), answers_of(config.task, config.data_dir, examples)
+        return group_by_user(examples), task_answers(config.task, config.data_dir, examples)
     return load_cases(
         config.task, config.data_dir, split=config.split, users=config.users, seed=config.seed
     )

@@ -4,7 +4,7 @@ The online protocol of the evaluation (``eval/online.py``) on one stored user, w
 replaying feedback: each answered item is predicted from the items stored before it
 (mindprint's prediction on an index of those items only), and from the population
 model alone (a model of everyone). The factor grouping is the current one, learned from
-the whole history; the residuals, neighbours and factor effects a prediction reads come
+the whole history; the residuals, similar items and factor effects a prediction reads come
 only from earlier items.
 """
 
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.pipeline import PreparedQuery
-from mindprint.engine.predict.departure import PREDICT_K
 from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.engine.predict.index import (
     UserIndex,
@@ -28,7 +28,7 @@ from mindprint.engine.predict.index import (
 )
 from mindprint.engine.predict.population import Answers, Population
 from mindprint.engine.predict.predictor import predict
-from mindprint.engine.predict.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, top_k
+from mindprint.engine.predict.retrieval import top_k
 from mindprint.engine.types import Feature
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
@@ -169,8 +169,8 @@ class BacktestService:
         tone = None
         if sub.tone is not None and len(sub.tone):
             tone = (query_tone(self.index.model_id, sub, pq), sub.tone)
-        weight = TONE_WEIGHT if sub.tone_from_prior else TONE_WEIGHT_LEXICON
-        near = [h.item_id for h in top_k(q_vecs, sub.ids, sub.vectors, PREDICT_K,
+        weight = MODEL.tone_weight if sub.tone_from_prior else MODEL.tone_weight_lexicon
+        near = [h.item_id for h in top_k(q_vecs, sub.ids, sub.vectors, MODEL.predict_k,
                                                      tone=tone, tone_weight=weight)]
         pred = predict(sub, pq, pop, near)
         gold = str(_gold(c, iid, answers))
@@ -178,8 +178,8 @@ class BacktestService:
         base = None
         if pop is not None:
             base = pop.answers.answer(pop.outputs(q_vecs["raw"][None, :], q_vecs["signals"][None, :])[0])
-        return BacktestPoint(iid, seen, gold, mine, base, _error(answers, mine, gold),
-                             None if base is None else _error(answers, base, gold))
+        return BacktestPoint(iid, seen, gold, mine, base, answers.error(mine, gold),
+                             None if base is None else answers.error(base, gold))
 
 
 def _gold(c: UserIndex, iid: int, answers: Answers) -> str | None:
@@ -187,13 +187,3 @@ def _gold(c: UserIndex, iid: int, answers: Answers) -> str | None:
     if answers.is_scale:
         return None if it.score is None else f"{float(it.score):g}"
     return it.label
-
-
-def _error(answers: Answers, pred: str, gold: str) -> float:
-    if answers.is_scale:
-        try:
-            return abs(float(pred) - float(gold))
-        except ValueError:
-            lo, hi = answers.scale or (0.0, 1.0)
-            return hi - lo  # no prediction: the widest miss
-    return float(pred.strip() != gold.strip())

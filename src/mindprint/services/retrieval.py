@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mindprint.engine.llm.interface import acting_for
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict import predictor
-from mindprint.engine.predict.departure import PREDICT_K
 from mindprint.engine.predict.index import answers_of, query_tone
 from mindprint.engine.predict.predictor import Prediction
-from mindprint.engine.predict.retrieval import TONE_WEIGHT, TONE_WEIGHT_LEXICON, Mode, top_k
+from mindprint.engine.predict.retrieval import Mode, top_k
 from mindprint.engine.types import Feature, Retrieved
 from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta
@@ -55,9 +55,9 @@ class RetrievalService:
                 (query_tone(self.model_id, c, pq), c.tone)
                 if c.tone is not None and len(c.tone) else None
             )
-        weight = TONE_WEIGHT if c.tone_from_prior else TONE_WEIGHT_LEXICON
+        weight = MODEL.tone_weight if c.tone_from_prior else MODEL.tone_weight_lexicon
         wide = (
-            top_k(pq.vectors, c.ids, c.vectors, max(k, PREDICT_K), mode=mode, tone=tone,
+            top_k(pq.vectors, c.ids, c.vectors, max(k, MODEL.predict_k), mode=mode, tone=tone,
                   tone_weight=weight)
             if c.ids
             else []

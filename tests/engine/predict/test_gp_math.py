@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict.departure import (
     Departure,
     Evidence,
@@ -20,7 +21,7 @@ from mindprint.engine.predict.departure import (
     loo,
     loo_errors,
 )
-from mindprint.engine.predict.kernel import DEFAULT_KERNEL, RECENT_K, Kernel, PartKind
+from mindprint.engine.predict.kernel import DEFAULT_KERNEL, Kernel, PartKind
 from mindprint.engine.predict.population import Answers
 
 STARS = Answers(scale=(1.0, 5.0))
@@ -92,7 +93,7 @@ def test_the_parts_and_their_shares_add_up_to_the_mean() -> None:
         np.testing.assert_allclose(sum(shares.values()), move.total, atol=1e-12)
     # The items that reach it: the retrieved ones and, recency being on, the latest.
     assert set(dep.part(PartKind.SIMILAR).by_item) == {100, 103, 107, 111} | set(dep.latest)
-    assert len(dep.latest) == RECENT_K and dep.retrieved == (100, 103, 107, 111)
+    assert len(dep.latest) == MODEL.recent_k and dep.retrieved == (100, 103, 107, 111)
 
 
 @pytest.mark.parametrize("answers", [STARS, NEWS])
@@ -110,10 +111,10 @@ def test_leave_one_out_equals_refitting_without_the_item(answers: Answers) -> No
 
 def _before_the_merge(h: History, retrieved: list[int], q: Query, k: Kernel) -> np.ndarray:
     """The two models the one departure model replaced, written out: ratings read the
-    retrieved items; labels also the latest ``RECENT_K`` when recency is on, the query
+    retrieved items; labels also the latest ``MODEL.recent_k`` when recency is on, the query
     after the latest item."""
     p = k.params()
-    latest = h.latest(RECENT_K) if p["recent"] > 0 else []
+    latest = h.latest(MODEL.recent_k) if p["recent"] > 0 else []
     ids = list(dict.fromkeys([*retrieved, *latest]))
     return _dense_mean(h, [h.rows[i] for i in ids], k, q, float(len(h)))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict.departure import (
     Departure,
     Evidence,
@@ -15,7 +16,7 @@ from mindprint.engine.predict.departure import (
     fit_kernel,
 )
 from mindprint.engine.predict.explain import explain
-from mindprint.engine.predict.kernel import DEFAULT_KERNEL, RECENT_K, Kernel, PartKind
+from mindprint.engine.predict.kernel import DEFAULT_KERNEL, Kernel, PartKind
 from mindprint.engine.predict.population import Answers
 
 NEWS = Answers(labels=("POLITICS", "SPORTS", "WORLD NEWS"))
@@ -73,7 +74,7 @@ def test_recency_follows_a_beat_that_drifted() -> None:
     q = Query(FLAT, _unit(rng), {})
     dep = departure(h, [0, 1, 2], q, drifting)
     assert NEWS.answer(FLAT + dep.total) == "WORLD NEWS"
-    assert dep.latest[:3] == (39, 38, 37) and len(dep.latest) == RECENT_K
+    assert dep.latest[:3] == (39, 38, 37) and len(dep.latest) == MODEL.recent_k
     assert dep.retrieved == (0, 1, 2)
     text = _text(h, q, dep, {"POLITICS": 30, "WORLD NEWS": 10})
     assert "their latest items (#39, #38, #37) WORLD NEWS +" in text

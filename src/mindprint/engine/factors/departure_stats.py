@@ -21,13 +21,10 @@ from typing import Any
 import numpy as np
 
 from mindprint.engine.features.aspects import quantity_value
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Feature, Item
 
-PSEUDO = 3.0  # shrinkage of a factor's mean departure towards 0
-JUDGED = 0.05  # |polarity| at which an aspect counts as judged one way
 QTY = "qty:"  # regressor keys of quantities: qty:<factor id>\x1f<unit>
-MIN_JUDGED = 2  # judged items a factor needs before it gets an effect
-RIDGE = 1.0  # penalty of the joint regression of departures on judgements
 
 
 class EffectKind(enum.Enum):
@@ -142,8 +139,8 @@ def _summary(values: Sequence[float]) -> Summary:
     k = len(values)
     mean = sum(values) / k
     sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (k - 1)) if k > 1 else 1.0
-    half = 1.96 * max(sd, 0.25) / math.sqrt(k)
-    return Summary(k, round(mean, 3), round(sum(values) / (k + PSEUDO), 3),
+    half = 1.96 * max(sd, MODEL.sd_floor) / math.sqrt(k)
+    return Summary(k, round(mean, 3), round(sum(values) / (k + MODEL.pseudo_items), 3),
                    (round(mean - half, 3), round(mean + half, 3)))
 
 
@@ -174,7 +171,7 @@ def _departures(
     """Each answered item's departure ``d`` (its residual beyond the user's shrunk mean
     residual), gathered per factor: (item id, d) where present, (polarity, d) where
     judged, and one regression row per item (judgements and log quantities)."""
-    offset = sum(residuals.values()) / (len(residuals) + PSEUDO)
+    offset = sum(residuals.values()) / (len(residuals) + MODEL.pseudo_items)
     present: dict[str, list[tuple[int, float]]] = {}
     judged: dict[str, list[tuple[float, float]]] = {}
     judged_rows: list[tuple[float, dict[str, float]]] = []
@@ -193,9 +190,9 @@ def _departures(
                 seen.setdefault(fid, 0.0)
         for fid, pol in seen.items():
             present.setdefault(fid, []).append((it.id, d))
-            if abs(pol) >= JUDGED:
+            if abs(pol) >= MODEL.judged:
                 judged.setdefault(fid, []).append((pol, d))
-        row = {f: p for f, p in seen.items() if abs(p) >= JUDGED}
+        row = {f: p for f, p in seen.items() if abs(p) >= MODEL.judged}
         for f in feats:
             fid = assignment.get(f.name)
             value = quantity_value(f.context) if f.kind == "quantity" else None
@@ -239,7 +236,7 @@ def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[st
 
     ``rows``: (departure, {factor id: polarity}) of each answered item."""
     ids = sorted({fid for _, pols in rows for fid in pols})
-    usable = [fid for fid in ids if sum(1 for _, p in rows if fid in p) >= MIN_JUDGED]
+    usable = [fid for fid in ids if sum(1 for _, p in rows if fid in p) >= MODEL.min_judged]
     if not usable or len(rows) < 3:
         return {}
     x = np.array([[pols.get(fid, np.nan) for fid in usable] for _, pols in rows])
@@ -256,10 +253,10 @@ def judged_effects(rows: Sequence[tuple[float, Mapping[str, float]]]) -> dict[st
             x[:, j] = np.nan_to_num(col)
     y = np.array([d for d, _ in rows])
     gram = x.T @ x
-    h = np.linalg.inv(gram + RIDGE * np.eye(len(usable)))
+    h = np.linalg.inv(gram + MODEL.judged_ridge * np.eye(len(usable)))
     beta = h @ x.T @ y
     dof = max(len(rows) - len(usable), 1)
-    sigma2 = max(float(((y - x @ beta) ** 2).sum()) / dof, 0.25**2)
+    sigma2 = max(float(((y - x @ beta) ** 2).sum()) / dof, MODEL.sd_floor**2)
     se = np.sqrt(np.clip(np.diag(sigma2 * h @ gram @ h), 1e-12, None))
     # A polarity of +1 against -1 is a difference of two units.
     return {

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.protocols import Embedder, Vector
 from mindprint.engine.types import REASON_KINDS, Factor, Feature
 
@@ -91,7 +92,7 @@ class EmbeddingFactorBuilder:
         self,
         embedder: Embedder,
         *,
-        threshold: float = 0.45,
+        threshold: float = MODEL.factor_threshold,
         max_pool: int = 200,
         max_factors: int = 8,
         min_items: int = 2,

@@ -15,6 +15,7 @@ from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
 from mindprint.engine.factors.grouping import STYLE_ID, TONE_ID
 from mindprint.engine.factors.stats import confidence_note
 from mindprint.engine.features.text import trim
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature, Item, WrittenPath
 
 OFFLINE_PATHS = "offline-paths-v3"
@@ -98,8 +99,8 @@ class TemplatePathWriter:
 
 def _judged(feats: Sequence[Feature]) -> str:
     """The reasons an item shows: aspects judged well or badly, quantities stated."""
-    well = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity >= 0.05]
-    badly = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity <= -0.05]
+    well = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity >= MODEL.judged]
+    badly = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity <= -MODEL.judged]
     stated = [f.context for f in feats if f.kind == "quantity"]
     parts = []
     if well:

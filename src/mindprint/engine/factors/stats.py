@@ -17,10 +17,8 @@ from mindprint.engine.factors.departure_stats import departure_stats
 from mindprint.engine.factors.grouping import REASON_PREFIX
 from mindprint.engine.features.extract import is_free_text
 from mindprint.engine.features.text import words
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature, Item, UserSummary
-
-# Pseudo-count pulling small-sample means towards the user's base rate.
-SHRINK = 3.0
 
 
 def summarize(items: Sequence[Item], style: dict[str, Any]) -> UserSummary:
@@ -68,7 +66,7 @@ def factor_stats(
             st.update(_label_stats(items, idxs, base_labels))
         if k and free_text:
             st["influence"] = round(influenced[fac.id] / k, 3)
-        st["uncertain"] = k < 5
+        st["uncertain"] = k < MODEL.uncertain_items
         if fac.id in departures:
             st["departure"] = departures[fac.id].to_json()
         out.append(replace(fac, stats=st))
@@ -117,10 +115,11 @@ def _presence(
 def _polarity_stats(p: Sequence[float]) -> dict[str, Any]:
     if not p:
         return {}
+    j = MODEL.judged
     return {"polarity": {
-        "positive": round(sum(x >= 0.05 for x in p) / len(p), 3),
-        "neutral": round(sum(-0.05 < x < 0.05 for x in p) / len(p), 3),
-        "negative": round(sum(x <= -0.05 for x in p) / len(p), 3),
+        "positive": round(sum(x >= j for x in p) / len(p), 3),
+        "neutral": round(sum(-j < x < j for x in p) / len(p), 3),
+        "negative": round(sum(x <= -j for x in p) / len(p), 3),
     }}
 
 
@@ -129,7 +128,7 @@ def _score_stats(items: Sequence[Item], idxs: Sequence[int], base_mean: float) -
     sc = [s for i in idxs if (s := items[i].score) is not None]
     if not sc:
         return {}
-    shrunk = (sum(sc) + SHRINK * base_mean) / (len(sc) + SHRINK)
+    shrunk = (sum(sc) + MODEL.pseudo_items * base_mean) / (len(sc) + MODEL.pseudo_items)
     return {
         "mean_score": round(sum(sc) / len(sc), 3),
         "mean_score_shrunk": round(shrunk, 3),

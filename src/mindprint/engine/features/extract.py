@@ -32,6 +32,7 @@ from mindprint.engine.features.text import (
     trim,
     words,
 )
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature, Item
 
 _ELONGATED_RE = re.compile(r"([a-z])\1{2,}", re.I)
@@ -91,8 +92,6 @@ def text_signals(text: str) -> list[float]:
 
 # A word in more than this share of the user's items does not tell items apart (a
 # template such as "Review request:", the user's own name): it is not a feature.
-BOILERPLATE_SHARE = 0.5
-BOILERPLATE_MIN_DOCS = 4
 
 
 @dataclass(slots=True)
@@ -119,10 +118,10 @@ class CorpusStats:
     def boilerplate(self) -> frozenset[str]:
         """Words present in more than half of the user's items (when there are enough)."""
         if self._common is None:
-            if self.n_docs < BOILERPLATE_MIN_DOCS:
+            if self.n_docs < MODEL.boilerplate_min_docs:
                 self._common = frozenset()
             else:
-                cut = BOILERPLATE_SHARE * self.n_docs
+                cut = MODEL.boilerplate_share * self.n_docs
                 self._common = frozenset(w for w, c in self.df.items() if c > cut)
         return self._common
 

@@ -4,7 +4,7 @@ The population model reads the query the way it reads anyone's (what the text al
 predicts). On every history item the residual ``answer - population(text)`` says how
 much kinder, harsher or otherwise different this person was than their words suggest.
 The departures are modelled as one Gaussian process over the history items that reach
-the prediction: the ones retrieval brings (the most similar, up to ``PREDICT_K``) and,
+the prediction: the ones retrieval brings (the most similar, up to ``MODEL.predict_k``) and,
 when the kernel has a recency part, the latest ones. Its prior is the kernel of named
 parts in :mod:`mindprint.engine.predict.kernel`.
 
@@ -27,14 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict.kernel import DEFAULT_KERNEL, Between, Kernel, PartKind, Rows, SplitBy
 from mindprint.engine.predict.population import Answers, Arr
-
-# How many retrieved items reach a prediction: with fewer items than this, all of them
-# do; beyond, retrieval decides which (see benchmarks/README.md for the ablation).
-PREDICT_K = 32
-# Items per user the kernel fit reads (the latest): enough to see how they depart.
-FIT_ITEMS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +157,13 @@ class Departure:
 
 
 def departure(
-    history: History, neighbours: Sequence[int], query: Query, kernel: Kernel = DEFAULT_KERNEL
+    history: History, similar: Sequence[int], query: Query, kernel: Kernel = DEFAULT_KERNEL
 ) -> Departure:
     """The posterior mean of the query's departure, given the retrieved history items (and
-    the latest ones when a part reads them). ``neighbours`` are the ids of the retrieved
+    the latest ones when a part reads them). ``similar`` are the ids of the retrieved
     items (those not in the history are ignored): retrieval decides what counts."""
     width = history.residuals.shape[1]
-    retrieved = [i for i in dict.fromkeys(neighbours) if i in history.rows]
+    retrieved = [i for i in dict.fromkeys(similar) if i in history.rows]
     latest = history.latest(kernel.latest())
     ids = list(dict.fromkeys([*retrieved, *latest]))
     if not ids:
@@ -200,7 +195,7 @@ class _FitRows:
 
     @classmethod
     def of(cls, h: History) -> _FitRows:
-        rows = np.sort(np.argsort(-h.positions, kind="stable")[:FIT_ITEMS])
+        rows = np.sort(np.argsort(-h.positions, kind="stable")[:MODEL.fit_items])
         sel = h.select(rows)
         return cls(h.residuals[rows], h.population[rows], Between.of(sel, sel))
 
@@ -246,11 +241,12 @@ def descend(start: Kernel, errors: Callable[[Kernel], Arr], sweeps: int) -> Kern
 
 
 def fit_kernel(
-    histories: Sequence[History], answers: Answers, start: Kernel = DEFAULT_KERNEL, sweeps: int = 2
+    histories: Sequence[History], answers: Answers, start: Kernel = DEFAULT_KERNEL,
+    sweeps: int = MODEL.fit_sweeps,
 ) -> Kernel:
     """The kernel under which the users' history items are best predicted from their other
     items (see :func:`descend`); ``start`` when the pool has fewer than 20 items."""
     users = [_FitRows.of(h) for h in histories if len(h) >= 2]
-    if sum(len(u.residuals) for u in users) < 20:
+    if sum(len(u.residuals) for u in users) < MODEL.fit_min_items:
         return start
     return descend(start, lambda k: loo_errors(k, users, answers), sweeps)

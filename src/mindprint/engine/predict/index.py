@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from mindprint.engine.factors.departure_stats import JUDGED
 from mindprint.engine.factors.grouping import STYLE_ID, TONE_ID
 from mindprint.engine.features.extract import CorpusStats, text_signals
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.predict.departure import Evidence, History
 from mindprint.engine.predict.population import Answers, Arr, Population
@@ -151,7 +151,7 @@ def factor_values(features: Sequence[Feature]) -> dict[str, float]:
         fid = f.factor_id
         if not fid or fid in (TONE_ID, STYLE_ID) or f.kind not in ("aspect", "reason"):
             continue
-        if abs(f.polarity) >= JUDGED and abs(f.polarity) >= abs(out.get(fid, 0.0)):
+        if abs(f.polarity) >= MODEL.judged and abs(f.polarity) >= abs(out.get(fid, 0.0)):
             out[fid] = float(f.polarity)
     return out
 
@@ -221,8 +221,9 @@ def query_tone(model_id: str, c: UserIndex, pq: PreparedQuery) -> float:
 
 
 def mostly(answered: int, items: int) -> bool:
-    """Whether a history answers in one way: at least half its items (and at least one)."""
-    return answered >= max(1, items // 2)
+    """Whether a history answers in one way: at least ``answered_share`` of its items (and
+    at least one) do."""
+    return answered >= max(1, int(items * MODEL.answered_share))
 
 
 def is_star_scale(scores: Sequence[float]) -> bool:

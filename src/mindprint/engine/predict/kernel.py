@@ -36,11 +36,9 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.model_settings import MODEL
+
 Arr = npt.NDArray[np.float64]
-
-# The latest items a recency part always reads (besides the retrieved ones).
-RECENT_K = 16
-
 
 @dataclass(frozen=True, slots=True)
 class Rows:
@@ -199,7 +197,7 @@ class Recency:
         return out
 
     def latest(self) -> int:
-        return RECENT_K if self.recent > 0 else 0
+        return MODEL.recent_k if self.recent > 0 else 0
 
     def split(self, q: Rows, rows: Rows, alpha: Arr) -> tuple[SplitBy, Arr]:
         return _by_item(self, q, rows, alpha)

@@ -20,16 +20,15 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict import labels as label_rule
 from mindprint.engine.predict.kernel import DEFAULT_KERNEL, Kernel
 
 Arr = npt.NDArray[np.float64]
 
 # Ridge penalty on unit-norm embeddings and z-scored signals (the intercept is free).
-RIDGE_LAMBDA = 3.0
 # Pseudo-count of the shrunk per-user offset: with n items the offset keeps n/(n+k)
 # of the user's mean residual.
-OFFSET_PSEUDO = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +68,18 @@ class Answers:
             out: Arr = lo + (values[:, None] >= np.asarray(self.cuts)[None, :]).sum(axis=1)
             return out
         return np.asarray(np.clip(np.floor(values + 0.5), lo, hi), dtype=np.float64)
+
+    def error(self, answer: str, gold: str) -> float:
+        """How wrong one given answer is, as answers are judged: the absolute error on a
+        scale (an answer that is no number: the widest miss, the scale's width), or 1 for
+        a wrong label."""
+        if self.scale is None:
+            return float(answer.strip() != gold.strip())
+        try:
+            return abs(float(answer) - float(gold))
+        except ValueError:
+            lo, hi = self.scale
+            return hi - lo
 
     def errors(self, predicted: Arr, truth: Arr) -> Arr:
         """Per row of outputs, how wrong the answer of ``predicted`` is against ``truth``,
@@ -171,7 +182,7 @@ class PopulationModel:
     kernel: Kernel = DEFAULT_KERNEL
 
     @classmethod
-    def fit(cls, answers: Answers, design: Design, stats: Stats, lam: float = RIDGE_LAMBDA) -> PopulationModel:
+    def fit(cls, answers: Answers, design: Design, stats: Stats, lam: float = MODEL.ridge_lambda) -> PopulationModel:
         d = stats.xtx.shape[0]
         penalty = np.full(d, lam)
         penalty[-1] = 1e-6  # the intercept is not shrunk
@@ -186,7 +197,7 @@ class PopulationModel:
         return self.answers.answer(self.outputs(raw, signals)[0])
 
 
-def user_offset(residuals: Arr, pseudo: float = OFFSET_PSEUDO) -> Arr:
+def user_offset(residuals: Arr, pseudo: float = MODEL.pseudo_items) -> Arr:
     """The shrunk mean residual of a user's history against the population model."""
     r = np.atleast_2d(residuals)
     if r.size == 0:

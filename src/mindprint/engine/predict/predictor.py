@@ -22,20 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.predict.departure import Query, departure
 from mindprint.engine.predict.explain import Explanation, Reason, ReasonKind, explain
 from mindprint.engine.predict.index import UserIndex, answers_of, factor_values, query_polarity
 from mindprint.engine.predict.population import Answers, Arr, Population
-
-# Without a population, scores: pseudo-counts of the scale's middle and of the sentiment slope.
-PRIOR_MEAN_WEIGHT = 3.0
-PRIOR_SLOPE = 1.2
-PRIOR_SLOPE_WEIGHT = 0.8
-
-# Without a population, labels: the width of the similarity kernel, the weight of the base rate.
-LABEL_TEMPERATURE = 0.05
-LABEL_PRIOR_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +42,13 @@ def predict(
     c: UserIndex,
     pq: PreparedQuery,
     population: Population | None = None,
-    neighbours: Sequence[int] = (),
+    similar: Sequence[int] = (),
 ) -> Prediction | None:
     """The user's likely answer: with a population model, its answer plus this user's
     departures; without one, a small model of the user's own history (None when the
     history answers nothing)."""
     if population is not None:
-        return predict_personal(population, c, pq, neighbours)
+        return predict_personal(population, c, pq, similar)
     answers = answers_of(c)
     if answers is None:
         return None
@@ -73,14 +65,14 @@ def predict(
 
 
 def predict_personal(
-    pop: Population, c: UserIndex, pq: PreparedQuery, neighbours: Sequence[int]
+    pop: Population, c: UserIndex, pq: PreparedQuery, similar: Sequence[int]
 ) -> Prediction:
     """The population's answer moved by this user's departures."""
     answers = pop.answers
     hist = c.residuals.under(pop, c)
     raw = np.asarray(pq.vectors["raw"], dtype=np.float64).reshape(-1)
     q_out = pop.outputs(raw, pq.vectors["signals"])[0]
-    dep = departure(hist, neighbours, Query(q_out, raw, factor_values(pq.features)), pop.kernel)
+    dep = departure(hist, similar, Query(q_out, raw, factor_values(pq.features)), pop.kernel)
     out = q_out + dep.total
     labels = [str(c.items[i].label) for i in hist.rows] if not answers.is_scale else []
     why = explain(answers, q_out, dep, len(hist), Counter(labels), {f.id: f.name for f in c.factors})
@@ -107,13 +99,13 @@ def predict_score_generic(
     mid = (lo + hi) / 2
     scores = [s for s, _ in history]
     pols = [p for _, p in history]
-    mean_s = (sum(scores) + mid * PRIOR_MEAN_WEIGHT) / (n + PRIOR_MEAN_WEIGHT)
+    mean_s = (sum(scores) + mid * MODEL.pseudo_items) / (n + MODEL.pseudo_items)
     mean_p = sum(pols) / n if n else 0.0
-    prior_slope = PRIOR_SLOPE * (hi - lo) / 4
+    prior_slope = MODEL.prior_slope * (hi - lo) / 4
     sxx = sum((p - mean_p) ** 2 for p in pols)
     raw_mean = sum(scores) / n if n else mid
     sxy = sum((p - mean_p) * (s - raw_mean) for s, p in history)
-    slope = (sxy + prior_slope * PRIOR_SLOPE_WEIGHT) / (sxx + PRIOR_SLOPE_WEIGHT)
+    slope = (sxy + prior_slope * MODEL.prior_slope_weight) / (sxx + MODEL.prior_slope_weight)
     est = min(max(mean_s + slope * (query_polarity - mean_p), lo), hi)
     label = str(round(est))
     why = Reason(ReasonKind.NOTE, f"user mean {mean_s:.2f} (n={n}) + polarity "
@@ -124,8 +116,8 @@ def predict_score_generic(
 def predict_label(
     labels: Sequence[str],
     sims: npt.ArrayLike,
-    temperature: float = LABEL_TEMPERATURE,
-    prior_weight: float = LABEL_PRIOR_WEIGHT,
+    temperature: float = MODEL.label_temperature,
+    prior_weight: float = MODEL.label_prior_weight,
 ) -> Prediction:
     """Kernel vote of the labelled history (``sims``: cosine of each item to the query)."""
     s = np.asarray(sims, dtype=np.float64)

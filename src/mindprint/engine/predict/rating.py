@@ -1,21 +1,19 @@
-"""Ratings on a 1-5 scale: a population prior for how review text maps to stars, and a
-per-user ordinal model with shrinkage.
+"""The shipped rating prior: how review text maps to 1-5 stars for anyone, and its ordinal model.
 
 Why a population prior: most users have a handful of rated items (the shared Amazon
 data: median 5), far too few to learn how *their* words map to stars. So the text's
 general signal comes from a small linear head fitted once on the rated *histories*
 (never the held-out answers) of the shared Amazon users (``scripts/fit_rating_prior.py``
-refits it; ``data/rating_prior.json`` records what it was fitted on). The user's own
-history then moves that reading, with shrinkage:
+refits it; ``data/rating_prior.json`` records what it was fitted on):
 
-    latent = head(text) + b_user + sum(c_f for the query's factors)
-    P(stars <= k) = sigmoid(cut_k - latent)                     (ordered logit)
+    P(stars <= k) = sigmoid(cut_k - head(text))                 (ordered logit)
 
-``b_user`` (how much kinder or harsher this user is than their words suggest) and
-``c_f`` (how a factor moves them) are MAP estimates under normal priors, so with
-three items they barely move and with thirty they dominate. The answer is the
-*median* of the predictive distribution: the integer that minimises expected absolute
-error (LaMP-3's MAE); the mean is reported beside it.
+In the app it is the population a 1-5 star user's predictions depart from
+(``population.PriorPopulation``: its expected stars; the departure model does the rest)
+and the reading that orders items by tone for retrieval. The ordinal model's user
+intercept (``fit_effects``: a MAP estimate under a normal prior of variance
+``user_var``) and its median answer serve the fit of the prior and the harness's
+``population_prior_offset`` baseline.
 
 The head reads two things: the text's sentence-mean embedding (each sentence embedded
 alone, then averaged: long reviews are not truncated and a single complaint is not
@@ -49,7 +47,6 @@ class Head:
     intercept: float
     cutpoints: Arr  # 4 increasing thresholds on the latent scale
     user_var: float  # prior variance of the user intercept
-    factor_var: float  # prior variance of a factor effect
 
     def latent(self, emb: Arr | None, sig_z: Arr) -> Arr:
         """Latent scores for rows of standardised signals (and embeddings if used)."""
@@ -93,7 +90,6 @@ def _head(d: dict[str, Any]) -> Head:
         intercept=float(d["intercept"]),
         cutpoints=np.asarray(d["cutpoints"], dtype=np.float64),
         user_var=float(d["user_var"]),
-        factor_var=float(d.get("factor_var", d["user_var"] / 2)),
     )
 
 

@@ -19,17 +19,12 @@ from typing import Literal
 
 import numpy as np
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.protocols import Vector
 
 # "random" is the ablation: the user's items in a seeded random order, so the harness
 # can show what similarity itself adds to a prediction.
 Mode = Literal["features", "raw", "hybrid", "random"]
-# Cosine points lost per unit of tone distance (tone spans [-1, 1]): the prior's
-# reading of a rated text predicts the user's answer well (shared Amazon histories:
-# top-3 MAE 0.55 vs 0.63 without); raw VADER polarity of free text much less (LaMP-7:
-# a weight of 1 cost ROUGE, 0.25 is neutral to slightly positive).
-TONE_WEIGHT = 1.0
-TONE_WEIGHT_LEXICON = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +40,7 @@ def top_k(
     k: int,
     mode: Mode = "hybrid",
     tone: tuple[float, Vector] | None = None,
-    tone_weight: float = TONE_WEIGHT,
+    tone_weight: float = MODEL.tone_weight,
 ) -> list[Hit]:
     """Score every item against the query and return the best ``k``.
 

@@ -1,0 +1,102 @@
+"""Every hyperparameter of mindprint's model, with its unit and why it has its value. Pure.
+
+They are chosen by measurement on the dev splits (``benchmarks/README.md`` has the
+searches), not per deployment: no environment variable reaches them (the README's
+configuration table lists what a person can set). Two groups live with the code they
+shape: the departure model's prior (each kernel part's default and the values the fit
+tries, ``predict/kernel.py``) and the text limits that define the stored vectors
+(``pipeline.py``, whose identity names them, so changing one re-embeds every item).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _h(default: float, unit: str, why: str) -> Any:
+    """A hyperparameter: its default, its unit, and why it has that value."""
+    return field(default=default, metadata={"unit": unit, "why": why})
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSettings:
+    # Shrinkage and evidence.
+    pseudo_items: float = _h(
+        3.0, "items",
+        "a small-sample mean (a user's offset, a factor's mean departure or score lift, the "
+        "fallback's mean score) is shrunk as if it had this many more items at its prior: "
+        "with n items it keeps n/(n + 3)")
+    answered_share: float = _h(
+        0.5, "share of a history's items",
+        "a history answers one way (rated, labelled, read by the rating prior) when at least "
+        "this share of its items (and at least one) do")
+    judged: float = _h(
+        0.05, "|polarity|",
+        "an aspect or reason counts as judged well or badly from this polarity; below, it is "
+        "mentioned without a verdict")
+    min_judged: int = _h(
+        2, "items", "judged items a factor needs before the joint regression gives it an effect")
+    judged_ridge: float = _h(
+        1.0, "penalty on the regression's coefficients",
+        "keeps the joint regression of departures on judgements defined when two reasons "
+        "always come together")
+    sd_floor: float = _h(
+        0.25, "answer units",
+        "the smallest spread an interval of departures assumes, so a few equal departures do "
+        "not give a zero-width interval")
+    uncertain_items: int = _h(5, "items", "a factor seen on fewer items is marked uncertain")
+
+    # The population model (harness: fitted leave-user-out on the run's other users).
+    ridge_lambda: float = _h(
+        3.0, "penalty on unit-norm embeddings and z-scored signals",
+        "chosen on the dev split; the intercept is not shrunk")
+
+    # The departure model (its prior: predict/kernel.py).
+    predict_k: int = _h(
+        32, "items",
+        "retrieved items that reach a prediction: with fewer, all of them do; beyond, "
+        "retrieval decides (benchmarks/README.md has the ablation)")
+    recent_k: int = _h(
+        16, "items", "the latest items a recency part always reads besides the retrieved ones")
+    fit_items: int = _h(
+        64, "items per user", "the latest items of each user the kernel fit reads")
+    fit_min_items: int = _h(
+        20, "items", "below this many items in the pool the fit keeps its start kernel")
+    fit_sweeps: int = _h(
+        2, "sweeps", "passes of coordinate descent over the kernel's hyperparameters")
+
+    # Retrieval.
+    tone_weight: float = _h(
+        1.0, "cosine points per unit of tone distance",
+        "the prior's reading of a rated text predicts the user's answer well (shared Amazon "
+        "histories: top-3 MAE 0.55 vs 0.63 without)")
+    tone_weight_lexicon: float = _h(
+        0.25, "cosine points per unit of tone distance",
+        "VADER polarity of free text says much less (LaMP-7: 1 cost ROUGE, 0.25 is neutral "
+        "to slightly positive)")
+
+    # Without a population model (labels and non 1-5 scales in the app).
+    prior_slope: float = _h(
+        1.2, "scale units per unit of polarity, per 4 scale points",
+        "the prior slope of a score on the text's sentiment")
+    prior_slope_weight: float = _h(
+        0.8, "pseudo-items", "how strongly the slope is shrunk towards its prior")
+    label_temperature: float = _h(
+        0.05, "cosine", "width of the similarity vote: a close neighbour decides when there is one")
+    label_prior_weight: float = _h(
+        1.0, "votes", "weight of the user's base rate in the vote")
+
+    # Features and factors.
+    factor_threshold: float = _h(
+        0.45, "mean cosine similarity",
+        "two groups of feature names merge into one factor while their members are on "
+        "average at least this similar")
+    boilerplate_share: float = _h(
+        0.5, "share of a user's items",
+        "a word in more than this share of a user's items is template text, not a feature")
+    boilerplate_min_docs: int = _h(
+        4, "items", "below this many items no word is treated as template text")
+
+
+MODEL = ModelSettings()
