@@ -18,6 +18,7 @@ import numpy as np
 
 from mindprint.engine.factors.grouping import EmbeddingFactorBuilder, FactorBuilder, stabilize_ids
 from mindprint.engine.factors.paths import PathWriter, TemplatePathWriter
+from mindprint.engine.factors.standing import PREF_PREFIX, evidence, standing
 from mindprint.engine.factors.stats import factor_stats, summarize
 from mindprint.engine.features.extract import (
     CorpusStats,
@@ -26,8 +27,17 @@ from mindprint.engine.features.extract import (
     serialize,
     text_signals,
 )
+from mindprint.engine.features.reader import (
+    DOMAINS,
+    OfflinePreferenceReader,
+    PreferenceReader,
+    domains_of,
+    embed_texts,
+    with_place,
+)
 from mindprint.engine.features.style import style_profile
 from mindprint.engine.features.text import sentences
+from mindprint.engine.features.turns import Before
 from mindprint.engine.protocols import Embedder, Vector
 from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
@@ -38,6 +48,8 @@ SENTENCE_CHARS = 500
 MAX_SENTENCES = 40
 # Bumped when the item vectors change meaning (v2: sentence-mean raw + signals).
 VECTORS_VERSION = "vec2"
+# The vector kind holding an item's preference vectors (one row per preference feature).
+PREFS = "prefs"
 
 
 def sentence_pieces(text: str) -> list[str]:
@@ -88,8 +100,12 @@ class UserModel:
 
 @dataclass(frozen=True, slots=True)
 class PreparedQuery:
+    """``vectors``: the item kinds plus ``plain`` (the whole query in one embedding, what
+    preferences are matched against) and ``phrases`` (one row per entry of ``phrases``)."""
+
     features: list[Feature]
     vectors: dict[str, Vector]
+    phrases: tuple[str, ...] = ()
 
 
 def tag(features: Sequence[Feature], assignment: Mapping[str, str | None]) -> list[Feature]:
@@ -110,23 +126,60 @@ class Pipeline:
         extractor: FeatureExtractor | None = None,
         factor_builder: FactorBuilder | None = None,
         path_writer: PathWriter | None = None,
+        preferences: PreferenceReader | None = None,
     ) -> None:
         self.embedder = embedder
         self.extractor: FeatureExtractor = extractor or OfflineFeatureExtractor()
         self.factor_builder: FactorBuilder = factor_builder or EmbeddingFactorBuilder(embedder)
         self.path_writer: PathWriter = path_writer or TemplatePathWriter()
+        self.preferences: PreferenceReader = preferences or OfflinePreferenceReader()
+        self._domains: Vector | None = None
 
     @property
     def id(self) -> str:
         """Identity of the item-level artefacts: a change here means items are rebuilt."""
-        return f"{self.extractor.id}+{VECTORS_VERSION}+{self.embedder.model_id}"
+        return (f"{self.extractor.id}+{self.preferences.id}+{VECTORS_VERSION}"
+                f"+{self.embedder.model_id}")
 
-    def _vectors(self, texts: Sequence[str], feats: Sequence[Sequence[Feature]]) -> dict[str, Vector]:
+    def domain_vectors(self) -> Vector:
+        """The embeddings of the domain descriptions (computed once)."""
+        if self._domains is None:
+            self._domains = np.asarray(self.embedder.embed(list(DOMAINS.values())), dtype=np.float32)
+        return self._domains
+
+    def _vectors(
+        self, texts: Sequence[str], feats: Sequence[Sequence[Feature]], extra: Sequence[str] = ()
+    ) -> tuple[dict[str, Vector], Vector]:
+        """The vectors of each text, and the plain embedding of each ``extra`` text (one
+        embedding call for all)."""
         keys = [serialize(fs) or t[:EMBED_CHARS] for t, fs in zip(texts, feats, strict=True)]
-        mat = embed_mean(self.embedder, texts, extra=keys)
+        mat = embed_mean(self.embedder, texts, extra=[*keys, *(e[:EMBED_CHARS] for e in extra)])
         n = len(texts)
         sig = np.asarray([text_signals(t) for t in texts], dtype=np.float32).reshape(n, -1)
-        return {"raw": mat[:n], "features": mat[n:], "signals": sig}
+        return {"raw": mat[:n], "features": mat[n : 2 * n], "signals": sig}, mat[2 * n :]
+
+    def _place_preferences(
+        self, feats: list[list[Feature]], pref_vecs: Vector
+    ) -> tuple[list[list[Feature]], list[Vector]]:
+        """Each item's preference features with their rows and domain, and each item's
+        preference vectors (in the order of ``embed_texts`` of its preference features)."""
+        domains = domains_of(pref_vecs, self.domain_vectors())
+        out: list[list[Feature]] = []
+        per_item: list[Vector] = []
+        at = 0
+        for fs in feats:
+            row = 0
+            placed = []
+            for f in fs:
+                if f.kind == "preference":
+                    n = len(embed_texts(f))
+                    f = with_place(f, row, domains[at + row])
+                    row += n
+                placed.append(f)
+            out.append(placed)
+            per_item.append(pref_vecs[at : at + row])
+            at += row
+        return out, per_item
 
     def process_items(
         self,
@@ -134,18 +187,25 @@ class Pipeline:
         corpus: CorpusStats,
         factors: Sequence[Factor] = (),
         given: Mapping[int, Sequence[Feature]] | None = None,
+        before: Mapping[int, Before] | None = None,
     ) -> list[ItemResult]:
         """``given``: features written elsewhere (the host model's reasons), by item id;
-        they join the extracted ones, so vectors and paths read them too."""
+        they join the extracted ones, so vectors and paths read them too. ``before``:
+        for a conversation turn, the previous item and its answer (the options a reply
+        may choose from)."""
         if not items:
             return []
-        feats = self.extractor.extract(items, corpus)
-        if given:
-            feats = [[*fs, *given.get(it.id, ())] for it, fs in zip(items, feats, strict=True)]
+        prefs = self.preferences.read(items, before or {})
+        feats = [
+            [*fs, *ps, *(given or {}).get(it.id, ())]
+            for it, fs, ps in zip(items, self.extractor.extract(items, corpus), prefs, strict=True)
+        ]
         if factors:
             assignment = {m: f.id for f in factors for m in f.members}
             feats = [tag(fs, assignment) for fs in feats]
-        vecs = self._vectors([it.text for it in items], feats)
+        pref_texts = [t for fs in feats for f in fs if f.kind == "preference" for t in embed_texts(f)]
+        vecs, pref_vecs = self._vectors([it.text for it in items], feats, pref_texts)
+        feats, per_item = self._place_preferences(feats, pref_vecs)
         paths: Sequence[WrittenPath | None] = (
             self.path_writer.write(items, feats, factors) if factors else [None] * len(items)
         )
@@ -153,7 +213,8 @@ class Pipeline:
             ItemResult(
                 item_id=it.id,
                 features=list(fs),
-                vectors={kind: m[i] for kind, m in vecs.items()},
+                vectors={kind: m[i] for kind, m in vecs.items()}
+                | ({PREFS: per_item[i]} if len(per_item[i]) else {}),
                 path=paths[i],
             )
             for i, (it, fs) in enumerate(zip(items, feats, strict=True))
@@ -165,16 +226,24 @@ class Pipeline:
         features: Sequence[Sequence[Feature]],
         previous: Sequence[Factor] = (),
         residuals: Mapping[int, float] | None = None,
+        pref_vectors: Mapping[int, Vector] | None = None,
     ) -> UserModel:
         """``residuals``: each answered item's ``answer - population(text)``, from which
-        factor statistics are measured as the person's departures."""
-        grouping = stabilize_ids(self.factor_builder.build(features), previous)
-        factors = factor_stats(grouping.factors, items, features, grouping.assignment, residuals)
-        tagged = [tag(fs, grouping.assignment) for fs in features]
-        written = self.path_writer.write(items, tagged, factors)
+        factor statistics are measured as the person's departures. ``pref_vectors``: each
+        item's preference vectors, from which the standing preferences are grouped."""
+        measured = [[f for f in fs if f.kind != "preference"] for fs in features]
+        grouping = stabilize_ids(
+            self.factor_builder.build(measured),
+            [f for f in previous if not f.id.startswith(PREF_PREFIX)],
+        )
+        factors = factor_stats(grouping.factors, items, measured, grouping.assignment, residuals)
+        said, said_to = standing(evidence(items, features, pref_vectors or {}))
+        assignment = {**grouping.assignment, **said_to}
+        tagged = [tag(fs, assignment) for fs in features]
+        written = self.path_writer.write(items, tagged, [*factors, *said])
         return UserModel(
-            factors=factors,
-            assignment=grouping.assignment,
+            factors=[*said, *factors],
+            assignment=assignment,
             summary=summarize(items, style_profile(items)),
             paths={it.id: p for it, p in zip(items, written, strict=True)},
         )
@@ -183,6 +252,12 @@ class Pipeline:
         self, query: str, corpus: CorpusStats, factors: Sequence[Factor]
     ) -> PreparedQuery:
         feats = self.extractor.extract_query(query, corpus, factors)
-        feats = self.factor_builder.assign_query(feats, factors)
-        vecs = self._vectors([query], [feats])
-        return PreparedQuery(features=feats, vectors={k: v[0] for k, v in vecs.items()})
+        measured = [f for f in factors if not f.id.startswith(PREF_PREFIX)]
+        feats = self.factor_builder.assign_query(feats, measured)
+        phrases = tuple(dict.fromkeys(f.name for f in feats if f.kind == "content"))
+        vecs, extra = self._vectors([query], [feats], [query, *phrases])
+        return PreparedQuery(
+            features=feats,
+            vectors={**{k: v[0] for k, v in vecs.items()}, "plain": extra[0], "phrases": extra[1:]},
+            phrases=phrases,
+        )

@@ -8,7 +8,9 @@ from typing import Any, Literal
 # content: a topic phrase (or a reason the host model stated); tone: the sentiment of the
 # whole text; aspect: an attribute judged (with polarity); quantity: a number with a unit;
 # style: a writing habit of the response; reason: reserved for stated reasons.
-FeatureKind = Literal["content", "tone", "aspect", "quantity", "style", "reason"]
+# preference: something the user said about themselves in a conversation (a stance they
+# hold, a choice they made, a correction), quoted in ``context``; see engine/features/.
+FeatureKind = Literal["content", "tone", "aspect", "quantity", "style", "reason", "preference"]
 REASON_KINDS: frozenset[str] = frozenset({"aspect", "quantity", "reason"})
 # Who wrote a feature: the offline extractor, the configured LLM, the offline extractor
 # standing in for an LLM whose answer for that item was unusable ("fallback"), or the MCP
@@ -17,9 +19,20 @@ REASON_KINDS: frozenset[str] = frozenset({"aspect", "quantity", "reason"})
 FeatureOrigin = Literal["offline", "llm", "fallback", "host"]
 
 
+# How an item's texts are laid out, i.e. who wrote which (engine/features/turns.py):
+# ``answered``: input shown to the user, response theirs (reviews, ratings, labels);
+# ``turn``: input the user's message, response the assistant's answer (record_feedback);
+# ``exchange``: input the user's prompt then the assistant's answer, response the user's
+# reaction (chat exports); ``writing``: response the user's own text, no input.
+ItemKind = Literal["answered", "turn", "exchange", "writing"]
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One history item: what the user was shown (``input``) and what they answered."""
+    """One history item: what the user was shown (``input``) and what they answered.
+
+    ``kind`` says who wrote which text; ``prompt_chars``: for an ``exchange``, how much of
+    ``input`` is the user's prompt; ``note``: the user's comment on a ``turn``'s answer."""
 
     id: int
     input: str
@@ -28,10 +41,18 @@ class Item:
     score: float | None = None
     source: str = "import"
     created_at: str | None = None
+    kind: ItemKind = "answered"
+    prompt_chars: int = 0
+    note: str | None = None
 
     @property
     def text(self) -> str:
-        """The text features are read from: the input, or the response when there is none."""
+        """The text features are read from: the input, or the response when there is none;
+        for a chat export's exchange, the user's own words (prompt and reaction), never the
+        assistant's answer between them."""
+        if self.kind == "exchange":
+            prompt = self.input[: max(0, self.prompt_chars)].strip()
+            return f"{prompt}\n{self.response}" if prompt else self.response
         return self.input if self.input.strip() else self.response
 
 
@@ -46,6 +67,12 @@ class Feature:
     polarity: float = 0.0
     factor_id: str | None = None
     origin: FeatureOrigin = "offline"
+    # Named attributes of a preference (stance, firmness, domain, ...), as sorted pairs so
+    # the feature stays hashable.
+    detail: tuple[tuple[str, str], ...] = ()
+
+    def attr(self, key: str, default: str = "") -> str:
+        return next((v for k, v in self.detail if k == key), default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,11 @@ from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
 from mindprint.engine.factors.grouping import STYLE_ID, TONE_ID
 from mindprint.engine.factors.stats import confidence_note
 from mindprint.engine.features.text import trim
+from mindprint.engine.features.turns import CHAT_KINDS
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature, Item, WrittenPath
 
-OFFLINE_PATHS = "offline-paths-v3"
+OFFLINE_PATHS = "offline-paths-v4"
 
 
 class PathWriter(Protocol):
@@ -57,6 +58,8 @@ class TemplatePathWriter:
         """A few short sentences: what the item turns on, the reasons the host model
         noted (if any), the evidence, the answer."""
         by_id = {f.id: f for f in factors}
+        if item.kind in CHAT_KINDS:
+            return chat_path(item, feats, by_id)
         stated = [f.name for f in feats if f.origin == "host"]
         content = [f for f in feats if f.kind == "content" and f.origin != "host"]
         tone = next((f for f in feats if f.kind == "tone"), None)
@@ -141,3 +144,40 @@ def _evidence(fac: Factor) -> str:
             f"({confidence_note(int(st.get('label_n', n)))})."
         )
     return f"{fac.name!r} is in {round(100 * st.get('coverage', 0.0))}% of their history."
+
+
+_SAID_AS = {
+    "stated": "Said",
+    "choice": "Chose",
+    "correction": "Pushed back",
+    "instruction": "Asked for",
+}
+
+
+def chat_path(item: Item, feats: Sequence[Feature], by_id: dict[str, Factor]) -> str:
+    """A conversation item's path, from the user's side only: what they said about
+    themselves (quoted, with stance and firmness), or what they asked about. The
+    assistant's words are never quoted as the person's."""
+    prefs = [f for f in feats if f.kind == "preference"]
+    parts: list[str] = []
+    for f in prefs[:2]:
+        how = _SAID_AS.get(f.attr("said_as"), "Said")
+        chosen = f.attr("chosen")
+        what = f"{trim(chosen, 80)!r} over the other options: " if how == "Chose" and chosen else ""
+        parts.append(
+            f"{how} {what}{trim(f.context, 160)!r} ({f.attr('stance')}, {f.attr('firmness')}"
+            + (f"; {f.attr('domain')}" if f.attr("domain") else "") + ")."
+        )
+        later = by_id.get(f.factor_id or "")
+        if later is not None and later.stats.get("superseded_by"):
+            parts.append("Later changed.")
+    if not prefs:
+        topics = [f.name for f in feats if f.kind == "content" and f.origin != "host"]
+        parts.append(
+            ("Asked about " + ", ".join(f'"{t}"' for t in topics[:3]) + "; " if topics else "")
+            + "said nothing about themselves."
+        )
+    stated = [f.name for f in feats if f.origin == "host" and f.kind != "preference"]
+    if stated:
+        parts.append("The assistant noted: " + ", ".join(f'"{n}"' for n in stated) + ".")
+    return " ".join(parts)

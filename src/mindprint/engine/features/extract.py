@@ -32,6 +32,7 @@ from mindprint.engine.features.text import (
     trim,
     words,
 )
+from mindprint.engine.features.turns import CHAT_KINDS
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature, Item
 
@@ -205,13 +206,22 @@ class OfflineFeatureExtractor:
 
     @property
     def id(self) -> str:
-        return f"offline-v4-k{self.max_content}"
+        return f"offline-v5-k{self.max_content}"
 
     def extract(self, items: Sequence[Item], corpus: CorpusStats) -> list[list[Feature]]:
         out: list[list[Feature]] = []
         common = corpus.boilerplate()
         for it in items:
             feats = self._text_features(it.text, corpus, common)
+            if it.kind in CHAT_KINDS:
+                # A conversation: only the user's words (``it.text``), and no product
+                # aspects or quantities (a "sounds good" is not sound, an "80 kg" the
+                # person is not a product's weight); what they say about themselves
+                # is the preference stage's.
+                if is_free_text(it.text):
+                    feats.extend(style_features(it.text))
+                out.append(feats)
+                continue
             # What the user said about it judges the aspects: their reasons.
             reacted = bool(it.input.strip()) and is_free_text(it.response)
             feats.extend(merge_reasons(reasons(it.text, sentiment),
@@ -323,7 +333,8 @@ def _tone_name(pol: float) -> str:
 def serialize(features: Sequence[Feature]) -> str:
     """The text embedded for feature-level retrieval (RPM serialises the feature set).
 
-    Only the input's features: style features describe the user's *responses*, which
-    a query does not have yet, so they would only add noise to the comparison.
+    Only the input's features and what the user said of themselves: style features
+    describe the user's *responses*, which a query does not have yet, so they would only
+    add noise to the comparison.
     """
-    return "; ".join(f.name for f in features if f.kind in ("content", "tone"))
+    return "; ".join(f.name for f in features if f.kind in ("content", "tone", "preference"))

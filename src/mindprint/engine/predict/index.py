@@ -230,14 +230,24 @@ def is_star_scale(scores: Sequence[float]) -> bool:
     return bool(scores) and all(float(s).is_integer() and 1 <= s <= 5 for s in scores)
 
 
+def answerable(c: UserIndex) -> int:
+    """How many of the user's items could carry an answer: all but the conversation items
+    that have none (a chat export beside 23 rated books leaves the books in charge)."""
+    return sum(
+        1 for it in c.items.values()
+        if it.kind == "answered" or it.score is not None or it.label is not None
+    )
+
+
 def answers_of(c: UserIndex) -> Answers | None:
     """What the user's history answers: 1-5 stars, another numeric scale, or labels."""
-    if mostly(len(c.scored), len(c.items)):
+    n = answerable(c)
+    if mostly(len(c.scored), n):
         if c.star_scale:
             return Answers(scale=(1.0, 5.0))
         scores = [float(it.score) for it in c.scored if it.score is not None]
         return Answers(scale=(min(scores), max(scores)))
-    if mostly(len(c.labelled), len(c.items)):
+    if mostly(len(c.labelled), n):
         return Answers(labels=tuple(sorted({str(it.label) for it in c.labelled})))
     return None
 

@@ -9,18 +9,31 @@ subtract ``tone_weight * |tone(query) - tone(item)|``, where tone is in [-1, 1]
 (the rating prior's reading of the text for rated histories, else VADER polarity).
 An embedding of "positive tone" says little; the distance between two verdicts
 says whether the user probably answered the two items alike.
+
+The user's standing preferences are retrieved beside the items (:func:`applying`):
+every preference the user stated is matched by what it says, not by the words the query
+shares with it: the cosine between the query's embedding and the embedding of the user's
+own words (with the option they chose, and for a choice the exchange that offered the
+options). A preference applies when that similarity reaches ``FLOOR``; the strongest come
+first. "Why" names the preference's domain and the phrase of the query closest to it
+("food; the question asks about “Bangkok dishes”"). The preference index is built from
+the items' preference features: those the last build grouped into standing preferences
+carry that factor (a superseded or vetoed one is left out), and those recorded since
+(feedback) stand alone until the next build groups them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from mindprint.engine.factors.standing import Evidence, standing
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.protocols import Vector
+from mindprint.engine.types import Factor, Feature, Item
 
 # "random" is the ablation: the user's items in a seeded random order, so the harness
 # can show what similarity itself adds to a prediction.
@@ -69,3 +82,116 @@ def top_k(
     idx = np.argpartition(-scores, k - 1)[:k]
     idx = idx[np.argsort(-scores[idx], kind="stable")]
     return [Hit(item_id=int(item_ids[i]), score=round(float(scores[i]), 4)) for i in idx]
+
+
+# -- standing preferences ---------------------------------------------------------------
+
+# Cosine at or above which a preference is said to apply (all-MiniLM-L6-v2).
+FLOOR = 0.1
+# Points of cosine a preference gains per unit of extraction strength above 1 (a
+# first-person stance, 1.0, against a fact said in passing, 0.5).
+STRENGTH_WEIGHT = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class PrefIndex:
+    """The user's current preferences, one vector row per statement."""
+
+    vectors: Vector
+    factor_of_row: tuple[str, ...]
+    strength: tuple[float, ...]
+    factors: Mapping[str, Factor]
+
+
+@dataclass(frozen=True, slots=True)
+class Applying:
+    factor: Factor
+    score: float
+    because: str
+
+
+def pref_index(
+    items: Mapping[int, Item],
+    features: Mapping[int, Sequence[Feature]],
+    vectors: Mapping[int, Vector],
+    factors: Sequence[Factor],
+    hidden: set[str],
+) -> PrefIndex:
+    """``factors``: the visible factors (the overlay applied); ``hidden``: ids of vetoed
+    preferences, whose statements stay out even before a build links them. A choice has
+    a second row: the exchange that offered the options ("what workout would you
+    recommend? ... 1. HIIT 2. ..."), so a later question like that request finds it."""
+    built = {f.id: f for f in factors if f.stats.get("kind") == "preference"}
+    rows: list[Vector] = []
+    owner: list[str] = []
+    strength: list[float] = []
+    fresh: list[Evidence] = []
+    for iid, fs in features.items():
+        mat = vectors.get(iid)
+        for f in fs:
+            row = f.attr("row")
+            if f.kind != "preference" or mat is None or not row.isdigit() or int(row) >= len(mat):
+                continue
+            vec = mat[int(row)]
+            if f.factor_id is None:
+                fresh.append(Evidence(iid, f, vec, items[iid].created_at if iid in items else None))
+                continue
+            fac = built.get(f.factor_id)
+            if fac is None or fac.stats.get("superseded_by"):
+                continue  # vetoed, or replaced by a later statement
+            for v in (vec, *_offer(f, mat)):
+                rows.append(v)
+                owner.append(fac.id)
+                strength.append(f.weight)
+    alone, of_name = standing(fresh)
+    for fac in alone:
+        if fac.id not in hidden and fac.id not in built and not fac.stats.get("superseded_by"):
+            built[fac.id] = fac
+    for ev in fresh:
+        fid = of_name.get(ev.feature.name)
+        if fid is not None and fid in built:
+            for v in (ev.vector, *_offer(ev.feature, vectors[ev.item_id])):
+                rows.append(v)
+                owner.append(fid)
+                strength.append(ev.feature.weight)
+    dim = next(iter(vectors.values())).shape[-1] if vectors else 0
+    mat = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
+    return PrefIndex(mat, tuple(owner), tuple(strength), built)
+
+
+def _offer(f: Feature, mat: Vector) -> list[Vector]:
+    row = f.attr("offer_row")
+    return [mat[int(row)]] if row.isdigit() and int(row) < len(mat) else []
+
+
+def applying(
+    idx: PrefIndex, query: Vector, phrases: Sequence[str], phrase_vecs: Vector, k: int,
+    floor: float = FLOOR,
+) -> list[Applying]:
+    """The preferences that apply to the query (``query``: its plain embedding), the
+    strongest first, at most ``k``."""
+    if not len(idx.vectors) or k <= 0:
+        return []
+    sims = idx.vectors @ query + STRENGTH_WEIGHT * (np.asarray(idx.strength) - 1.0)
+    best: dict[str, tuple[float, int]] = {}
+    for row, (fid, s) in enumerate(zip(idx.factor_of_row, sims, strict=True)):
+        if fid not in best or s > best[fid][0]:
+            best[fid] = (float(s), row)
+    chosen = sorted(((s, r, fid) for fid, (s, r) in best.items() if s >= floor), reverse=True)[:k]
+    return [
+        Applying(idx.factors[fid], round(s, 4), because(idx, r, fid, phrases, phrase_vecs))
+        for s, r, fid in chosen
+    ]
+
+
+def because(idx: PrefIndex, row: int, fid: str, phrases: Sequence[str], phrase_vecs: Vector) -> str:
+    domain = str(idx.factors[fid].stats.get("domain") or "preference")
+    if not phrases or not len(phrase_vecs):
+        return f"{domain}; close to the question"
+    near = int(np.argmax(phrase_vecs @ idx.vectors[row]))
+    return f"{domain}; the question asks about “{phrases[near]}”"
+
+
+def cited(found: Sequence[Applying]) -> set[int]:
+    """The history items the applying preferences cite."""
+    return {int(i) for a in found for i in a.factor.stats.get("items", [])}

@@ -1,0 +1,291 @@
+"""What people say about themselves: preferences read from the user's side of a chat.
+
+Offline and general: no topic word lists. A sentence the user wrote is a *stated*
+preference when it speaks in the first person and takes a stance (likes, avoids, needs,
+or an identity fact that changes advice), found by stance language ("I can't stand",
+"I avoid", "I only", "I follow a ... diet") or, failing that, by the sentiment of a
+first-person verdict ("I find X boring"). A reply that picks one of the options the
+assistant just offered is a *revealed choice*; a reply that pushes back on an answer
+("too long", "no, I meant metric") is a *correction*; an imperative about answers ("keep
+it short") is an *instruction*. Requests ("can you write ...") and questions are weak
+evidence and are scored down, not dropped: "Any tips, since I can't eat gluten?" is a
+statement inside a question.
+
+The assistant's words are never read for the person's stance: they only supply the
+options a choice picks from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mindprint.engine.features.extract import sentiment
+from mindprint.engine.features.text import STOPWORDS, sentences, words
+from mindprint.engine.features.turns import Turn
+
+# Stances and how firmly they are held.
+LIKES, AVOIDS, NEEDS, IS = "likes", "avoids", "needs", "is"
+STRICT, FIRM, PREFER = "strict", "firm", "prefer"
+# A sentence is kept as a preference at this strength or above (stance cue in the first
+# person = 0.8-1.0; a first-person fact 0.5; a stance not in the first person x0.3).
+MIN_STRENGTH = 0.5
+MAX_SENTENCE_CHARS = 400
+
+_FIRST = frozenset(
+    ["i", "i'm", "i've", "i'd", "i'll", "im", "ive", "my", "me", "myself", "mine", "we", "we're", "we've", "our", "us", "ourselves"]
+)
+# (pattern, stance, firmness, strength): general stance language, matched on the lower-cased
+# sentence. Ordered by nothing: the strongest match wins.
+_CUES = [
+    (r"\b(can'?t|cannot|can not) (stand|handle|tolerate|bear)\b", AVOIDS, FIRM, 1.0),
+    (r"\b(dislike[sd]?|hate[sd]?|detest|loathe|despise|distaste|disdain|opposed to)\b", AVOIDS, FIRM, 1.0),
+    (r"\b(i'?m|i am|we'?re|we are) (\w+ )?against\b", AVOIDS, FIRM, 1.0),
+    (r"\b(avoid(s|ed|ing)?|steer clear|stay away|aversion|averse)\b", AVOIDS, FIRM, 1.0),
+    (r"\b(uninterested|not (comfortable|keen|a (big |huge )?fan)|not (really )?into|off-?putting)\b", AVOIDS, FIRM, 1.0),
+    (r"\b(not|never been) interested\b|\bno interest\b|\b(do|does) ?n[o']t interest\b|\bnot for me\b", AVOIDS, FIRM, 0.9),
+    (r"\b(do ?n[o']t|does ?n[o']t|never) (really )?(like|enjoy|care for|want|eat|drink|use|wear|watch|play|listen|read|buy|go|fly|drive|own|consume|support|trust|do)\b", AVOIDS, FIRM, 1.0),
+    (r"\b(refuse[sd]?|won'?t|will not|would never)\b", AVOIDS, STRICT, 1.0),
+    (r"\b(allerg(y|ic|ies)|intoleran(t|ce)|sensitiv(e|ity) to|coeliac|celiac)\b", AVOIDS, STRICT, 1.0),
+    (r"\b(fear|afraid|scared|terrified|phobia|nause\w+|uncomfortable)\b", AVOIDS, FIRM, 0.9),
+    (r"\b(turned off|put off|bothers? me|annoy(s|ed|ing)?|gives? me (a )?(headache|migraine))\b", AVOIDS, FIRM, 0.8),
+    (r"\b(can'?t|cannot|can not|unable to) (eat|drink|have|use|do|wear|take|afford|travel|fly|walk|sit|climb|digest)\b", AVOIDS, STRICT, 1.0),
+    (r"\bi (really |absolutely |definitely |always )?need\b|\bneeds? (a|an|to be)\b", NEEDS, STRICT, 1.0),
+    (r"\b(must|have to|has to|require[sd]?|requirement|essential|non-negotiable|must-have|deal-?breaker)\b", NEEDS, STRICT, 0.9),
+    (r"\b(follow|adhere to|stick to|keep|on) (a |an |to a |to an )?[\w\-, ]{0,40}(diet|rule|routine|schedule|budget|lifestyle)\b", NEEDS, STRICT, 1.0),
+    (r"\b(i|we) (\w+ ){0,2}(only|exclusively|solely)\b|\bstrict(ly)?\b", NEEDS, STRICT, 0.8),
+    (r"\b(important|matters?) (to|for) me\b|\bprioriti[sz]e\b|\bpriority\b", NEEDS, FIRM, 0.9),
+    (r"\bbudget\b", NEEDS, FIRM, 0.6),
+    (r"\b(prefer(s|red|ring)?|preference|rather)\b", LIKES, PREFER, 1.0),
+    # "like" and "into" are prepositions too ("lenses like a lensbaby", "break it into"):
+    # only with a subject or an adverb before them.
+    (r"\b(i|we|i'd|i would|really|also|just|still|do|did|always|genuinely) (really |also |just |still |do |truly )?(like|love|enjoy)\b", LIKES, PREFER, 0.9),
+    (r"\b(loves?|adore|enjoys|fond of|fan of|passionate about|keen on|fascinated|(i'?m|i am|we'?re|really) into)\b", LIKES, PREFER, 0.9),
+    (r"\b(favou?rite|drawn to|gravitate|appreciate)\b", LIKES, PREFER, 0.8),
+    (r"\b(usually|typically|tend to|always|generally|normally)\b", LIKES, PREFER, 0.5),
+]
+CUES = [(re.compile(p), stance, firm, s) for p, stance, firm, s in _CUES]
+_STRICT = re.compile(
+    r"\b(strict(ly)?|absolutely|severe|never|must|cannot|can'?t|refuse|only|exclusively|"
+    r"allerg\w*|intoleran\w*|non-negotiable|under no circumstances)\b"
+)
+_STRONG = re.compile(r"\b(strongly|really|extremely|intense|deep|firm|hate|detest|loathe|aversion)\b")
+# Asking the assistant for something is not a statement about oneself...
+_REQUEST = re.compile(
+    r"\b(can you|could you|would you|will you|please|help me|i want you to|i need you to|"
+    r"i'?d like you to|act as|write (me )?a|give me|tell me|show me|explain|list (me )?|"
+    r"generate|create|make me (a|an)\b|translate|summari[sz]e|rewrite|correct this|fix this)\b"
+)
+# ... unless the stance sits in a clause of its own ("since I'm vegan").
+_ASIDE = re.compile(r"\b(since|because|as) (i|i'm|i am|we)\b")
+# First-person verdicts with no stance word, read by their sentiment ("I find X boring").
+_VERDICT = re.compile(r"\b(i|we) (find|found|feel|felt|get|got|think)\b|\bi'?m\b|\bi am\b|\bmakes? me\b|\bto me\b")
+# Identity facts that change advice ("as a nurse", "I'm a wheelchair user", "I weigh 80 kg").
+_FACT = re.compile(
+    r"\b(i'?m|i am) (a|an) [a-z\-]+|\bas (a|an) [a-z\-]+|\bas someone who\b|\bbeing (a|an) [a-z\-]+|"
+    r"\bi (weigh|live|work|study|have (a|an|two|three|four|\d+)|own)\b"
+)
+_CODE = re.compile(
+    r"[{}=<>\[\]#]|\b(def|class|import|return|function|var|const|public|void)\b|"
+    r"\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w_\w"
+)
+# Talking to the assistant ("you") or about what one is about to do ("I'll need to") is
+# about the task at hand, not a standing trait.
+_TASK = re.compile(r"\byou\b|\b(i'?ll|i will|i'?m going to|let'?s|we'?ll|i'?d like to)\b")
+# Corrections of the last answer, and imperatives about answers.
+_CORRECTION = re.compile(
+    r"^\s*(no\b|nope|not quite|that'?s not|that is not|not what i|wrong|actually|i said|i meant|"
+    r"too (long|short|wordy|technical|vague|formal|casual)|shorter|longer|simpler|instead)"
+)
+# How to answer, as a standing rule: a style verb ("keep it short", "no bullet points"), or
+# any answer verb said for the future ("from now on, answer in metric units"); "give me a
+# list of ..." is a task, not a rule.
+_INSTRUCTION = re.compile(
+    r"^\s*(please |and |also )*((keep|be|use|avoid|don'?t|do not|no|stop|skip|less|fewer|more)\b|"
+    r"(from now on|in future|going forward|always|never)\b)"
+)
+_ABOUT_ANSWERS = re.compile(
+    r"\b(answers?|repl(y|ies)|responses?|explanations?|lists?|bullets?|bullet points|units|words|"
+    r"sentences|paragraphs|format|formatting|tone|language|examples?|code|summary|details?|"
+    r"short|shorter|brief|concise|long|longer|simple|simpler|technical|jargon|emojis?|metric|imperial)\b"
+)
+# A reply that picks among offered options, or turns the others down.
+_CHOOSE = re.compile(
+    r"\b(go(ing)? with|go for|opt for|settle (on|for)|i choose|i pick|i'?ll take|option \d|"
+    r"the (first|second|third|fourth|fifth|last) (one|option)|(sounds?|seems?|would be) (like )?"
+    r"(the )?(most|more|best|right|perfect|ideal)|best (fit|option|choice)|most (suitable|appealing))\b"
+)
+_REJECT = re.compile(
+    r"\b(the )?(other|rest|remaining) (options?|ones|choices)\b|\b(do ?n[o']t|does ?n[o']t|do not|"
+    r"does not|wo ?n't|aren'?t|are not|is ?n't|is not) (really |quite )?(appeal|suit|fit|work|"
+    r"interest|align|my thing|for me)|\btoo [\w\- ]{1,30} for (me|my)\b|\b(i'?ll|i will) pass on\b"
+)
+MIN_OFFER_WORDS = 15
+_LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+(.+)$")
+_INLINE_NUM = re.compile(r"(?:^|\s)(\d)[.)]\s+")
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class Stated:
+    """One preference as the user expressed it. ``quote``: their own words, verbatim;
+    ``kind``: stated, choice, correction or instruction; ``chosen``: for a choice, the
+    option picked (the assistant's wording of it); ``asked_item``: the item whose answer
+    offered the options."""
+
+    item_id: int
+    quote: str
+    stance: str
+    firmness: str
+    kind: str
+    strength: float
+    chosen: str = ""
+    asked_item: int | None = None
+    # For a choice: the exchange that offered the options (matched against later queries).
+    offer: str = ""
+
+
+def extract(turns: Iterable[Turn]) -> list[Stated]:
+    """The preferences in the user's turns, in order, at ``MIN_STRENGTH`` or above."""
+    out: list[Stated] = []
+    for t in turns:
+        choice = _choice(t)
+        if choice is not None:
+            out.append(choice)
+            continue
+        for s in sentences(t.text):
+            got = _sentence(t, s)
+            if got is not None and got.strength >= MIN_STRENGTH:
+                out.append(got)
+    return out
+
+
+def _sentence(t: Turn, s: str) -> Stated | None:
+    low = s.lower().replace("’", "'")
+    ws = set(words(low))
+    if len(s) > MAX_SENTENCE_CHARS or len(ws) < 2 or len(_CODE.findall(s)) >= 2:
+        return None
+    reacting = t.role in ("reaction", "comment") and bool(t.before.strip())
+    if reacting and _CORRECTION.search(low):
+        return Stated(t.item_id, s.strip(), _stance_of(low, AVOIDS), FIRM, "correction", 0.8)
+    if _INSTRUCTION.search(low) and _ABOUT_ANSWERS.search(low) and not s.rstrip().endswith("?"):
+        return Stated(t.item_id, s.strip(), _stance_of(low, NEEDS), FIRM, "instruction", 0.9)
+    found = _cue(low, ws)
+    if found is None:
+        return None
+    strength, stance, firmness = found
+    if not ws & _FIRST:
+        strength *= 0.3
+    if _REQUEST.search(low) and not _ASIDE.search(low):
+        strength *= 0.4
+    elif _TASK.search(low) and not _ASIDE.search(low):
+        strength *= 0.6
+    if s.rstrip().endswith("?") and not _ASIDE.search(low):
+        strength *= 0.6
+    if _STRICT.search(low):
+        firmness = STRICT
+    elif firmness == PREFER and _STRONG.search(low):
+        firmness = FIRM
+    return Stated(t.item_id, s.strip(), stance, firmness, "stated", round(strength, 3))
+
+
+def _cue(low: str, ws: set[str]) -> tuple[float, str, str] | None:
+    best: tuple[float, str, str] | None = None
+    for rx, stance, firmness, strength in CUES:
+        if (best is None or strength > best[0]) and rx.search(low):
+            best = (strength, stance, firmness)
+    if best is None and ws & _FIRST and _VERDICT.search(low):
+        c = sentiment(low)
+        if abs(c) >= 0.3:
+            best = (0.8, LIKES if c > 0 else AVOIDS, PREFER)
+    if best is None and ws & _FIRST and _FACT.search(low):
+        best = (0.5, IS, PREFER)
+    return best
+
+
+def _stance_of(low: str, default: str) -> str:
+    found = _cue(low, set(words(low)))
+    return found[1] if found is not None and found[1] != IS else default
+
+
+# -- revealed choices -------------------------------------------------------------------
+
+
+def offered(text: str) -> list[str]:
+    """The options an answer offers: a numbered or bulleted list, inline numbers ("1. ...
+    2. ..."), or a prose enumeration with "or" ("a fleece, a wool or a cashmere blanket")."""
+    lines = [m.group(2).strip() for m in _LIST_LINE.finditer(text)]
+    if len(lines) >= 2:
+        return lines
+    parts = _INLINE_NUM.split(text)
+    if len(parts) >= 5:
+        return [p.strip() for p in parts[2::2] if p.strip()]
+    if re.search(r"\bor\b", text) and text.count(",") >= 2:
+        clauses = re.split(r"(?<=[.!?;:])\s+|,\s+(?:or|and)\s+|\s+or\s+|,\s+", text)
+        return [c.strip() for c in clauses if len(c.split()) >= 2]
+    return []
+
+
+def _choice(t: Turn) -> Stated | None:
+    if t.role == "writing" or not t.before.strip():
+        return None
+    low = t.text.lower().replace("’", "'")
+    if not (_CHOOSE.search(low) or _REJECT.search(low)):
+        return None
+    options = offered(t.before)
+    # A reply that picks or turns down "the other options" after a substantial answer is a
+    # choice even when the options were prose this parser cannot split.
+    if len(options) < 2 and len(t.before.split()) < MIN_OFFER_WORDS:
+        return None
+    picked = _which(low, options) if options else None
+    firmness = FIRM if _REJECT.search(low) else PREFER
+    return Stated(
+        t.item_id, t.text.strip()[:MAX_SENTENCE_CHARS], LIKES, firmness, "choice", 1.0,
+        chosen=options[picked] if picked is not None else "",
+        asked_item=t.before_item if t.before_item != t.item_id else None,
+        offer=t.offer,
+    )
+
+
+def _which(low: str, options: list[str]) -> int | None:
+    """The option a reply picks: by number ("option 3"), by ordinal ("the first one"), or
+    the one sharing the most content words with it."""
+    m = re.search(r"\boption (\d)\b", low)
+    if m and 1 <= int(m.group(1)) <= len(options):
+        return int(m.group(1)) - 1
+    m = re.search(r"\bthe (first|second|third|fourth|fifth) (one|option)\b", low)
+    if m and _ORDINALS[m.group(1)] < len(options):
+        return _ORDINALS[m.group(1)]
+    said = {w for w in words(low) if w not in STOPWORDS}
+    overlap = [len(said & set(words(o))) / (1 + len(set(words(o)))) for o in options]
+    best = max(range(len(options)), key=lambda i: overlap[i])
+    return best if overlap[best] > 0 else None
+
+
+# -- notes on an answer ------------------------------------------------------------------
+
+# An edit that keeps less than this share of an answer's words asks for shorter answers
+# (more than its inverse, for longer ones).
+SHORTER = 0.6
+MAX_NOTE_CHARS = 2000
+
+
+def describe_edit(original: str, edited: str) -> str | None:
+    """What a user's edit of an answer says about how they want answers, as a sentence
+    the extractor reads as an instruction; None when the edit says nothing general."""
+    before, after = len(original.split()), len(edited.split())
+    out = []
+    if before and after < SHORTER * before:
+        out.append(f"Keep answers shorter (I cut one from {before} to {after} words).")
+    elif after and before < SHORTER * after:
+        out.append(f"Give longer answers (I expanded one from {before} to {after} words).")
+    if _LIST_LINE.search(original) and not _LIST_LINE.search(edited):
+        out.append("No bullet points (I removed them from an answer).")
+    return " ".join(out) or None
+
+
+def join_notes(*notes: str | None) -> str | None:
+    """Everything the user said about one answer, oldest first, each once, bounded."""
+    parts = list(dict.fromkeys(n.strip() for n in notes if n and n.strip()))
+    return "\n".join(parts)[-MAX_NOTE_CHARS:] or None

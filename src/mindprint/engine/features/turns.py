@@ -1,0 +1,98 @@
+"""Who said what in an item: the user's own words, and what the assistant said before them.
+
+An item's texts are laid out one of four ways (``Item.kind``):
+
+- ``answered``: what the user was shown (``input``) and what they answered (``response``):
+  a review, a rating, a label. Not a conversation: no turns.
+- ``turn``: one exchange as it happened (``record_feedback``, a chat replayed turn by
+  turn): ``input`` is the user's message, ``response`` the assistant's answer, ``note`` the
+  user's comment on that answer.
+- ``exchange``: an exchange of a chat export: ``input`` is the user's prompt (its first
+  ``prompt_chars`` characters) followed by the assistant's answer, ``response`` the user's
+  next message (their reaction to the answer).
+- ``writing``: the user's own text with nothing before it (``response``).
+
+Only the user's words are ever a source of the person's features; the assistant's words
+travel with them as ``before``, the context a reaction answers (the options a choice picks
+from). A ``turn`` item's ``before`` is the previous turn's answer, which the caller looks up.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from mindprint.engine.types import Item
+
+TurnRole = Literal["message", "reaction", "comment", "writing"]
+CHAT_KINDS = frozenset({"turn", "exchange", "writing"})
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One thing the user wrote, with what the assistant had said just before it."""
+
+    item_id: int
+    text: str
+    before: str
+    role: TurnRole
+    # The item whose answer ``before`` is (this item for an exchange or a comment).
+    before_item: int | None = None
+    # The whole exchange ``before`` ends: the request and the answer, what a choice
+    # among the answer's options is matched by later.
+    offer: str = ""
+
+
+def user_turns(
+    item: Item, before: str = "", before_item: int | None = None, offer: str = ""
+) -> list[Turn]:
+    """The user's own texts in ``item`` (none for an ``answered`` item).
+
+    ``before``: for a ``turn`` item, the assistant's answer that preceded its message (the
+    previous turn's response, of item ``before_item``, whose whole exchange is ``offer``);
+    an ``exchange`` carries its own."""
+    if item.kind == "turn":
+        out = (
+            [Turn(item.id, item.input, before, "message", before_item if before else None, offer)]
+            if item.input.strip() else []
+        )
+        if item.note and item.note.strip():
+            out.append(Turn(item.id, item.note, item.response, "comment", item.id,
+                            f"{item.input}\n{item.response}"))
+        return out
+    if item.kind == "exchange":
+        cut = max(0, min(item.prompt_chars, len(item.input)))
+        prompt, answer = item.input[:cut].strip(), item.input[cut:].strip()
+        out = [Turn(item.id, prompt, "", "message")] if prompt else []
+        if item.response.strip():
+            out.append(Turn(item.id, item.response, answer, "reaction", item.id, item.input))
+        return out
+    if item.kind == "writing" and item.response.strip():
+        return [Turn(item.id, item.response, "", "writing")]
+    return []
+
+
+def user_text(item: Item) -> str:
+    """Everything the user wrote in ``item``, for the features of a conversation item."""
+    return "\n".join(t.text for t in user_turns(item))
+
+
+# What a turn replies to: the previous turn's id, its answer, and its whole exchange.
+Before = tuple[int, str, str]
+
+
+def replying_to(prev: Item) -> Before:
+    return prev.id, prev.response, f"{prev.input}\n{prev.response}"
+
+
+def previous_answers(items: Sequence[Item]) -> dict[int, Before]:
+    """For each ``turn`` item, the turn just before it in time: what its message replies
+    to. ``items``: the user's items, in any order."""
+    ordered = sorted(items, key=lambda it: (it.created_at or "", it.id))
+    return {
+        cur.id: replying_to(prev)
+        for prev, cur in itertools.pairwise(ordered)
+        if cur.kind == "turn" and prev.kind == "turn"
+    }

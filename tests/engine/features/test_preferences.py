@@ -1,0 +1,166 @@
+"""Preferences read from the user's side of a conversation, offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from mindprint.engine.features.preferences import (
+    AVOIDS,
+    IS,
+    LIKES,
+    NEEDS,
+    STRICT,
+    describe_edit,
+    extract,
+    join_notes,
+    offered,
+)
+from mindprint.engine.features.turns import Turn, previous_answers, user_turns
+from mindprint.engine.types import Item
+
+
+def said(text: str, before: str = "", role: str = "message") -> list:
+    return extract([Turn(1, text, before, role, 0 if before else None)])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "stance"),
+    [
+        ("I can't stand the smell of lavender; it gives me a headache.", AVOIDS),
+        ("I avoid leather products.", AVOIDS),
+        ("I'm not a fan of crowded beaches.", AVOIDS),
+        ("I find stories about time travel boring.", AVOIDS),
+        ("I strongly prefer trains to flying.", LIKES),
+        ("I really love spicy Sichuan food.", LIKES),
+        ("I follow a whole-food, plant-based diet.", NEEDS),
+        ("I need a desk with room for two monitors.", NEEDS),
+        ("I'm a wheelchair user.", IS),
+    ],
+)
+def test_first_person_stances_are_read(text: str, stance: str) -> None:
+    [p] = said(text)
+    assert p.stance == stance
+    assert p.quote == text
+    assert p.kind == "stated"
+
+
+def test_strict_words_make_a_strict_preference() -> None:
+    [p] = said("I have a severe nut allergy and must avoid all nuts.")
+    assert (p.stance, p.firmness) == (AVOIDS, STRICT)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you write me a Python function that parses dates?",
+        "What is the capital of Australia?",
+        "Explain this code: def f(x): return x[0]",
+        "The lenses like a lensbaby are fun.",  # "like" as a preposition
+        "Break the story into three parts.",  # "into" as a preposition
+    ],
+)
+def test_requests_questions_and_code_are_not_preferences(text: str) -> None:
+    assert said(text) == []
+
+
+def test_a_stance_in_an_aside_of_a_question_counts() -> None:
+    [p] = said("Any snack ideas for night shifts, since I follow a strict halal diet?")
+    assert p.stance == NEEDS and p.firmness == STRICT
+
+
+def test_a_preference_mentioned_in_passing_is_found_in_a_long_turn() -> None:
+    text = (
+        "Thanks for the ideas! I'm planning the wildlife program for next month. "
+        "By the way, I usually avoid scented candles since I can't stand lavender. "
+        "Do you know any good relaxation techniques?"
+    )
+    found = said(text)
+    assert [p.quote for p in found] == [
+        "By the way, I usually avoid scented candles since I can't stand lavender."
+    ]
+
+
+OPTIONS = (
+    "Here are some options:\n1. A HIIT workout with short bursts.\n"
+    "2. A Tabata routine.\n3. Steady-state cardio like brisk walking or cycling.\n"
+    "4. Circuit training with intervals."
+)
+
+
+def test_a_reply_picking_an_offered_option_is_a_revealed_choice() -> None:
+    [p] = said("I'll go with option 3. The other options with intense bursts don't appeal to me.",
+               OPTIONS)
+    assert p.kind == "choice" and p.stance == LIKES
+    assert p.chosen.startswith("Steady-state cardio")
+    assert p.offer == ""  # the turn carried no offer text
+    assert p.firmness == "firm"  # it turned the others down
+
+
+def test_a_choice_is_matched_by_the_words_of_the_option_when_not_numbered() -> None:
+    [p] = said("I think I'll go with the brisk walking, thanks.", OPTIONS)
+    assert p.chosen.startswith("Steady-state cardio")
+
+
+def test_without_options_before_it_a_reply_is_not_a_choice() -> None:
+    assert said("I'll go with option 3.", "Understood, noted.") == []
+
+
+def test_the_assistants_words_are_never_read_for_stances() -> None:
+    before = "I really love this plan. I avoid nothing. Sounds good!"
+    assert said("Thanks.", before, role="reaction") == []
+
+
+def test_a_reaction_pushing_back_is_a_correction() -> None:
+    [p] = said("Too long, and no jargon please.", "A very long answer ...", role="reaction")
+    assert p.kind == "correction"
+
+
+def test_a_standing_instruction_about_answers() -> None:
+    [p] = said("From now on, use metric units in every answer.")
+    assert p.kind == "instruction" and p.stance == NEEDS
+    assert said("Give me a list of Italian films.") == []  # a task, not a rule
+
+
+def test_offered_reads_lists_inline_numbers_and_prose() -> None:
+    assert len(offered("Options:\n- a red one\n- a blue one\n- a green one")) == 3
+    assert len(offered("Try 1. the museum 2. the park 3. the zoo today")) == 3
+    assert len(offered("Consider a fleece blanket, a wool blanket, or a cashmere throw for warmth.")) >= 3
+    assert offered("Understood, a great choice.") == []
+
+
+def test_an_edit_that_cuts_an_answer_asks_for_shorter_answers() -> None:
+    original = " ".join(["word"] * 100) + "\n- a\n- b"
+    edited = " ".join(["word"] * 30)
+    note = describe_edit(original, edited)
+    assert note is not None and "shorter" in note and "bullet" in note
+    assert describe_edit("same words here", "same words here") is None
+    [short, bullets] = said(note, "an answer", role="comment")
+    assert short.kind == "instruction" and bullets.kind == "correction"
+
+
+def test_notes_join_each_remark_once() -> None:
+    assert join_notes("too long", None, "too long", " no emoji ") == "too long\nno emoji"
+    assert join_notes(None, "  ") is None
+
+
+def test_turns_follow_who_wrote_what() -> None:
+    exchange = Item(1, "I'm vegetarian, ideas?\n\nSure: a steak, a salad.", "Salad please", kind="exchange",
+                    prompt_chars=len("I'm vegetarian, ideas?"))
+    msg, reaction = user_turns(exchange)
+    assert msg.text == "I'm vegetarian, ideas?" and msg.before == ""
+    assert reaction.text == "Salad please" and reaction.before == "Sure: a steak, a salad."
+    assert exchange.text == "I'm vegetarian, ideas?\nSalad please"  # never the assistant's
+    turn = Item(2, "I'll take the salad", "Good choice", kind="turn", note="and no onions")
+    [m, c] = user_turns(turn, "1. salad 2. steak", 7, "q\n1. salad 2. steak")
+    assert (m.before_item, m.offer) == (7, "q\n1. salad 2. steak")
+    assert c.role == "comment" and c.before == "Good choice"
+    assert user_turns(Item(3, "a review input", "5 stars")) == []
+
+
+def test_previous_answers_link_consecutive_turns_only() -> None:
+    a = Item(1, "what should I cook?", "1. pasta 2. curry", kind="turn", created_at="2026-01-01T10:00")
+    b = Item(2, "the curry", "ok", kind="turn", created_at="2026-01-01T10:01")
+    c = Item(3, "a review", "4", created_at="2026-01-01T10:02")
+    d = Item(4, "hello", "hi", kind="turn", created_at="2026-01-01T10:03")
+    got = previous_answers([d, c, b, a])
+    assert got == {2: (1, "1. pasta 2. curry", "what should I cook?\n1. pasta 2. curry")}
