@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 INPUT_CHARS = 400
 RESPONSE_CHARS = 600
+QUOTE_CHARS = 240
+PREFERENCE_ITEMS = 8
+# Standing preferences get_user_factors lists unless asked otherwise: all of most people's.
+DEFAULT_PREFERENCES = 20
+# The measured factors a profile shows unless asked for more.
+DEFAULT_FACTORS = 10
 
 
 def lean(prop: dict[str, Any]) -> None:
@@ -55,17 +61,13 @@ class View(BaseModel):
 
 
 class FeatureView(View):
-    name: str = Field(description="A key phrase or a writing habit.")
-    context: str | None = Field(
-        default=None, description="Where it appears; absent if the whole text."
-    )
-    kind: str = Field(description="content or style.")
-    polarity: float = Field(description="Sentiment of its context, -1..1.")
-    factor: str | None = Field(default=None, description="The user factor it belongs to.")
+    name: str
+    context: str | None = Field(default=None, description="Absent if the whole text.")
+    kind: str
+    polarity: float = Field(description="-1..1.")
+    factor: str | None = None
     origin: str | None = Field(
-        default=None,
-        description="host: your record_feedback reason; llm: the LLM; fallback: offline as "
-        "the LLM failed; absent: offline.",
+        default=None, description="host (your reasons), llm, fallback; absent: offline."
     )
 
 
@@ -73,30 +75,36 @@ class FactorView(View):
     id: str
     name: str
     description: str
-    members: list[str] = Field(description="Member features, most frequent first.")
+    members: list[str]
     n_items: int = Field(description="Items with it.")
-    coverage: float = Field(description="Share of items with it.")
-    polarity: dict[str, float] | None = Field(default=None, description="Shares of pos/neu/neg contexts.")
-    mean_score: float | None = Field(default=None, description="Mean score when present.")
-    base_mean_score: float | None = Field(default=None, description="Mean score overall.")
-    lift: float | None = Field(
-        default=None,
-        description="Score difference or label-share ratio vs the base rate.",
-    )
+    coverage: float
+    polarity: dict[str, float] | None = None
+    mean_score: float | None = None
+    base_mean_score: float | None = None
+    lift: float | None = Field(default=None, description="vs the base rate.")
     top_label: str | None = None
     label_distribution: dict[str, int] | None = None
-    influence: float | None = Field(
-        default=None, description="Share of responses reusing its words."
-    )
-    uncertain: bool = Field(description="Measured on fewer than 5 items.")
-    host_reasons: list[str] | None = Field(
-        default=None,
-        description="Members you passed as record_feedback reasons.",
-    )
-    effect: float | None = Field(default=None, description="Departure from a model of everyone.")
+    influence: float | None = None
+    uncertain: bool = Field(description="Fewer than 5 items.")
+    host_reasons: list[str] | None = Field(default=None, description="Your record_feedback reasons.")
+    effect: float | None = Field(default=None, description="Beyond a model of everyone.")
     effect_ci95: list[float] | None = None
     evidence: str | None = None
     examples: list[int] | None = None
+
+
+class PreferenceView(View):
+    quote: str
+    stance: str = Field(description="likes, avoids, needs or is.")
+    firmness: str = Field(description="strict, firm or prefer.")
+    domain: str
+    chosen: str | None = None
+    items: list[int]
+    last_seen: str | None = None
+
+
+class ApplyingView(PreferenceView):
+    because: str = Field(description="Why it applies.")
 
 
 class UserFactorsView(View):
@@ -104,32 +112,34 @@ class UserFactorsView(View):
     history_size: int
     built: bool = Field(description="False until the first `mindprint build`.")
     built_at: str | None = None
-    extractor: str | None = Field(default=None, description="offline or which LLM built it.")
+    extractor: str | None = None
     model_version: int | None = None
     items_since_build: int = 0
     label_counts: dict[str, int] = Field(default_factory=dict)
     mean_score: float | None = None
-    style: dict[str, Any] = Field(default_factory=dict, description="Measured writing habits.")
+    style: dict[str, Any] = Field(default_factory=dict)
     # How well it predicted the user's past answers, in a sentence (the MCP App card shows
     # it). Left out of the schema: its name and its text say what it is, and tools/list
     # has a size budget.
     backtest: SkipJsonSchema[str | None] = None
+    preferences: list[PreferenceView] = Field(
+        default_factory=list, description="What they said of themselves, firmest first."
+    )
+    preferences_total: int = 0
     factors: list[FactorView]
 
 
 class RetrievedView(View):
     item_id: int
-    score: float = Field(description="Similarity to the query.")
-    input: str = Field(description="What the user was responding to (trimmed).")
-    response: str = Field(description="What the user answered (trimmed).")
+    score: float
+    input: str = Field(description="What they were shown.")
+    response: str = Field(description="What they answered.")
     label: str | None = None
     features: list[FeatureView]
     # A default: compact tool results omit None, and a required field would then fail
     # the tool's own output schema (items recorded before any build have no path).
-    reasoning_path: str | None = Field(
-        default=None, description="Why the user answered that way; absent if unwritten."
-    )
-    shared_factors: list[str] = Field(description="Factors shared with the query.")
+    reasoning_path: str | None = Field(default=None, description="Why they answered so.")
+    shared_factors: list[str]
 
 
 class PredictionView(View):
@@ -142,6 +152,7 @@ class PredictionView(View):
 class RetrievalView(View):
     user_id: str
     query_features: list[FeatureView]
+    preferences: list[ApplyingView] = Field(default_factory=list)
     items: list[RetrievedView]
     likely_preference: PredictionView | None = Field(
         default=None, description="Their likely rating or label."
@@ -241,12 +252,37 @@ def evidence_sentence(name: str, dep: FactorDeparture) -> str:
     return text
 
 
+def preference_fields(f: Factor) -> dict[str, Any]:
+    st = f.stats
+    seen = st.get("last_seen")
+    return {
+        "quote": trim(str(st.get("quote") or f.description), QUOTE_CHARS),
+        "stance": str(st.get("stance") or ""),
+        "firmness": str(st.get("firmness") or "prefer"),
+        "domain": str(st.get("domain") or ""),
+        "chosen": trim(str(st["chosen"]), QUOTE_CHARS) if st.get("chosen") else None,
+        # The latest few: a preference said in many exchanges names only some of them.
+        "items": [int(i) for i in st.get("items", [])][-PREFERENCE_ITEMS:],
+        "last_seen": str(seen)[:10] if seen else None,
+    }
+
+
+def is_preference(f: Factor) -> bool:
+    return f.stats.get("kind") == "preference"
+
+
 def factors_view(
-    m: Mindprint, user_id: str, limit: int | None = None, *, lexicon: bool = False
+    m: Mindprint, user_id: str, limit: int | None = None, *, lexicon: bool = False,
+    preferences: int = DEFAULT_PREFERENCES,
 ) -> UserFactorsView:
     """``lexicon``: keep the word-count lexicon in ``style`` (the rewriter's raw counts:
-    the profile resource shows them, the tool result leaves them out)."""
-    meta, facs, n = m.models.factors(user_id, limit)
+    the profile resource shows them, the tool result leaves them out). ``preferences``:
+    the most standing preferences listed (their own budget, beside ``limit``)."""
+    meta, everything, n = m.models.factors(user_id, None)
+    # Current preferences only, those recorded since the last build included; one a later
+    # statement replaced is history (dashboard, export).
+    prefs = m.models.preferences(user_id)
+    facs = [f for f in everything if not is_preference(f)][: limit if limit is not None else None]
     style = dict(meta.summary.style) if meta else {}
     if not lexicon:
         style.pop("lexicon", None)
@@ -263,6 +299,8 @@ def factors_view(
         mean_score=meta.summary.mean_score if meta else None,
         style=style,
         backtest=m.backtest.run(user_id).sentence if meta else None,
+        preferences=[PreferenceView(**preference_fields(f)) for f in prefs[:preferences]],
+        preferences_total=len(prefs),
         factors=[factor_view(f, stated) for f in facs],
     )
 
@@ -274,6 +312,9 @@ def retrieval_view(m: Mindprint, user_id: str, query: str, k: int = 3) -> Retrie
     return RetrievalView(
         user_id=res.user_id,
         query_features=[feature_view(f, names, (query,)) for f in res.query_features],
+        preferences=[
+            ApplyingView(**preference_fields(a.factor), because=a.because) for a in res.preferences
+        ],
         items=[
             RetrievedView(
                 item_id=h.item.id,

@@ -108,9 +108,11 @@ async def test_three_server_processes_lose_no_write(
                     c, "retrieve_reasoning_paths", {"query": s.query, "user_id": s.user, "k": 3}
                 )
                 ids = [h["item_id"] for h in found["items"]]
-                assert s.receipt["item_id"] in ids, (w, other, s.query, ids)
-                hit = next(h for h in found["items"] if h["item_id"] == s.receipt["item_id"])
-                assert hit["response"] == s.stored_response
+                # An exchange a stated preference cites comes back as that preference.
+                said = [i for p in found.get("preferences", []) for i in p["items"]]
+                assert s.receipt["item_id"] in ids + said, (w, other, s.query, ids, said)
+                hit = next((h for h in found["items"] if h["item_id"] == s.receipt["item_id"]), None)
+                assert hit is None or hit["response"] == s.stored_response
     # All three processes have exited (their background factor refreshes finished).
 
     total_calls = N_WRITERS * (PER_WRITER + COMMON)
@@ -133,13 +135,14 @@ async def test_three_server_processes_lose_no_write(
         assert count(conn, "feedback") == feedback0 + total_calls
         assert count(conn, "item_state") == n_items
         assert count(conn, "paths") == n_items
-        # One vector of every kind the pipeline makes (features, raw, ...) per item.
-        kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM vectors")}
+        # One vector of every kind the pipeline makes (features, raw, ...) per item; the
+        # preference rows only for items that state a preference.
+        kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM vectors WHERE kind != 'prefs'")}
         assert {"features", "raw"} <= kinds
-        assert count(conn, "vectors") == len(kinds) * n_items
+        assert count(conn, "vectors WHERE kind != 'prefs'") == len(kinds) * n_items
         incomplete = conn.execute(
             "SELECT COUNT(*) FROM items i WHERE (SELECT COUNT(DISTINCT kind) FROM vectors v "
-            "WHERE v.item_id = i.id) != ?", [len(kinds)]
+            "WHERE v.item_id = i.id AND kind != 'prefs') != ?", [len(kinds)]
         ).fetchone()[0]
         assert incomplete == 0, "an item without one vector of each kind"
         assert conn.execute(

@@ -47,7 +47,7 @@ async def test_descriptions_are_one_clean_paragraph_without_field_lists(server: 
         named = {f for f in fields if f in d.replace("`", " ").replace(",", " ").split()}
         assert len(named) <= 2, (name, named)
     user_id = tools["get_user_factors"].input_schema["properties"]["user_id"]["description"]
-    assert user_id.startswith("Leave empty unless the user names another profile")
+    assert user_id.startswith("Omit unless the user names another profile")
 
 
 async def test_tools_list_stays_under_3k_tokens(server: MCPServer[ServerState]) -> None:

@@ -89,9 +89,12 @@ def _exchange(
     r_text, r_cut = clip(reaction.text, max_chars)
     shown = f"{p_text}\n\n{a_text}" if p_text else a_text
     msgs = [*prompt, *answer, reaction]
+    # prompt_chars: where the user's prompt ends in the input, so the user's own words
+    # (prompt and reaction) are told apart from the assistant's (engine/features/turns.py).
     return Record(f"{where}, message {turn}", {
         "input": shown,
         "output": r_text,
         "created_at": reaction.time or answer[-1].time or conv.time,
-        "meta": _meta(conv, turn, msgs, p_cut or a_cut or r_cut) | {"kind": "exchange"},
+        "meta": _meta(conv, turn, msgs, p_cut or a_cut or r_cut)
+        | {"kind": "exchange", "prompt_chars": len(p_text)},
     })

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mindprint.engine.features.extract import CorpusStats
+from mindprint.engine.features.preferences import describe_edit, join_notes
+from mindprint.engine.features.turns import Before, replying_to
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError
@@ -79,40 +81,75 @@ class FeedbackService:
                 f"rewrite_id {rewrite_id} is not a rewrite of user {uid!r}; pass the "
                 "rewrite_id that rewrite_for_user returned for this user, or omit it."
             )
-        # An edited response is what the user wanted: it becomes the history item.
-        item = NewItem(
-            input=query,
-            response=edited or response,
-            score=float(rating) if rating is not None else None,
-            label=label_t or (str(rating) if rating is not None else None),
-            source="feedback-edit" if edited else "feedback",
-            meta={"original_response": response} if edited else None,
-        )
+        said, item = self._exchange(uid, query, response, edited, comment_t, rating, label_t)
         # Embed before writing, then write item, feedback and artefacts in one
         # transaction: a failure (model missing, bad text) leaves nothing behind, and
         # the new item is retrievable the moment the call returns.
         with acting_for(uid):
-            art = self._artifacts_for(uid, item, stated)
+            art = self._artifacts_for(uid, item, stated, said)
         fid, item_id, new = self.store.add_feedback(
             uid, item, query=query, response=response, edited_response=edited, rating=rating,
             comment=comment_t, rewrite_id=rewrite_id, artifacts=art,
             extractor=self.pipeline.id, model_id=self.model_id, reasons=stated,
+            new_note=_note(item) if said is not None and _note(item) != said.note else None,
         )
         self.index.invalidate(uid)
         scheduled = self.refresher.schedule_refresh(uid)
         return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled)
 
-    def _artifacts_for(self, uid: str, item: NewItem, stated: list[Feature]) -> ItemArtifacts:
-        """Features, vectors and path of a not-yet-stored item, against the current model."""
+    def _exchange(
+        self, uid: str, query: str, response: str, edited: str | None, comment: str | None,
+        rating: int | None, label: str | None,
+    ) -> tuple[Item | None, NewItem]:
+        """The item this call stores (and the stored one it repeats, if any). An edited
+        response is what the user wanted: it becomes the history item. What the user said
+        about the answer, and what their edit did to it, is their note on it (read for
+        preferences), with everything said about it before."""
+        said = self.store.find_item(uid, query, edited or response) if self.store.user_exists(uid) else None
+        note = join_notes(said.note if said else None, comment,
+                          describe_edit(response, edited) if edited else None)
+        meta: dict[str, str] = {"original_response": response} if edited else {}
+        if note:
+            meta["comment"] = note
+        return said, NewItem(
+            input=query,
+            response=edited or response,
+            score=float(rating) if rating is not None else None,
+            label=label or (str(rating) if rating is not None else None),
+            source="feedback-edit" if edited else "feedback",
+            meta=meta or None,
+        )
+
+    def _artifacts_for(
+        self, uid: str, item: NewItem, stated: list[Feature], said: Item | None
+    ) -> ItemArtifacts:
+        """Features, vectors and path of a not-yet-stored item (or of ``said``, the stored
+        one it repeats, with the new note), against the current model."""
+        before: dict[int, Before] = {}
         if self.store.user_exists(uid):
             # Two small reads rather than the retrieval index: the previous feedback has
             # just invalidated it, and rebuilding it loads every vector of the user.
             corpus = self.index.corpus(uid, (it.text for page in self.store.iter_items(uid) for it in page))
             factors = visible(self.store, uid, self.store.all_factors(uid))
+            before = self._replying_to(uid, said)
         else:
             corpus, factors = CorpusStats(), []
         provisional = Item(id=-1, input=item.input, response=item.response, label=item.label,
-                           score=item.score, source=item.source)
+                           score=item.score, source=item.source, kind="turn",
+                           note=_note(item))
         corpus.add(provisional.text)
-        [r] = self.pipeline.process_items([provisional], corpus, factors, given={-1: stated})
+        [r] = self.pipeline.process_items([provisional], corpus, factors, given={-1: stated},
+                                          before=before)
         return ItemArtifacts(-1, r.features, r.vectors, r.path)
+
+    def _replying_to(self, uid: str, said: Item | None) -> dict[int, Before]:
+        """The previous turn of the conversation (the user's latest item before this one),
+        when it was a turn too: what the message may choose from."""
+        latest = [it for it in self.store.list_items(uid, limit=2) if said is None or it.id != said.id]
+        prev = latest[0] if latest else None
+        return {-1: replying_to(prev)} if prev is not None and prev.kind == "turn" else {}
+
+
+def _note(item: NewItem) -> str | None:
+    note = (item.meta or {}).get("comment")
+    return note if isinstance(note, str) else None

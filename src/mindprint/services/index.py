@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.predict.index import UserIndex, build_index
+from mindprint.engine.predict.retrieval import PrefIndex, pref_index
 from mindprint.services.overlay import unvetoed, vetoed, visible
 from mindprint.store import Store
 
@@ -23,7 +24,8 @@ class IndexCache:
     def __init__(self, store: Store, model_id: str) -> None:
         self.store = store
         self.model_id = model_id
-        self._cache: dict[str, UserIndex] = {}
+        # Per user: the index and the standing preferences retrieval reads, one revision.
+        self._cache: dict[str, tuple[UserIndex, PrefIndex]] = {}
         self._lock = threading.Lock()
         self._user_locks: dict[str, threading.Lock] = {}
 
@@ -33,25 +35,35 @@ class IndexCache:
             return self._user_locks.setdefault(user_id, threading.Lock())
 
     def get(self, uid: str) -> UserIndex:
+        return self.both(uid)[0]
+
+    def both(self, uid: str) -> tuple[UserIndex, PrefIndex]:
+        """The user's index and their standing preferences, of the current revision."""
         rev = self.store.revision(uid)
         with self._lock:
-            c = self._cache.get(uid)
-            if c is not None and c.revision == rev:
-                return c
+            hit = self._cache.get(uid)
+            if hit is not None and hit[0].revision == rev:
+                return hit
         loaded = {k: self.store.get_vectors(uid, k, self.model_id) for k in VECTOR_KINDS}
         items = {it.id: it for page in self.store.iter_items(uid) for it in page}
+        features = self.store.get_features(uid)
+        hidden = vetoed(self.store, uid)
+        factors = visible(self.store, uid, self.store.all_factors(uid))
         c = build_index(
             revision=rev,
             model_id=self.model_id,
             items=items,
-            features=unvetoed(self.store.get_features(uid), vetoed(self.store, uid)),
+            features=unvetoed(features, hidden),
             loaded=loaded,
             corpus=self.corpus(uid, (it.text for it in items.values())),
-            factors=visible(self.store, uid, self.store.all_factors(uid)),
+            factors=factors,
+        )
+        prefs = pref_index(
+            items, features, self.store.get_pref_vectors(uid, self.model_id), factors, hidden
         )
         with self._lock:
-            self._cache[uid] = c
-        return c
+            self._cache[uid] = (c, prefs)
+        return c, prefs
 
     def corpus(self, uid: str, texts: Iterable[str]) -> CorpusStats:
         """Word statistics saved by the last build; before any build, from ``texts``

@@ -9,19 +9,24 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mindprint.engine.factors.standing import ranked
 from mindprint.engine.features.extract import CorpusStats
+from mindprint.engine.features.turns import Before, previous_answers
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.predict.index import answers_of, evidence
 from mindprint.engine.types import Factor, Item
 from mindprint.errors import UnknownUserError, UserChangedError
 from mindprint.services.core import Core
-from mindprint.services.overlay import visible
+from mindprint.services.overlay import pinned, visible
 from mindprint.store import AddResult, NewItem
 from mindprint.store.repository import ItemArtifacts, UserModelMeta
 
 log = logging.getLogger("mindprint")
 
 Progress = Callable[[int, int], None]
+# What the item stage reads besides the items: the user's word statistics, and for each
+# conversation turn the previous turn and its answer.
+Context = tuple[CorpusStats, dict[int, Before]]
 
 # Rebuild the factor table in the background once this share of the history is new.
 REFRESH_SHARE = 0.1
@@ -65,6 +70,17 @@ class ModelService:
             facs = facs[: max(0, min(limit, self.store.max_page))]
         return self.store.get_user_model(uid), facs, self.store.count_items(uid)
 
+    def preferences(self, user_id: str | None) -> list[Factor]:
+        """The user's current standing preferences, firmest and latest first (pinned ones
+        before them): those the last build grouped and those recorded since, as
+        retrieval serves them; superseded and vetoed ones left out."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        with acting_for(uid):
+            prefs = ranked(list(self.index.both(uid)[1].factors.values()))
+        first = pinned(self.store, uid)
+        return [f for f in prefs if f.id in first] + [f for f in prefs if f.id not in first]
+
     def model_meta(self, user_id: str | None) -> UserModelMeta | None:
         """The last build's metadata and summary (the style profile), None before it."""
         return self.store.get_user_model(self.inputs.user(user_id))
@@ -89,8 +105,9 @@ class ModelService:
             # Listed before new items are processed: an item falling back in this build
             # waits for the next one, so a failing provider is not asked again and again.
             fallen_back = self.store.items_fallen_back(uid, self.pipeline.id)
-            processed = self._item_stage(uid, gen, total, corpus, progress, batch)
-            retried = self._retry_fallbacks(uid, gen, fallen_back, corpus, batch)
+            before = previous_answers(all_items)
+            processed = self._item_stage(uid, gen, total, (corpus, before), progress, batch)
+            retried = self._retry_fallbacks(uid, gen, fallen_back, (corpus, before), batch)
             n_factors = self._user_stage(uid, gen, all_items, corpus)
         self.index.invalidate(uid)
         return BuildReport(
@@ -104,7 +121,7 @@ class ModelService:
         )
 
     def _item_stage(
-        self, uid: str, gen: int, total: int, corpus: CorpusStats, progress: Progress | None,
+        self, uid: str, gen: int, total: int, ctx: Context, progress: Progress | None,
         batch: int,
     ) -> int:
         """Features, vectors and path of every item not yet done, in resumable batches."""
@@ -116,15 +133,13 @@ class ModelService:
             todo = self.store.items_without_features(uid, self.pipeline.id, batch)
             if not todo:
                 return processed
-            self._process(uid, gen, todo, corpus)
+            self._process(uid, gen, todo, ctx)
             processed += len(todo)
             done += len(todo)
             if progress:
                 progress(done, total)
 
-    def _retry_fallbacks(
-        self, uid: str, gen: int, ids: list[int], corpus: CorpusStats, batch: int
-    ) -> int:
+    def _retry_fallbacks(self, uid: str, gen: int, ids: list[int], ctx: Context, batch: int) -> int:
         """Run the item stage again on the items that fell back. Each batch replaces its
         items' artefacts in one transaction, and only once the new ones are computed: a
         provider that fails again (the items stay ``fallback``) or stops the build
@@ -136,18 +151,19 @@ class ModelService:
             found = self.store.get_items(uid, chunk)
             # An item deleted meanwhile (by another process) has nothing to retry.
             todo = [found[i] for i in chunk if i in found]
-            self._process(uid, gen, todo, corpus)
+            self._process(uid, gen, todo, ctx)
             retried += len(todo)
         return retried
 
-    def _process(self, uid: str, gen: int, todo: list[Item], corpus: CorpusStats) -> None:
-        """The item stage of ``todo``, saved in one transaction."""
+    def _process(self, uid: str, gen: int, todo: list[Item], ctx: Context) -> None:
+        """The item stage of ``todo``, saved in one transaction. ``ctx``: the user's word
+        statistics and what each conversation turn replies to."""
         if not todo:
             return
         # Re-extraction keeps what the host model stated about these items.
         stored = self.store.get_features(uid, [it.id for it in todo])
         given = {i: [f for f in fs if f.origin == "host"] for i, fs in stored.items()}
-        results = self.pipeline.process_items(todo, corpus, given=given)
+        results = self.pipeline.process_items(todo, ctx[0], given=given, before=ctx[1])
         self.store.save_artifacts(
             uid,
             self.pipeline.id,
@@ -161,7 +177,10 @@ class ModelService:
         items = [it for it in items if it.id in feats_by_item]
         feats = [feats_by_item[it.id] for it in items]
         previous = self.store.all_factors(uid)
-        model = self.pipeline.build_user(items, feats, previous, self._residuals(uid))
+        model = self.pipeline.build_user(
+            items, feats, previous, self._residuals(uid),
+            pref_vectors=self.store.get_pref_vectors(uid, self.model_id),
+        )
         self.store.save_user_model(
             uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json(),
             generation=gen,

@@ -47,3 +47,7 @@ def unvetoed(features: dict[int, list[Feature]], vetoed: set[str]) -> dict[int, 
 
 def vetoed(store: Store, user_id: str) -> set[str]:
     return {fid for fid, c in db.factor_controls(store, user_id).items() if c.vetoed}
+
+
+def pinned(store: Store, user_id: str) -> set[str]:
+    return {fid for fid, c in db.factor_controls(store, user_id).items() if c.pinned}

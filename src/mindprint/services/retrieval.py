@@ -3,14 +3,14 @@ features and reasoning paths, and the user's likely rating or label."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict import predictor
 from mindprint.engine.predict.index import answers_of, query_tone
 from mindprint.engine.predict.predictor import Prediction
-from mindprint.engine.predict.retrieval import Mode, top_k
+from mindprint.engine.predict.retrieval import Applying, Mode, applying, cited, top_k
 from mindprint.engine.types import Feature, Retrieved
 from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta
@@ -25,8 +25,8 @@ class RetrievalResult:
     model: UserModelMeta | None
     # Factor id -> name, for showing which factor each feature belongs to.
     factor_names: dict[str, str]
-
-
+    # The standing preferences that apply to the query, before the similar exchanges.
+    preferences: list[Applying] = field(default_factory=list)
 
 
 class RetrievalService:
@@ -49,7 +49,7 @@ class RetrievalService:
         k = self.inputs.k(k)
         self.store.require_user(uid)
         with acting_for(uid):
-            c = self.index.get(uid)
+            c, standing = self.index.both(uid)
             pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
             tone = (
                 (query_tone(self.model_id, c, pq), c.tone)
@@ -62,7 +62,10 @@ class RetrievalService:
             if c.ids
             else []
         )
-        hits = wide[:k]
+        applies = applying(standing, pq.vectors["plain"], pq.phrases, pq.vectors["phrases"], k)
+        # An exchange a preference already cites is not shown twice.
+        said = cited(applies)
+        hits = [h for h in wide if h.item_id not in said][:k]
         ids = [h.item_id for h in hits]
         feats = self.store.get_features(uid, ids)
         paths = self.store.get_paths(uid, ids)
@@ -82,7 +85,8 @@ class RetrievalService:
             pop = self.population.for_user(uid, answers) if answers is not None else None
             near = [h.item_id for h in wide]
             prediction = predictor.predict(c, pq, pop, near)
-        return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid), names)
+        return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid),
+                               names, applies)
 
     def similar_responses(self, user_id: str, text: str, k: int = 3) -> list[str]:
         """The user's responses to the ``k`` past inputs most like ``text`` (none for an

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from mindprint.engine.llm.interface import LLM, acting_for, load_prompt
 from mindprint.engine.llm.rewrite import build_prompt, guard, parse_trajectory, rewrite_with_llm
+from mindprint.engine.rewrite.conflicts import conflicts
 from mindprint.engine.rewrite.offline import OFFLINE_REWRITER, rewrite_offline
 from mindprint.engine.types import Factor
 from mindprint.errors import ProviderError
@@ -97,6 +98,18 @@ class RewriteService:
     def _store(
         self, uid: str, q: str | None, draft: str, text: str, trajectory: dict[str, Any], generator: str
     ) -> RewriteOutcome:
+        """Store the rewrite, with what in the text to send goes against the user's stated
+        preferences (listed among the gaps too, so every client sees it)."""
+        prefs = [f for f in visible(self.store, uid, self.store.get_factors(uid))
+                 if f.stats.get("kind") == "preference"]
+        found = conflicts(text, prefs)
+        if found:
+            trajectory = {**trajectory, "conflicts": [
+                {"preference": c.factor_id, "quote": c.quote, "evidence": c.evidence} for c in found
+            ]}
+            gap = dict(trajectory.get("gap_analysis") or {})
+            gap["gaps"] = [*gap.get("gaps", []), *(c.sentence() for c in found)]
+            trajectory["gap_analysis"] = gap
         rid = self.store.add_rewrite(
             uid, query=q, draft=draft, rewritten=text, trajectory=trajectory, generator=generator
         )

@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from sqlite_utils import Database
+
 from mindprint.engine.types import Feature
 from mindprint.store.artifacts import ArtifactRows
 from mindprint.store.items import ItemRows
@@ -31,6 +33,7 @@ class ActivityRows(ItemRows, ArtifactRows):
         extractor: str = "",
         model_id: str = "",
         reasons: Sequence[Feature] = (),
+        new_note: str | None = None,
     ) -> tuple[int, int, bool]:
         """Store the exchange as a history item plus a feedback row, atomically.
 
@@ -38,7 +41,9 @@ class ActivityRows(ItemRows, ArtifactRows):
         the same transaction when the item is new or was never built for
         ``extractor``: a failure anywhere leaves nothing behind, and a retry of an
         exchange that was stored without them heals it. ``reasons`` (host features,
-        also inside ``artifacts``) are added to an item already built.
+        also inside ``artifacts``) are added to an item already built. ``new_note``: the
+        user's note on an item already stored, now with this call's comment; it replaces
+        the stored one, and ``artifacts`` (computed with it) replace the item's.
         Returns (feedback id, item id, whether the item was new).
         """
         result = AddResult()
@@ -51,7 +56,9 @@ class ActivityRows(ItemRows, ArtifactRows):
                     "SELECT 1 FROM item_state WHERE item_id = ? AND extractor = ?",
                     [item_id, extractor],
                 ).fetchone()
-                if result.added or built is None:
+                if new_note is not None and not result.added:
+                    self._set_note(db, item_id, new_note)
+                if result.added or built is None or new_note is not None:
                     art = ItemArtifacts(item_id, artifacts.features, artifacts.vectors,
                                         artifacts.path)
                     self._write_artifacts(db, user_id, extractor, model_id, [art])
@@ -65,6 +72,13 @@ class ActivityRows(ItemRows, ArtifactRows):
             )
             self._bump(db, user_id)
         return int(cur.lastrowid or 0), item_id, bool(result.added)
+
+    @staticmethod
+    def _set_note(db: Database, item_id: int, note: str) -> None:
+        row = db.execute("SELECT meta FROM items WHERE id = ?", [item_id]).fetchone()
+        meta = json.loads(row[0]) if row and row[0] else {}
+        meta["comment"] = note
+        db.execute("UPDATE items SET meta = ? WHERE id = ?", [json.dumps(meta), item_id])
 
     def list_feedback(
         self, user_id: str, limit: int | None = None, offset: int = 0

@@ -16,6 +16,15 @@ from mindprint.store.records import ItemArtifacts, utcnow
 
 # The generator of an item's path row before the user stage has written the path.
 NO_PATH = "none"
+# The vectors of an item's preferences: one row per preference, in one blob.
+PREFS = "prefs"
+
+
+def _detail(raw: str | None) -> tuple[tuple[str, str], ...]:
+    if not raw:
+        return ()
+    data = json.loads(raw)
+    return tuple(sorted((str(k), str(v)) for k, v in data.items())) if isinstance(data, dict) else ()
 
 
 def _fallback(path: WrittenPath) -> str | None:
@@ -49,12 +58,15 @@ class ArtifactRows(StoreBase):
             # and come back in ``art.features`` only to be updated.
             db.execute("DELETE FROM features WHERE item_id = ? AND origin != 'host'", [art.item_id])
             self._insert_features(db, user_id, art.item_id, extractor, art.features)
+            db.execute("DELETE FROM vectors WHERE item_id = ? AND kind = ?", [art.item_id, PREFS])
             for kind, vec in art.vectors.items():
                 v = np.asarray(vec, dtype=np.float32)
+                if v.size == 0:
+                    continue  # an item with no preference has no row of that kind
                 db.execute(
                     "INSERT OR REPLACE INTO vectors (user_id, item_id, kind, model_id, dim, "
                     "vector) VALUES (?, ?, ?, ?, ?, ?)",
-                    [user_id, art.item_id, kind, model_id, int(v.shape[0]), v.tobytes()],
+                    [user_id, art.item_id, kind, model_id, int(v.shape[-1]), v.tobytes()],
                 )
             path = art.path or WrittenPath("", NO_PATH)
             db.execute(
@@ -81,10 +93,11 @@ class ArtifactRows(StoreBase):
             )
         db.conn.executemany(
             "INSERT INTO features (user_id, item_id, extractor, name, context, kind, "
-            "weight, polarity, factor_id, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "weight, polarity, factor_id, origin, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (user_id, item_id, extractor, f.name, f.context, f.kind, f.weight,
-                 f.polarity, f.factor_id, f.origin)
+                 f.polarity, f.factor_id, f.origin,
+                 json.dumps(dict(f.detail), ensure_ascii=False) if f.detail else None)
                 for f in features
             ],
         )
@@ -121,7 +134,7 @@ class ArtifactRows(StoreBase):
         self, user_id: str, item_ids: Sequence[int] | None = None
     ) -> dict[int, list[Feature]]:
         sql = (
-            "SELECT item_id, name, context, kind, weight, polarity, factor_id, origin "
+            "SELECT item_id, name, context, kind, weight, polarity, factor_id, origin, detail "
             "FROM features WHERE user_id = ?"
         )
         params: list[Any] = [user_id]
@@ -136,7 +149,7 @@ class ArtifactRows(StoreBase):
                 out.setdefault(int(r[0]), []).append(
                     Feature(
                         name=r[1], context=r[2], kind=r[3], weight=r[4], polarity=r[5],
-                        factor_id=r[6], origin=r[7],
+                        factor_id=r[6], origin=r[7], detail=_detail(r[8]),
                     )
                 )
         return out
@@ -154,6 +167,18 @@ class ArtifactRows(StoreBase):
         dim = int(rows[0][1])
         mat = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dim)
         return [int(r[0]) for r in rows], mat
+
+    def get_pref_vectors(self, user_id: str, model_id: str) -> dict[int, Vector]:
+        """Each item's preference vectors (one row per preference feature, by its ``row``)."""
+        with self.read() as db:
+            rows = db.execute(
+                "SELECT item_id, dim, vector FROM vectors WHERE user_id = ? AND kind = ? "
+                "AND model_id = ? ORDER BY item_id",
+                [user_id, PREFS, model_id],
+            ).fetchall()
+        return {
+            int(r[0]): np.frombuffer(r[2], dtype=np.float32).reshape(-1, int(r[1])) for r in rows
+        }
 
     def get_paths(self, user_id: str, item_ids: Sequence[int]) -> dict[int, str]:
         if not item_ids:

@@ -9,7 +9,7 @@ from mindprint.engine.types import Item
 if TYPE_CHECKING:
     from mindprint.store.repository import Store
 
-_COLS = "id, input, response, label, score, source, created_at"
+_COLS = "id, input, response, label, score, source, created_at, meta"
 
 
 def _like(text: str) -> str:

@@ -12,6 +12,24 @@ from mindprint.engine.types import Item
 from mindprint.store.base import StoreBase
 from mindprint.store.records import AddResult, NewItem, content_hash, utcnow
 
+# Items recorded through record_feedback hold the user's message as input.
+FEEDBACK_SOURCES = frozenset({"feedback", "feedback-edit"})
+
+
+def layout(source: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """Who wrote which text of an item (``Item.kind`` and its companions), from what the
+    importer or the feedback call recorded in ``meta``."""
+    kind = meta.get("kind")
+    if kind not in ("turn", "exchange", "writing"):
+        kind = "turn" if source in FEEDBACK_SOURCES else "answered"
+    prompt = meta.get("prompt_chars")
+    note = meta.get("comment")
+    return {
+        "kind": kind,
+        "prompt_chars": prompt if isinstance(prompt, int) and prompt > 0 else 0,
+        "note": note if isinstance(note, str) and note.strip() else None,
+    }
+
 
 class ItemRows(StoreBase):
     """The ``items`` table."""
@@ -62,10 +80,11 @@ class ItemRows(StoreBase):
                 db.execute("SELECT COUNT(*) FROM items WHERE user_id = ?", [user_id]).fetchone()[0]
             )
 
-    _ITEM_COLS = "id, input, response, label, score, source, created_at"
+    _ITEM_COLS = "id, input, response, label, score, source, created_at, meta"
 
     @staticmethod
     def _item(row: Sequence[Any]) -> Item:
+        meta = json.loads(row[7]) if row[7] else {}
         return Item(
             id=int(row[0]),
             input=row[1],
@@ -74,6 +93,7 @@ class ItemRows(StoreBase):
             score=row[4],
             source=row[5],
             created_at=row[6],
+            **layout(row[5], meta if isinstance(meta, dict) else {}),
         )
 
     def list_items(
@@ -137,6 +157,15 @@ class ItemRows(StoreBase):
                 [user_id, extractor],
             ).fetchall()
         return [int(r[0]) for r in rows]
+
+    def find_item(self, user_id: str, input_text: str, response: str) -> Item | None:
+        """The stored item with this content (what an identical add would return), if any."""
+        with self.read() as db:
+            row = db.execute(
+                f"SELECT {self._ITEM_COLS} FROM items WHERE user_id = ? AND content_hash = ?",
+                [user_id, content_hash(input_text, response)],
+            ).fetchone()
+        return self._item(row) if row else None
 
     def get_item(self, user_id: str, item_id: int) -> Item | None:
         """History item ``item_id`` if it belongs to ``user_id``, else None."""

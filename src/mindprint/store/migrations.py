@@ -209,3 +209,10 @@ def _path_fallback(db: Database) -> None:
     template writing an item's path after the LLM's answer for it was unusable. Older
     rows named the LLM writer whoever wrote them; the next build rewrites them."""
     db.execute("ALTER TABLE paths ADD COLUMN fallback TEXT")
+
+
+@migrations(name="0050_feature_detail")
+def _feature_detail(db: Database) -> None:
+    """Named attributes of a preference feature (stance, firmness, domain, the row of its
+    vector, ...) as a JSON object; NULL for every other kind of feature."""
+    db.execute("ALTER TABLE features ADD COLUMN detail TEXT")
