@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mindprint.engine.protocols import Embedder
     from mindprint.eval.runs import EvalConfig, EvalRun
 
-TASK_HELP = "rating, classification, generation, rewrite or category."
+TASK_HELP = "rating, classification, generation, rewrite, category or recall."
 
 
 class _RateColumn(ProgressColumn):
@@ -152,6 +152,9 @@ def eval_command(
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
                         provider=provider, k=k, seed=seed, keep_db=keep_db)
     model = _embedder(embedder, vector_cache)
+    if task == "recall":
+        _recall(config, embedder, model, out, err, online=protocol == "online")
+        return
     if protocol == "online":
         _online(config, embedder, model, out, err)
         return
@@ -178,6 +181,20 @@ def _online(
                             command=_command(config, embedder, "online"))
     paths = write_online(online, config.out_dir)
     out.print(online.markdown_table(), soft_wrap=True)
+    out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")
+
+
+def _recall(
+    config: EvalConfig, embedder: str, model: Embedder, out: Console, err: Console, *, online: bool
+) -> None:
+    """The recall task (preferences stated in chat): its own runner and results."""
+    from mindprint.eval.recall_run import markdown, run_recall, write_recall
+
+    with _progress(config, err) as step:
+        res = run_recall(config, model, online=online, progress=step,
+                         command=_command(config, embedder, "online" if online else "offline"))
+    paths = write_recall(res, config.out_dir)
+    out.print(markdown(res), soft_wrap=True)
     out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")
 
 
