@@ -10,8 +10,9 @@ be compared. Not a test: numbers depend on the machine and on what else runs on 
 
 Sections:
 - ``build``: import + ``Mindprint.build`` of one fresh user with the real model,
-  for short items (LaMP-7 tweets) and long items (Amazon reviews); items/s, peak
-  RSS, and the database size per 1,000 items.
+  for short items (LaMP-7 tweets), long items (Amazon reviews) and chat exchanges
+  (PrefEval's, as conversation turns: what people say about themselves among ordinary
+  chats); items/s, peak RSS, and the database size per 1,000 items.
 - ``retrieval``: ``Mindprint.retrieve`` (k=3, the app's default mode, with its
   prediction) for users with 100, 1,000 and 10,000 items; p50/p95 over distinct
   held-out queries, query embedding included; the first (cold) call, which loads
@@ -41,12 +42,14 @@ from mindprint.embed import FakeEmbedder, FastEmbedEmbedder
 from mindprint.engine.protocols import Embedder, Vector
 from mindprint.eval.cache import Wrapper
 from mindprint.eval.datasets import default_data_root, load_examples
+from mindprint.eval.prefeval import as_new_item, load_recall
 from mindprint.settings import EmbeddingSettings
 from mindprint.store import NewItem, Store
 
 TARGETS = {
     "build_short_items_per_s": 100.0,
     "build_long_items_per_s": 20.0,
+    "build_chat_items_per_s": 100.0,
     "retrieval_p50_ms_at_1000": 15.0,
 }
 MIN_QUERIES = 5
@@ -109,7 +112,8 @@ def _unique(items: Sequence[NewItem], n: int) -> list[NewItem]:
             continue
         mark = f" (copy {i // len(pool)})"
         if base.input:
-            out.append(NewItem(base.input + mark, base.response, base.label, base.score, "bench"))
+            out.append(NewItem(base.input + mark, base.response, base.label, base.score, "bench",
+                               meta=base.meta))
         else:
             out.append(NewItem("", base.response + mark, base.label, base.score, "bench"))
     return out
@@ -125,9 +129,15 @@ def load_corpora(data: Path) -> dict[str, Corpus]:
         if p.input.strip()
     ]
     short_items = [NewItem("", p.response, source="bench") for ex in tweets for p in ex.profile]
+    chats = [c for v in ("implicit_persona", "explicit") for c in load_recall(data / "prefeval" / v)]
     return {
         "short": Corpus("short (LaMP-7 tweets)", short_items, [ex.query for ex in tweets]),
         "long": Corpus("long (Amazon reviews)", long_items, [ex.query for ex in reviews]),
+        "chat": Corpus(
+            "chat (PrefEval exchanges)",
+            [as_new_item(e) for c in chats for e in c.history],
+            [q.text for c in chats for q in c.questions],
+        ),
     }
 
 
@@ -286,7 +296,8 @@ def verdicts(
         return next((r for r in rows if r["kind"] == kind and n in (None, r["items"])), None)
 
     checks: list[dict[str, Any]] = []
-    for kind, target in (("short", "build_short_items_per_s"), ("long", "build_long_items_per_s")):
+    for kind, target in (("short", "build_short_items_per_s"), ("long", "build_long_items_per_s"),
+                         ("chat", "build_chat_items_per_s")):
         row = pick(build, kind, None)
         if row:
             checks.append(
@@ -297,7 +308,7 @@ def verdicts(
                     "met": row["items_per_s"] >= TARGETS[target],
                 }
             )
-    for kind in ("short", "long"):
+    for kind in ("short", "long", "chat"):
         row = pick(retrieval, kind, 1000)
         if row:
             t = TARGETS["retrieval_p50_ms_at_1000"]
@@ -320,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Shared data root.")
     ap.add_argument("--short-items", type=int, default=1000, help="Tweets built (build section).")
     ap.add_argument("--long-items", type=int, default=300, help="Reviews built (build section).")
+    ap.add_argument("--chat-items", type=int, default=1000, help="Chat exchanges built.")
+    ap.add_argument("--kinds", default="short,long,chat", help="Corpora to run.")
     ap.add_argument("--sizes", default="100,1000,10000", help="History sizes (retrieval).")
     ap.add_argument("--queries", type=int, default=50, help="Timed queries per size.")
     ap.add_argument(
@@ -336,12 +349,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.time()
     load = os.getloadavg()
-    corpora = load_corpora(args.data)
+    kinds = {k.strip() for k in args.kinds.split(",")}
+    corpora = {k: c for k, c in load_corpora(args.data).items() if k in kinds}
     emb = real_embedder(args.embedder)
     build: list[dict[str, Any]] = []
     retrieval: list[dict[str, Any]] = []
     if args.only in (None, "build"):
-        build = bench_build(corpora, {"short": args.short_items, "long": args.long_items}, emb)
+        build = bench_build(
+            corpora, {"short": args.short_items, "long": args.long_items, "chat": args.chat_items}, emb
+        )
         print(
             _table(
                 build,
