@@ -98,5 +98,24 @@ class ModelSettings:
     boilerplate_min_docs: int = _h(
         4, "items", "below this many items no word is treated as template text")
 
+    # Stated preferences (conversations).
+    pref_min_strength: float = _h(
+        0.5, "extraction strength (a first-person stance 0.8-1.0, a fact about oneself 0.5)",
+        "a sentence is kept as a preference at this strength or above; a stance not in the "
+        "first person, a request or a question is scored down below it")
+    pref_same: float = _h(
+        0.82, "cosine", "two statements of one stance at least this similar are one preference")
+    pref_related: float = _h(
+        0.55, "cosine",
+        "a later statement at least this similar with another stance (or saying it changed) "
+        "supersedes the earlier one")
+    pref_floor: float = _h(
+        0.1, "cosine",
+        "a preference applies to a query from this similarity on (PrefEval dev: 0.1 brought "
+        "back more gold preferences than 0.2 and no fewer than 0)")
+    pref_strength_weight: float = _h(
+        0.1, "cosine points per unit of extraction strength",
+        "a firmly stated preference ranks a little above a fact said in passing")
+
 
 MODEL = ModelSettings()

@@ -2,11 +2,11 @@
 
 Each preference feature of an item (a sentence the user wrote, a choice they made) is
 evidence. Evidence that says the same thing again (same stance, embeddings at
-``SAME`` or closer) joins one standing preference, which keeps the latest wording as its
+``MODEL.pref_same`` or closer) joins one standing preference, which keeps the latest wording as its
 quote and the first and last time it was seen. A later statement *supersedes* an earlier
 one when it speaks of the same thing with another stance ("I love spicy food" after "I
 avoid spicy food"), or says it changed ("I eat fish again these days") about something
-close enough (``RELATED``): the latest wins, the old one stays, marked
+close enough (``MODEL.pref_related``): the latest wins, the old one stays, marked
 ``superseded_by``, as history.
 
 The factor's statistics are what the person said, not measured effects: quote, stance,
@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Factor, Feature, Item
 
-# Cosine at or above which two statements of one stance are the same preference.
-SAME = 0.82
-# Cosine at or above which a later statement about the same thing can replace an earlier one.
-RELATED = 0.55
+SAME = MODEL.pref_same
+RELATED = MODEL.pref_related
 PREF_PREFIX = "p_"
 FIRMNESS_ORDER = {"strict": 0, "firm": 1, "prefer": 2}
 _CHANGED = re.compile(

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from mindprint.engine.features.extract import sentiment
 from mindprint.engine.features.text import STOPWORDS, sentences, words
 from mindprint.engine.features.turns import Turn
+from mindprint.engine.model_settings import MODEL
 
 # Stances and how firmly they are held.
 LIKES, AVOIDS, NEEDS, IS = "likes", "avoids", "needs", "is"
 STRICT, FIRM, PREFER = "strict", "firm", "prefer"
-# A sentence is kept as a preference at this strength or above (stance cue in the first
-# person = 0.8-1.0; a first-person fact 0.5; a stance not in the first person x0.3).
-MIN_STRENGTH = 0.5
+MIN_STRENGTH = MODEL.pref_min_strength
 MAX_SENTENCE_CHARS = 400
 
 _FIRST = frozenset(

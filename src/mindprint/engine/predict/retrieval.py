@@ -14,7 +14,7 @@ The user's standing preferences are retrieved beside the items (:func:`applying`
 every preference the user stated is matched by what it says, not by the words the query
 shares with it: the cosine between the query's embedding and the embedding of the user's
 own words (with the option they chose, and for a choice the exchange that offered the
-options). A preference applies when that similarity reaches ``FLOOR``; the strongest come
+options). A preference applies when that similarity reaches ``MODEL.pref_floor``; the strongest come
 first. "Why" names the preference's domain and the phrase of the query closest to it
 ("food; the question asks about “Bangkok dishes”"). The preference index is built from
 the items' preference features: those the last build grouped into standing preferences
@@ -85,13 +85,6 @@ def top_k(
 
 
 # -- standing preferences ---------------------------------------------------------------
-
-# Cosine at or above which a preference is said to apply (all-MiniLM-L6-v2).
-FLOOR = 0.1
-# Points of cosine a preference gains per unit of extraction strength above 1 (a
-# first-person stance, 1.0, against a fact said in passing, 0.5).
-STRENGTH_WEIGHT = 0.1
-
 
 @dataclass(frozen=True, slots=True)
 class PrefIndex:
@@ -166,13 +159,13 @@ def _offer(f: Feature, mat: Vector) -> list[Vector]:
 
 def applying(
     idx: PrefIndex, query: Vector, phrases: Sequence[str], phrase_vecs: Vector, k: int,
-    floor: float = FLOOR,
+    floor: float = MODEL.pref_floor,
 ) -> list[Applying]:
     """The preferences that apply to the query (``query``: its plain embedding), the
     strongest first, at most ``k``."""
     if not len(idx.vectors) or k <= 0:
         return []
-    sims = idx.vectors @ query + STRENGTH_WEIGHT * (np.asarray(idx.strength) - 1.0)
+    sims = idx.vectors @ query + MODEL.pref_strength_weight * (np.asarray(idx.strength) - 1.0)
     best: dict[str, tuple[float, int]] = {}
     for row, (fid, s) in enumerate(zip(idx.factor_of_row, sims, strict=True)):
         if fid not in best or s > best[fid][0]:
