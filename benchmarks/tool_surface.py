@@ -28,7 +28,7 @@ from mcp_types import CallToolResult
 from mindprint.app import Mindprint
 from mindprint.cli.demo import DEMO_DRAFT, DEMO_QUERY, demo_file
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.ingest import parse_file
+from mindprint.importers import read_file
 from mindprint.server.server import build_server
 from mindprint.settings import EmbeddingSettings, LimitSettings
 from mindprint.store import Store
@@ -61,7 +61,7 @@ def calls() -> list[tuple[str, dict[str, Any]]]:
 async def measure(db: Path) -> dict[str, Any]:
     emb = FastEmbedEmbedder(EmbeddingSettings().resolved_model_dir)
     app = Mindprint(Store.open(db), emb, default_user=USER)
-    app.add_items(USER, parse_file(demo_file()).items)
+    app.add_items(USER, read_file(demo_file())[0])
     app.build(USER)
     app.close()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.ingest import parse_file
+from mindprint.importers import read_file
 from mindprint.store import Store
 from mindprint.views import factors_view, retrieval_view
 
@@ -16,8 +16,8 @@ from .conftest import REPO
 def test_ruis_top_factors_are_his_reasons(tmp_path: Path, real_embedder: FastEmbedEmbedder) -> None:
     m = Mindprint(Store.open(tmp_path / "demo.db"), real_embedder)
     try:
-        parsed = parse_file(REPO / "examples" / "demo_history.jsonl")
-        m.add_items("rui", parsed.items)
+        items, _ = read_file(REPO / "examples" / "demo_history.jsonl")
+        m.add_items("rui", items)
         m.build("rui")
         view = factors_view(m, "rui")
         top = {f.name: f for f in view.factors[:10]}

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from mindprint.errors import ImportFormatError
-from mindprint.ingest import lamp_item, parse_file
+from mindprint.importers import read_file
+from mindprint.ingest import lamp_item
 from mindprint.store import Store
 
 
@@ -25,27 +26,33 @@ def test_jsonl_items_and_rejections(tmp_path: Path) -> None:
         json.dumps({"input": "q5", "output": "a5", "colour": "red"}),
         json.dumps({"input": "q6", "output": "x" * 30}),
     ])
-    p = parse_file(f, max_chars=20)
-    assert [it.response for it in p.items] == ["a1", "only output"]
-    assert p.items[0].score == 4.0 and p.items[1].label == "X" and p.items[1].input == ""
-    assert [(r.line, r.reason.split()[0]) for r in p.rejected] == [
-        (3, '"output"'), (4, '"score"'), (6, "unknown"), (7, '"output"')
+    items, s = read_file(f, max_chars=20)
+    assert [it.response for it in items] == ["a1", "only output"]
+    assert items[0].score == 4.0 and items[1].label == "X" and items[1].input == ""
+    assert [(r.where, r.reason.split()[0]) for r in s.rejected] == [
+        ("line 3", '"output"'), ("line 4", '"score"'), ("line 6", "unknown"), ("line 7", '"output"')
     ]
-    with pytest.raises(ImportFormatError, match="strict"):
-        parse_file(f, max_chars=20, strict=True)
 
 
 @pytest.mark.parametrize(
     "bad",
-    ['{"input": "a", "output": "b"}\n{"input": broken}\n', '["not", "an", "object"]\n', "\xff\xfe"],
+    ['{"input": "a", "output": "b"}\n{"input": broken}\n', "\xff\xfe"],
 )
 def test_malformed_jsonl_writes_nothing(tmp_path: Path, bad: str) -> None:
     f = tmp_path / "bad.jsonl"
     f.write_bytes(bad.encode("latin-1"))
     store = Store.open(tmp_path / "db.sqlite")
     with pytest.raises(ImportFormatError, match="nothing was imported"):
-        store.add_items("u", parse_file(f).items)
+        store.add_items("u", read_file(f, fmt="jsonl")[0])
     assert not store.user_exists("u")
+
+
+def test_a_line_that_is_not_an_object_is_rejected_alone(tmp_path: Path) -> None:
+    f = _write(tmp_path / "h.jsonl", ['{"output": "kept"}', '["not", "an", "object"]', "7"])
+    items, s = read_file(f)
+    assert [it.response for it in items] == ["kept"]
+    assert [(r.where, r.reason) for r in s.rejected] == [
+        ("line 2", "an array, not an object"), ("line 3", "a number, not an object")]
 
 
 def test_lamp_item_mapping() -> None:
@@ -71,10 +78,10 @@ def test_lamp_item_mapping() -> None:
 def test_lamp_files_from_shared_data(shared_data: Path, tmp_path: Path, folder: str, lamp_id: str, kind: str) -> None:
     path = shared_data / folder / "dev_questions.json"
     raw = next(q for q in json.loads(path.read_text()) if q["id"] == lamp_id)
-    p = parse_file(path, lamp_id=lamp_id)
-    assert len(p.items) == len(raw["profile"]) - len(p.rejected)
-    assert len(p.items) >= 4
-    first = p.items[0]
+    items, s = read_file(path, lamp_id=lamp_id)
+    assert s.format == "lamp" and len(items) == len(raw["profile"]) - s.rejected_total
+    assert len(items) >= 4
+    first = items[0]
     if kind == "score":
         assert first.score is not None and first.response == raw["profile"][0]["score"]
     elif kind == "tweet":
@@ -82,24 +89,27 @@ def test_lamp_files_from_shared_data(shared_data: Path, tmp_path: Path, folder: 
     else:
         assert first.response == raw["profile"][0]["title"] and first.label == raw["profile"][0]["category"]
     store = Store.open(tmp_path / "db.sqlite")
-    res = store.add_items("u", p.items)
-    again = store.add_items("u", p.items)
-    assert len(again.added) == 0 and len(again.duplicates) == len(p.items)
+    res = store.add_items("u", items)
+    again = store.add_items("u", items)
+    assert len(again.added) == 0 and len(again.duplicates) == len(items)
     assert store.count_items("u") == len(res.added)
 
 
 def test_lamp_file_needs_a_choice_when_it_holds_many_users(shared_data: Path) -> None:
     with pytest.raises(ImportFormatError, match="--lamp-id"):
-        parse_file(shared_data / "lamp/LaMP_7_dev/dev_questions.json")
+        read_file(shared_data / "lamp/LaMP_7_dev/dev_questions.json")
     with pytest.raises(ImportFormatError, match="No question"):
-        parse_file(shared_data / "lamp/LaMP_7_dev/dev_questions.json", lamp_id="nope")
+        read_file(shared_data / "lamp/LaMP_7_dev/dev_questions.json", lamp_id="nope")
 
 
 def test_malformed_lamp_file(tmp_path: Path) -> None:
     f = tmp_path / "q.json"
     f.write_text('{"id": 1}')
+    with pytest.raises(ImportFormatError, match="not a JSON array"):
+        read_file(f, fmt="lamp")
+    f.write_text('[1, 2]')
     with pytest.raises(ImportFormatError, match="LaMP questions"):
-        parse_file(f)
+        read_file(f, fmt="lamp")
     f.write_text('[{"id": "1", "input": "x"}]')
     with pytest.raises(ImportFormatError, match="profile"):
-        parse_file(f)
+        read_file(f, fmt="lamp")

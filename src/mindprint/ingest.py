@@ -1,79 +1,28 @@
-"""Reading history files: JSONL (one item per line) and LaMP ``*_questions.json``.
+"""What a history item may be: the one record -> item conversion every importer uses
+(:func:`record_item`), and the mapping of a LaMP profile item (:func:`lamp_item`,
+shared with the evaluation).
 
-A file that is not what it claims to be (broken JSON, wrong top-level shape) is
-*malformed*: :class:`ImportFormatError`, and nothing is written. A well-formed file
-may still hold records that cannot be used (no output, a score that is not a
-number, a text over the size limit): those are *rejected* with their line number
-and reason, and the rest is imported — unless ``strict`` is set.
+A record that cannot be used (no output, a score that is not a number, a text over the
+size limit, a field of the wrong JSON type) raises ``ValueError`` with the reason: the
+importer rejects that record alone, with its position, and imports the rest. Reading
+files is the importers' (:mod:`mindprint.importers`).
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from mindprint.errors import ImportFormatError, InvalidInputError
+from mindprint.errors import InvalidInputError
 from mindprint.store import NewItem
+from mindprint.store.validate import require_utf8
 
 JSONL_KEYS = {"input", "output", "label", "score", "created_at", "meta"}
 # Unix seconds mindprint accepts as dates: 1970 to the end of the year 9999.
 _MIN_UNIX, _MAX_UNIX = 0, 253_402_300_799
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    line: int
-    reason: str
-
-
-@dataclass(slots=True)
-class ParsedFile:
-    format: str
-    items: list[NewItem] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-
-
-def detect_format(path: Path) -> str:
-    name = path.name.lower()
-    if name.endswith(".jsonl") or name.endswith(".ndjson"):
-        return "jsonl"
-    if name.endswith(".json"):
-        return "lamp"
-    raise ImportFormatError(
-        f"Cannot tell the format of {path.name}: name it *.jsonl (one item per line) or "
-        "*.json (LaMP questions), or pass --format jsonl|lamp."
-    )
-
-
-def parse_file(
-    path: Path,
-    *,
-    fmt: str | None = None,
-    lamp_id: str | None = None,
-    max_chars: int = 20_000,
-    strict: bool = False,
-) -> ParsedFile:
-    if not path.is_file():
-        raise ImportFormatError(f"No such file: {path}")
-    fmt = fmt or detect_format(path)
-    if fmt == "jsonl":
-        parsed = parse_jsonl(path, max_chars=max_chars)
-    elif fmt == "lamp":
-        parsed = parse_lamp(path, lamp_id=lamp_id, max_chars=max_chars)
-    else:
-        raise ImportFormatError(f"Unknown format {fmt!r}: use jsonl or lamp.")
-    if strict and parsed.rejected:
-        first = parsed.rejected[0]
-        raise ImportFormatError(
-            f"{len(parsed.rejected)} record(s) rejected (first: line {first.line}: "
-            f"{first.reason}); nothing was imported because of --strict."
-        )
-    return parsed
 
 
 def _text(value: Any, key: str, max_chars: int, *, required: bool) -> str:
@@ -87,7 +36,15 @@ def _text(value: Any, key: str, max_chars: int, *, required: bool) -> str:
         raise ValueError(f'"{key}" is empty')
     if len(value) > max_chars:
         raise ValueError(f'"{key}" is {len(value):,} characters (limit {max_chars:,})')
+    _utf8(value, key)
     return value
+
+
+def _utf8(value: str, key: str) -> None:
+    try:
+        require_utf8(value, f'"{key}"')
+    except InvalidInputError as e:
+        raise ValueError(str(e)) from None
 
 
 def _score(value: Any) -> float | None:
@@ -96,7 +53,7 @@ def _score(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueError('"score" must be a number')
     if isinstance(value, (int, float)):
-        score = float(value)
+        score = float(value) if abs(value) < 1e308 else math.inf
     elif isinstance(value, str):
         try:
             score = float(value.strip())
@@ -117,6 +74,7 @@ def _label(value: Any) -> str | None:
     s = str(value).strip()
     if not s or len(s) > 200:
         raise ValueError('"label" must be 1-200 characters')
+    _utf8(s, "label")
     return s
 
 
@@ -136,44 +94,6 @@ def _date(value: Any) -> str | None:
             raise ValueError(f"date is not ISO 8601: {value!r}") from None
         return value
     raise ValueError("date must be ISO 8601 text or unix seconds")
-
-
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            yield from enumerate(fh, start=1)
-    except UnicodeDecodeError as e:
-        raise ImportFormatError(f"{path.name} is not UTF-8 text ({e}); nothing was imported.") from e
-
-
-def parse_jsonl(path: Path, *, max_chars: int = 20_000) -> ParsedFile:
-    out = ParsedFile(format="jsonl")
-    for n, line in _lines(path):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ImportFormatError(
-                f"{path.name} line {n} is not valid JSON ({e.msg}); nothing was imported. "
-                'Each line must be one object like {"input": "...", "output": "..."}.'
-            ) from e
-        except RecursionError:
-            out.rejected.append(Rejected(n, "the record is nested too deeply to read"))
-            continue
-        if not isinstance(rec, dict):
-            raise ImportFormatError(
-                f"{path.name} line {n} is a JSON {type(rec).__name__}, not an object; "
-                "nothing was imported."
-            )
-        try:
-            unknown = set(rec) - JSONL_KEYS
-            if unknown:
-                raise ValueError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(JSONL_KEYS)}")
-            out.items.append(record_item(rec, source="import-jsonl", max_chars=max_chars))
-        except ValueError as e:
-            out.rejected.append(Rejected(n, str(e)))
-    return out
 
 
 def record_item(rec: Mapping[str, Any], *, source: str, max_chars: int = 20_000) -> NewItem:
@@ -241,8 +161,8 @@ def score_text(value: Any) -> tuple[str, float]:
         raise ValueError(f'"score" {value!r} is not a number')
     try:
         number = float(value)
-    except ValueError:
-        raise ValueError(f'"score" {value!r} is not a number') from None
+    except (ValueError, OverflowError):
+        raise ValueError(f'"score" {str(value)[:40]!r} is not a number') from None
     if not math.isfinite(number):
         raise ValueError(f'"score" {value!r} is not finite')
     if isinstance(value, str):
@@ -294,48 +214,3 @@ def lamp_item(raw: Mapping[str, Any], max_chars: int = 20_000) -> NewItem:
         source="import-lamp",
         created_at=_date(f.date),
     )
-
-
-def parse_lamp(path: Path, *, lamp_id: str | None = None, max_chars: int = 20_000) -> ParsedFile:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
-        raise ImportFormatError(f"{path.name} is not valid JSON ({e}); nothing was imported.") from e
-    if not isinstance(data, list) or not all(isinstance(q, dict) for q in data):
-        raise ImportFormatError(
-            f"{path.name} is not a LaMP questions file: expected a JSON list of "
-            '{"id", "input", "profile"} objects; nothing was imported.'
-        )
-    if not data:
-        raise ImportFormatError(f"{path.name} holds no questions; nothing was imported.")
-    if lamp_id is None:
-        if len(data) > 1:
-            raise ImportFormatError(
-                f"{path.name} holds {len(data)} users; choose one with --lamp-id "
-                f"(e.g. --lamp-id {data[0].get('id')})."
-            )
-        question = data[0]
-    else:
-        matches = [
-            q for q in data
-            if lamp_id in {str(q.get("id")), str(q.get("user_id")), str(q.get("author"))}
-        ]
-        if not matches:
-            raise ImportFormatError(f"No question with id, user_id or author {lamp_id!r} in {path.name}.")
-        question = matches[0]
-    profile = question.get("profile")
-    if not isinstance(profile, list):
-        raise ImportFormatError(
-            f"Question {question.get('id')!r} in {path.name} has no \"profile\" list; nothing "
-            "was imported."
-        )
-    out = ParsedFile(format="lamp")
-    for n, raw in enumerate(profile, start=1):
-        if not isinstance(raw, dict):
-            out.rejected.append(Rejected(n, "profile entry is not an object"))
-            continue
-        try:
-            out.items.append(lamp_item(raw, max_chars))
-        except (ValueError, InvalidInputError) as e:
-            out.rejected.append(Rejected(n, str(e)))
-    return out

@@ -28,9 +28,9 @@ ITEMS_ONLY = f"""
 import sys
 from pathlib import Path
 from mindprint.app import Mindprint
-from mindprint.ingest import parse_file
+from mindprint.importers import read_file
 app = Mindprint.from_settings()
-app.add_items({USER!r}, parse_file(Path(sys.argv[1])).items)
+app.add_items({USER!r}, read_file(Path(sys.argv[1]))[0])
 def stop(*args, **kwargs):
     raise RuntimeError("stopped before the user stage")
 app.pipeline.build_user = stop

@@ -13,7 +13,7 @@ from mcp.server.mcpserver import MCPServer
 
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.ingest import parse_file
+from mindprint.importers import read_file
 from mindprint.server.server import build_server
 from mindprint.server.state import ServerState
 from mindprint.settings import LimitSettings, StoreSettings
@@ -33,8 +33,8 @@ def built_template(
     """A database holding USER's 48 demo items, fully built (about 5 s, once)."""
     path = tmp_path_factory.mktemp("template") / "mindprint.db"
     app = Mindprint(Store.open(path), real_embedder, default_user=USER)
-    parsed = parse_file(REPO / "examples" / "demo_history.jsonl")
-    app.add_items(USER, parsed.items)
+    items, _ = read_file(REPO / "examples" / "demo_history.jsonl")
+    app.add_items(USER, items)
     app.build(USER)
     app.close()  # the last connection checkpoints the WAL into the main file
     return path

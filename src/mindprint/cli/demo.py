@@ -11,7 +11,7 @@ from rich.panel import Panel
 
 from mindprint.app import Mindprint
 from mindprint.cli import render
-from mindprint.ingest import parse_file
+from mindprint.importers import read_file
 from mindprint.views import factors_view, retrieval_view, rewrite_view
 
 DEMO_QUERY = (
@@ -35,8 +35,8 @@ def demo_file() -> Path:
 
 def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
     t0 = time.perf_counter()
-    parsed = parse_file(demo_file(), max_chars=m.limits.max_text_chars)
-    res = m.add_items(user, parsed.items)
+    items, _ = read_file(demo_file(), max_chars=m.limits.max_text_chars)
+    res = m.add_items(user, items)
     out.rule("[bold]1. history")
     out.print(render.styled(
         f"Imported {len(res.added)} items for ", (render.plain(user).plain, "bold"),
@@ -45,7 +45,7 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
     ))
     out.rule("[bold]2. build the user model (features → factors → statistics → paths)")
     report = render.with_progress(
-        err, "Building", len(parsed.items),
+        err, "Building", len(items),
         lambda step: m.build(user, progress=lambda done, _t: step(done, absolute=True)),
     )
     out.print(f"{report.items} items, {report.factors} factors, {report.seconds:.1f} s.")

@@ -8,8 +8,8 @@ application's ``add_items``), so every item goes through one path into the store
 
 from mindprint.importers.generic import parse_map
 from mindprint.importers.plan import FORMATS, Plan, detect, make_plan
-from mindprint.importers.scan import scan
+from mindprint.importers.scan import read_file, scan
 from mindprint.importers.summary import ImportSummary
 from mindprint.store import NewItem
 
-__all__ = ["FORMATS", "ImportSummary", "NewItem", "Plan", "detect", "make_plan", "parse_map", "scan"]
+__all__ = ["FORMATS", "ImportSummary", "NewItem", "Plan", "detect", "make_plan", "parse_map", "read_file", "scan"]

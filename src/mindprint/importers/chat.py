@@ -10,12 +10,13 @@ user never reacted to says nothing about them and is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mindprint.importers.fields import clip
-from mindprint.importers.summary import Event, Record, Skip
+from mindprint.importers.shape import Malformed
+from mindprint.importers.summary import Event, Record, Rejection, Skip
 
 # The prompt is context for the answer: it gets at most this share of the input.
 PROMPT_SHARE = 4
@@ -35,6 +36,34 @@ class Conversation:
     title: str
     time: float | str | None
     messages: list[ChatMessage] = field(default_factory=list)
+    position: int = 0  # in the export, from 1
+
+
+def position(n: int, title: object) -> str:
+    """Where a conversation is, for the summary: its number in the export and its title."""
+    return f"conversation {n}" + (f" ({title[:80]!r})" if isinstance(title, str) and title else "")
+
+
+Parse = Callable[[dict[str, Any], int], tuple[Conversation, list[str]]]
+
+
+def conversation_events(
+    raw: Any, n: int, max_chars: int, *, key: str, kind: type, what: str, title: str, parse: Parse,
+) -> Iterator[Event]:
+    """The events of the ``n``-th conversation of an export: ``parse`` reads it into a
+    :class:`Conversation` and the reasons messages are left out. One without ``key`` of
+    type ``kind``, or with any field of the wrong type, is rejected alone."""
+    if not isinstance(raw, dict) or not isinstance(raw.get(key), kind):
+        yield Rejection(f"conversation {n}", what)
+        return
+    where = position(n, raw.get(title))
+    try:
+        conv, skips = parse(raw, n)
+    except Malformed as e:
+        yield Rejection(where, str(e))
+        return
+    yield from (Skip(where, reason) for reason in skips)
+    yield from exchanges(conv, max_chars)
 
 
 def _meta(conv: Conversation, turn: int, msgs: Iterable[ChatMessage], truncated: bool) -> dict[str, Any]:
@@ -49,7 +78,7 @@ def _meta(conv: Conversation, turn: int, msgs: Iterable[ChatMessage], truncated:
 
 def exchanges(conv: Conversation, max_chars: int) -> Iterator[Event]:
     """The items of one conversation (messages already on the active branch, in order)."""
-    where = f"conversation {conv.title or conv.id!r}"
+    where = position(conv.position, conv.title)
     if not conv.messages:
         yield Skip(where, "empty conversation")
         return

@@ -4,118 +4,136 @@ Each conversation is a tree of messages (``mapping``: node id -> ``{message, par
 children}``); an edited prompt or a regenerated answer starts a new branch. The
 conversation as the user last saw it is the *active branch*: from ``current_node``
 back through ``parent`` to the root. Other branches are counted, not imported.
+
+Every field read is checked for its JSON type (:mod:`mindprint.importers.shape`): a
+conversation with a field of the wrong type is rejected alone, with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
-from mindprint.importers.chat import ChatMessage, Conversation, exchanges
-from mindprint.importers.summary import Event, Rejection, Skip
+from mindprint.importers import chat
+from mindprint.importers.chat import ChatMessage, Conversation
+from mindprint.importers.shape import Malformed, arr, ident, obj, text, when
+from mindprint.importers.summary import Event
 
+_ROLES: dict[str, Literal["user", "assistant"]] = {"user": "user", "assistant": "assistant"}
 # Assistant content that is not the answer the user read.
 _HIDDEN_TYPES = {"thoughts", "reasoning_recap", "user_editable_context", "system_error"}
 
 
 def conversation_events(raw: Any, n: int, max_chars: int) -> Iterator[Event]:
     """The events of one element of ``conversations.json``."""
-    if not isinstance(raw, dict) or not isinstance(raw.get("mapping"), dict):
-        yield Rejection(f"conversation {n}", 'not a ChatGPT conversation (no "mapping" object)')
-        return
-    title = str(raw.get("title") or "")
-    path, off_branch = active_branch(raw["mapping"], raw.get("current_node"))
-    if off_branch:
-        yield from (Skip(f"conversation {title!r}", "message on an edited-away branch")
-                    for _ in range(off_branch))
+    return chat.conversation_events(
+        raw, n, max_chars, key="mapping", kind=dict, title="title", parse=_conversation,
+        what='not a ChatGPT conversation (no "mapping" object)')
+
+
+def _conversation(raw: dict[str, Any], n: int) -> tuple[Conversation, list[str]]:
+    """The conversation along its active branch, and why each other message is left out."""
+    mapping: dict[str, Any] = raw["mapping"]
+    current = raw.get("current_node")
+    path, off_branch = active_branch(mapping, current if isinstance(current, str) else None)
+    skips = ["message on an edited-away branch"] * off_branch
     messages: list[ChatMessage] = []
-    for node in path:
+    for node_id, node in path:
         msg = node.get("message")
-        if not isinstance(msg, dict):
+        if msg is None:
             continue  # the root placeholder
-        parsed = _message(msg)
+        if not isinstance(msg, dict):
+            raise Malformed(f'the "message" of node {node_id[:40]!r} is not an object')
+        parsed = _message(msg, f"message {node_id[:40]!r}")
         if isinstance(parsed, str):
-            yield Skip(f"conversation {title!r}", parsed)
+            skips.append(parsed)
         else:
             messages.append(parsed)
     conv = Conversation(
-        id=str(raw.get("conversation_id") or raw.get("id") or n), title=title,
-        time=raw.get("create_time"), messages=messages,
+        id=ident(raw, "conversation_id", '"conversation_id"') or ident(raw, "id", '"id"') or str(n),
+        title=text(raw, "title", '"title"') or "", time=when(raw, "create_time", '"create_time"'),
+        messages=messages, position=n,
     )
-    yield from exchanges(conv, max_chars)
+    return conv, skips
 
 
-def active_branch(mapping: dict[str, Any], current: Any) -> tuple[list[dict[str, Any]], int]:
-    """The nodes from the root to ``current_node``, and how many messages lie elsewhere."""
-    if not isinstance(current, str) or current not in mapping:
+def active_branch(mapping: dict[str, Any], current: str | None) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """(id, node) from the root to ``current_node``, and how many messages lie elsewhere."""
+    for key, value in mapping.items():
+        if not isinstance(value, dict):
+            raise Malformed(f"node {key[:40]!r} of the mapping is not an object")
+        arr(value, "children", f'the "children" of node {key[:40]!r}')
+    if current is None or current not in mapping:
         current = _last_leaf(mapping)
-    path: list[dict[str, Any]] = []
+    path: list[tuple[str, dict[str, Any]]] = []
     seen: set[str] = set()
-    node_id: Any = current
-    while isinstance(node_id, str) and node_id in mapping and node_id not in seen:
+    node_id: str | None = current
+    while node_id is not None and node_id in mapping and node_id not in seen:
         seen.add(node_id)
         node = mapping[node_id]
-        if not isinstance(node, dict):
-            break
-        path.append(node)
-        node_id = node.get("parent")
+        path.append((node_id, node))
+        node_id = ident(node, "parent", f'the "parent" of node {node_id[:40]!r}')
     path.reverse()
-    off = sum(
-        1 for k, v in mapping.items()
-        if k not in seen and isinstance(v, dict) and isinstance(v.get("message"), dict)
-    )
+    off = sum(1 for k, v in mapping.items() if k not in seen and isinstance(v.get("message"), dict))
     return path, off
 
 
 def _last_leaf(mapping: dict[str, Any]) -> str | None:
     """Without a usable ``current_node``: the newest message that has no children."""
-    leaves = [
-        (float((v.get("message") or {}).get("create_time") or 0), k)
-        for k, v in mapping.items()
-        if isinstance(v, dict) and not v.get("children")
-    ]
+    leaves = [(_seconds(v.get("message")), k) for k, v in mapping.items() if not v.get("children")]
     return max(leaves)[1] if leaves else None
 
 
-def _message(msg: dict[str, Any]) -> ChatMessage | str:
+def _seconds(msg: Any) -> float:
+    t = msg.get("create_time") if isinstance(msg, dict) else None
+    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) and abs(t) < 1e300 else 0.0
+
+
+def _message(msg: dict[str, Any], name: str) -> ChatMessage | str:
     """The message as the user saw it, or the reason it is not part of the exchange."""
-    role = (msg.get("author") or {}).get("role")
-    meta = msg.get("metadata") or {}
-    if role not in ("user", "assistant"):
-        return f"{role or 'unknown'} message"
+    author = text(obj(msg, "author", f"the author of {name}"), "role", f"the role of {name}")
+    meta = obj(msg, "metadata", f"the metadata of {name}")
+    role = _ROLES.get(author or "")
+    if role is None:
+        return f"{(author or 'unknown')[:40]} message"
     if meta.get("is_visually_hidden_from_conversation"):
         return "hidden message"
-    content = msg.get("content") or {}
-    ctype = content.get("content_type")
+    content = obj(msg, "content", f"the content of {name}")
+    ctype = text(content, "content_type", f"the content type of {name}")
     if ctype in _HIDDEN_TYPES:
         return f"hidden {ctype} content"
-    if role == "assistant" and msg.get("recipient", "all") != "all":
+    if role == "assistant" and text(msg, "recipient", f"the recipient of {name}") not in (None, "all"):
         return "tool call"
-    text, non_text = _text_of(content)
-    files = tuple(
-        str(a.get("name") or a.get("id") or "file") for a in meta.get("attachments") or []
-        if isinstance(a, dict)
-    )
-    if not text.strip():
+    body, non_text = _text_of(content, ctype, name)
+    files = tuple(_file_name(a) for a in arr(meta, "attachments", f"the attachments of {name}")
+                  if isinstance(a, dict))
+    if not body.strip():
         return f"{role} message without text" + (f" ({non_text[0]})" if non_text else "")
-    return ChatMessage(role, text.strip(), msg.get("create_time"), files + non_text)
+    return ChatMessage(role, body.strip(), when(msg, "create_time", f"the create_time of {name}"),
+                       files + non_text)
 
 
-def _text_of(content: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+def _file_name(attachment: dict[str, Any]) -> str:
+    for key in ("name", "id"):
+        value = attachment.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return "file"
+
+
+def _text_of(content: dict[str, Any], ctype: str | None, name: str) -> tuple[str, tuple[str, ...]]:
     """The text parts joined, and a description of each part that is not text."""
-    ctype = content.get("content_type")
-    if ctype in ("code", "execution_output"):
-        return str(content.get("text") or ""), ()
-    parts = content.get("parts")
-    if not isinstance(parts, list):
-        return str(content.get("text") or ""), ()
+    plain = text(content, "text", f"the text of {name}") or ""
+    if ctype in ("code", "execution_output") or not isinstance(content.get("parts"), list):
+        return plain, ()
     texts: list[str] = []
     other: list[str] = []
-    for p in parts:
+    for p in content["parts"]:
         if isinstance(p, str):
             texts.append(p)
         elif isinstance(p, dict) and p.get("content_type") == "audio_transcription":
-            texts.append(str(p.get("text") or ""))  # voice mode: what was said
+            texts.append(text(p, "text", f"a transcript in {name}") or "")  # voice mode: what was said
         elif isinstance(p, dict):
-            other.append(str(p.get("content_type") or "non-text part"))
+            kind = p.get("content_type")
+            other.append(kind if isinstance(kind, str) else "non-text part")
     return "\n".join(t for t in texts if t.strip()), tuple(other)

@@ -4,6 +4,9 @@ Each conversation has ``chat_messages`` with ``sender`` ``human``/``assistant``,
 text in ``text`` and/or typed ``content`` blocks, ``created_at``, and the user's
 ``attachments``/``files``. Where messages carry ``parent_message_uuid`` (edits and
 retries branch), the active branch is the chain ending at the last message.
+
+Every field read is checked for its JSON type (:mod:`mindprint.importers.shape`): a
+conversation with a field of the wrong type is rejected alone, with the reason.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from mindprint.importers.chat import ChatMessage, Conversation, exchanges
-from mindprint.importers.summary import Event, Rejection, Skip
+from mindprint.importers import chat
+from mindprint.importers.chat import ChatMessage, Conversation
+from mindprint.importers.shape import Malformed, arr, ident, kind, text, when
+from mindprint.importers.summary import Event
 
 _ROLES: dict[str, Literal["user", "assistant"]] = {
     "human": "user", "user": "user", "assistant": "assistant",
@@ -20,65 +25,84 @@ _ROLES: dict[str, Literal["user", "assistant"]] = {
 
 
 def conversation_events(raw: Any, n: int, max_chars: int) -> Iterator[Event]:
-    if not isinstance(raw, dict) or not isinstance(raw.get("chat_messages"), list):
-        yield Rejection(f"conversation {n}", 'not a Claude conversation (no "chat_messages" list)')
-        return
-    title = str(raw.get("name") or "")
-    where = f"conversation {title or n!r}"
-    msgs = [m for m in raw["chat_messages"] if isinstance(m, dict)]
+    """The events of one element of ``conversations.json``."""
+    return chat.conversation_events(
+        raw, n, max_chars, key="chat_messages", kind=list, title="name", parse=_conversation,
+        what='not a Claude conversation (no "chat_messages" list)')
+
+
+def _conversation(raw: dict[str, Any], n: int) -> tuple[Conversation, list[str]]:
+    msgs: list[dict[str, Any]] = []
+    for i, m in enumerate(raw["chat_messages"], start=1):
+        if not isinstance(m, dict):
+            raise Malformed(f"message {i} is {kind(m)}, not an object")
+        msgs.append(m)
     branch = _active_branch(msgs)
-    for _ in range(len(msgs) - len(branch)):
-        yield Skip(where, "message on an edited-away branch")
+    skips = ["message on an edited-away branch"] * (len(msgs) - len(branch))
     messages: list[ChatMessage] = []
-    for msg in branch:
-        parsed = _message(msg)
+    for i, msg in branch:
+        parsed = _message(msg, f"message {i}")
         if isinstance(parsed, str):
-            yield Skip(where, parsed)
+            skips.append(parsed)
         else:
             messages.append(parsed)
     conv = Conversation(
-        id=str(raw.get("uuid") or n), title=title, time=raw.get("created_at"), messages=messages
+        id=ident(raw, "uuid", '"uuid"') or str(n), title=text(raw, "name", '"name"') or "",
+        time=when(raw, "created_at", '"created_at"'), messages=messages, position=n,
     )
-    yield from exchanges(conv, max_chars)
+    return conv, skips
 
 
-def _active_branch(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _active_branch(msgs: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(number, message) along the branch that ends at the last message."""
+    numbered = list(enumerate(msgs, start=1))
     if not msgs or not all("parent_message_uuid" in m for m in msgs):
-        return msgs  # a linear export
-    by_id = {m.get("uuid"): m for m in msgs}
-    path: list[dict[str, Any]] = []
-    seen: set[Any] = set()
-    node: dict[str, Any] | None = msgs[-1]
-    while node is not None and node.get("uuid") not in seen:
-        seen.add(node.get("uuid"))
-        path.append(node)
-        node = by_id.get(node.get("parent_message_uuid"))
+        return numbered  # a linear export
+    ids = [ident(m, "uuid", f"the uuid of message {i}") for i, m in numbered]
+    parents = [ident(m, "parent_message_uuid", f"the parent_message_uuid of message {i}")
+               for i, m in numbered]
+    by_id = {uid: k for k, uid in enumerate(ids) if uid is not None}
+    path: list[tuple[int, dict[str, Any]]] = []
+    seen: set[int] = set()
+    k: int | None = len(msgs) - 1
+    while k is not None and k not in seen:
+        seen.add(k)
+        path.append(numbered[k])
+        parent = parents[k]
+        k = by_id.get(parent) if parent is not None else None
     return path[::-1]
 
 
-def _message(msg: dict[str, Any]) -> ChatMessage | str:
-    role = _ROLES.get(str(msg.get("sender")))
+def _message(msg: dict[str, Any], name: str) -> ChatMessage | str:
+    sender = text(msg, "sender", f"the sender of {name}")
+    role = _ROLES.get(sender or "")
     if role is None:
-        return f"{msg.get('sender') or 'unknown'} message"
+        return f"{(sender or 'unknown')[:40]} message"
     texts: list[str] = []
     other: list[str] = []
-    content = msg.get("content")
-    if isinstance(content, list) and content:
+    content = arr(msg, "content", f"the content of {name}")
+    if content:
         for block in content:
             if not isinstance(block, dict):
                 continue
-            if block.get("type") == "text" and isinstance(block.get("text"), str):
-                texts.append(block["text"])
+            block_type = text(block, "type", f"a content block's type in {name}")
+            if block_type == "text":
+                texts.append(text(block, "text", f"a text block of {name}") or "")
             else:
-                other.append(str(block.get("type") or "non-text block"))
-    elif isinstance(msg.get("text"), str):
-        texts.append(msg["text"])
+                other.append(block_type or "non-text block")
+    else:
+        texts.append(text(msg, "text", f"the text of {name}") or "")
     files = tuple(
-        str(f.get("file_name") or "file")
-        for key in ("attachments", "files") for f in msg.get(key) or [] if isinstance(f, dict)
+        _file_name(f) for key in ("attachments", "files")
+        for f in arr(msg, key, f"the {key} of {name}") if isinstance(f, dict)
     )
-    text = "\n".join(t for t in texts if t.strip()).strip()
-    if not text:
+    body = "\n".join(t for t in texts if t.strip()).strip()
+    if not body:
         return f"{role} message without text" + (f" ({other[0]})" if other else "")
     shown = files + (tuple(other) if role == "user" else ())
-    return ChatMessage(role, text, msg.get("created_at"), shown)
+    return ChatMessage(role, body, when(msg, "created_at", f"the created_at of {name}"), shown)
+
+
+def _file_name(f: dict[str, Any]) -> str:
+    name = f.get("file_name")
+    return name if isinstance(name, str) and name else "file"

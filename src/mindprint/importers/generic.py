@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from mindprint.errors import ImportFormatError
+from mindprint.importers.shape import kind
 from mindprint.importers.summary import Event, Record, Rejection
 
 FIELDS = ("input", "output", "score", "label", "created_at")
@@ -60,7 +61,7 @@ def _lookup(rec: Mapping[str, Any], path: str) -> Any:
 
 def record_events(rec: Any, where: str, mapping: Mapping[str, str]) -> Iterator[Event]:
     if not isinstance(rec, Mapping):
-        yield Rejection(where, f"a JSON {type(rec).__name__}, not an object")
+        yield Rejection(where, f"{kind(rec)}, not an object")
         return
     fields: dict[str, Any] = {}
     for key, col in mapping.items():

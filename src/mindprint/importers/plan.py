@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ijson
-
 from mindprint.errors import ImportFormatError
-from mindprint.importers import chatgpt, claude, generic, goodreads, letterboxd
+from mindprint.importers import chatgpt, claude, generic, goodreads, lamp, letterboxd
+from mindprint.importers.jsonread import Limits, Unread, json_records
+from mindprint.importers.shape import kind
 from mindprint.importers.source import (
     OnBytes,
     Source,
@@ -22,8 +22,6 @@ from mindprint.importers.source import (
     csv_rows,
     find_member,
     head,
-    json_array,
-    json_lines,
     zip_members,
 )
 from mindprint.importers.summary import Event, ImportSummary, Record, Rejection, Skip
@@ -108,20 +106,16 @@ def detect(path: Path) -> str:
     return "tsv" if header[1] == "\t" else "csv"
 
 
+# Detection reads the first record with its strings cut short: its keys are enough.
+_DETECT = Limits(field_bytes=256)
+
+
 def _json_kind(src: Source) -> str:
     """Chat export, LaMP questions or plain records: the keys of the array's first object."""
-    keys: set[str] = set()
     with src.open() as fh:
-        try:
-            for prefix, event, value in ijson.parse(fh):
-                if prefix == "item" and event == "map_key":
-                    keys.add(value)
-                elif (prefix, event) in (("item", "end_map"), ("", "end_array")):
-                    break  # the first object is read, or the array is empty
-                elif prefix == "item" and event != "start_map":
-                    break  # an array of something other than objects
-        except ijson.JSONError as e:
-            raise ImportFormatError(f"{src.name} is not valid JSON ({e}); nothing was imported.") from e
+        first = next(json_records(fh, src.name, limits=_DETECT), None)
+    value = first[1] if first is not None else None
+    keys = set(value) if isinstance(value, dict) else value.keys if isinstance(value, Unread) else set()
     if "mapping" in keys:
         return "chatgpt"
     if "chat_messages" in keys:
@@ -178,9 +172,12 @@ def _needs_map(src: Source) -> ImportFormatError:
 def _conversations(src: Source, per_conv: Callable[[Any, int, int], Iterator[Event]], max_chars: int) -> Events:
     def events(summary: ImportSummary, on_bytes: OnBytes | None) -> Iterator[Event]:
         with src.open(on_bytes) as fh:
-            for n, raw in enumerate(json_array(fh, src), start=1):
+            for n, raw in json_records(fh, src.name):
                 summary.read += 1
-                yield from per_conv(raw, n, max_chars)
+                if isinstance(raw, Unread):
+                    yield Rejection(f"conversation {n}", raw.reason)
+                else:
+                    yield from per_conv(raw, n, max_chars)
 
     return events
 
@@ -245,11 +242,13 @@ def _table(src: Source, mapping: Mapping[str, str], delim: str) -> Events:
 def _json_records(src: Source, fmt: str, mapping: Mapping[str, str]) -> Events:
     def events(summary: ImportSummary, on_bytes: OnBytes | None) -> Iterator[Event]:
         with src.open(on_bytes) as fh:
-            rows = json_lines(fh, src) if fmt == "jsonl" else enumerate(json_array(fh, src), 1)
-            for n, rec in rows:
+            for n, rec in json_records(fh, src.name, lines=fmt == "jsonl"):
                 summary.read += 1
                 where = f"line {n}" if fmt == "jsonl" else f"record {n}"
-                yield from generic.record_events(rec, where, mapping)
+                if isinstance(rec, Unread):
+                    yield Rejection(where, rec.reason)
+                else:
+                    yield from generic.record_events(rec, where, mapping)
 
     return events
 
@@ -259,13 +258,14 @@ def _jsonl(src: Source) -> Events:
 
     def events(summary: ImportSummary, on_bytes: OnBytes | None) -> Iterator[Event]:
         with src.open(on_bytes) as fh:
-            for n, rec in json_lines(fh, src):
+            for n, rec in json_records(fh, src.name, lines=True):
                 summary.read += 1
+                if isinstance(rec, Unread):
+                    yield Rejection(f"line {n}", rec.reason)
+                    continue
                 if not isinstance(rec, dict):
-                    raise ImportFormatError(
-                        f"{src.name} line {n} is a JSON {type(rec).__name__}, not an object; "
-                        "nothing was imported."
-                    )
+                    yield Rejection(f"line {n}", f"{kind(rec)}, not an object")
+                    continue
                 unknown = set(rec) - JSONL_KEYS
                 if unknown:
                     yield Rejection(f"line {n}", f"unknown key(s) {sorted(unknown)}; allowed: {sorted(JSONL_KEYS)}")
@@ -276,21 +276,11 @@ def _jsonl(src: Source) -> Events:
 
 
 def _lamp(src: Source, lamp_id: str | None, max_chars: int) -> Events:
-    """LaMP questions files are benchmark files of bounded size: read whole (ingest)."""
-    from mindprint.ingest import parse_lamp
-
     def events(summary: ImportSummary, on_bytes: OnBytes | None) -> Iterator[Event]:
-        parsed = parse_lamp(src.path, lamp_id=lamp_id, max_chars=max_chars)
-        if on_bytes:
-            on_bytes(src.size)
-        for r in parsed.rejected:
+        with src.open(on_bytes) as fh:
+            question = lamp.find_question(fh, src.name, lamp_id)
+        for ev in lamp.profile_events(question, src.name, max_chars):
             summary.read += 1
-            yield Rejection(f"profile item {r.line}", r.reason)
-        for it in parsed.items:
-            summary.read += 1
-            yield Record("profile item", {
-                "input": it.input, "output": it.response, "label": it.label, "score": it.score,
-                "created_at": it.created_at,
-            })
+            yield ev
 
     return events

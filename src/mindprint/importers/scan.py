@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 from mindprint.importers.fields import parse_when
-from mindprint.importers.plan import Plan
+from mindprint.importers.plan import Plan, make_plan
 from mindprint.importers.source import OnBytes
 from mindprint.importers.summary import ImportSummary, Record, Rejection, Skip
 from mindprint.ingest import record_item
@@ -52,3 +53,13 @@ def _item(ev: Record, source: str, max_chars: int, summary: ImportSummary) -> Ne
     except ValueError as e:
         summary.reject(Rejection(ev.where, str(e)))
         return None
+
+
+def read_file(
+    path: Path, *, fmt: str | None = None, lamp_id: str | None = None, max_chars: int = 20_000
+) -> tuple[list[NewItem], ImportSummary]:
+    """Every item of a small file at once (the demo's history, a test's), and the summary.
+    Raises :class:`ImportFormatError` for a file that is not what it says."""
+    plan = make_plan(path, fmt=fmt, lamp_id=lamp_id, max_chars=max_chars)
+    summary = plan.summary()
+    return list(scan(plan, summary, max_chars=max_chars)), summary

@@ -1,8 +1,11 @@
 """Streaming access to an export: a plain file or one member of a zip, read in chunks.
 
-Nothing here loads a whole file: JSON arrays are parsed one element at a time with
-ijson (its C backend), CSV row by row, so the memory an import needs is that of the
-largest single conversation, not of the export.
+Nothing here loads a whole file: JSON is read one record at a time
+(:mod:`mindprint.importers.jsonread`), CSV row by row, so the memory an import needs is
+that of the largest single conversation, not of the export. A zip member is checked
+before it is read (its declared size and compression ratio) and while it is read (the
+bytes it really yields against the bytes read from the archive), so a small archive
+cannot unpack into gigabytes.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
-
-import ijson
 
 from mindprint.errors import ImportFormatError
 
@@ -25,6 +27,12 @@ from mindprint.errors import ImportFormatError
 csv.field_size_limit(10_000_000)
 
 OnBytes = Callable[[int], None]
+
+# Text exports compress 5-45 times (the generated test export: 43); a zip bomb, thousands.
+MAX_RATIO = 100
+# Below this, a high ratio costs nothing (a file of blank lines).
+RATIO_FREE_BYTES = 16 << 20
+MAX_UNCOMPRESSED = 4 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +60,36 @@ class Source:
             with self.path.open("rb") as fh:
                 yield cast(IO[bytes], _Counting(fh, on_bytes)) if on_bytes else fh
             return
-        with zipfile.ZipFile(self.path) as zf, zf.open(self.member) as zfh:
-            yield cast(IO[bytes], _Counting(zfh, on_bytes)) if on_bytes else zfh
+        with self.path.open("rb") as raw:
+            archive = _Counting(raw, None)
+            with zipfile.ZipFile(archive) as zf:
+                info = zf.getinfo(self.member)
+                check_unpacked(self.name, info.file_size, info.compress_size)
+                try:
+                    zfh = zf.open(info)
+                except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as e:
+                    raise ImportFormatError(f"{self.name} cannot be read ({e}); unzip it and "
+                                            "import the file inside. Nothing was imported.") from e
+                with zfh:
+                    member = _Unzipping(zfh, self.name, info.file_size, archive)
+                    stream = cast(IO[bytes], member)
+                    yield cast(IO[bytes], _Counting(stream, on_bytes)) if on_bytes else stream
+
+
+def check_unpacked(name: str, unpacked: int, packed: int) -> None:
+    """Refuse a zip member that unpacks into too much, or far too much for its size."""
+    if unpacked > MAX_UNCOMPRESSED:
+        raise ImportFormatError(
+            f"{name} unpacks to {unpacked / 2**30:.1f} GB, over the {MAX_UNCOMPRESSED >> 30} GB "
+            "an import reads; nothing was imported. Split the export or unzip it and import "
+            "the part you want."
+        )
+    if unpacked > RATIO_FREE_BYTES and unpacked > MAX_RATIO * max(packed, 1):
+        raise ImportFormatError(
+            f"{name} unpacks to {unpacked / 2**20:,.0f} MB from {packed / 2**20:,.1f} MB, "
+            f"over {MAX_RATIO} times its size: no export compresses that well (a zip bomb "
+            "does). Nothing was imported."
+        )
 
 
 def zip_members(path: Path) -> list[str] | None:
@@ -74,18 +110,30 @@ def find_member(members: list[str], name: str) -> str | None:
 
 
 class _Counting(io.BufferedIOBase):
-    """A read-only stream that reports how many bytes went through (progress)."""
+    """A read-only stream that counts the bytes that went through (progress)."""
 
-    def __init__(self, inner: IO[bytes], on_bytes: OnBytes) -> None:
+    def __init__(self, inner: IO[bytes], on_bytes: OnBytes | None) -> None:
         self._inner = inner
         self._on_bytes = on_bytes
+        self.count = 0
 
     def readable(self) -> bool:
         return True
 
+    def seekable(self) -> bool:
+        return self._inner.seekable()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._inner.tell()
+
     def read(self, size: int | None = -1) -> bytes:
         data = self._inner.read(-1 if size is None else size)
-        self._on_bytes(len(data))
+        self.count += len(data)
+        if self._on_bytes:
+            self._on_bytes(len(data))
         return data
 
     def read1(self, size: int = -1) -> bytes:
@@ -97,51 +145,33 @@ class _Counting(io.BufferedIOBase):
         return len(data)
 
 
+class _Unzipping(_Counting):
+    """A zip member as it unpacks, refused as soon as it yields more than it declared
+    or more than ``MAX_RATIO`` times the bytes read from the archive so far."""
+
+    def __init__(self, inner: IO[bytes], name: str, declared: int, archive: _Counting) -> None:
+        super().__init__(inner, None)
+        self._name, self._declared, self._archive = name, declared, archive
+        self._start = archive.count
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            data = super().read(size)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise ImportFormatError(f"{self._name} is damaged ({e}); nothing was imported.") from e
+        packed = self._archive.count - self._start
+        if self.count > self._declared:
+            raise ImportFormatError(f"{self._name} unpacks to more than the {self._declared:,} "
+                                    "bytes its zip entry declares; nothing was imported.")
+        check_unpacked(self._name, self.count, packed)
+        return data
+
+
 def head(src: Source, n: int = 65_536) -> bytes:
     """The first ``n`` bytes (for detection), without a UTF-8 byte-order mark."""
     with src.open() as fh:
         data = fh.read(n)
     return data[3:] if data.startswith(codecs.BOM_UTF8) else data
-
-
-def json_array(fh: IO[bytes], src: Source) -> Iterator[Any]:
-    """The elements of a top-level JSON array, one at a time."""
-    try:
-        yield from ijson.items(fh, "item", use_float=True)
-    except ijson.JSONError as e:
-        raise ImportFormatError(
-            f"{src.name} is not valid JSON ({e}); nothing was imported. Is the file complete "
-            "(an export cut short by a failed download ends mid-array)?"
-        ) from e
-    except UnicodeDecodeError as e:
-        raise ImportFormatError(f"{src.name} is not UTF-8 text ({e}); nothing was imported.") from e
-
-
-def json_lines(fh: IO[bytes], src: Source) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) of a JSON-lines file; blank lines are skipped."""
-    import json
-
-    lines = _text_lines(fh, src)
-    try:
-        for n, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            try:
-                rec = json.loads(raw)
-            except json.JSONDecodeError as e:
-                raise ImportFormatError(
-                    f"{src.name} line {n} is not valid JSON ({e.msg}); nothing was imported."
-                ) from e
-            except RecursionError:
-                raise ImportFormatError(
-                    f"{src.name} line {n} is nested too deeply to read (hundreds of levels; "
-                    "\"meta\" may nest 16); nothing was imported."
-                ) from None
-            yield n, rec
-    finally:
-        # Detach the text layer now, not at garbage collection (which printed
-        # "Exception ignored ... I/O operation on closed file" after an error).
-        lines.close()
 
 
 def _text_lines(fh: IO[bytes], src: Source) -> Generator[str, None, None]:

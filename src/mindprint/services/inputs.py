@@ -12,18 +12,7 @@ from typing import Any
 from mindprint.errors import InvalidInputError
 from mindprint.settings import LimitSettings
 from mindprint.store import NewItem
-
-
-def require_utf8(value: str, name: str) -> None:
-    """Lone surrogates (possible in JSON strings) cannot be stored or embedded."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise InvalidInputError(
-            f"{name} contains an invalid character at position {e.start} (a lone UTF-16 "
-            "surrogate): send valid Unicode text."
-        ) from None
-
+from mindprint.store.validate import require_utf8
 
 MAX_REASONS = 8
 MAX_REASON_CHARS = 120

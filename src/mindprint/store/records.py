@@ -10,7 +10,7 @@ from typing import Any
 
 from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Feature, UserSummary, WrittenPath
-from mindprint.store.validate import check_date, check_meta, finite
+from mindprint.store.validate import check_date, check_meta, finite, require_utf8
 
 
 def utcnow() -> str:
@@ -42,6 +42,8 @@ class NewItem:
 
     def __post_init__(self) -> None:
         # Every writer goes through here: nothing that breaks later reads is stored.
+        for name in ("input", "response", "label", "source"):
+            require_utf8(getattr(self, name), name)
         object.__setattr__(self, "score", finite(self.score, "score"))
         check_date(self.created_at)
         check_meta(self.meta)

@@ -23,6 +23,19 @@ _MIN_DATE = datetime(1, 1, 2, tzinfo=timezone.utc)
 _MAX_DATE = datetime(9999, 12, 30, tzinfo=timezone.utc)
 
 
+def require_utf8(value: str | None, name: str) -> None:
+    """Lone surrogates (possible in JSON strings: half an emoji) cannot be stored or embedded."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidInputError(
+            f"{name} contains an invalid character at position {e.start} (a lone UTF-16 "
+            "surrogate): send valid Unicode text."
+        ) from None
+
+
 def finite(value: float | None, name: str) -> float | None:
     """``value`` as a float, refusing NaN and infinities (``1e400`` parses as ``inf``)."""
     if value is None:
@@ -62,8 +75,10 @@ def check_meta(meta: dict[str, Any] | None) -> None:
         children = node.values() if isinstance(node, dict) else node
         stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
     try:
-        size = len(json.dumps(meta, ensure_ascii=False, allow_nan=False))
-    except (ValueError, TypeError) as e:
+        dumped = json.dumps(meta, ensure_ascii=False, allow_nan=False)
+        dumped.encode("utf-8")
+    except (ValueError, TypeError) as e:  # UnicodeEncodeError: a lone surrogate
         raise InvalidInputError(f'"meta" is not plain JSON ({e}).') from None
+    size = len(dumped)
     if size > META_MAX_CHARS:
         raise InvalidInputError(f'"meta" is {size:,} characters of JSON; the limit is {META_MAX_CHARS:,}.')
