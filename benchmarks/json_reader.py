@@ -115,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mindprint-jsonbench-") as tmp:
         work = Path(tmp)
         for group in args.only or list(CASES):
-            for name, write, extra in _cases(group, work):
+            for k, (name, write, extra) in enumerate(_cases(group, work)):
                 path = work / "conversations.json"
                 if write is not None:
                     with path.open("wb") as fh:
@@ -123,7 +123,7 @@ def main() -> None:
                 else:
                     path = work / "bomb.zip"
                 size = path.stat().st_size / MB
-                r = _timed(path, extra, work / f"home-{group}-{name[:8]}")
+                r = _timed(path, extra, work / f"home-{group}-{k}")
                 per = float(r["seconds"]) / size if size >= 1 else float("nan")
                 print(f"{name:<42} {size:>8.1f} {r['peak_mb']!s:>8} {r['seconds']!s:>8} {per:>6.3f}  {r['said']}")
                 path.unlink()
@@ -156,7 +156,7 @@ def _timed(path: Path, extra: list[str], home: Path) -> dict[str, object]:
         stdout, stderr = out.read(), err.read()
     if code == 0:
         s = json.loads(stdout)
-        said = f"imported {s['added']} items, rejected {s['rejected_total']}"
+        said = f"{'read' if s.get('dry_run') else 'imported'} {s['items']} items, rejected {s['rejected_total']}"
         if s["rejected"]:
             said += f" ({s['rejected'][0]['reason'][:50]})"
     else:

@@ -128,3 +128,30 @@ def test_the_same_write_with_the_token_works_and_is_undone(dashboard: Dashboard)
         assert log_id
         r = c.post("/controls/undo", data={"log_id": log_id.group(1), "csrf": form["csrf"]})
         assert "Undid: vetoed" in c.get(r.headers["location"]).text
+
+
+NOT_WHOLE = ["²", "٣", "１２", "99999999999999999999", "9223372036854775808", "-1", "1e3", "0x10"]
+WHOLE = "must be a whole number between 0 and 9,223,372,036,854,775,807"
+
+
+@pytest.mark.parametrize("value", NOT_WHOLE)
+def test_integers_in_addresses_and_forms_are_checked_never_a_500(dashboard: Dashboard, value: str) -> None:
+    """Issue 27, finding 4: what int() takes but SQLite cannot (or should not)."""
+    with signed_in(dashboard) as c:
+        for param in ("offset", "item"):
+            r = c.get("/history", params={param: value})
+            assert r.status_code == 400 and f"{param} {WHOLE}" in r.text, (param, r.text[-500:])
+        token = csrf_of(c)
+        before = snapshot(dashboard.db)
+        for path, field in (("/items/delete", "item_id"), ("/controls/undo", "log_id")):
+            r = c.post(path, data={field: value, "csrf": token}, headers={"Origin": dashboard.origin})
+            assert r.status_code == 303, r.text
+            notice = c.get(r.headers["location"]).text
+            assert f"Nothing changed: {field} {WHOLE}" in notice
+        assert snapshot(dashboard.db) == before
+
+
+def test_the_largest_sqlite_integer_is_a_page_not_an_error(dashboard: Dashboard) -> None:
+    with signed_in(dashboard) as c:
+        r = c.get("/history", params={"item": str(2**63 - 1)})
+        assert r.status_code == 200 and "0 items" in r.text

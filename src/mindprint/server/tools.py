@@ -14,7 +14,6 @@ limits and must be evaluated where they are written.
 
 import inspect
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +24,8 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, CreateMessageResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, BeforeValidator, Field
 
+from mindprint.errors import InvalidInputError
+from mindprint.integers import whole_number
 from mindprint.server.auth import token_user
 from mindprint.server.card import PROFILE_APP_URI
 from mindprint.server.models import ForgetConfirmation, ForgetView, UserExportView
@@ -51,13 +52,18 @@ _NOT_CONFIRMED = {
     "decline": "the user declined",
     "cancel": "the user cancelled",
 }
-_DIGITS = re.compile(r"\s*[+-]?\d{1,16}\s*")
 
 
 def _lax_int(value: Any) -> Any:
     """Accept an integer sent as a numeric string ("3"), as some clients do; anything
-    else goes to the strict check unchanged (so 3.5, true and "three" are refused)."""
-    return int(value) if isinstance(value, str) and _DIGITS.fullmatch(value) else value
+    else goes to the strict check unchanged (so 3.5 and true are refused), and text that
+    is not a whole number is refused with the reason."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return whole_number(value, "this argument", low=-MAX_SAFE_INT, high=MAX_SAFE_INT)
+    except InvalidInputError as e:
+        raise ValueError(str(e)) from None
 
 
 LaxInt = BeforeValidator(_lax_int)

@@ -10,6 +10,7 @@ from typing import Any
 
 from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError
+from mindprint.integers import whole_number
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.services.training import Format, export_training
@@ -143,9 +144,9 @@ def _parse_cursor(cursor: str | None) -> tuple[str, int]:
     if cursor is None or not cursor.strip():
         return EXPORT_TABLES[0], 0
     table, _, after = cursor.strip().partition(":")
-    if table not in EXPORT_TABLES or not after.isdigit():
+    if table not in EXPORT_TABLES:
         raise InvalidInputError(
             f"cursor {cursor[:40]!r} is not one export_user returned: pass the next_cursor "
             "of the previous page, or omit it to start from the beginning."
         )
-    return table, int(after)
+    return table, whole_number(after, "the cursor's position (after the colon)")

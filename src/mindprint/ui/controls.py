@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mindprint.errors import InvalidInputError, MindprintError
+from mindprint.integers import whole_number
 from mindprint.ui.html import Html, form, h, join, num, table
 
 if TYPE_CHECKING:
@@ -93,12 +94,6 @@ def delete_button(item_id: int, csrf: str) -> Html:
                 class_="delete")
 
 
-def _int(value: str, name: str) -> int:
-    if not value.strip().isdigit():
-        raise InvalidInputError(f"{name} must be a whole number.")
-    return int(value)
-
-
 def routes(board: Dashboard) -> list[Route]:
     m, uid = board.m, board.uid
 
@@ -125,11 +120,11 @@ def routes(board: Dashboard) -> list[Route]:
         return "Saved the factor's name and description."
 
     def undo(f: dict[str, str]) -> str:
-        e = m.controls.undo(uid, _int(f.get("log_id", ""), "log_id"))
+        e = m.controls.undo(uid, whole_number(f.get("log_id", ""), "log_id"))
         return f"Undid: {ACTIONS.get(e['action'], e['action']).lower()} {e['label']}."
 
     def delete(f: dict[str, str]) -> str:
-        item = _int(f.get("item_id", ""), "item_id")
+        item = whole_number(f.get("item_id", ""), "item_id")
         m.controls.delete_item(uid, item)
         return f"Deleted item #{item}; undo it on the Controls page. Factors are being refreshed."
 

@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mindprint.errors import MindprintError, UnknownUserError
+from mindprint.integers import whole_number
 from mindprint.ui import assets, controls, pages
 from mindprint.ui.guard import Guard, Refused, refusal
 from mindprint.ui.html import Html, h, layout
@@ -70,12 +71,14 @@ class Dashboard:
 
     async def history(self, request: Request) -> Response:
         q = request.query_params
-        item = q.get("item", "")
-        offset = q.get("offset", "0")
-        return await self.render(request, "History", "/history", lambda: pages.history(
-            self.m, self.uid, q.get("q", ""), q.get("factor", ""),
-            int(offset) if offset.isdigit() else 0, int(item) if item.isdigit() else None,
-            self.guard.csrf))
+
+        def body() -> Html:
+            offset = whole_number(q.get("offset") or "0", "offset")
+            item = whole_number(q["item"], "item") if q.get("item") else None
+            return pages.history(self.m, self.uid, q.get("q", ""), q.get("factor", ""), offset,
+                                 item, self.guard.csrf)
+
+        return await self.render(request, "History", "/history", body)
 
     async def feedback(self, request: Request) -> Response:
         return await self.render(request, "Feedback", "/feedback",
