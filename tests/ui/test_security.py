@@ -7,12 +7,13 @@ import re
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.server.support import MINDPRINT_BIN, snapshot
-from tests.ui.support import Dashboard
+from tests.ui.support import Dashboard, start_ui, stop
 
 PAGES = ["/", "/knows", "/history", "/feedback", "/controls", "/export.json"]
 
@@ -155,3 +156,34 @@ def test_the_largest_sqlite_integer_is_a_page_not_an_error(dashboard: Dashboard)
     with signed_in(dashboard) as c:
         r = c.get("/history", params={"item": str(2**63 - 1)})
         assert r.status_code == 200 and "0 items" in r.text
+
+
+@pytest.mark.parametrize(("host", "shown"), [("127.0.0.2", "127.0.0.2"), ("::1", "[::1]"),
+                                              ("localhost", "127.0.0.1")])
+def test_the_printed_link_and_the_host_check_follow_host(ui_env: dict[str, str], host: str, shown: str) -> None:
+    """Issue 27, finding 6: the link named 127.0.0.1 whatever --host said."""
+    proc, url = start_ui(ui_env, "--host", host)
+    try:
+        d = Dashboard(url, Path(ui_env["MINDPRINT_DB"]), ui_env)
+        assert d.origin == f"http://{shown}:{d.port}"
+        with signed_in(d) as c:
+            assert c.get("/controls").status_code == 200
+            names = {f"{shown}:{d.port}", f"localhost:{d.port}"} if shown != "127.0.0.2" else {f"{shown}:{d.port}"}
+            for name in names:
+                assert c.get("/", headers={"Host": name}).status_code == 200, name
+            for other in {"127.0.0.1", "[::1]", "127.0.0.2", "localhost"} - {n.rsplit(":", 1)[0] for n in names}:
+                r = c.get("/", headers={"Host": f"{other}:{d.port}"})
+                assert r.status_code == 403 and f"answers only at {shown}:{d.port}" in r.text, other
+    finally:
+        stop(proc)
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "/%2F%2Fevil.example/", "/%5Cevil.example/",
+                                  "/%5C%5Cevil.example", "/%09/evil.example"])
+def test_signing_in_redirects_only_to_a_path_of_this_site(dashboard: Dashboard, path: str) -> None:
+    """Issue 27, finding 7: the Location kept //evil.example/ (another site, for a browser)."""
+    with httpx.Client(base_url=dashboard.origin, timeout=30) as c:
+        r = c.get(f"{dashboard.origin}{path}?token={dashboard.token}&q=x")
+        assert r.status_code == 303 and r.headers["location"] == "/?q=x", r.headers["location"]
+        r = c.get(f"{dashboard.origin}/history?token={dashboard.token}&q=x")
+        assert r.headers["location"] == "/history?q=x"

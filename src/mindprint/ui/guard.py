@@ -6,17 +6,19 @@ and redirects to the same page without the token. Every other request needs that
 cookie. Every write (POST) also needs the run's CSRF token from the page's form, and a
 request another site's page sends (``Origin`` of another site, ``Sec-Fetch-Site:
 cross-site``) is refused even with it. The ``Host`` header must name the loopback
-address the dashboard listens on (a DNS-rebinding page names its own host).
+address the dashboard listens on, as ``mindprint ui --host`` gave it (a DNS-rebinding
+page names its own host).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -24,7 +26,9 @@ from starlette.responses import RedirectResponse, Response
 
 from mindprint.ui.html import h, layout
 
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
+# Where the browser is sent after signing in: a path of this site (not "//host/", which
+# a browser reads as another site, nor "/\\host/", which some read the same way).
+_OWN_PATH = re.compile(r"/(?![/\\])[^\x00-\x20\x7f\\]*")
 
 HEADERS = {
     # Same-origin stylesheet and script only, no inline script, no framing, no network
@@ -57,6 +61,21 @@ class Guard:
     port: int
     allow_remote: bool = False
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    address: str = "127.0.0.1"  # what the dashboard listens on (an IP address)
+
+    @property
+    def netloc(self) -> str:
+        shown = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{shown}:{self.port}"
+
+    @property
+    def hosts(self) -> set[str]:
+        """The Host headers a request to this dashboard carries: its address, and
+        ``localhost`` when that is the address (localhost names 127.0.0.1 or ::1)."""
+        own = {self.netloc}
+        if self.address in ("127.0.0.1", "::1"):
+            own.add(f"localhost:{self.port}")
+        return own
 
     @property
     def cookie(self) -> str:
@@ -66,17 +85,15 @@ class Guard:
     def csrf(self) -> str:
         return hmac.new(self.token.encode(), b"csrf", hashlib.sha256).hexdigest()
 
-    def url(self, host: str = "127.0.0.1") -> str:
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self.port}/?{urlencode({'token': self.token})}"
+    def url(self) -> str:
+        return f"http://{self.netloc}/?{urlencode({'token': self.token})}"
 
     def check_host(self, request: Request) -> None:
         if self.allow_remote:
             return
         host = request.headers.get("host", "")
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if name not in LOOPBACK or host != f"{name}:{self.port}":
-            raise Refused(403, f"This dashboard answers only at 127.0.0.1:{self.port} "
+        if host.lower() not in self.hosts:
+            raise Refused(403, f"This dashboard answers only at {self.netloc} "
                                f"(the request named {host[:80]!r}).")
 
     def signed_in(self, request: Request) -> bool:
@@ -117,7 +134,8 @@ class Guard:
             raise Refused(401, "The token in this link is not this run's. Use the link "
                                "`mindprint ui` printed last.")
         rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
-        target = request.url.path + (f"?{urlencode(rest)}" if rest else "")
+        path = str(request.scope.get("path", "/"))  # percent-decoded
+        target = (quote(path) if _OWN_PATH.fullmatch(path) else "/") + (f"?{urlencode(rest)}" if rest else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
         return response

@@ -26,9 +26,14 @@ def check_host(host: str, *, allow_remote: bool) -> None:
         )
 
 
+def address(host: str) -> str:
+    """The address ``--host`` names (``localhost`` is 127.0.0.1; ``[::1]`` is ::1)."""
+    return "127.0.0.1" if host.strip().lower() == "localhost" else host.strip().strip("[]")
+
+
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket on ``host``:``port`` (0: a free port)."""
-    addr = "127.0.0.1" if host.strip().lower() == "localhost" else host.strip("[]")
+    addr = address(host)
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -51,8 +56,8 @@ def serve_ui(user: str | None, host: str, port: int, *, open_browser: bool,
 
     m = Mindprint.from_settings()
     sock = bind(host, port)
-    guard = Guard(port=int(sock.getsockname()[1]), allow_remote=allow_remote)
-    url = guard.url("127.0.0.1" if is_loopback(host) else host)
+    guard = Guard(port=int(sock.getsockname()[1]), allow_remote=allow_remote, address=address(host))
+    url = guard.url()
     try:
         app = create_app(m, m.user(user), guard)
         # The one line a script (or a test) reads: the link with this run's token.
