@@ -29,6 +29,10 @@ SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned 
 VIEWPORT = {"width": 1280, "height": 800}
 HOSTILE_INPUT = f"Review request: {SCRIPT} the Hostile Gaiter, 90 g, $30."
 HOSTILE_COMMENT = f"too long {SCRIPT}"
+# Right-to-left override, isolate, zero-width space and byte-order mark: a text that
+# reads otherwise than it is; and an emoji whose zero-width joiner must stay.
+BIDI_INPUT = "Review request: the \u202eTrail 9\u202c shoe, \u2066240 g\u2069, $99\u200b\ufeff."
+BIDI_RESPONSE = "fits well 👩\u200d🚀 4/5"
 DRAFT = ("The Nordkam Ember is a well-designed headlamp. It is bright at 350 lumens and it is "
          "reasonably light at 210 g. Overall, I would rate it 3/5.")
 
@@ -89,7 +93,8 @@ def hostile_history(db: Path, embedder: Embedder) -> None:
 
     m = Mindprint(Store.open(db), embedder, default_user="rui")
     try:
-        m.add_items("rui", [NewItem(HOSTILE_INPUT, f"fine {SCRIPT} 3/5", score=3.0)])
+        m.add_items("rui", [NewItem(HOSTILE_INPUT, f"fine {SCRIPT} 3/5", score=3.0),
+                            NewItem(BIDI_INPUT, BIDI_RESPONSE, score=4.0)])
         m.record_feedback("rui", "Shorter please", "A long answer.", rating=2,
                           comment=HOSTILE_COMMENT)
         m.rewrite("rui", DRAFT, "Review request: a headlamp, 350 lumens, 5 h, 210 g.")

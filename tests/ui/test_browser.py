@@ -37,7 +37,7 @@ def test_knows_shows_the_backtest_sentence_and_learning_curve(page: Page, dashbo
 
 def test_history_search_filter_and_a_reasoning_path(page: Page, dashboard: Dashboard) -> None:
     visit(page, dashboard, "/history")
-    assert page.locator("#count").inner_text().startswith("50 items")
+    assert page.locator("#count").inner_text().startswith("51 items")
     page.fill("input[name=q]", "Vortex")
     page.click("form.search button")
     page.wait_for_url(re.compile(r"q=Vortex"))
@@ -52,7 +52,7 @@ def test_history_search_filter_and_a_reasoning_path(page: Page, dashboard: Dashb
     page.click("form.search button")
     page.wait_for_url(re.compile(r"factor="))
     n = int(page.locator("#count").inner_text().split()[0])
-    assert 3 <= n < 50
+    assert 3 <= n < 51
     visit(page, dashboard, "/history")
     shot(page, "history")
 

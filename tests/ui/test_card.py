@@ -118,3 +118,18 @@ def test_the_card_shows_markup_in_the_data_as_text(browser: Browser, server: MCP
     assert frame.locator("#factors img").count() == 0
     assert "pwned" not in page.evaluate("window.seen") and requests == []
     page.close()
+
+
+def test_the_card_shows_format_characters_inert(browser: Browser, server: MCPServer[ServerState]) -> None:  # noqa: F811
+    """Issue 27, finding 7: a right-to-left override in a factor's name reordered the card."""
+    _, _, content, result, _ = served(server)
+    factors = result["structuredContent"]["factors"]
+    factors[0]["name"] = "weight \u202egnorw\u202c \u2066x\u2069\u200b"
+    factors[0]["evidence"] = "ok 👩\u200d🚀 \U000e0041"
+    page, requests, _ = render(browser, content.text, result, "mcp-app-card-bidi")
+    frame = page.frame_locator("#app")
+    first = frame.locator("#factors li").first
+    assert first.locator("b.name").inner_text() == "weight \\u202egnorw\\u202c \\u2066x\\u2069\\u200b"
+    assert first.locator(".why").inner_text() == "ok 👩\u200d🚀 \\U000e0041"
+    assert requests == []
+    page.close()

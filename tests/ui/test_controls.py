@@ -132,7 +132,7 @@ def test_export_downloads_everything_as_json(page: Page, dashboard: Dashboard, t
     target = tmp_path / "export.json"
     got.value.save_as(target)
     data: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
-    assert data["user_id"] == "rui" and len(data["items"]) == 50
+    assert data["user_id"] == "rui" and len(data["items"]) == 51
     assert {r["action"] for r in data["control_log"]} >= {"veto", "unveto", "pin", "delete_item"}
 
 
@@ -141,7 +141,7 @@ def test_forget_needs_the_typed_user_id(page: Page, dashboard: Dashboard, mcp: s
     page.fill("#forget input[name=confirm]", "yes")
     notice = click_and_wait(page, page.get_by_role("button", name="Forget everything"))
     assert notice.startswith("Nothing changed") and "type 'rui' exactly" in notice
-    assert mcp_call(mcp, "get_user_factors", {})["history_size"] == 50
+    assert mcp_call(mcp, "get_user_factors", {})["history_size"] == 51
     page.fill("#forget input[name=confirm]", "rui")
     notice = click_and_wait(page, page.get_by_role("button", name="Forget everything"))
     assert notice.startswith("Forgot 'rui'")

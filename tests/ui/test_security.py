@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.server.support import MINDPRINT_BIN, snapshot
-from tests.ui.support import Dashboard, start_ui, stop
+from tests.ui.support import BIDI_RESPONSE, Dashboard, start_ui, stop
 
 PAGES = ["/", "/knows", "/history", "/feedback", "/controls", "/export.json"]
 
@@ -187,3 +187,21 @@ def test_signing_in_redirects_only_to_a_path_of_this_site(dashboard: Dashboard, 
         assert r.status_code == 303 and r.headers["location"] == "/?q=x", r.headers["location"]
         r = c.get(f"{dashboard.origin}/history?token={dashboard.token}&q=x")
         assert r.headers["location"] == "/history?q=x"
+
+
+def test_format_characters_are_shown_inert(dashboard: Dashboard) -> None:
+    """Issue 27, finding 7: bidi overrides in stored text reached the page raw."""
+    with signed_in(dashboard) as c:
+        factor = first_factor(c)
+        r = c.post("/controls/edit", data={"factor_id": factor, "name": "gear \u202eevil", "description": "",
+                                           "csrf": csrf_of(c)}, headers={"Origin": dashboard.origin})
+        assert r.status_code == 303
+        pages = {path: c.get(path).text for path in ("/history?q=Trail", "/controls", "/")}
+        for path, body in pages.items():
+            assert not any(ch in body for ch in "\u202e\u202c\u2066\u2069\u200b\ufeff"), path
+        assert "the \\u202eTrail 9\\u202c shoe, \\u2066240 g\\u2069, $99\\u200b\\ufeff." in pages["/history?q=Trail"]
+        assert BIDI_RESPONSE in pages["/history?q=Trail"]  # the emoji's joiner stays
+        assert "gear \\u202eevil" in pages["/controls"]
+        log_id = re.search(r'name="log_id" value="(\d+)"', pages["/controls"])
+        assert log_id
+        c.post("/controls/undo", data={"log_id": log_id.group(1), "csrf": csrf_of(c)})

@@ -8,7 +8,8 @@ app support get the same text result as before.
 
 The document is self-contained: its one style sheet and one script are inline and
 pinned by hash in its own Content-Security-Policy, which allows no network request at
-all. The script writes stored text only through ``textContent`` (never as markup).
+all. The script writes stored text only through ``textContent`` (never as markup), with
+its format characters (bidi overrides, zero-width ones) shown as escapes.
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ _SCRIPT = """
 (function () {
   "use strict";
   var main = document.getElementById("card");
+  // Format characters (bidi overrides, zero-width and invisible ones) shown as escapes,
+  // as the dashboard and the CLI show them; the joiners of emoji stay.
+  function inert(s) {
+    return s.replace(/\\p{Cf}/gu, function (c) {
+      if (c === "\\u200c" || c === "\\u200d") { return c; }
+      var code = c.codePointAt(0).toString(16);
+      return code.length <= 4 ? "\\\\u" + code.padStart(4, "0") : "\\\\U" + code.padStart(8, "0");
+    });
+  }
   function el(tag, text, cls) {
     var e = document.createElement(tag);
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (text !== undefined && text !== null) { e.textContent = inert(String(text)); }
     if (cls) { e.className = cls; }
     return e;
   }

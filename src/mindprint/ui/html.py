@@ -3,12 +3,14 @@
 Every page is assembled from :class:`Html` fragments. Plain ``str`` values passed to
 :func:`h` or :func:`join` are escaped; only fragments built here (or by ``svg.py``)
 are trusted. Stored texts (history, feedback, factor names) may hold anything,
-``<script>`` included: they reach a page only as escaped text.
+``<script>`` and right-to-left overrides included: they reach a page only as escaped
+text, with format characters shown as escapes.
 """
 
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,11 +22,31 @@ class Html(str):
 
 
 
+# Zero-width joiners join emoji and the letters of some scripts: they stay.
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _shown(ch: str) -> str:
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def inert(text: str) -> str:
+    """``text`` with its format characters (bidi overrides and isolates, zero-width and
+    invisible characters: Unicode category Cf) shown as ``\\u202e`` escapes, as the CLI
+    shows them: they cannot reorder or hide the text around them."""
+    if text.isascii():
+        return text
+    return "".join(_shown(c) if unicodedata.category(c) == "Cf" and c not in _JOINERS else c
+                   for c in text)
+
+
 def esc(value: Any) -> Html:
-    """``value`` as text inside HTML (attributes included): always escaped."""
+    """``value`` as text inside HTML (attributes included): always escaped, its format
+    characters shown (:func:`inert`)."""
     if isinstance(value, Html):
         return value
-    return Html(html.escape("" if value is None else str(value), quote=True))
+    return Html(html.escape(inert("" if value is None else str(value)), quote=True))
 
 
 def join(parts: Iterable[Any], sep: str = "") -> Html:
