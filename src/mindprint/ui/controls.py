@@ -1,6 +1,6 @@
 """The Controls page and every write of the dashboard.
 
-Each write is a POST carrying the run's CSRF token (checked by ``Dashboard.form``),
+Each write is a POST carrying the run's CSRF token (checked by ``Board.form``),
 goes through the control service (recorded with its time, undoable, in force at once
 for every process on the database) and redirects back with a one-time notice.
 """
@@ -22,7 +22,7 @@ from mindprint.ui.html import Html, form, h, join, num, table
 if TYPE_CHECKING:
     from mindprint.app import Mindprint
     from mindprint.services.controls import SteeredFactor
-    from mindprint.ui.web import Dashboard
+    from mindprint.ui.board import Board
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 ACTIONS = {"pin": "Pinned", "unpin": "Unpinned", "veto": "Vetoed", "unveto": "Un-vetoed",
@@ -94,7 +94,7 @@ def delete_button(item_id: int, csrf: str) -> Html:
                 class_="delete")
 
 
-def routes(board: Dashboard) -> list[Route]:
+def routes(board: Board) -> list[Route]:
     m, uid = board.m, board.uid
 
     def write(back: str, act: Callable[[dict[str, str]], str]) -> Endpoint:
