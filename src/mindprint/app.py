@@ -89,7 +89,7 @@ class Mindprint:
         ss = store_settings or StoreSettings()
         es = embedding_settings or EmbeddingSettings()
         lim = limits or LimitSettings()
-        store = Store.open(ss.db_path, busy_timeout_ms=ss.busy_timeout_ms, max_page=lim.max_page)
+        store = Store.open(ss.db_path, max_page=lim.max_page, **ss.open_options)
         embedder = FastEmbedEmbedder(es.resolved_model_dir, batch_size=es.embed_batch_size,
                                      threads=es.embed_threads, spin=es.embed_spin)
         ps = provider_settings or ProviderSettings()

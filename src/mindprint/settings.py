@@ -10,7 +10,7 @@ every other module receives plain values or objects.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -32,10 +32,19 @@ class StoreSettings(BaseSettings):
     db: Path | None = Field(default=None, description="Database file (default HOME/mindprint.db).")
     user: str = Field(default="default", description="User id used when a call names none.")
     busy_timeout_ms: int = Field(default=10_000, ge=0)
+    undo_hours: float = Field(
+        default=24.0, ge=0, le=24 * 365,
+        description="How long a deleted item's text is kept so the deletion can be undone; then it is scrubbed from the database file.",
+    )
 
     @property
     def db_path(self) -> Path:
         return self.db if self.db is not None else self.home / "mindprint.db"
+
+    @property
+    def open_options(self) -> dict[str, Any]:
+        """How ``Store.open`` opens the database at :attr:`db_path`."""
+        return {"busy_timeout_ms": self.busy_timeout_ms, "undo_hours": self.undo_hours}
 
 
 class EmbeddingSettings(BaseSettings):

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mindprint.engine.features.text import trim
 from mindprint.engine.types import Factor
 from mindprint.errors import InvalidInputError
 from mindprint.services.index import IndexCache
@@ -87,17 +86,18 @@ class ControlService:
         return log_id
 
     def delete_item(self, user_id: str | None, item_id: int) -> int:
+        """Delete the item and the feedback that recorded it; undoable for the store's
+        undo window, then scrubbed (:mod:`mindprint.store.deletion`)."""
         uid = self.inputs.user(user_id)
-        item = self.store.get_item(uid, item_id)
-        if item is None:
-            raise InvalidInputError(f"Item #{item_id} is not in {uid!r}'s history.")
-        log_id = db.delete_item(self.store, uid, item_id, f"#{item_id} {trim(item.text, 60)}")
+        self.store.scrub_deleted()
+        log_id = db.delete_item(self.store, uid, item_id)
         self.index.invalidate(uid)
         self.rebuild(uid)
         return log_id
 
     def undo(self, user_id: str | None, log_id: int) -> dict[str, Any]:
         uid = self.inputs.user(user_id)
+        self.store.scrub_deleted()
         entry = db.undo(self.store, uid, log_id)
         self.index.invalidate(uid)
         if entry["action"] == "delete_item":
@@ -106,4 +106,10 @@ class ControlService:
 
     def log(self, user_id: str | None, limit: int = 50) -> list[dict[str, Any]]:
         uid = self.inputs.user(user_id)
+        self.store.scrub_deleted()
         return db.control_log(self.store, uid, limit)
+
+    @property
+    def undo_hours(self) -> float:
+        """How long a deleted item can be restored."""
+        return self.store.undo_hours

@@ -94,6 +94,7 @@ class ModelService:
         items whose LLM features fell back to offline ones are retried once per build."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
+        self.store.scrub_deleted()
         t0 = time.perf_counter()
         with acting_for(uid), self.index.lock_for(uid):
             # Every write of this build checks it, so a forget (from any process)

@@ -21,9 +21,11 @@ _BUSY_RETRIES = 5
 class StoreBase:
     """One connection, serialised by a lock (tools run on worker threads)."""
 
-    def __init__(self, db: Database, *, max_page: int = 200) -> None:
+    def __init__(self, db: Database, *, max_page: int = 200, undo_hours: float = 24.0) -> None:
         self.db = db
         self.max_page = max_page
+        # How long a deleted item stays in the change log for undo (store/deletion.py).
+        self.undo_hours = undo_hours
         self._lock = threading.RLock()
         row = db.execute("PRAGMA database_list").fetchone()
         # The file named in error messages ("" for an in-memory database).

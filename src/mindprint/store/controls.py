@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mindprint.errors import InvalidInputError, UnknownUserError
+from mindprint.store.deletion import restore_item, take_item
 from mindprint.store.records import utcnow
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
     from mindprint.store.repository import Store
 
 FACTOR_ACTIONS = ("pin", "unpin", "veto", "unveto", "edit")
-_ITEM_COLS = ("id", "input", "response", "label", "score", "source", "created_at",
-              "content_hash", "meta")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +88,12 @@ def set_factor_control(store: Store, user_id: str, factor_id: str, action: str,
     return log_id
 
 
-def delete_item(store: Store, user_id: str, item_id: int, label: str) -> int:
-    """Delete one item (its features, vectors and path go with it; feedback about it
-    stays, unlinked), keeping the row in the log so that undo can restore it."""
+def delete_item(store: Store, user_id: str, item_id: int) -> int:
+    """Delete one item (its features, vectors and path go with it, and the feedback that
+    recorded it), keeping the rows in the log for undo (:mod:`mindprint.store.deletion`)."""
     with store.write() as db:
-        cur = db.execute(f"SELECT {', '.join(_ITEM_COLS)} FROM items WHERE user_id = ? AND id = ?",
-                         [user_id, item_id])
-        row = cur.fetchone()
-        if row is None:
-            raise InvalidInputError(f"Item #{item_id} is not in {user_id!r}'s history.")
-        db.execute("DELETE FROM items WHERE id = ?", [item_id])
-        log_id = _log(db, user_id, "delete_item", str(item_id), label,
-                      dict(zip(_ITEM_COLS, row, strict=True)), None, utcnow())
+        taken = take_item(db, user_id, item_id)
+        log_id = _log(db, user_id, "delete_item", str(item_id), f"#{item_id}", taken, None, utcnow())
         store._bump(db, user_id)
     return log_id
 
@@ -130,28 +123,17 @@ def undo(store: Store, user_id: str, log_id: int) -> dict[str, Any]:
         action, target, label, before, undone_at = row
         if undone_at is not None:
             raise InvalidInputError(f"Change #{log_id} ({action} {label}) is already undone.")
+        if action == "delete_item" and before is None:
+            raise InvalidInputError(
+                f"Change #{log_id} (deleted item {label}) can no longer be undone: a deleted "
+                f"item is kept {store.undo_hours:g} hours for undo, then scrubbed."
+            )
         state = json.loads(before) if before else {}
         now = utcnow()
         if action == "delete_item":
-            _restore_item(db, user_id, state)
+            restore_item(db, user_id, state)
         else:
             _put(db, user_id, target, FactorControl(**state), now)
         db.execute("UPDATE control_log SET undone_at = ? WHERE id = ?", [now, log_id])
         store._bump(db, user_id)
     return {"id": log_id, "action": action, "target": target, "label": label}
-
-
-def _restore_item(db: Database, user_id: str, row: dict[str, Any]) -> None:
-    """Put a deleted item back (under its old id when free); the next build derives its
-    features again."""
-    taken = db.execute("SELECT 1 FROM items WHERE id = ?", [row["id"]]).fetchone()
-    dup = db.execute("SELECT 1 FROM items WHERE user_id = ? AND content_hash = ?",
-                     [user_id, row["content_hash"]]).fetchone()
-    if dup is not None:
-        return  # imported again meanwhile: already back
-    values = {**row, "user_id": user_id}
-    if taken:
-        values.pop("id")
-    cols = list(values)
-    db.execute(f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-               [values[c] for c in cols])

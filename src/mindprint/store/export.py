@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from mindprint.errors import StoreError
 from mindprint.store.base import StoreBase
+from mindprint.store.records import utcnow
 
 # Tables that hold user data, in the order forget_user deletes them (children first).
 USER_TABLES = (
@@ -32,15 +34,23 @@ EXPORT_TABLES = ("items", "features", "paths", "factors", "feedback", "rewrites"
                  "factor_controls", "control_log")
 
 
-def _export_row(cols: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+def _exported(row: dict[str, Any]) -> dict[str, Any]:
+    """A change-log row as an export shows it: a deletion names the item, never its text
+    (store/deletion.py)."""
+    if row.get("action") == "delete_item":
+        return {**row, "before": {"item": {"id": int(row["target"])}}}
+    return row
+
+
+def _export_row(table: str, cols: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
     """One exported row as plain JSON-able data: JSON columns decoded, the corpus
-    statistics (derived, large) left out."""
+    statistics (derived, large) left out, a deleted item's text never included."""
     r = dict(zip(cols, values, strict=True))
     r.pop("corpus", None)
     for k in ("members", "stats", "trajectory", "summary", "meta", "before", "after", "fallback"):
         if isinstance(r.get(k), str):
             r[k] = json.loads(r[k])
-    return r
+    return _exported(r) if table == "control_log" else r
 
 
 class ExportRows(StoreBase):
@@ -54,7 +64,7 @@ class ExportRows(StoreBase):
             for table in (*EXPORT_TABLES, "user_models"):
                 cur = db.execute(f"SELECT * FROM {table} WHERE user_id = ?", [user_id])
                 cols = [d[0] for d in cur.description]
-                out[table] = [_export_row(cols, r) for r in cur.fetchall()]
+                out[table] = [_export_row(table, cols, r) for r in cur.fetchall()]
         out["user_model"] = out.pop("user_models")[0] if out["user_models"] else None
         return out
 
@@ -81,7 +91,7 @@ class ExportRows(StoreBase):
             )
             cols = [d[0] for d in cur.description]
             rows = cur.fetchall()
-        return [(int(r[0]), _export_row(cols[1:], r[1:])) for r in rows]
+        return [(int(r[0]), _export_row(table, cols[1:], r[1:])) for r in rows]
 
     def _truncate_wal(self) -> bool:
         """Checkpoint the whole WAL and truncate it; True if still busy at the deadline.
@@ -96,6 +106,24 @@ class ExportRows(StoreBase):
             if not busy or time.monotonic() >= deadline:
                 return busy
             time.sleep(0.02)
+
+    def scrub_deleted(self) -> int:
+        """Clear the copies of items deleted longer than ``undo_hours`` ago from the change
+        log, then purge the write-ahead log of their old pages; how many were cleared."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(hours=self.undo_hours)).isoformat(
+            timespec="microseconds")
+        due = ("FROM control_log WHERE action = 'delete_item' AND before IS NOT NULL "
+               "AND created_at <= ?")
+        with self.read() as db:
+            if db.execute(f"SELECT 1 {due} LIMIT 1", [cutoff]).fetchone() is None:
+                return 0
+        with self.write() as db:
+            n = int(db.execute(f"UPDATE control_log SET before = NULL, label = '#' || target, "
+                               f"after = ? WHERE id IN (SELECT id {due})",
+                               [json.dumps({"scrubbed_at": utcnow()}), cutoff]).rowcount)
+        with self.read():
+            self._truncate_wal()
+        return n
 
     def forget_user(self, user_id: str) -> dict[str, int]:
         """Delete every row of the user, then purge the freed pages from the file.

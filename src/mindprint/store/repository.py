@@ -31,5 +31,11 @@ class Store(ActivityRows, ModelRows, ExportRows):
     """The repository. One connection, serialised by a lock (tools run on worker threads)."""
 
     @classmethod
-    def open(cls, path: Path | str, *, busy_timeout_ms: int = 10_000, max_page: int = 200) -> Store:
-        return cls(open_database(path, busy_timeout_ms=busy_timeout_ms), max_page=max_page)
+    def open(cls, path: Path | str, *, busy_timeout_ms: int = 10_000, max_page: int = 200,
+             undo_hours: float = 24.0) -> Store:
+        """The store over the database at ``path``; deleted items past the undo window
+        are scrubbed on the way in."""
+        store = cls(open_database(path, busy_timeout_ms=busy_timeout_ms), max_page=max_page,
+                    undo_hours=undo_hours)
+        store.scrub_deleted()
+        return store

@@ -18,7 +18,8 @@ main { max-width: 1100px; margin: 0 auto; padding: 8px 24px 48px; }
 h1 { font-size: 24px; margin: 16px 0 8px; }
 h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 0 0 6px; }
-.lead, .meta, .members, .ctx { color: var(--muted); }
+.lead, .meta, .members, .ctx, .hint { color: var(--muted); }
+.hint { font-size: 13px; }
 .meta { font-weight: normal; font-size: 13px; margin-left: 6px; }
 .answer { float: right; font-weight: 700; }
 .sentence { font-size: 20px; font-weight: 600; margin: 12px 0; }

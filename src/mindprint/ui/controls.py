@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mindprint.engine.features.text import trim
 from mindprint.errors import InvalidInputError, MindprintError
 from mindprint.integers import whole_number
 from mindprint.ui.html import Html, form, h, join, num, table
@@ -53,11 +54,19 @@ def _factor_row(s: SteeredFactor, csrf: str) -> list[Any]:
 
 
 def _log_row(e: dict[str, Any], csrf: str) -> list[Any]:
-    undo: Html | str = "undone " + e["undone_at"][:19] if e["undone_at"] else form(
+    deleted = e["action"] == "delete_item"
+    undo: Html | str = form(
         "/controls/undo", csrf, h("input", type="hidden", name="log_id", value=e["id"]),
         h("button", "Undo", type="submit"))
-    return [e["created_at"][:19].replace("T", " "), ACTIONS.get(e["action"], e["action"]),
-            e["label"], undo]
+    if e["undone_at"]:
+        undo = "undone " + e["undone_at"][:19]
+    elif deleted and e["before"] is None:
+        undo = "text scrubbed; cannot be undone"
+    what = e["label"]
+    if deleted and e["before"]:
+        item = e["before"].get("item", e["before"])
+        what = f"{what} {trim(item.get('response', ''), 60)}"
+    return [e["created_at"][:19].replace("T", " "), ACTIONS.get(e["action"], e["action"]), what, undo]
 
 
 def page(m: Mindprint, uid: str, csrf: str) -> Html:
@@ -87,11 +96,19 @@ def page(m: Mindprint, uid: str, csrf: str) -> Html:
     ])
 
 
-def delete_button(item_id: int, csrf: str) -> Html:
+def delete_button(item_id: int, csrf: str, undo_hours: float) -> Html:
     return form("/items/delete", csrf, h("input", type="hidden", name="item_id", value=item_id),
-                h("button", "Delete this item", type="submit", class_="danger"),
-                confirm=f"Delete item #{item_id}? You can undo it on the Controls page.",
+                h("button", "Delete this item", type="submit", class_="danger"), " ",
+                h("span", deletion_rule(undo_hours), class_="hint"),
+                confirm=f"Delete item #{item_id}? You can undo it on the Controls page for "
+                        f"{undo_hours:g} hours.",
                 class_="delete")
+
+
+def deletion_rule(undo_hours: float) -> str:
+    return (f"Deletes its text, features and the feedback that recorded it. Undo is possible "
+            f"for {undo_hours:g} hours; then the text is scrubbed from the database file. "
+            "Exports never include it.")
 
 
 def routes(board: Board) -> list[Route]:
@@ -126,7 +143,8 @@ def routes(board: Board) -> list[Route]:
     def delete(f: dict[str, str]) -> str:
         item = whole_number(f.get("item_id", ""), "item_id")
         m.controls.delete_item(uid, item)
-        return f"Deleted item #{item}; undo it on the Controls page. Factors are being refreshed."
+        return (f"Deleted item #{item}; undo it below within {m.controls.undo_hours:g} hours. "
+                "Factors are being refreshed.")
 
     def forget(f: dict[str, str]) -> str:
         if f.get("confirm", "").strip() != uid:

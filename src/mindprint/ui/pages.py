@@ -132,7 +132,7 @@ def _feature(f: Feature, names: dict[str, str]) -> Html:
 
 
 def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[str, str],
-                  csrf: str) -> Html:
+                  csrf: str, undo_hours: float) -> Html:
     answer = it.label if it.label is not None else (f"{it.score:g}" if it.score is not None else "–")
     return h(
         "article",
@@ -143,7 +143,7 @@ def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[
         h("details", h("summary", f"{len(feats)} features"),
           h("ul", *(_feature(f, names) for f in feats))) if feats else "",
         h("p", h("b", "reasoning path: "), path, class_="path") if path else "",
-        delete_button(it.id, csrf),
+        delete_button(it.id, csrf, undo_hours),
         class_="item", id=f"item-{it.id}",
     )
 
@@ -173,7 +173,8 @@ def history(m: Mindprint, uid: str, q: str, factor: str, offset: int, item: int 
         search,
         h("p", f"{total} items" + (f", {offset + 1}–{min(total, offset + PAGE)} shown" if total else ""),
           class_="lead", id="count"),
-        *(_history_item(it, feats.get(it.id, []), paths.get(it.id), names, csrf) for it in items),
+        *(_history_item(it, feats.get(it.id, []), paths.get(it.id), names, csrf, m.controls.undo_hours)
+          for it in items),
         h("p", *nav, class_="pager"),
     ])
 
