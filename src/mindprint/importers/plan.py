@@ -18,6 +18,7 @@ from mindprint.importers.shape import kind
 from mindprint.importers.source import (
     OnBytes,
     Source,
+    check_unpacked,
     csv_header,
     csv_rows,
     find_member,
@@ -134,6 +135,7 @@ def _sources(path: Path, fmt: str) -> list[Source]:
     if not found:
         need = " or ".join(wanted) or "a file this format can be read from"
         raise ImportFormatError(f"{path.name} is a zip without {need}; nothing was imported.")
+    check_unpacked(path.name, sum(s.size for s in found), path.stat().st_size)
     return found
 
 
