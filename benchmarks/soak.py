@@ -98,6 +98,18 @@ async def open_servers(
         clients.append(await stack.enter_async_context(Client(stdio_client(params, errlog=log), mode="legacy")))
     return clients
 
+async def call_tool(c: Client, tool: str, args: dict[str, Any]) -> tuple[float, dict[str, Any] | str]:
+    """(milliseconds, the structured result or the error's text) of one tool call."""
+    t0 = time.perf_counter()
+    r = await c.call_tool(tool, args)
+    ms = (time.perf_counter() - t0) * 1000
+    if r.is_error or r.structured_content is None:
+        first = r.content[0] if r.content else None
+        return ms, first.text if isinstance(first, TextContent) else repr(first)
+    out: dict[str, Any] = r.structured_content
+    return ms, out
+
+
 async def write_one(c: Client, args: dict[str, Any], res: WriterResult, timed: bool) -> None:
     t0 = time.perf_counter()
     try:

@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +48,10 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import httpx
+import soak_mixed
 from mcp import Client
-from mcp_types import TextContent
 from soak import MAX_SECONDS, MINDPRINT_BIN, open_servers, pct
+from soak_mixed import MARKER, marked
 
 from mindprint.settings import EmbeddingSettings
 
@@ -59,7 +59,7 @@ CYCLE_S = 30.0
 IMPORTED = 8
 SHARED = "load-shared"
 DASH_EVERY_S = 5.0
-MARK = re.compile(r"mk(\d+)x(\d+)x(\d+)([fsi])q")
+KINDS = {"f": 0, "s": 1000, "i": 2000}  # own feedback, shared feedback, imported: by index
 
 
 def own(p: int) -> str:
@@ -68,55 +68,28 @@ def own(p: int) -> str:
 
 def texts(p: int, cycle: int, i: int, kind: str) -> tuple[str, str, str]:
     """(marker, query, answer): ``kind`` f = own feedback, s = shared feedback, i = imported."""
-    m = f"mk{p}x{cycle}x{i}{kind}q"
-    return m, (f"Review request: {m} trail shoe number {i}, {200 + 10 * i} g, ${90 + i}."), \
-        f"the {m} grips well and weighs {200 + 10 * i} g. {1 + i % 5}/5"
+    query, answer = marked(p, cycle, KINDS[kind] + i)
+    return f"mk{p}x{cycle}x{KINDS[kind] + i}q", query, answer
 
 
 @dataclass
-class Run:
-    gone_at: dict[str, float] = field(default_factory=dict)  # marker -> its forget/delete returned
+class Run(soak_mixed.Run):
+    """soak_mixed's record of latencies, counts and answers checked against what is gone
+    (``forgotten_at``: forgotten or deleted), and what this soak must find at the end."""
+
     feedback: list[tuple[int, int, str, str]] = field(default_factory=list)  # id, item, user, query
     imported: dict[str, tuple[str, int]] = field(default_factory=dict)  # marker -> (user, cycle)
     last_forget: dict[str, int] = field(default_factory=dict)  # user -> cycle of its last forget
     deleted_items: set[int] = field(default_factory=set)
     veto: dict[str, bool] = field(default_factory=dict)  # factor id -> last acknowledged state
-    latency: dict[str, list[float]] = field(default_factory=dict)
-    counts: Counter[str] = field(default_factory=Counter)
-    violations: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
     def timed(self, kind: str, t0: float) -> None:
         self.latency.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
 
-    def error(self, text: str) -> None:
-        self.counts["errors"] += 1
-        if len(self.errors) < 10:
-            self.errors.append(text[:300])
-
-    def check(self, what: str, started: float, payload: str) -> None:
-        for m in {x.group(0) for x in MARK.finditer(payload)}:
-            gone = self.gone_at.get(m)
-            if gone is not None and gone < started:
-                self.violations.append(f"{what} returned {m}, gone {started - gone:.2f} s before")
-
-
-async def call(run: Run, c: Client, kind: str, tool: str, args: dict[str, Any]) -> dict[str, Any] | None:
-    t0 = time.perf_counter()
-    r = await c.call_tool(tool, args)
-    run.timed(kind, t0)
-    if r.is_error or r.structured_content is None:
-        first = r.content[0] if r.content else None
-        text = first.text if isinstance(first, TextContent) else repr(first)
-        if "Unknown user" in text:  # the user is being forgotten by its own process: expected
-            run.counts[f"{kind}_unknown_user"] += 1
-        else:
-            run.error(f"{tool}: {text}")
-        return None
-    out: dict[str, Any] = r.structured_content
-    run.check(f"{tool}({args.get('user_id')})", t0, json.dumps(out, ensure_ascii=False))
-    run.counts[kind] += 1
-    return out
+    def error(self, kind: str, text: str) -> None:
+        self.count(f"{kind}_errors")
+        if len(self.error_samples) < 8:
+            self.error_samples.append(text[:300])
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -125,7 +98,7 @@ def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def feedback(run: Run, c: Client, user: str, marker: str, query: str, answer: str) -> None:
-    got = await call(run, c, "feedback", "record_feedback",
+    got = await soak_mixed.call(run, c, "feedback", "record_feedback",
                      {"user_id": user, "query": query, "response": answer, "rating": 3})
     if got is not None:
         run.feedback.append((int(got["feedback_id"]), int(got["item_id"]), user, query))
@@ -133,13 +106,13 @@ async def feedback(run: Run, c: Client, user: str, marker: str, query: str, answ
 
 async def forget_and_import(run: Run, c: Client, p: int, cycle: int, env: dict[str, str], work: Path) -> None:
     for _attempt in range(3):  # "run forget again" when another process held the WAL
-        if await call(run, c, "forget", "forget_user", {"user_id": own(p), "confirm": True}) is not None:
+        if await soak_mixed.call(run, c, "forget", "forget_user", {"user_id": own(p), "confirm": True}) is not None:
             break
     done = time.perf_counter()
     run.last_forget[own(p)] = cycle
     for m in [m for m in run.imported if m.startswith(f"mk{p}x")] + \
-             [x.group(0) for _, _, u, q in run.feedback if u == own(p) for x in MARK.finditer(q)]:
-        run.gone_at.setdefault(m, done)
+             [x.group(0) for _, _, u, q in run.feedback if u == own(p) for x in MARKER.finditer(q)]:
+        run.forgotten_at.setdefault(m, done)
     rows = [texts(p, cycle, i, "i") for i in range(IMPORTED)]
     f = work / f"import-{p}.jsonl"
     f.write_text("".join(json.dumps({"input": q, "output": a, "score": 1 + i % 5}) + "\n"
@@ -148,10 +121,10 @@ async def forget_and_import(run: Run, c: Client, p: int, cycle: int, env: dict[s
     proc = await anyio.to_thread.run_sync(cli, env, "import", str(f), "--user", own(p), "--no-build", "--json")
     run.timed("import", t0)
     if proc.returncode != 0:
-        run.error(f"import: {proc.stderr[-300:]}")
+        run.error("import", f"import: {proc.stderr[-300:]}")
         return
     added = json.loads(proc.stdout)["added"]
-    run.counts["imported_items"] += added
+    run.count("imported_items", added)
     run.imported.update({m: (own(p), cycle) for m, _, _ in rows})
 
 
@@ -160,11 +133,11 @@ async def build(run: Run, env: dict[str, str], user: str) -> None:
     proc = await anyio.to_thread.run_sync(cli, env, "build", "--user", user)
     run.timed("build", t0)
     if proc.returncode == 0:
-        run.counts["builds"] += 1
+        run.count("builds")
     elif "forgotten while its model was being built" in proc.stderr or "Unknown user" in proc.stderr:
-        run.counts["builds_stopped_by_forget"] += 1
+        run.count("builds_stopped_by_forget")
     else:
-        run.error(f"build: {proc.stderr[-300:]}")
+        run.error("build", f"build: {proc.stderr[-300:]}")
 
 
 async def server_loop(run: Run, c: Client, p: int, n: int, env: dict[str, str], work: Path,
@@ -184,14 +157,14 @@ async def server_loop(run: Run, c: Client, p: int, n: int, env: dict[str, str], 
                 elif step == 1:
                     await feedback(run, c, SHARED, *texts(p, cycle, i, "s"))
                 elif step == 2:
-                    await call(run, c, "retrieve", "retrieve_reasoning_paths",
+                    await soak_mixed.call(run, c, "retrieve", "retrieve_reasoning_paths",
                                {"user_id": own(p), "query": texts(p, cycle, i - 2, "f")[1], "k": 5})
                 else:
                     who = SHARED if (i // 4) % 2 else own((p + 1) % n)
-                    await call(run, c, "export", "export_user", {"user_id": who})
+                    await soak_mixed.call(run, c, "export", "export_user", {"user_id": who})
                 i += 1
             cycle += 1
-    run.counts["cycles"] += cycle
+    run.count("cycles", cycle)
 
 
 class Board:
@@ -215,9 +188,9 @@ class Board:
         run.timed(kind, t0)
         notice = (await self.c.get(r.headers.get("location", "/controls"))).text if r.status_code == 303 else ""
         if r.status_code != 303 or "Nothing changed" in notice:
-            run.error(f"{path}: {r.status_code} {re.sub(r'<[^>]+>', ' ', notice)[-300:]}")
+            run.error(kind, f"{path}: {r.status_code} {re.sub(r'<[^>]+>', ' ', notice)[-300:]}")
             return None
-        run.counts[kind] += 1
+        run.count(kind)
         return notice
 
 
@@ -239,13 +212,13 @@ async def dashboard_loop(run: Run, board: Board, seconds: float) -> None:
         deleted = item and await board.post(run, "delete", "/items/delete", {"item_id": item.group(1)})
         if item and deleted is not None:
             run.deleted_items.add(int(item.group(1)))
-            for m in MARK.finditer(item.group(0)):
-                run.gone_at.setdefault(m.group(0), time.perf_counter())
+            for m in MARKER.finditer(item.group(0)):
+                run.forgotten_at.setdefault(m.group(0), time.perf_counter())
         if step % 6 == 0:
             t0 = time.perf_counter()
             r = await board.c.get("/export.json")
             run.timed("dashboard_export", t0)
-            run.check("dashboard /export.json", t0, r.text)
+            run.check_answer("dashboard /export.json", t0, r.text)
         step += 1
 
 
@@ -260,14 +233,14 @@ def lost_writes(run: Run, conn: sqlite3.Connection) -> dict[str, int]:
     rows = {int(r[0]): (r[1], r[2]) for r in conn.execute("SELECT id, user_id, query FROM feedback")}
     lost_feedback = 0
     for fid, item, user, query in run.feedback:
-        m = MARK.search(query)
-        gone = item in run.deleted_items or (m is not None and m.group(0) in run.gone_at)
+        m = MARKER.search(query)
+        gone = item in run.deleted_items or (m is not None and m.group(0) in run.forgotten_at)
         if not gone and rows.get(fid) != (user, query):
             lost_feedback += 1
     items = {(r[0], m.group(0)) for r in conn.execute("SELECT user_id, input FROM items")
-             for m in MARK.finditer(r[1])}
+             for m in MARKER.finditer(r[1])}
     lost_imports = sum(1 for m, (user, cycle) in run.imported.items()
-                       if cycle == run.last_forget.get(user) and m not in run.gone_at
+                       if cycle == run.last_forget.get(user) and m not in run.forgotten_at
                        and (user, m) not in items)
     lost_controls = 0
     for factor, vetoed in run.veto.items():
@@ -281,13 +254,13 @@ def resurrected(run: Run, db: Path, env: dict[str, str], users: list[str]) -> di
     in_exports = set()
     for user in users:
         proc = cli(env, "export", "--user", user)
-        in_exports |= {m.group(0) for m in MARK.finditer(proc.stdout)} & set(run.gone_at)
+        in_exports |= {m.group(0) for m in MARKER.finditer(proc.stdout)} & set(run.forgotten_at)
     in_files = {}
     for suffix in ("", "-wal", "-shm"):
         f = Path(f"{db}{suffix}")
         if f.exists():
             data = f.read_bytes()
-            in_files[f.name] = sorted(m for m in run.gone_at if m.encode() in data)[:10]
+            in_files[f.name] = sorted(m for m in run.forgotten_at if m.encode() in data)[:10]
     return {"in_answers": len(run.violations), "in_final_exports": sorted(in_exports)[:10],
             "in_files": in_files,
             "total": len(run.violations) + len(in_exports) + sum(len(v) for v in in_files.values())}
@@ -335,14 +308,14 @@ async def soak(n: int, seconds: float, work: Path) -> dict[str, Any]:
     finally:
         conn.close()
     check["resurrected"] = resurrected(run, db, env, [SHARED, *(own(p) for p in range(n))])
-    writes = sum(run.counts[k] for k in ("feedback", "forget", "veto", "delete")) + run.counts["imported_items"]
+    writes = sum(run.counts.get(k, 0) for k in ("feedback", "forget", "veto", "delete", "imported_items"))
     log_errors = [ln for f in sorted(work.glob("*.log")) for ln in f.read_text(errors="replace").splitlines()
                   if "Traceback" in ln or " ERROR " in ln][:10]
     return {"seconds": round(wall, 1), "writes": writes, "writes_per_s": round(writes / wall, 2),
             "operations": dict(sorted(run.counts.items())),
             "latency_ms": {k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "max": round(max(v), 1)}
                            for k, v in sorted(run.latency.items()) if v},
-            "violations": run.violations[:20], "error_samples": run.errors, "log_errors": log_errors,
+            "violations": run.violations[:20], "error_samples": run.error_samples, "log_errors": log_errors,
             "check": check}
 
 

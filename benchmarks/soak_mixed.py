@@ -35,8 +35,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from mcp import Client
-from mcp_types import TextContent
-from soak import MINDPRINT_BIN, open_servers, pct
+from soak import MINDPRINT_BIN, call_tool, open_servers, pct
 
 from mindprint.settings import EmbeddingSettings
 
@@ -79,19 +78,18 @@ class Run:
 
 async def call(run: Run, c: Client, kind: str, tool: str, args: dict[str, Any]) -> dict[str, Any] | None:
     t0 = time.perf_counter()
-    r = await c.call_tool(tool, args)
-    run.latency.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
-    if r.is_error or r.structured_content is None:
-        first = r.content[0] if r.content else None
-        text = first.text if isinstance(first, TextContent) else repr(first)
+    ms, got = await call_tool(c, tool, args)
+    run.latency.setdefault(kind, []).append(ms)
+    if isinstance(got, str):
+        text = got
         # A user being forgotten by another process is briefly unknown: expected.
         run.count(f"{kind}_unknown_user" if "Unknown user" in text else f"{kind}_errors")
         if "Unknown user" not in text and len(run.error_samples) < 8:
             run.error_samples.append(f"{tool}: {text[:300]}")
         return None
-    run.check_answer(f"{tool}({args.get('user_id')})", t0, r.structured_content)
+    run.check_answer(f"{tool}({args.get('user_id')})", t0, got)
     run.count(kind)
-    return r.structured_content
+    return got
 
 
 async def forget_and_refill(run: Run, c: Client, p: int, cycle: int) -> None:
