@@ -1,11 +1,18 @@
-"""The demo user's factors are his reasons, with the right direction (real model)."""
+"""The demo users, with the real model: the runner's factors are his reasons, with the
+right direction; the chat person's factors are what she said about herself, and a
+question that needs one brings it back."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from rich.console import Console
+
 from mindprint.app import Mindprint
+from mindprint.cli.demo import CHAT_QUERY, CHATS, demo_file, run_demo
 from mindprint.embed import FastEmbedEmbedder
+from mindprint.engine.features.text import words
 from mindprint.importers import read_file
 from mindprint.store import Store
 from mindprint.views import factors_view, retrieval_view
@@ -35,5 +42,54 @@ def test_ruis_top_factors_are_his_reasons(tmp_path: Path, real_embedder: FastEmb
         res = retrieval_view(m, "rui", "Review request: Feather Lite pack - 180 g, $120.", 3)
         assert res.likely_preference is not None
         assert "model of everyone" in res.likely_preference.explanation
+    finally:
+        m.close()
+
+
+def _said_in(export: Path) -> tuple[str, str]:
+    """Everything the user wrote in a ChatGPT export, and everything the assistant wrote."""
+    by_role: dict[str, list[str]] = {"user": [], "assistant": []}
+    for conv in json.loads(export.read_text(encoding="utf-8")):
+        for node in conv["mapping"].values():
+            msg = node["message"]
+            if msg and msg["author"]["role"] in by_role:
+                by_role[msg["author"]["role"]].extend(msg["content"]["parts"])
+    return "\n".join(by_role["user"]), "\n".join(by_role["assistant"])
+
+
+def test_the_chat_persons_preferences_are_factors_and_come_back(
+    tmp_path: Path, real_embedder: FastEmbedEmbedder
+) -> None:
+    m = Mindprint(Store.open(tmp_path / "demo.db"), real_embedder)
+    out = Console(record=True, width=240)
+    try:
+        run_demo(m, out, Console(stderr=True, quiet=True), "rui", "maya")
+        user_text, assistant_text = _said_in(demo_file(CHATS))
+        view = factors_view(m, "maya")
+        quotes = [p.quote for p in view.preferences]
+        # What she said about herself, each quoted in her words, with the items that said it.
+        for said in ("vegetarian", "coriander", "crowds", "trains to flying", "answers short",
+                     "wide toe box"):
+            assert any(said in q for q in quotes), (said, quotes)
+        assert all(q in user_text and p.items for q, p in zip(quotes, view.preferences, strict=True))
+        choice = next(p for p in view.preferences if p.chosen and "Eurostar" in p.quote)
+        assert "TGV" in choice.chosen  # the option she picked, in the assistant's words
+        # Nothing from the assistant: no "sound" from its "Sounds good!", and no factor
+        # built from a word only the assistant used.
+        assistant_only = set(words(assistant_text)) - set(words(user_text))
+        for f in view.factors:
+            if f.name not in ("tone", "writing style"):
+                assert not set(words(" ".join([f.name, *f.members]))) & assistant_only, f
+        # A question that needs what she said about food, without naming it.
+        res = retrieval_view(m, "maya", CHAT_QUERY, 2)
+        top = res.preferences[0]
+        assert "vegetarian" in top.quote or "coriander" in top.quote, res.preferences
+        assert top.because.startswith("food;")
+        shown = out.export_text()
+        assert top.quote in shown and f"why: {top.because}" in shown
+        assert "I hate coriander, it tastes like soap to me." in shown
+        last = [line for line in shown.splitlines() if line.strip()][-2:]
+        assert last[0].startswith("Demo finished in ") and "--user maya" in last[0], last
+        assert last[1] == "See your model in the browser: mindprint ui --user rui"
     finally:
         m.close()

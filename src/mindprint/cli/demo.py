@@ -1,4 +1,8 @@
-"""``mindprint demo``: the whole loop on the embedded default, no key, no network."""
+"""``mindprint demo``: the whole loop on the embedded default, no key, no network.
+
+Two fictional people: a trail runner whose history is rated gear reviews
+(``examples/demo_history.jsonl``), and a person whose history is a ChatGPT export of
+ordinary chats (``examples/demo_chats.json``), in which she says what matters to her."""
 
 from __future__ import annotations
 
@@ -23,17 +27,29 @@ DEMO_DRAFT = (
     "reasonably light at 210 g. However, the battery lasts only 5 hours on high, which may not "
     "be enough for a long night run. Overall, I would rate it 3/5."
 )
+# The chat person's question: it needs what she said about food, and does not say so.
+CHAT_QUERY = "What should I eat in Bangkok?"
+HISTORY, CHATS = "demo_history.jsonl", "demo_chats.json"
+EDITED_AWAY = "message on an edited-away branch"
 
 
-def demo_file() -> Path:
-    """The example history: shipped in the package, or in the repo's examples/."""
-    packaged = resources.files("mindprint").joinpath("data/demo_history.jsonl")
+def demo_file(name: str = HISTORY) -> Path:
+    """An example history: shipped in the package, or in the repo's examples/."""
+    packaged = resources.files("mindprint").joinpath(f"data/{name}")
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "examples" / "demo_history.jsonl"
+    return Path(__file__).resolve().parents[3] / "examples" / name
 
 
-def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
+def _build(m: Mindprint, err: Console, user: str, n: int) -> str:
+    report = render.with_progress(
+        err, "Building", n,
+        lambda step: m.build(user, progress=lambda done, _t: step(done, absolute=True)),
+    )
+    return f"{report.items} items, {report.factors} factors, {report.seconds:.1f} s."
+
+
+def run_demo(m: Mindprint, out: Console, err: Console, user: str, chat_user: str) -> None:
     t0 = time.perf_counter()
     items, _ = read_file(demo_file(), max_chars=m.limits.max_text_chars)
     res = m.add_items(user, items)
@@ -44,11 +60,7 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
         "with star ratings.",
     ))
     out.rule("[bold]2. build the user model (features → factors → statistics → paths)")
-    report = render.with_progress(
-        err, "Building", len(items),
-        lambda step: m.build(user, progress=lambda done, _t: step(done, absolute=True)),
-    )
-    out.print(f"{report.items} items, {report.factors} factors, {report.seconds:.1f} s.")
+    out.print(_build(m, err, user, len(items)))
     render.factors(out, factors_view(m, user, limit=10))
     out.rule("[bold]3. a new query: the reasoning paths retrieved for it")
     out.print(Panel(DEMO_QUERY, title="query", title_align="left"))
@@ -62,10 +74,32 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
     for e in rv.edit_plan:
         mark = ("applied", "green") if e.applied else ("advice", "yellow")
         out.print(render.styled("  ", mark, " ", render.plain(f"{e.change} — {e.reason}")))
+    run_chat_demo(m, out, err, chat_user)
     out.rule()
     out.print(render.plain(
         f"Demo finished in {time.perf_counter() - t0:.1f} s. Try `mindprint factors --user {user}` "
-        f"or `mindprint retrieve \"...\" --user {user}`."
+        f"(or --user {chat_user}) or `mindprint retrieve \"...\" --user {chat_user}`."
     ))
     # The last line: where to see (and steer) the model just built.
     out.print(render.plain(f"See your model in the browser: mindprint ui --user {user}"))
+
+
+def run_chat_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
+    """The second person: a ChatGPT export imported as ``mindprint import`` reads it, her
+    stated preferences as factors, and one question that needs one of them."""
+    items, summary = read_file(demo_file(CHATS), max_chars=m.limits.max_text_chars)
+    res = m.add_items(user, items)
+    out.rule("[bold]5. a second person, whose history is chats")
+    out.print(render.styled(
+        f"Imported {len(res.added)} exchanges for ", (render.plain(user).plain, "bold"),
+        f" ({len(res.duplicates)} already there) from a ChatGPT export of {summary.read} "
+        "ordinary conversations (dinners, trips, running shoes, a spreadsheet) by a fictional "
+        f"person; {summary.skipped[EDITED_AWAY]} messages on branches she edited or "
+        "regenerated away are left out.",
+    ))
+    out.print(_build(m, err, user, len(items)) + " What she said about herself is kept "
+              "in her own words; nothing is read from the assistant's.")
+    render.factors(out, factors_view(m, user, limit=5))
+    out.rule("[bold]6. a question that needs a preference without naming it")
+    out.print(Panel(CHAT_QUERY, title="query", title_align="left"))
+    render.retrieval(out, retrieval_view(m, user, CHAT_QUERY, k=2))

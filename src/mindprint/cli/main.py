@@ -294,12 +294,13 @@ def ui(
 
 @app.command()
 def demo(
-    user: Annotated[str, typer.Option(help="User id for the demo data.")] = "demo-rui",
+    user: Annotated[str, typer.Option(help="User id for the rated reviews.")] = "demo-rui",
+    chat_user: Annotated[str, typer.Option(help="User id for the chats.")] = "demo-maya",
 ) -> None:
-    """Import the example history, build it, and show factors, paths and a rewrite."""
+    """Import the example histories, build them, and show factors, paths and a rewrite."""
     from mindprint.cli.demo import run_demo
 
-    run_demo(_app(), out, err, user)
+    run_demo(_app(), out, err, user, chat_user)
 
 
 app.command("eval")(eval_command)

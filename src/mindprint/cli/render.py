@@ -15,7 +15,7 @@ from rich.text import Text
 from mindprint.engine.features.text import trim
 
 if TYPE_CHECKING:
-    from mindprint.views import RetrievalView, UserFactorsView
+    from mindprint.views import PreferenceView, RetrievalView, UserFactorsView
 
 T = TypeVar("T")
 
@@ -111,11 +111,37 @@ def factors(console: Console, v: UserFactorsView) -> None:
         t.add_row(Text(plain(f.name).plain, style="bold"), plain(", ".join(f.members), 50),
                   f"{f.n_items} ({round(100 * f.coverage)}%)", plain("; ".join(stats)))
     console.print(t)
+    if v.preferences:
+        preferences(console, v)
+
+
+def _said(p: PreferenceView) -> Text:
+    """The person's own words, and for a choice the option they picked."""
+    said = styled("“", plain(p.quote), "”")
+    return styled(said, "\n", ("chose: ", "dim"), plain(p.chosen, 120)) if p.chosen else said
+
+
+def preferences(console: Console, v: UserFactorsView) -> None:
+    shown = len(v.preferences)
+    more = f", the first {shown}" if shown < v.preferences_total else ""
+    t = Table(title=plain(f"what {v.user_id} said about themselves — {v.preferences_total} "
+                          f"standing preferences{more}, firmest and latest first"))
+    for col in ("stance", "domain", "in their words", "items"):
+        t.add_column(col)
+    for p in v.preferences:
+        t.add_row(Text(f"{p.stance} · {p.firmness}", style="bold"), plain(p.domain), _said(p),
+                  ", ".join(f"#{i}" for i in p.items))
+    console.print(t)
 
 
 def retrieval(console: Console, v: RetrievalView) -> None:
     feats = ", ".join(f"{f.name}" + (f" [{f.factor}]" if f.factor else "") for f in v.query_features)
     console.print(styled(("query features:", "bold"), " ", plain(feats)))
+    for a in v.preferences:
+        body = styled(_said(a), "\n", ("why:", "dim"), " ", plain(a.because))
+        title = plain(f"applies: {a.stance} · {a.firmness} · items "
+                      + ", ".join(f"#{i}" for i in a.items))
+        console.print(Panel(body, title=title, title_align="left", border_style="green"))
     for h in v.items:
         body = styled(
             ("input:", "dim"), " ", plain(h.input, 200), "\n", ("response:", "dim"), " ",
