@@ -13,6 +13,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
 from mindprint.engine.features.text import trim
+from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 INPUT_CHARS = 400
 RESPONSE_CHARS = 600
 QUOTE_CHARS = 240
-PREFERENCE_ITEMS = 8
 # Standing preferences get_user_factors lists unless asked otherwise: all of most people's.
 DEFAULT_PREFERENCES = 20
 # The measured factors a profile shows unless asked for more.
@@ -262,7 +262,7 @@ def preference_fields(f: Factor) -> dict[str, Any]:
         "domain": str(st.get("domain") or ""),
         "chosen": trim(str(st["chosen"]), QUOTE_CHARS) if st.get("chosen") else None,
         # The latest few: a preference said in many exchanges names only some of them.
-        "items": [int(i) for i in st.get("items", [])][-PREFERENCE_ITEMS:],
+        "items": [int(i) for i in st.get("items", [])][-MODEL.pref_cited_items:],
         "last_seen": str(seen)[:10] if seen else None,
     }
 

@@ -116,6 +116,11 @@ class ModelSettings:
     pref_strength_weight: float = _h(
         0.1, "cosine points per unit of extraction strength",
         "a firmly stated preference ranks a little above a fact said in passing")
+    pref_cited_items: int = _h(
+        8, "items",
+        "a standing preference names the latest this many items that said it; only those are "
+        "left out of the similar exchanges retrieved beside it (not shown twice), so one said "
+        "on every exchange hides none of the others")
 
 
 MODEL = ModelSettings()

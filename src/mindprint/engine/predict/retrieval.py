@@ -185,6 +185,11 @@ def because(idx: PrefIndex, row: int, fid: str, phrases: Sequence[str], phrase_v
     return f"{domain}; the question asks about “{phrases[near]}”"
 
 
+def named_items(f: Factor) -> list[int]:
+    """The items a preference names: the latest few that said it."""
+    return [int(i) for i in f.stats.get("items", [])][-MODEL.pref_cited_items:]
+
+
 def cited(found: Sequence[Applying]) -> set[int]:
-    """The history items the applying preferences cite."""
-    return {int(i) for a in found for i in a.factor.stats.get("items", [])}
+    """The history items the applying preferences name (and so show already)."""
+    return {i for a in found for i in named_items(a.factor)}
