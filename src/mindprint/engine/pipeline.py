@@ -72,9 +72,12 @@ def embed_mean(
     flat = [p for ps in pieces for p in ps]
     if not flat:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    # One call: the embedder batches by token length, so short and long pieces
-    # are not padded to each other.
-    vecs = embedder.embed(flat)
+    # One call for the distinct pieces (a quoted preference is one of its text's
+    # sentences): the embedder batches by token length, so short and long pieces are
+    # not padded to each other.
+    distinct = list(dict.fromkeys(flat))
+    at = {p: n for n, p in enumerate(distinct)}
+    vecs = np.asarray(embedder.embed(distinct))[[at[p] for p in flat]]
     bounds = np.cumsum([0, *(len(ps) for ps in pieces)])
     sums = np.add.reduceat(vecs, bounds[:-1], axis=0)
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
@@ -101,7 +104,7 @@ class UserModel:
 @dataclass(frozen=True, slots=True)
 class PreparedQuery:
     """``vectors``: the item kinds plus ``plain`` (the whole query in one embedding, what
-    preferences are matched against) and ``phrases`` (one row per entry of ``phrases``)."""
+    preferences are matched against); ``phrases``: its topic phrases, strongest first."""
 
     features: list[Feature]
     vectors: dict[str, Vector]
@@ -255,9 +258,12 @@ class Pipeline:
         measured = [f for f in factors if not f.id.startswith(PREF_PREFIX)]
         feats = self.factor_builder.assign_query(feats, measured)
         phrases = tuple(dict.fromkeys(f.name for f in feats if f.kind == "content"))
-        vecs, extra = self._vectors([query], [feats], [query, *phrases])
+        # A query of one sentence is its own plain embedding: no second one to pay for.
+        whole = [query] if len(sentence_pieces(query)) > 1 else []
+        vecs, extra = self._vectors([query], [feats], whole)
+        raw = vecs["raw"][0]
         return PreparedQuery(
             features=feats,
-            vectors={**{k: v[0] for k, v in vecs.items()}, "plain": extra[0], "phrases": extra[1:]},
+            vectors={**{k: v[0] for k, v in vecs.items()}, "plain": extra[0] if whole else raw},
             phrases=phrases,
         )

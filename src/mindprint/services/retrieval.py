@@ -62,7 +62,7 @@ class RetrievalService:
             if c.ids
             else []
         )
-        applies = applying(standing, pq.vectors["plain"], pq.phrases, pq.vectors["phrases"], k)
+        applies = applying(standing, pq.vectors["plain"], pq.phrases, k)
         # An exchange a preference already cites is not shown twice.
         said = cited(applies)
         hits = [h for h in wide if h.item_id not in said][:k]

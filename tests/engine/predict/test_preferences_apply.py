@@ -34,7 +34,7 @@ def index_of(emb: FastEmbedEmbedder, texts: list[str], vetoed: set[str] = frozen
 
 def ask(pipe: Pipeline, idx, query: str):  # type: ignore[no-untyped-def]
     pq = pipe.prepare_query(query, CorpusStats(), [])
-    return applying(idx, pq.vectors["plain"], pq.phrases, pq.vectors["phrases"], 3)
+    return applying(idx, pq.vectors["plain"], pq.phrases, 3)
 
 
 def test_preferences_apply_by_meaning_not_shared_words(real_embedder: FastEmbedEmbedder) -> None:

@@ -46,7 +46,9 @@ _STANCE_WORDS = frozenset(
 )
 NAME_WORDS = 4
 OFFER = "offer"
-OFFER_CHARS = 2000
+# An offer is embedded from its first characters: the request and the options' openings
+# (a whole answer would cost up to eight times a sentence, for little).
+OFFER_CHARS = 600
 _POLARITY = {"likes": 1.0, "needs": 1.0, "avoids": -1.0, "is": 0.0}
 
 

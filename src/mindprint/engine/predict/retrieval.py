@@ -15,8 +15,8 @@ every preference the user stated is matched by what it says, not by the words th
 shares with it: the cosine between the query's embedding and the embedding of the user's
 own words (with the option they chose, and for a choice the exchange that offered the
 options). A preference applies when that similarity reaches ``MODEL.pref_floor``; the strongest come
-first. "Why" names the preference's domain and the phrase of the query closest to it
-("food; the question asks about “Bangkok dishes”"). The preference index is built from
+first. "Why" names the preference's domain and what the query asks about in it
+("food; the question asks about “dishes”"). The preference index is built from
 the items' preference features: those the last build grouped into standing preferences
 carry that factor (a superseded or vetoed one is left out), and those recorded since
 (feedback) stand alone until the next build groups them.
@@ -31,6 +31,8 @@ from typing import Literal
 import numpy as np
 
 from mindprint.engine.factors.standing import Evidence, standing
+from mindprint.engine.features.reader import DOMAINS
+from mindprint.engine.features.text import words
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Factor, Feature, Item
@@ -158,31 +160,31 @@ def _offer(f: Feature, mat: Vector) -> list[Vector]:
 
 
 def applying(
-    idx: PrefIndex, query: Vector, phrases: Sequence[str], phrase_vecs: Vector, k: int,
-    floor: float = MODEL.pref_floor,
+    idx: PrefIndex, query: Vector, phrases: Sequence[str], k: int, floor: float | None = None,
 ) -> list[Applying]:
-    """The preferences that apply to the query (``query``: its plain embedding), the
-    strongest first, at most ``k``."""
+    """The preferences that apply to the query (``query``: its plain embedding;
+    ``phrases``: its topic phrases, strongest first), the strongest first, at most ``k``."""
     if not len(idx.vectors) or k <= 0:
         return []
+    floor = MODEL.pref_floor if floor is None else floor
     sims = idx.vectors @ query + MODEL.pref_strength_weight * (np.asarray(idx.strength) - 1.0)
-    best: dict[str, tuple[float, int]] = {}
-    for row, (fid, s) in enumerate(zip(idx.factor_of_row, sims, strict=True)):
-        if fid not in best or s > best[fid][0]:
-            best[fid] = (float(s), row)
-    chosen = sorted(((s, r, fid) for fid, (s, r) in best.items() if s >= floor), reverse=True)[:k]
-    return [
-        Applying(idx.factors[fid], round(s, 4), because(idx, r, fid, phrases, phrase_vecs))
-        for s, r, fid in chosen
-    ]
+    best: dict[str, float] = {}
+    for fid, s in zip(idx.factor_of_row, sims.tolist(), strict=True):
+        if s > best.get(fid, -2.0):
+            best[fid] = s
+    chosen = sorted(((s, fid) for fid, s in best.items() if s >= floor), reverse=True)[:k]
+    return [Applying(idx.factors[fid], round(s, 4), because(idx.factors[fid], phrases)) for s, fid in chosen]
 
 
-def because(idx: PrefIndex, row: int, fid: str, phrases: Sequence[str], phrase_vecs: Vector) -> str:
-    domain = str(idx.factors[fid].stats.get("domain") or "preference")
-    if not phrases or not len(phrase_vecs):
+def because(pref: Factor, phrases: Sequence[str]) -> str:
+    """Why a preference applies: its domain, and what the question asks about (the query's
+    phrase that speaks of that domain, else its strongest phrase)."""
+    domain = str(pref.stats.get("domain") or "preference")
+    if not phrases:
         return f"{domain}; close to the question"
-    near = int(np.argmax(phrase_vecs @ idx.vectors[row]))
-    return f"{domain}; the question asks about “{phrases[near]}”"
+    about = set(words(DOMAINS.get(domain, "")))
+    asked = next((p for p in phrases if set(words(p)) & about), phrases[0])
+    return f"{domain}; the question asks about “{asked}”"
 
 
 def named_items(f: Factor) -> list[int]:
