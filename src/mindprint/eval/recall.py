@@ -23,6 +23,7 @@ import numpy as np
 
 from mindprint.app import Mindprint
 from mindprint.engine.features.text import words
+from mindprint.engine.predict.retrieval import named_items
 from mindprint.engine.protocols import Embedder
 from mindprint.eval.prefeval import Exchange, RecallCase, as_new_item
 from mindprint.views import DEFAULT_FACTORS, factors_view
@@ -99,7 +100,7 @@ def mindprint_entries(app: Mindprint, pm: PersonModel, query: str) -> Entries:
     res = app.retrieval.retrieve(pm.uid, query, K, predict=False)
     out: Entries = []
     seen: set[str] = set()
-    for group in [*(p.factor.stats.get("items", []) for p in res.preferences),
+    for group in [*(named_items(p.factor) for p in res.preferences),
                   *((h.item.id,) for h in res.hits)]:
         ids = frozenset(pm.to_profile[i] for i in group if i in pm.to_profile)
         if ids and not ids <= seen:
