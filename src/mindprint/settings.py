@@ -95,6 +95,7 @@ class ProviderSettings(BaseSettings):
     max_tokens_query_features: int = Field(default=512, ge=64, le=65_536, description="Features of a query.")
     max_tokens_factors: int = Field(default=2048, ge=64, le=65_536, description="The factor table.")
     max_tokens_paths: int = Field(default=2048, ge=64, le=65_536, description="Reasoning paths of 8 items.")
+    max_tokens_preferences: int = Field(default=2048, ge=64, le=65_536, description="Preferences of 8 conversation items.")
     max_tokens_answer: int = Field(default=1024, ge=64, le=65_536, description="The answer step.")
     max_tokens_rewrite: int = Field(default=4096, ge=64, le=65_536, description="The rewrite trajectory.")
     max_tokens_repair: int = Field(default=4096, ge=64, le=65_536, description="The rewrite's repair round.")

@@ -15,8 +15,7 @@ from mindprint.embed import FakeEmbedder
 from mindprint.engine.factors.paths import OFFLINE_PATHS
 from mindprint.engine.llm.interface import InvalidAnswer, TokenCaps
 from mindprint.engine.llm.rewrite import rewrite_with_llm
-from mindprint.engine.llm.stages import LLMFactorBuilder, LLMFeatureExtractor, LLMPathWriter, answer
-from mindprint.engine.pipeline import Pipeline
+from mindprint.engine.llm.stages import answer, llm_pipeline
 from mindprint.engine.types import Factor
 from mindprint.providers import CallRecord, create_provider
 from mindprint.providers.base import ProviderBase
@@ -24,11 +23,12 @@ from mindprint.providers.registry import token_caps
 from mindprint.settings import ProviderSettings
 from mindprint.store import Store
 from mindprint.testing.fake_llm import FakeLLM, Scripted, fake_llm
+from tests.providers.test_llm_preferences import HISTORY
 from tests.providers.test_providers import ITEMS
 
 # A distinct cap per stage, so a request carrying another stage's cap is caught.
-CAPS = {"features": 901, "query_features": 302, "factors": 1203, "paths": 904, "answer": 505,
-        "rewrite": 2006, "repair": 2107}
+CAPS = {"features": 901, "query_features": 302, "factors": 1203, "paths": 904, "preferences": 1305,
+        "answer": 505, "rewrite": 2006, "repair": 2107}
 
 
 @pytest.fixture
@@ -52,8 +52,7 @@ def _provider(s: ProviderSettings, records: list[CallRecord]) -> ProviderBase:
 
 def _app(tmp_path: Path, llm: ProviderBase) -> Mindprint:
     emb = FakeEmbedder()
-    pipe = Pipeline(emb, LLMFeatureExtractor(llm), LLMFactorBuilder(llm, emb), LLMPathWriter(llm))
-    return Mindprint(Store.open(tmp_path / "db.sqlite"), emb, pipeline=pipe, llm=llm)
+    return Mindprint(Store.open(tmp_path / "db.sqlite"), emb, pipeline=llm_pipeline(emb, llm), llm=llm)
 
 
 def _cap(purpose: str) -> int:
@@ -66,7 +65,7 @@ def test_every_stage_sends_its_own_cap(tmp_path: Path, fake: FakeLLM, kind: str)
     records: list[CallRecord] = []
     llm = _provider(_settings(kind, fake.url), records)
     app = _app(tmp_path, llm)
-    app.add_items("u", ITEMS)
+    app.add_items("u", [*ITEMS, *HISTORY[:2]])
     app.build("u")
     res = app.retrieve("u", "Review request: Nova headlamp — 4 h battery, 95 g.", k=3)
     factors = app.factors("u")[1]
@@ -79,7 +78,8 @@ def test_every_stage_sends_its_own_cap(tmp_path: Path, fake: FakeLLM, kind: str)
     rewrite_with_llm(llm, draft, {}, factors, [])
     purposes = [r.purpose for r in records]
     assert {p.removesuffix(":retry") for p in purposes} == {
-        "features", "factors", "paths", "query-features", "answer", "rewrite", "rewrite:repair"}
+        "features", "factors", "paths", "preferences", "query-features", "answer", "rewrite",
+        "rewrite:repair"}
     assert len(fake.requests) == len(records)
     for purpose, (_path, body) in zip(purposes, fake.requests, strict=True):
         assert body["max_tokens"] == _cap(purpose), purpose

@@ -65,7 +65,8 @@ def token_caps(s: ProviderSettings) -> TokenCaps:
     """The per-stage ``max_tokens`` the settings name (MINDPRINT_MAX_TOKENS_<STAGE>)."""
     return TokenCaps(
         features=s.max_tokens_features, query_features=s.max_tokens_query_features,
-        factors=s.max_tokens_factors, paths=s.max_tokens_paths, answer=s.max_tokens_answer,
+        factors=s.max_tokens_factors, paths=s.max_tokens_paths,
+        preferences=s.max_tokens_preferences, answer=s.max_tokens_answer,
         rewrite=s.max_tokens_rewrite, repair=s.max_tokens_repair,
     )
 

@@ -51,8 +51,51 @@ def _names(text: str, n: int = 2) -> list[str]:
     return words[:n] or ["general"]
 
 
+# The preference stage's reading of a sentence: first person plus a stance word.
+_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|my|me)\b")
+_STANCES = [
+    (re.compile(r"\b(hate|can't stand|avoid|dislike|allergic|never)\b", re.I), "avoids", "firm"),
+    (re.compile(r"\b(need|must|have to|only)\b", re.I), "needs", "strict"),
+    (re.compile(r"\b(love|prefer|like|enjoy|favou?rite)\b", re.I), "likes", "prefer"),
+]
+_PICK = re.compile(r"\b(go with|I'll take|option \d|the (first|second|third) one)\b", re.I)
+
+
+def preference_turns(prompt: str) -> list[tuple[int, list[tuple[int, str, str]]]]:
+    """The preference prompt's items: (number, [(turn, assistant's words, user's words)])."""
+    out = []
+    for m in re.finditer(r"## item (\d+)\n(.*?)(?=\n## item |\Z)", prompt, re.S):
+        turns = [(int(t.group(1)), _fenced(t.group(2), "assistant"), _fenced(t.group(2), "user"))
+                 for t in re.finditer(r"### turn (\d+)[^\n]*\n(.*?)(?=\n### turn |\Z)", m.group(2), re.S)]
+        out.append((int(m.group(1)), turns))
+    return out
+
+
+def _said(turn: int, before: str, text: str) -> list[dict[str, object]]:
+    """A turn's preferences: a pick among the assistant's sentences, or each first-person
+    sentence with a stance word, quoted as written."""
+    if before and _PICK.search(text):
+        said = set(content_words(text))
+        options = re.split(r"(?<=[.!?])\s+", before)
+        chosen = max(options, key=lambda o: len(said & set(content_words(o))))
+        return [{"turn": turn, "quote": text, "stance": "likes", "firmness": "prefer",
+                 "said_as": "choice", "chosen": chosen}]
+    out: list[dict[str, object]] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        stance = next(((st, fi) for rx, st, fi in _STANCES if rx.search(sentence)), None)
+        if stance and _FIRST_PERSON.search(sentence):
+            out.append({"turn": turn, "quote": sentence, "stance": stance[0], "firmness": stance[1],
+                        "said_as": "stated", "chosen": ""})
+    return out
+
+
 def smart_reply(system: str, prompt: str) -> str:
     """What a cooperative model would answer, computed from the prompt."""
+    if "standing preferences" in system:
+        return json.dumps({"items": [
+            {"item": n, "preferences": [p for k, before, text in turns for p in _said(k, before, text)]}
+            for n, turns in preference_turns(prompt)
+        ]})
     if "answer a new input" in system:
         return json.dumps({"reasoning": "Similar items were rated 5.", "answer": "5"})
     if "reflection step of a personalization system" in system:

@@ -69,6 +69,7 @@ class TokenCaps:
     query_features: int = 512  # one input's features
     factors: int = 2048  # up to 10 factors, each listing its member features
     paths: int = 2048  # 8 items x a reasoning path of up to 800 characters
+    preferences: int = 2048  # 8 conversation items x a few preferences, each a quote
     answer: int = 1024  # a short reasoning and the answer (a rating, a label, a headline)
     rewrite: int = 4096  # the trajectory plus the whole rewritten draft
     repair: int = 4096  # the same again, fixing the guard's violations

@@ -1,8 +1,10 @@
 """The LLM version of every RPM stage, behind the same interfaces as the offline one.
 
 Cost: the paper spends 2-3 calls per history item. Here items are batched (one call for
-the features of ``batch_size`` items, one for their paths) and the factor table is one
-call per user: about ``2 / batch_size + 1 / n`` calls per item (0.25 at batch 8).
+the features of ``batch_size`` items, one for their paths, and for conversation items one
+for their preferences, :mod:`preferences`) and the factor table is one call per user:
+about ``2 / batch_size + 1 / n`` calls per item (0.25 at batch 8), ``3 / batch_size``
+for a conversation item.
 
 A batch whose answer stays invalid or whose call fails (a timeout, a refused prompt),
 and an item the model skipped, get the offline stage's output (``failures``; features
@@ -40,6 +42,7 @@ from mindprint.engine.features.text import trim
 from mindprint.engine.llm.blocks import ITEM_CHARS, batches, item_block, recoverable
 from mindprint.engine.llm.blocks import factor_table as factor_table  # re-exported
 from mindprint.engine.llm.interface import LLM, ask_json, fence, load_prompt
+from mindprint.engine.llm.preferences import LLMPreferenceReader, PreferenceAnswer
 from mindprint.engine.llm.writers import Answer, LLMPathWriter, PathAnswer
 from mindprint.engine.llm.writers import answer as answer  # re-exported
 from mindprint.engine.pipeline import Pipeline
@@ -83,7 +86,7 @@ class _FactorAnswer(BaseModel):
 # The answer each stage's call must validate against, by the call's purpose.
 ANSWERS: dict[str, type[BaseModel]] = {
     "features": _FeatureAnswer, "query-features": _QueryAnswer, "factors": _FactorAnswer,
-    "paths": PathAnswer, "answer": Answer,
+    "paths": PathAnswer, "answer": Answer, "preferences": PreferenceAnswer,
 }
 
 
@@ -264,4 +267,5 @@ def llm_pipeline(embedder: Embedder, llm: LLM, *, batch_size: int = 8) -> Pipeli
         LLMFeatureExtractor(llm, batch_size=batch_size),
         LLMFactorBuilder(llm, embedder),
         LLMPathWriter(llm, batch_size=batch_size),
+        LLMPreferenceReader(llm, batch_size=batch_size),
     )
