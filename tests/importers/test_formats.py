@@ -12,6 +12,7 @@ from mindprint.errors import ImportFormatError
 from mindprint.importers import ImportSummary, detect, make_plan, parse_map, scan
 from mindprint.importers.fields import parse_when
 from mindprint.store import NewItem
+from mindprint.testing.chatgpt_export import answer, ask, conversation, write_zip
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -106,6 +107,49 @@ def test_claude_branches_follow_parent_links(tmp_path: Path) -> None:
     items, s = read(f)
     assert [(it.input, it.response) for it in items] == [("Edited prompt\n\nNew answer", "Better, thanks")]
     assert s.skipped["message on an edited-away branch"] == 2
+
+
+def test_an_edited_message_keeps_its_first_version(tmp_path: Path) -> None:
+    convs = [conversation("Trip", 1_757_000_000.0, [
+        ask("Plan a quiet weekend in Lisbon.", edited_from=[
+            ("Plan a weekend in Lisbon.", "Day 1: the big viewpoints at sunset."),
+            ("Plan a weekend in Lisbon, please.", "Day 1: Alfama."),
+        ]),
+        answer("Day 1: Campo de Ourique.", regenerated_from=["Day 1: Tram 28."]),
+        ask("Shorter, and no museums.", edited_from=[("Shorter.", "Day 1: a market.")]),
+        answer("Day 1: a market. Day 2: the river."),
+        ask("Thanks."),
+    ])]
+    items, s = read(write_zip(tmp_path / "export.zip", convs))
+    first, second = items
+    # The first version the user wrote, on the item whose text they edited: the opening
+    # prompt on the first exchange, a reaction on its exchange and as the next prompt.
+    assert first.meta and first.meta["prompt_edited_from"] == "Plan a weekend in Lisbon."
+    assert first.meta["edited_from"] == "Shorter."
+    assert second.meta and second.meta["prompt_edited_from"] == "Shorter."
+    assert "edited_from" not in second.meta
+    # Only the kept branch is imported: no old answer, no regenerated one.
+    assert not any("Tram 28" in it.input or "sunset" in it.input for it in items)
+    assert s.skipped["message on an edited-away branch"] == 7
+
+
+def test_claude_edits_keep_their_first_version(tmp_path: Path) -> None:
+    import json
+
+    msgs = [
+        {"uuid": "a", "parent_message_uuid": "root", "sender": "human", "text": "Old prompt",
+         "created_at": "2025-01-01T10:00:00Z"},
+        {"uuid": "b", "parent_message_uuid": "a", "sender": "assistant", "text": "Old answer"},
+        {"uuid": "c", "parent_message_uuid": "root", "sender": "human", "text": "Edited prompt",
+         "created_at": "2025-01-01T10:05:00Z"},
+        {"uuid": "d", "parent_message_uuid": "c", "sender": "assistant", "text": "New answer"},
+        {"uuid": "e", "parent_message_uuid": "d", "sender": "human", "text": "Better, thanks"},
+    ]
+    f = tmp_path / "conversations.json"
+    f.write_text(json.dumps([{"uuid": "x", "name": "t", "chat_messages": msgs}]), encoding="utf-8")
+    [item], _ = read(f)
+    assert item.meta and item.meta["prompt_edited_from"] == "Old prompt"
+    assert "edited_from" not in item.meta
 
 
 def test_a_conversation_nobody_reacted_in_is_the_users_writing(tmp_path: Path) -> None:

@@ -32,7 +32,9 @@ class Item:
     """One history item: what the user was shown (``input``) and what they answered.
 
     ``kind`` says who wrote which text; ``prompt_chars``: for an ``exchange``, how much of
-    ``input`` is the user's prompt; ``note``: the user's comment on a ``turn``'s answer."""
+    ``input`` is the user's prompt; ``note``: the user's comment on a ``turn``'s answer;
+    ``prompt_edited_from`` / ``edited_from``: for a chat export, how the user first wrote
+    the prompt / the response (of an ``exchange`` or a ``writing``) before editing it."""
 
     id: int
     input: str
@@ -44,6 +46,8 @@ class Item:
     kind: ItemKind = "answered"
     prompt_chars: int = 0
     note: str | None = None
+    prompt_edited_from: str | None = None
+    edited_from: str | None = None
 
     @property
     def text(self) -> str:

@@ -28,6 +28,8 @@ class ChatMessage:
     text: str
     time: float | str | None = None
     attachments: tuple[str, ...] = ()
+    # How the user first wrote this message, when they edited it (a branch they left).
+    edited_from: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,8 @@ def exchanges(conv: Conversation, max_chars: int) -> Iterator[Event]:
         turn = conv.messages.index(msg) + 1
         yield Record(f"{where}, message {turn}", {
             "input": "", "output": text, "created_at": msg.time or conv.time,
-            "meta": _meta(conv, turn, [msg], cut) | {"kind": "writing"},
+            "meta": _meta(conv, turn, [msg], cut) | {"kind": "writing"}
+            | _edits("edited_from", [msg], max_chars),
         })
 
 
@@ -125,5 +128,14 @@ def _exchange(
         "output": r_text,
         "created_at": reaction.time or answer[-1].time or conv.time,
         "meta": _meta(conv, turn, msgs, p_cut or a_cut or r_cut)
-        | {"kind": "exchange", "prompt_chars": len(p_text)},
+        | {"kind": "exchange", "prompt_chars": len(p_text)}
+        | _edits("prompt_edited_from", prompt, max_chars // PROMPT_SHARE)
+        | _edits("edited_from", [reaction], max_chars),
     })
+
+
+def _edits(key: str, msgs: Iterable[ChatMessage], max_chars: int) -> dict[str, str]:
+    """How the user first wrote ``msgs`` before editing them, if they did (the preference
+    stage reads what the edit added as a correction)."""
+    first = "\n\n".join(m.edited_from for m in msgs if m.edited_from)
+    return {key: clip(first, max_chars)[0]} if first else {}

@@ -3,7 +3,9 @@
 Each conversation is a tree of messages (``mapping``: node id -> ``{message, parent,
 children}``); an edited prompt or a regenerated answer starts a new branch. The
 conversation as the user last saw it is the *active branch*: from ``current_node``
-back through ``parent`` to the root. Other branches are counted, not imported.
+back through ``parent`` to the root. Other branches are counted, not imported, except
+that a prompt the user edited keeps its first version (``edited_from``): what the edit
+added is what they corrected.
 
 Every field read is checked for its JSON type (:mod:`mindprint.importers.shape`): a
 conversation with a field of the wrong type is rejected alone, with the reason.
@@ -12,6 +14,7 @@ conversation with a field of the wrong type is rejected alone, with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Literal
 
 from mindprint.importers import chat
@@ -47,6 +50,8 @@ def _conversation(raw: dict[str, Any], n: int) -> tuple[Conversation, list[str]]
         parsed = _message(msg, f"message {node_id[:40]!r}")
         if isinstance(parsed, str):
             skips.append(parsed)
+        elif parsed.role == "user":
+            messages.append(replace(parsed, edited_from=_first_version(mapping, node_id, node)))
         else:
             messages.append(parsed)
     conv = Conversation(
@@ -76,6 +81,24 @@ def active_branch(mapping: dict[str, Any], current: str | None) -> tuple[list[tu
     path.reverse()
     off = sum(1 for k, v in mapping.items() if k not in seen and isinstance(v.get("message"), dict))
     return path, off
+
+
+def _first_version(mapping: dict[str, Any], node_id: str, node: dict[str, Any]) -> str:
+    """How the user first wrote a prompt they later edited: editing leaves the old prompt
+    beside the new one, under the same parent. The earliest such sibling sent before this
+    one; "" when there is none."""
+    parent_id = node.get("parent")
+    parent = mapping.get(parent_id) if isinstance(parent_id, str) else None
+    kept = _seconds(node.get("message"))
+    earlier: list[tuple[float, str]] = []
+    for sib in arr(parent or {}, "children", "the children of a prompt's parent"):
+        msg = mapping[sib].get("message") if isinstance(sib, str) and sib in mapping else None
+        if sib == node_id or not isinstance(msg, dict) or (kept and _seconds(msg) > kept):
+            continue
+        said = _message(msg, f"message {sib[:40]!r}")
+        if isinstance(said, ChatMessage) and said.role == "user":
+            earlier.append((_seconds(msg), said.text))
+    return min(earlier)[1] if earlier else ""
 
 
 def _last_leaf(mapping: dict[str, Any]) -> str | None:

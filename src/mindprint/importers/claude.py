@@ -3,7 +3,9 @@
 Each conversation has ``chat_messages`` with ``sender`` ``human``/``assistant``, the
 text in ``text`` and/or typed ``content`` blocks, ``created_at``, and the user's
 ``attachments``/``files``. Where messages carry ``parent_message_uuid`` (edits and
-retries branch), the active branch is the chain ending at the last message.
+retries branch), the active branch is the chain ending at the last message; a message the
+user edited keeps its first version (``edited_from``): what the edit added is what they
+corrected.
 
 Every field read is checked for its JSON type (:mod:`mindprint.importers.shape`): a
 conversation with a field of the wrong type is rejected alone, with the reason.
@@ -12,6 +14,7 @@ conversation with a field of the wrong type is rejected alone, with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Literal
 
 from mindprint.importers import chat
@@ -39,13 +42,15 @@ def _conversation(raw: dict[str, Any], n: int) -> tuple[Conversation, list[str]]
         msgs.append(m)
     branch = _active_branch(msgs)
     skips = ["message on an edited-away branch"] * (len(msgs) - len(branch))
+    firsts = _first_versions(msgs, branch)
     messages: list[ChatMessage] = []
     for i, msg in branch:
         parsed = _message(msg, f"message {i}")
         if isinstance(parsed, str):
             skips.append(parsed)
         else:
-            messages.append(parsed)
+            edited = firsts.get(i, "") if parsed.role == "user" else ""
+            messages.append(replace(parsed, edited_from=edited))
     conv = Conversation(
         id=ident(raw, "uuid", '"uuid"') or str(n), title=text(raw, "name", '"name"') or "",
         time=when(raw, "created_at", '"created_at"'), messages=messages, position=n,
@@ -71,6 +76,33 @@ def _active_branch(msgs: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
         parent = parents[k]
         k = by_id.get(parent) if parent is not None else None
     return path[::-1]
+
+
+def _first_versions(
+    msgs: list[dict[str, Any]], branch: list[tuple[int, dict[str, Any]]]
+) -> dict[int, str]:
+    """For each message on the branch the user edited (by number), how they first wrote
+    it: an edit leaves the old message beside the new one, under the same parent."""
+
+    def parent_of(j: int, m: dict[str, Any]) -> str | None:
+        return ident(m, "parent_message_uuid", f"the parent_message_uuid of message {j}")
+
+    kept = {i for i, _ in branch}
+    left: dict[str, list[ChatMessage]] = {}
+    for j, other in enumerate(msgs, start=1):
+        parent = parent_of(j, other)
+        if parent is None or j in kept:
+            continue
+        said = _message(other, f"message {j}")
+        if isinstance(said, ChatMessage) and said.role == "user":
+            left.setdefault(parent, []).append(said)
+    out: dict[int, str] = {}
+    for i, msg in branch:
+        at = str(msg.get("created_at") or "")
+        earlier = [m for m in left.get(parent_of(i, msg) or "", []) if not at or str(m.time or "") <= at]
+        if earlier:
+            out[i] = min(earlier, key=lambda m: str(m.time or "")).text
+    return out
 
 
 def _message(msg: dict[str, Any], name: str) -> ChatMessage | str:

@@ -23,12 +23,18 @@ def layout(source: str, meta: dict[str, Any]) -> dict[str, Any]:
     if kind not in ("turn", "exchange", "writing"):
         kind = "turn" if source in FEEDBACK_SOURCES else "answered"
     prompt = meta.get("prompt_chars")
-    note = meta.get("comment")
     return {
         "kind": kind,
         "prompt_chars": prompt if isinstance(prompt, int) and prompt > 0 else 0,
-        "note": note if isinstance(note, str) and note.strip() else None,
+        "note": _text(meta, "comment"),
+        "prompt_edited_from": _text(meta, "prompt_edited_from"),
+        "edited_from": _text(meta, "edited_from"),
     }
+
+
+def _text(meta: dict[str, Any], key: str) -> str | None:
+    value = meta.get(key)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 class ItemRows(StoreBase):
