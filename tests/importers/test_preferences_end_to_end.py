@@ -67,6 +67,14 @@ CHATS: list[tuple[str, list[Said]]] = [
         answer("Sounds good? Use `datetime.date.fromisoformat('2024-05-01')`."),
         ask("Works, thanks."),
     ]),
+    ("Lunch near the office", [
+        ask("Suggest a vegetarian lunch place near Alexanderplatz.", edited_from=[
+            ("Suggest a lunch place near Alexanderplatz.",
+             "Sounds good! The Brauhaus does great schnitzel and sausages.")]),
+        answer("Sounds good! Try the falafel place on Dircksenstraße, or the salad bar in the "
+               "Alexa mall."),
+        ask("Falafel it is."),
+    ]),
     ("Gym timing", [
         ask("Since I work night shifts, what's a good time of day for me to go to the gym?"),
         answer("Sounds good! Go after you wake up, before your shift, rather than straight "
@@ -113,13 +121,19 @@ async def test_preferences_in_a_chatgpt_export_come_back_through_mcp(
         model = await call_ok(c, "get_user_factors", {})
         prefs = model["preferences"]
         quotes = [p["quote"] for p in prefs]
-        for said in ("rather not fly", "allergic to peanuts", "three sentences", "night shifts"):
+        for said in ("rather not fly", "allergic to peanuts", "three sentences", "night shifts",
+                     "vegetarian"):
             assert any(said in q for q in quotes), (said, quotes)
         for p in prefs:  # quoted in their own words, from the items that said it
             assert p["quote"] in user_text and p["items"], p
+        # What an edit added corrects the first version: "vegetarian" was added to the
+        # prompt, the first version ("a lunch place") is no preference; "rather not" avoids.
+        assert any("vegetarian lunch place" in q for q in quotes), quotes
+        assert next(p for p in prefs if "rather not fly" in p["quote"])["stance"] == "avoids"
         nightjet = next(p for p in prefs if "Nightjet" in p["quote"])
         assert "Nightjet" in nightjet["chosen"]  # the option picked from the kept answer
-        assert not any(OLD_PROMPT in q or "cheapest" in q for q in quotes)
+        assert not any(OLD_PROMPT in q or "cheapest" in q or q.startswith("Suggest a lunch")
+                       for q in quotes)
 
         # Nothing built from the assistant's words: no "sound" from "Sounds good!", and
         # no factor named by a word only the assistant used.
@@ -131,10 +145,10 @@ async def test_preferences_in_a_chatgpt_export_come_back_through_mcp(
                 assert not said & assistant_only, f
 
         quoted = 0
-        # Each question needs one thing she said (either travel statement will do for the
-        # trip) and names none of it.
+        # Each question needs one thing she said (either food constraint will do for the
+        # dessert, either travel statement for the trip) and names none of it.
         for query, needed in [
-            ("Can you suggest a dessert I could bring to a friend's party?", ("peanuts",)),
+            ("Can you suggest a dessert I could bring to a friend's party?", ("peanuts", "vegetarian")),
             ("How should I get from Munich to Paris next month?", ("fly", "Nightjet")),
             ("What is a bond, in plain words?", ("three sentences",)),
         ]:

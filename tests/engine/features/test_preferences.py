@@ -15,6 +15,7 @@ from mindprint.engine.features.preferences import (
     join_notes,
     offered,
 )
+from mindprint.engine.features.reader import as_feature
 from mindprint.engine.features.turns import Turn, previous_answers, user_turns
 from mindprint.engine.types import Item
 
@@ -164,3 +165,40 @@ def test_previous_answers_link_consecutive_turns_only() -> None:
     d = Item(4, "hello", "hi", kind="turn", created_at="2026-01-01T10:03")
     got = previous_answers([d, c, b, a])
     assert got == {2: (1, "1. pasta 2. curry", "what should I cook?\n1. pasta 2. curry")}
+
+
+def edited(first: str, kept: str, role: str = "message") -> list:
+    return extract([Turn(1, kept, "", role, revised=first)])  # type: ignore[arg-type]
+
+
+def test_what_an_edit_added_is_a_correction_of_the_first_version() -> None:
+    first = "Plan a long weekend in Lisbon for me in April."
+    # A stance added in the edit: held firmly, even inside a request ("please" alone
+    # would weaken it below the threshold).
+    [p] = edited(first, f"{first} I'm allergic to shellfish, so no seafood places please.")
+    assert (p.kind, p.stance, p.firmness) == ("correction", AVOIDS, STRICT)
+    assert "shellfish" in p.added and "lisbon" not in p.added
+    assert said("I'm allergic to shellfish, so no seafood places please.") == []
+    # Words added with no stance: something they need, named by what was added.
+    [q] = edited(first, "Plan a quiet long weekend in Lisbon for me in April.")
+    assert (q.kind, q.stance, q.added) == ("correction", NEEDS, "quiet")
+    assert as_feature(q).name == "needs quiet"
+    # A detail swapped for another is the task changing, not a preference.
+    assert edited(first, "Plan a long weekend in Lisbon for me in May.") == []
+    # A sentence the first version already had reads as it always does.
+    [r] = edited("I avoid crowds. Plan a weekend.", "I avoid crowds. Plan a weekend in Porto.")
+    assert r.kind == "stated" and r.quote == "I avoid crowds."
+
+
+def test_edits_reach_the_turns_of_an_exchange() -> None:
+    item = Item(1, "Plan a quiet weekend.\n\nSure: day 1 ...", "Shorter, and no museums please.",
+                kind="exchange", prompt_chars=len("Plan a quiet weekend."),
+                prompt_edited_from="Plan a weekend.", edited_from="Shorter.")
+    prompt, reaction = user_turns(item)
+    assert (prompt.revised, reaction.revised) == ("Plan a weekend.", "Shorter.")
+    assert {p.added for p in extract([prompt, reaction])} >= {"quiet"}
+
+
+def test_rather_not_is_avoiding() -> None:
+    [p] = said("I'd rather not fly if there is any other way.")
+    assert p.stance == AVOIDS

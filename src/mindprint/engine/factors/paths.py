@@ -161,7 +161,8 @@ def chat_path(item: Item, feats: Sequence[Feature], by_id: dict[str, Factor]) ->
     prefs = [f for f in feats if f.kind == "preference"]
     parts: list[str] = []
     for f in prefs[:2]:
-        how = _SAID_AS.get(f.attr("said_as"), "Said")
+        how = "Added, editing their message," if f.attr("added") else _SAID_AS.get(
+            f.attr("said_as"), "Said")
         chosen = f.attr("chosen")
         what = f"{trim(chosen, 80)!r} over the other options: " if how == "Chose" and chosen else ""
         parts.append(

@@ -6,10 +6,11 @@ or an identity fact that changes advice), found by stance language ("I can't sta
 "I avoid", "I only", "I follow a ... diet") or, failing that, by the sentiment of a
 first-person verdict ("I find X boring"). A reply that picks one of the options the
 assistant just offered is a *revealed choice*; a reply that pushes back on an answer
-("too long", "no, I meant metric") is a *correction*; an imperative about answers ("keep
-it short") is an *instruction*. Requests ("can you write ...") and questions are weak
-evidence and are scored down, not dropped: "Any tips, since I can't eat gluten?" is a
-statement inside a question.
+("too long", "no, I meant metric") is a *correction*, and so is what the user added when
+they edited a message they had sent (a chat export keeps the first version); an
+imperative about answers ("keep it short") is an *instruction*. Requests ("can you write
+...") and questions are weak evidence and are scored down, not dropped: "Any tips, since
+I can't eat gluten?" is a statement inside a question.
 
 The assistant's words are never read for the person's stance: they only supply the
 options a choice picks from.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mindprint.engine.features.extract import sentiment
 from mindprint.engine.features.text import STOPWORDS, sentences, words
@@ -42,6 +43,7 @@ _CUES = [
     (r"\b(dislike[sd]?|hate[sd]?|detest|loathe|despise|distaste|disdain|opposed to)\b", AVOIDS, FIRM, 1.0),
     (r"\b(i'?m|i am|we'?re|we are) (\w+ )?against\b", AVOIDS, FIRM, 1.0),
     (r"\b(avoid(s|ed|ing)?|steer clear|stay away|aversion|averse)\b", AVOIDS, FIRM, 1.0),
+    (r"\b(rather|prefer(s|red)? to|prefer) not\b", AVOIDS, FIRM, 1.0),
     (r"\b(uninterested|not (comfortable|keen|a (big |huge )?fan)|not (really )?into|off-?putting)\b", AVOIDS, FIRM, 1.0),
     (r"\b(not|never been) interested\b|\bno interest\b|\b(do|does) ?n[o']t interest\b|\bnot for me\b", AVOIDS, FIRM, 0.9),
     (r"\b(do ?n[o']t|does ?n[o']t|never) (really )?(like|enjoy|care for|want|eat|drink|use|wear|watch|play|listen|read|buy|go|fly|drive|own|consume|support|trust|do)\b", AVOIDS, FIRM, 1.0),
@@ -124,6 +126,8 @@ MIN_OFFER_WORDS = 15
 _LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+(.+)$")
 _INLINE_NUM = re.compile(r"(?:^|\s)(\d)[.)]\s+")
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
+# Markdown emphasis around an option's name ("**Train**: Eurostar to Paris").
+_EMPHASIS = re.compile(r"\*\*|__")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +147,8 @@ class Stated:
     asked_item: int | None = None
     # For a choice: the exchange that offered the options (matched against later queries).
     offer: str = ""
+    # For a correction made by editing a message: the words the edit added.
+    added: str = ""
 
 
 def extract(turns: Iterable[Turn]) -> list[Stated]:
@@ -153,17 +159,25 @@ def extract(turns: Iterable[Turn]) -> list[Stated]:
         if choice is not None:
             out.append(choice)
             continue
+        edit = _Edit.of(t)
         for s in sentences(t.text):
             got = _sentence(t, s)
+            if edit is not None:
+                got = edit.read(t, s, got)
             if got is not None and got.strength >= MIN_STRENGTH:
                 out.append(got)
     return out
 
 
+def _readable(s: str, ws: set[str]) -> bool:
+    """A sentence short enough, with words enough, and not code."""
+    return len(s) <= MAX_SENTENCE_CHARS and len(ws) >= 2 and len(_CODE.findall(s)) < 2
+
+
 def _sentence(t: Turn, s: str) -> Stated | None:
     low = s.lower().replace("’", "'")
     ws = set(words(low))
-    if len(s) > MAX_SENTENCE_CHARS or len(ws) < 2 or len(_CODE.findall(s)) >= 2:
+    if not _readable(s, ws):
         return None
     reacting = t.role in ("reaction", "comment") and bool(t.before.strip())
     if reacting and _CORRECTION.search(low):
@@ -208,12 +222,62 @@ def _stance_of(low: str, default: str) -> str:
     return found[1] if found is not None and found[1] != IS else default
 
 
+# -- edited messages ---------------------------------------------------------------------
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in dict.fromkeys(words(text.lower().replace("’", "'")))
+            if w not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    """A message the user edited: the content words of its first version, and whether
+    the edit took any of them out (changed a detail) or only added."""
+
+    first: frozenset[str]
+    removed: bool
+
+    @classmethod
+    def of(cls, t: Turn) -> _Edit | None:
+        if not t.revised.strip():
+            return None
+        first = frozenset(_content(t.revised))
+        return cls(first, bool(first - set(_content(t.text))))
+
+    def read(self, t: Turn, s: str, got: Stated | None) -> Stated | None:
+        """A sentence with words the edit added corrects the first version: a stance in it
+        is held firmly (they went back to say it, so a request around it does not weaken
+        it); with no stance, a pure addition of a quality ("a *quiet* weekend",
+        "*vegetarian* restaurants") is something they need, while one that names a thing (a
+        capitalised name, a number: "a weekend *in Porto*") specifies the task. A sentence
+        the first version had already says nothing new."""
+        added = [w for w in _content(s) if w not in self.first]
+        if not added:
+            return got
+        if got is not None:
+            firmness = STRICT if got.firmness == STRICT else FIRM
+            return replace(got, kind="correction", firmness=firmness,
+                           strength=max(got.strength, MIN_STRENGTH), added=" ".join(added))
+        if self.removed or _names(s, added) or not _readable(s, set(words(s.lower()))):
+            return None  # a detail changed ("April" to "May") or given: not a preference
+        return Stated(t.item_id, s.strip(), NEEDS, PREFER, "correction", MIN_STRENGTH,
+                      added=" ".join(added))
+
+
+def _names(s: str, added: list[str]) -> bool:
+    """Whether an added word is a name (capitalised inside the sentence) or a number."""
+    capitalised = {w.strip(".,;:!?()\"'").lower() for w in s.split()[1:] if w[:1].isupper()}
+    return any(w in capitalised or any(c.isdigit() for c in w) for w in added)
+
+
 # -- revealed choices -------------------------------------------------------------------
 
 
 def offered(text: str) -> list[str]:
     """The options an answer offers: a numbered or bulleted list, inline numbers ("1. ...
     2. ..."), or a prose enumeration with "or" ("a fleece, a wool or a cashmere blanket")."""
+    text = _EMPHASIS.sub("", text)
     lines = [m.group(2).strip() for m in _LIST_LINE.finditer(text)]
     if len(lines) >= 2:
         return lines

@@ -72,15 +72,16 @@ class OfflinePreferenceReader:
 
     @property
     def id(self) -> str:
-        return "prefs-offline-v1"
+        return "prefs-offline-v2"
 
     def read(self, items: Sequence[Item], before: Mapping[int, Before]) -> list[list[Feature]]:
         return [[as_feature(s) for s in extract(turns_of(it, before))] for it in items]
 
 
 def about(stated: Stated) -> str:
-    """What a preference is about, in a few of the user's words (or the option chosen)."""
-    source = stated.chosen or stated.quote
+    """What a preference is about, in a few of the user's words (or the option chosen, or
+    what they added when they edited their message)."""
+    source = stated.chosen or stated.added or stated.quote
     kept = [w for w in words(source) if w not in STOPWORDS and w not in _STANCE_WORDS
             and len(w) > 1 and not w.isdigit()]
     return " ".join(list(dict.fromkeys(kept))[:NAME_WORDS])
@@ -94,6 +95,8 @@ def as_feature(s: Stated, origin: FeatureOrigin = "offline") -> Feature:
         detail["chosen"] = s.chosen[:200]
     if s.asked_item is not None:
         detail["asked_item"] = str(s.asked_item)
+    if s.added:
+        detail["added"] = s.added[:200]
     if s.offer.strip():
         # Read once, by the pipeline, to embed the offer; not stored.
         detail[OFFER] = s.offer[:OFFER_CHARS]
@@ -116,6 +119,9 @@ def embed_texts(f: Feature) -> list[str]:
 def with_place(f: Feature, row: int, domain: str) -> Feature:
     """The feature with the row of its vector (and of its offer's, next) and its domain
     recorded in ``detail``; the offer's text itself is dropped."""
+    # An instruction is about answers by what makes it one (engine/features/preferences.py).
+    if f.attr("said_as") == "instruction":
+        domain = "answers"
     d = {k: v for k, v in f.detail if k != OFFER} | {"row": str(row), "domain": domain}
     if f.attr(OFFER):
         d["offer_row"] = str(row + 1)

@@ -43,6 +43,9 @@ class Turn:
     # The whole exchange ``before`` ends: the request and the answer, what a choice
     # among the answer's options is matched by later.
     offer: str = ""
+    # How the user first wrote ``text``, before editing it (a chat export keeps the
+    # version they moved away from): what the edit added corrects the first version.
+    revised: str = ""
 
 
 def user_turns(
@@ -65,12 +68,14 @@ def user_turns(
     if item.kind == "exchange":
         cut = max(0, min(item.prompt_chars, len(item.input)))
         prompt, answer = item.input[:cut].strip(), item.input[cut:].strip()
-        out = [Turn(item.id, prompt, "", "message")] if prompt else []
+        out = ([Turn(item.id, prompt, "", "message", revised=item.prompt_edited_from or "")]
+               if prompt else [])
         if item.response.strip():
-            out.append(Turn(item.id, item.response, answer, "reaction", item.id, item.input))
+            out.append(Turn(item.id, item.response, answer, "reaction", item.id, item.input,
+                            revised=item.edited_from or ""))
         return out
     if item.kind == "writing" and item.response.strip():
-        return [Turn(item.id, item.response, "", "writing")]
+        return [Turn(item.id, item.response, "", "writing", revised=item.edited_from or "")]
     return []
 
 
