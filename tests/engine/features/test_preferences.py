@@ -15,7 +15,7 @@ from mindprint.engine.features.preferences import (
     join_notes,
     offered,
 )
-from mindprint.engine.features.reader import as_feature
+from mindprint.engine.features.reader import as_feature, with_place
 from mindprint.engine.features.turns import Turn, previous_answers, user_turns
 from mindprint.engine.types import Item
 
@@ -171,34 +171,97 @@ def edited(first: str, kept: str, role: str = "message") -> list:
     return extract([Turn(1, kept, "", role, revised=first)])  # type: ignore[arg-type]
 
 
-def test_what_an_edit_added_is_a_correction_of_the_first_version() -> None:
-    first = "Plan a long weekend in Lisbon for me in April."
-    # A stance added in the edit: held firmly, even inside a request ("please" alone
-    # would weaken it below the threshold).
-    [p] = edited(first, f"{first} I'm allergic to shellfish, so no seafood places please.")
-    assert (p.kind, p.stance, p.firmness) == ("correction", AVOIDS, STRICT)
+FIRST = "Plan a long weekend in Lisbon for me in April."
+
+
+def test_a_stance_an_edit_added_is_a_correction_held_firmly() -> None:
+    # Allergic is strict on its own; inside a request ("please") it would fall below the
+    # threshold if the user had not gone back to add it.
+    text = "I'm allergic to shellfish, so no seafood places please."
+    assert said(text) == []
+    [p] = edited(FIRST, f"{FIRST} {text}")
+    assert (p.kind, p.stance, p.firmness, p.quote) == ("correction", AVOIDS, STRICT, text)
     assert "shellfish" in p.added and "lisbon" not in p.added
-    assert said("I'm allergic to shellfish, so no seafood places please.") == []
-    # Words added with no stance: something they need, named by what was added.
-    [q] = edited(first, "Plan a quiet long weekend in Lisbon for me in April.")
-    assert (q.kind, q.stance, q.added) == ("correction", NEEDS, "quiet")
-    assert as_feature(q).name == "needs quiet"
-    # A detail swapped for another is the task changing, not a preference.
-    assert edited(first, "Plan a long weekend in Lisbon for me in May.") == []
-    # A sentence the first version already had reads as it always does.
+    # A mere preference ("prefer") added in an edit is held firmly.
+    [q] = edited(FIRST, f"{FIRST} I prefer trains to buses.")
+    [plain] = said("I prefer trains to buses.")
+    assert (plain.kind, plain.firmness) == ("stated", "prefer")
+    assert (q.kind, q.stance, q.firmness) == ("correction", LIKES, "firm")
+    assert as_feature(q).name == "likes trains buses"
+
+
+@pytest.mark.parametrize(
+    ("kept", "added"),
+    [
+        ("Plan a quiet long weekend in Lisbon for me in April.", "quiet"),
+        ("Can you plan a cheap long weekend in Lisbon for me in April?", "cheap"),
+        ("Plan a long weekend in Lisbon for me in April, somewhere walkable.", "somewhere walkable"),
+    ],
+)
+def test_a_quality_an_edit_added_is_something_they_need(kept: str, added: str) -> None:
+    assert said(kept) == []  # no stance: without the first version, nothing
+    [p] = edited(FIRST, kept)
+    assert (p.kind, p.stance, p.added, p.quote) == ("correction", NEEDS, added, kept)
+    assert as_feature(p).name == f"needs {added}"
+    assert dict(as_feature(p).detail)["added"] == added
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "Plan a long weekend in Lisbon for me in May.",  # a detail swapped for another
+        "Plan a long weekend in Lisbon for me in April, with a day in Sintra.",  # a name
+        "Plan a long weekend in Lisbon for me in April for 4 people.",  # a number
+        "Plan a long weekend in Lisbon for me in April. Could you find trains?",  # a new ask
+        FIRST,  # nothing changed
+    ],
+)
+def test_a_name_a_number_or_a_new_request_an_edit_added_is_the_task(kept: str) -> None:
+    assert edited(FIRST, kept) == []
+
+
+def test_a_sentence_the_first_version_had_reads_as_it_always_does() -> None:
     [r] = edited("I avoid crowds. Plan a weekend.", "I avoid crowds. Plan a weekend in Porto.")
-    assert r.kind == "stated" and r.quote == "I avoid crowds."
+    assert (r.kind, r.quote, r.added) == ("stated", "I avoid crowds.", "")
+    # No first version: no edit to read.
+    assert [p.kind for p in edited("", "I prefer trains to buses.")] == ["stated"]
 
 
-def test_edits_reach_the_turns_of_an_exchange() -> None:
+def test_edits_reach_the_turns_of_an_exchange_and_a_writing() -> None:
     item = Item(1, "Plan a quiet weekend.\n\nSure: day 1 ...", "Shorter, and no museums please.",
                 kind="exchange", prompt_chars=len("Plan a quiet weekend."),
                 prompt_edited_from="Plan a weekend.", edited_from="Shorter.")
     prompt, reaction = user_turns(item)
     assert (prompt.revised, reaction.revised) == ("Plan a weekend.", "Shorter.")
-    assert {p.added for p in extract([prompt, reaction])} >= {"quiet"}
+    assert [(p.quote, p.added) for p in extract([prompt])] == [("Plan a quiet weekend.", "quiet")]
+    writing = Item(2, "", "Draft a vegan menu for Sunday.", kind="writing",
+                   edited_from="Draft a menu for Sunday.")
+    [w] = user_turns(writing)
+    assert w.revised == "Draft a menu for Sunday."
+    assert [p.added for p in extract([w])] == ["vegan"]
 
 
-def test_rather_not_is_avoiding() -> None:
-    [p] = said("I'd rather not fly if there is any other way.")
+@pytest.mark.parametrize(
+    "text",
+    ["I'd rather not fly if there is any other way.", "I prefer not to drive at night."],
+)
+def test_rather_not_is_avoiding(text: str) -> None:
+    [p] = said(text)
     assert p.stance == AVOIDS
+
+
+def test_an_instructions_domain_is_answers() -> None:
+    [p] = said("From now on, use metric units in every answer.")
+    [q] = said("I'm allergic to peanuts.")
+    placed = [with_place(as_feature(x), 3, "food") for x in (p, q)]
+    assert [dict(f.detail)["domain"] for f in placed] == ["answers", "food"]
+    assert dict(placed[0].detail)["row"] == "3"
+
+
+def test_offered_options_lose_markdown_emphasis() -> None:
+    answer = ("You have three options:\n1. **Train**: the Nightjet, 11 h overnight\n"
+              "2. __Coach__: FlixBus, 10 h\n3. **Plane**: 1 h 20, from BER")
+    assert offered(answer) == ["Train: the Nightjet, 11 h overnight", "Coach: FlixBus, 10 h",
+                               "Plane: 1 h 20, from BER"]
+    [p] = said("I'll go with the train, the other options don't suit me.", answer)
+    assert p.chosen == "Train: the Nightjet, 11 h overnight"

@@ -226,8 +226,9 @@ def _stance_of(low: str, default: str) -> str:
 
 
 def _content(text: str) -> list[str]:
+    # A lone digit counts: "for 4 people" adds a number, a detail of the task.
     return [w for w in dict.fromkeys(words(text.lower().replace("’", "'")))
-            if w not in STOPWORDS and len(w) > 1]
+            if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,16 +251,19 @@ class _Edit:
         is held firmly (they went back to say it, so a request around it does not weaken
         it); with no stance, a pure addition of a quality ("a *quiet* weekend",
         "*vegetarian* restaurants") is something they need, while one that names a thing (a
-        capitalised name, a number: "a weekend *in Porto*") specifies the task. A sentence
-        the first version had already says nothing new."""
-        added = [w for w in _content(s) if w not in self.first]
+        capitalised name, a number: "a weekend *in Porto*") specifies the task, and so does
+        a sentence with no stance that is new ("Could you find trains?"), not a first one
+        they reworded. A sentence the first version had already says nothing new."""
+        said = _content(s)
+        added = [w for w in said if w not in self.first]
         if not added:
             return got
         if got is not None:
             firmness = STRICT if got.firmness == STRICT else FIRM
             return replace(got, kind="correction", firmness=firmness,
                            strength=max(got.strength, MIN_STRENGTH), added=" ".join(added))
-        if self.removed or _names(s, added) or not _readable(s, set(words(s.lower()))):
+        new = len(added) == len(said)
+        if new or self.removed or _names(s, added) or not _readable(s, set(words(s.lower()))):
             return None  # a detail changed ("April" to "May") or given: not a preference
         return Stated(t.item_id, s.strip(), NEEDS, PREFER, "correction", MIN_STRENGTH,
                       added=" ".join(added))
