@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,6 +36,11 @@ def test_chatgpt_tree_follows_the_active_branch() -> None:
     assert ex.input.startswith("Which trail shoes for a muddy 50 km race in October?")
     assert "Speedgoat" in ex.input and "forty shoes" not in ex.input and "discarded" not in ex.input
     assert s.skipped["message on an edited-away branch"] == 3
+    # The user edited the opening prompt: its first version is kept beside it, and no
+    # other item has one.
+    assert ex.meta["prompt_edited_from"] == "Which trail shoes should I buy?"
+    assert [it for it in items if it.meta and "prompt_edited_from" in it.meta] == [ex]
+    assert not any(it.meta and "edited_from" in it.meta for it in items)
     # The opening prompt is the first exchange's context, not an item of its own.
     assert all(it.input for it in items)
     assert ex.meta and ex.meta["conversation"] == "Trail shoes for a wet race" and ex.meta["kind"] == "exchange"
@@ -134,22 +140,47 @@ def test_an_edited_message_keeps_its_first_version(tmp_path: Path) -> None:
 
 
 def test_claude_edits_keep_their_first_version(tmp_path: Path) -> None:
+    """The fixture's first conversation as Claude exports a branched one: every message
+    linked to its parent. The user edited the opening prompt (the first version, as typed
+    content blocks, got an answer of its own) and later their reply to an answer."""
+    import copy
     import json
 
-    msgs = [
-        {"uuid": "a", "parent_message_uuid": "root", "sender": "human", "text": "Old prompt",
-         "created_at": "2025-01-01T10:00:00Z"},
-        {"uuid": "b", "parent_message_uuid": "a", "sender": "assistant", "text": "Old answer"},
-        {"uuid": "c", "parent_message_uuid": "root", "sender": "human", "text": "Edited prompt",
-         "created_at": "2025-01-01T10:05:00Z"},
-        {"uuid": "d", "parent_message_uuid": "c", "sender": "assistant", "text": "New answer"},
-        {"uuid": "e", "parent_message_uuid": "d", "sender": "human", "text": "Better, thanks"},
-    ]
+    [conv] = copy.deepcopy(json.loads((FIX / "claude_conversations.json").read_text())[:1])
+    m1, m2, m3, m4 = conv["chat_messages"]
+    root = "00000000-0000-4000-8000-000000000000"
+
+    def first(uuid: str, of: dict[str, Any], words: str, at: str) -> dict[str, Any]:
+        return of | {"uuid": uuid, "text": "", "created_at": f"2024-06-01T{at}.000000Z",
+                     "content": [{"type": "text", "text": words}]}
+
+    old_prompt = first("m0", m1, "Which rain jacket should I buy?", "08:59:00")
+    old_answer = first("m0a", m2, "The Alpine Pro, a classic.", "08:59:10")
+    old_reply = first("m3x", m3, "What does it cost?", "09:00:40")
+    # A reply written after the kept one, on a branch left later, is not its first version.
+    later = first("m3y", m3, "Is it on sale?", "09:05:00")
+    for msg, parent in [(old_prompt, root), (old_answer, "m0"), (m1, root), (m2, "m1"),
+                        (old_reply, "m2"), (m3, "m2"), (later, "m2"), (m4, "m3")]:
+        msg["parent_message_uuid"] = parent
+    conv["chat_messages"] = [old_prompt, old_answer, m1, m2, old_reply, m3, later, m4]
     f = tmp_path / "conversations.json"
-    f.write_text(json.dumps([{"uuid": "x", "name": "t", "chat_messages": msgs}]), encoding="utf-8")
+    f.write_text(json.dumps([conv]), encoding="utf-8")
+    [item], s = read(f)
+    assert item.input.startswith("Which rain jacket for a windy ridge run?")
+    assert item.response == "What does it cost? You forgot the price again."
+    assert item.meta and item.meta["prompt_edited_from"] == "Which rain jacket should I buy?"
+    assert item.meta["edited_from"] == "What does it cost?"
+    assert "Alpine" not in item.input and "on sale" not in item.response
+    assert s.skipped["message on an edited-away branch"] == 4
+    # Without the earlier reply, the later one is no first version of the kept reply.
+    conv["chat_messages"].remove(old_reply)
+    f.write_text(json.dumps([conv]), encoding="utf-8")
     [item], _ = read(f)
-    assert item.meta and item.meta["prompt_edited_from"] == "Old prompt"
-    assert "edited_from" not in item.meta
+    assert item.meta and "edited_from" not in item.meta and "prompt_edited_from" in item.meta
+    # A linear export (no parent links, the fixture as it is) has no first versions.
+    items, _ = read(FIX / "claude_conversations.json")
+    assert not any(it.meta and ("prompt_edited_from" in it.meta or "edited_from" in it.meta)
+                   for it in items)
 
 
 def test_a_conversation_nobody_reacted_in_is_the_users_writing(tmp_path: Path) -> None:

@@ -97,9 +97,11 @@ def _written() -> tuple[str, str]:
     return "\n".join(user), "\n".join(assistant)
 
 
-# A path quotes the person as `Said '...'`, `Pushed back '...'`, `Asked for '...'`, and a
-# choice as `Chose '<the option>' over the other options: '<their words>'`.
-_THEIRS = re.compile(r"""(?:Said|Pushed back|Asked for|other options:) (['"])(.*?)\1 \(""")
+# A path quotes the person as `Said '...'`, `Pushed back '...'`, `Asked for '...'`, what an
+# edit added as `Added, editing their message, '...'`, and a choice as `Chose '<the
+# option>' over the other options: '<their words>'`.
+_THEIRS = re.compile(
+    r"""(?:Said|Pushed back|Asked for|editing their message,|other options:) (['"])(.*?)\1 \(""")
 
 
 def _their_quotes(path: str) -> list[str]:
@@ -128,7 +130,8 @@ async def test_preferences_in_a_chatgpt_export_come_back_through_mcp(
             assert p["quote"] in user_text and p["items"], p
         # What an edit added corrects the first version: "vegetarian" was added to the
         # prompt, the first version ("a lunch place") is no preference; "rather not" avoids.
-        assert any("vegetarian lunch place" in q for q in quotes), quotes
+        veg = next(p for p in prefs if "vegetarian lunch place" in p["quote"])
+        assert veg["stance"] == "needs", veg
         assert next(p for p in prefs if "rather not fly" in p["quote"])["stance"] == "avoids"
         nightjet = next(p for p in prefs if "Nightjet" in p["quote"])
         assert "Nightjet" in nightjet["chosen"]  # the option picked from the kept answer
