@@ -86,3 +86,29 @@ def test_pipeline_identity_names_the_vectors(fake_embedder: FakeEmbedder) -> Non
     assert r.vectors["signals"].shape == (8,)
     assert any(f.factor_id is None for f in r.features)
     assert TONE_ID == "f_tone"
+
+
+class _Recording(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.seen += list(texts)
+        return super().embed(texts)
+
+
+def test_an_unanswered_exchange_is_keyed_by_its_words_and_an_answer_by_its_features() -> None:
+    emb = _Recording()
+    pipe = Pipeline(emb)
+    said = "We hiked the ridge trail at dawn. The battery lamp died halfway."
+    rated = "A battery lamp for the ridge trail. It died halfway at dawn."
+    corpus = CorpusStats.from_texts([said, rated])
+    chat, answer = pipe.process_items(
+        [Item(1, said, "", kind="exchange", prompt_chars=len(said)),
+         Item(2, rated, "2", score=2.0, kind="turn")], corpus)
+    np.testing.assert_array_equal(chat.vectors["features"], chat.vectors["raw"])
+    assert not np.allclose(answer.vectors["features"], answer.vectors["raw"])
+    # Only the answered turn's serialised features were embedded as a key.
+    keys = [t for t in emb.seen if "; " in t]
+    assert len(keys) == 1 and all(s not in keys[0] for s in said.split(". "))

@@ -50,6 +50,8 @@ MAX_SENTENCES = 40
 VECTORS_VERSION = "vec2"
 # The vector kind holding an item's preference vectors (one row per preference feature).
 PREFS = "prefs"
+# Items that are a conversation's exchanges rather than answers to something shown.
+CHAT_KINDS = ("turn", "exchange")
 
 
 def sentence_pieces(text: str) -> list[str]:
@@ -151,15 +153,22 @@ class Pipeline:
         return self._domains
 
     def _vectors(
-        self, texts: Sequence[str], feats: Sequence[Sequence[Feature]], extra: Sequence[str] = ()
+        self,
+        texts: Sequence[str],
+        feats: Sequence[Sequence[Feature]],
+        extra: Sequence[str] = (),
+        keyless: Sequence[bool] = (),
     ) -> tuple[dict[str, Vector], Vector]:
         """The vectors of each text, and the plain embedding of each ``extra`` text (one
-        embedding call for all)."""
-        keys = [serialize(fs) or t[:EMBED_CHARS] for t, fs in zip(texts, feats, strict=True)]
+        embedding call for all). A ``keyless`` text's features vector is its raw one."""
+        keyed = [i for i in range(len(texts)) if not (keyless and keyless[i])]
+        keys = [serialize(feats[i]) or texts[i][:EMBED_CHARS] for i in keyed]
         mat = embed_mean(self.embedder, texts, extra=[*keys, *(e[:EMBED_CHARS] for e in extra)])
         n = len(texts)
+        key_vecs = mat[:n].copy()
+        key_vecs[keyed] = mat[n : n + len(keyed)]
         sig = np.asarray([text_signals(t) for t in texts], dtype=np.float32).reshape(n, -1)
-        return {"raw": mat[:n], "features": mat[n : 2 * n], "signals": sig}, mat[2 * n :]
+        return {"raw": mat[:n], "features": key_vecs, "signals": sig}, mat[n + len(keyed) :]
 
     def _place_preferences(
         self, feats: list[list[Feature]], pref_vecs: Vector
@@ -207,7 +216,10 @@ class Pipeline:
             assignment = {m: f.id for f in factors for m in f.members}
             feats = [tag(fs, assignment) for fs in feats]
         pref_texts = [t for fs in feats for f in fs if f.kind == "preference" for t in embed_texts(f)]
-        vecs, pref_vecs = self._vectors([it.text for it in items], feats, pref_texts)
+        # A conversation's unanswered exchange is found by what the person said (its raw
+        # vector); the feature key, a quarter of a chat build's embedding, serves answers.
+        keyless = [it.kind in CHAT_KINDS and it.score is None and it.label is None for it in items]
+        vecs, pref_vecs = self._vectors([it.text for it in items], feats, pref_texts, keyless)
         feats, per_item = self._place_preferences(feats, pref_vecs)
         paths: Sequence[WrittenPath | None] = (
             self.path_writer.write(items, feats, factors) if factors else [None] * len(items)
