@@ -12,6 +12,7 @@ import pytest
 from mindprint.embed import FakeEmbedder, FastEmbedEmbedder, check_model
 from mindprint.errors import ModelError
 from mindprint.settings import EmbeddingSettings
+from tests.chats import chat_template  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MINDPRINT_SHARED_DATA", REPO.parent / "shared" / "data"))

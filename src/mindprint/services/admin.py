@@ -58,14 +58,15 @@ class AdminService:
 
     def search(
         self, user_id: str | None, text: str = "", factor_id: str = "", limit: int | None = None,
-        offset: int = 0,
+        offset: int = 0, among: list[int] | None = None,
     ) -> tuple[list[Item], int]:
         """One page of the items whose texts contain ``text`` (and that have a feature of
-        ``factor_id``, when given), newest first; and how many match."""
+        ``factor_id``, and are among the items ``among``, when given), newest first; and
+        how many match."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
         return search_items(self.store, uid, text[: self.inputs.limits.max_text_chars],
-                            factor_id, limit, offset)
+                            factor_id, limit, offset, among)
 
     def items(self, user_id: str | None, ids: list[int]) -> dict[int, Item]:
         return self.store.get_items(self.inputs.user(user_id), ids)

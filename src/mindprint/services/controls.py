@@ -41,12 +41,16 @@ class ControlService:
         self.store, self.index, self.inputs, self.rebuild = store, index, inputs, rebuild
 
     def factors(self, user_id: str | None) -> list[SteeredFactor]:
-        """Every learned factor with the control in force, vetoed ones included."""
+        """Every learned factor with the control in force, vetoed ones included, and the
+        preferences stated since the last build (the next build keeps their ids, unless
+        it finds one said before)."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
         controls = db.factor_controls(self.store, uid)
-        return [SteeredFactor(f, controls.get(f.id, FactorControl()))
-                for f in self.store.all_factors(uid)]
+        learned = self.store.all_factors(uid)
+        ids = {f.id for f in learned}
+        learned += [f for f in self.index.both(uid)[1].fresh if f.id not in ids]
+        return [SteeredFactor(f, controls.get(f.id, FactorControl())) for f in learned]
 
     def _factor(self, uid: str, factor_id: str) -> SteeredFactor:
         for s in self.factors(uid):

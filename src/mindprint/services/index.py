@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 
 from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.predict.index import UserIndex, build_index
 from mindprint.engine.predict.retrieval import PrefIndex, pref_index
-from mindprint.services.overlay import unvetoed, vetoed, visible
+from mindprint.services.overlay import overlay, unvetoed
 from mindprint.store import Store
+from mindprint.store import controls as db
 
 VECTOR_KINDS = ("features", "raw", "signals")
 
@@ -47,8 +49,9 @@ class IndexCache:
         loaded = {k: self.store.get_vectors(uid, k, self.model_id) for k in VECTOR_KINDS}
         items = {it.id: it for page in self.store.iter_items(uid) for it in page}
         features = self.store.get_features(uid)
-        hidden = vetoed(self.store, uid)
-        factors = visible(self.store, uid, self.store.all_factors(uid))
+        controls = db.factor_controls(self.store, uid)
+        hidden = {fid for fid, c in controls.items() if c.vetoed}
+        factors = overlay(self.store.all_factors(uid), controls)
         c = build_index(
             revision=rev,
             model_id=self.model_id,
@@ -61,6 +64,8 @@ class IndexCache:
         prefs = pref_index(
             items, features, self.store.get_pref_vectors(uid, self.model_id), factors, hidden
         )
+        # Those recorded since the build carry the user's names and descriptions too.
+        prefs = replace(prefs, factors={f.id: f for f in overlay(list(prefs.factors.values()), controls)})
         with self._lock:
             self._cache[uid] = (c, prefs)
         return c, prefs

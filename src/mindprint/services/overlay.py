@@ -2,7 +2,9 @@
 
 The model, retrieval (through the index), rewrite and feedback services load factors
 through :func:`visible`, so a vetoed factor is never shown and never used, a renamed
-one carries the user's name, and a pinned one comes first. The build reads the factors
+one carries the user's name, and a pinned one comes first. A standing preference's
+description is what the person said: described anew, those words are its quote
+wherever it is served (the statements it was learned from stay in History). The build reads the factors
 as learned (so a rebuild keeps their ids and the controls keep applying).
 """
 
@@ -26,10 +28,17 @@ def overlay(factors: Sequence[Factor], controls: dict[str, FactorControl]) -> li
         if c is None:
             out.append(f)
         elif not c.vetoed:
-            out.append(replace(f, name=c.name or f.name,
-                               description=f.description if c.description is None else c.description))
+            out.append(steered(f, c))
     pinned = {fid for fid, c in controls.items() if c.pinned}
     return [f for f in out if f.id in pinned] + [f for f in out if f.id not in pinned]
+
+
+def steered(f: Factor, c: FactorControl) -> Factor:
+    """``f`` under the user's name and description (a preference's description is its quote)."""
+    if c.description is None:
+        return replace(f, name=c.name or f.name)
+    stats = {**f.stats, "quote": c.description} if f.stats.get("kind") == "preference" else f.stats
+    return replace(f, name=c.name or f.name, description=c.description, stats=stats)
 
 
 def visible(store: Store, user_id: str, factors: Sequence[Factor]) -> list[Factor]:

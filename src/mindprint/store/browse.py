@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mindprint.engine.types import Item
@@ -19,11 +20,11 @@ def _like(text: str) -> str:
 
 def search_items(
     store: Store, user_id: str, text: str = "", factor_id: str = "", limit: int | None = None,
-    offset: int = 0,
+    offset: int = 0, among: Sequence[int] | None = None,
 ) -> tuple[list[Item], int]:
     """One page of the user's items, newest first, whose texts contain ``text`` and
-    (when given) one of whose features belongs to ``factor_id``; and the number of
-    matching items."""
+    (when given) one of whose features belongs to ``factor_id`` and whose id is one of
+    ``among``; and the number of matching items."""
     where = ["i.user_id = ?"]
     params: list[Any] = [user_id]
     if text.strip():
@@ -32,6 +33,10 @@ def search_items(
     if factor_id:
         where.append("EXISTS (SELECT 1 FROM features f WHERE f.item_id = i.id AND f.factor_id = ?)")
         params.append(factor_id)
+    if among is not None:
+        ids = [int(i) for i in among]
+        where.append(f"i.id IN ({', '.join('?' * len(ids))})" if ids else "0")
+        params += ids
     cond = " AND ".join(where)
     with store.read() as db:
         total = int(db.execute(f"SELECT COUNT(*) FROM items i WHERE {cond}", params).fetchone()[0])

@@ -19,7 +19,8 @@ first. "Why" names the preference's domain and what the query asks about in it
 ("food; the question asks about “dishes”"). The preference index is built from
 the items' preference features: those the last build grouped into standing preferences
 carry that factor (a superseded or vetoed one is left out), and those recorded since
-(feedback) stand alone until the next build groups them.
+(feedback) stand alone until the next build groups them. A preference none of whose
+statements is left (its items deleted) is gone at once, before the rebuild.
 """
 
 from __future__ import annotations
@@ -95,7 +96,10 @@ class PrefIndex:
     vectors: Vector
     factor_of_row: tuple[str, ...]
     strength: tuple[float, ...]
-    factors: Mapping[str, Factor]
+    factors: Mapping[str, Factor]  # the current ones, each with a row
+    # Every preference of the statements recorded since the last build, as learned
+    # (vetoed and superseded ones too): the user's controls reach them before that build.
+    fresh: tuple[Factor, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,9 @@ def pref_index(
                 strength.append(ev.feature.weight)
     dim = next(iter(vectors.values())).shape[-1] if vectors else 0
     mat = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
-    return PrefIndex(mat, tuple(owner), tuple(strength), built)
+    live = set(owner)
+    current = {fid: f for fid, f in built.items() if fid in live}
+    return PrefIndex(mat, tuple(owner), tuple(strength), current, tuple(alone))
 
 
 def _offer(f: Feature, mat: Vector) -> list[Vector]:
