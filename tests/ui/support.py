@@ -18,7 +18,7 @@ import anyio
 import httpx
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from mindprint.engine.protocols import Embedder
 from tests.server.support import MINDPRINT_BIN, REPO, call_err, call_ok
@@ -143,6 +143,24 @@ def mcp_call(url: str, name: str, args: dict[str, Any], *, error: bool = False) 
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(anyio.run, go).result(timeout=180)
+
+
+def mcp_read(url: str, uri: str) -> str:
+    """One resource's text through the real MCP client (as :func:`mcp_call`)."""
+
+    async def go() -> str:
+        async with Client(streamable_http_client(url), mode="legacy") as c:
+            return str(getattr((await c.read_resource(uri)).contents[0], "text", ""))
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, go).result(timeout=180)
+
+
+def click_and_wait(page: Page, target: Locator) -> str:
+    """Submit a form by its button; the notice shown after the redirect."""
+    with page.expect_navigation():
+        target.click()
+    return page.locator(".notice").inner_text()
 
 
 def shot(page: Page, name: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page
 
-from tests.ui.support import Dashboard, mcp_call, shot, start_mcp_http, stop, visit
+from tests.ui.support import Dashboard, click_and_wait, mcp_call, shot, start_mcp_http, stop, visit
 
 QUERY = "Review request: Ridgeline trail shoe — 280 g, $150. The upper tore after 100 km."
 FACTOR = "durability"
@@ -46,13 +46,6 @@ def retrieval_uses(url: str, name: str) -> bool:
 def row(page: Page, name: str) -> Locator:
     return page.locator("#factor-controls tbody tr").filter(
         has=page.locator("b", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
-def click_and_wait(page: Page, target: Locator) -> str:
-    """Submit a form by its button; the notice shown after the redirect."""
-    with page.expect_navigation():
-        target.click()
-    return page.locator(".notice").inner_text()
 
 
 def test_veto_stops_the_factor_in_the_other_process_then_unveto_brings_it_back(

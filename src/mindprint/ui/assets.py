@@ -51,6 +51,16 @@ button.danger { border-color: #cf222e; color: #cf222e; }
 .controls form { display: inline; margin-right: 4px; }
 .pager a { margin-right: 12px; }
 code { background: var(--bg); padding: 1px 4px; border-radius: 4px; }
+.preference h3 { font-size: 17px; }
+.preference .stance { color: var(--accent); font-weight: 700; }
+.preference dl { display: grid; grid-template-columns: repeat(4, max-content minmax(0, 1fr));
+  gap: 2px 12px; margin: 6px 0; }
+.preference dt { color: var(--muted); }
+.preference dd { margin: 0; }
+.preference .controls { display: flex; gap: 6px; align-items: baseline; flex-wrap: wrap; }
+.preference .superseded { border-left: 3px solid var(--line); padding-left: 10px; margin: 6px 0;
+  color: var(--muted); }
+.said, .preference .members { color: var(--muted); margin: 2px 0; font-size: 13px; }
 """
 
 # Asks before a form marked data-confirm is sent; the server checks every write anyway

@@ -18,7 +18,9 @@ from starlette.routing import Route
 from mindprint.engine.features.text import trim
 from mindprint.errors import InvalidInputError, MindprintError
 from mindprint.integers import whole_number
+from mindprint.ui import prefs, steer
 from mindprint.ui.html import Html, form, h, join, num, table
+from mindprint.views import is_preference
 
 if TYPE_CHECKING:
     from mindprint.app import Mindprint
@@ -35,22 +37,9 @@ def _factor_row(s: SteeredFactor, csrf: str) -> list[Any]:
     tags = [h("span", "pinned", class_="tag pinned") if c.pinned else "",
             h("span", "vetoed", class_="tag") if c.vetoed else ""]
     dep = f.stats.get("departure") or {}
-    buttons = [
-        form("/controls/factor", csrf, h("input", type="hidden", name="factor_id", value=f.id),
-             h("button", label, type="submit", name="action", value=action,
-               class_="danger" if action == "veto" else None))
-        for action, label in (("unpin", "Unpin") if c.pinned else ("pin", "Pin"),
-                              ("unveto", "Un-veto") if c.vetoed else ("veto", "Veto"))
-    ]
-    edit = h("details", h("summary", "Edit"), form(
-        "/controls/edit", csrf, h("input", type="hidden", name="factor_id", value=f.id),
-        h("label", "name ", h("input", name="name", value=s.name, maxlength="80")), " ",
-        h("label", "description ", h("input", name="description",
-                                      value=c.description or f.description, maxlength="400")),
-        " ", h("button", "Save", type="submit"), class_="edit"))
     return [join([h("b", s.name), *tags]), int(f.stats.get("n_items", 0)),
             num(dep.get("effect"), sign=True) if isinstance(dep, dict) else "–",
-            h("div", *buttons, edit, class_="controls")]
+            h("div", *steer.buttons(s, csrf), steer.edit(s, csrf), class_="controls")]
 
 
 def _log_row(e: dict[str, Any], csrf: str) -> list[Any]:
@@ -70,7 +59,8 @@ def _log_row(e: dict[str, Any], csrf: str) -> list[Any]:
 
 
 def page(m: Mindprint, uid: str, csrf: str) -> Html:
-    steered = m.controls.factors(uid)
+    everything = m.controls.factors(uid)
+    steered = [s for s in everything if not is_preference(s.factor)]
     log = m.controls.log(uid)
     return join([
         h("p", "Changes here take effect at once, also for your assistant's mindprint server "
@@ -80,6 +70,7 @@ def page(m: Mindprint, uid: str, csrf: str) -> Html:
                  "retrieval or rewrites, until you un-veto it."),
           table(["factor", "items", "effect", ""], [_factor_row(s, csrf) for s in steered],
                 id="factor-controls")),
+        prefs.controls_section(everything, csrf),
         h("section", h("h2", "Changes"),
           table(["when (UTC)", "change", "what", ""], [_log_row(e, csrf) for e in log], id="log")
           if log else h("p", "No change yet.", id="log")),
@@ -123,14 +114,15 @@ def routes(board: Board) -> list[Route]:
                 notice = await run_in_threadpool(act, fields)
             except MindprintError as e:
                 return board.redirect("/controls", f"Nothing changed: {e}")
-            return board.redirect(back, notice)
+            asked = fields.get("back", "")
+            return board.redirect(asked if asked in steer.BACK else back, notice)
 
         return endpoint
 
     def set_factor(f: dict[str, str]) -> str:
         action = f.get("action", "")
         m.controls.set(uid, f.get("factor_id", ""), action)
-        return f"{ACTIONS.get(action, action)}: done. Undo it below if that was a mistake."
+        return f"{ACTIONS.get(action, action)}: done. Undo it on the Controls page if that was a mistake."
 
     def edit(f: dict[str, str]) -> str:
         m.controls.edit(uid, f.get("factor_id", ""), f.get("name", ""), f.get("description", ""))

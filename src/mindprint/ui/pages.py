@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mindprint.engine.features.text import trim
 from mindprint.engine.types import Feature, Item
+from mindprint.ui import prefs
 from mindprint.ui.controls import delete_button
 from mindprint.ui.html import Html, esc, h, join, num, table
 from mindprint.ui.svg import EVERYONE, MINE, Series, interval_chart, line_chart
@@ -70,16 +71,17 @@ def _style(style: dict[str, Any]) -> Html:
     return table(["habit", "value"], rows, class_="style") if rows else h("p", "No style measured yet.")
 
 
-def you(m: Mindprint, uid: str, view: UserFactorsView | None = None) -> Html:
+def you(m: Mindprint, uid: str, csrf: str, view: UserFactorsView | None = None) -> Html:
     v = view or factors_view(m, uid)
     if not v.built:
-        return h("p", f"{v.history_size} items stored; no model yet. Run ",
-                 h("code", f"mindprint build --user {uid}"), ".")
+        return join([h("p", f"{v.history_size} items stored; no model yet. Run ",
+                       h("code", f"mindprint build --user {uid}"), "."), prefs.section(m, uid, csrf)])
     rows = [(f.name, f.effect, f.effect_ci95[0], f.effect_ci95[1])
             for f in v.factors if f.effect is not None and f.effect_ci95][:15]
     return join([
         h("p", f"{v.history_size} items; model built {v.built_at or ''} by ",
           h("code", v.extractor or "offline"), f", {len(v.factors)} factors.", class_="lead"),
+        prefs.section(m, uid, csrf),
         h("section", h("h2", "What moves your answers"),
           h("p", "Each factor's departure from a model of everyone, with its 95% interval."),
           interval_chart(rows, "Factor effects with 95% intervals",
@@ -151,14 +153,18 @@ def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[
 def history(m: Mindprint, uid: str, q: str, factor: str, offset: int, item: int | None,
             csrf: str) -> Html:
     names = {f.id: f.name for f in m.models.factors(uid)[1]}
+    said = prefs.learned(m.controls.factors(uid))
     if item is not None:
         found = m.admin.items(uid, [item])
         items, total = ([found[item]], 1) if item in found else ([], 0)
+    elif factor in said:  # a preference: the items that said it
+        items, total = m.admin.search(uid, q, "", PAGE, offset, among=said[factor].items)
     else:
         items, total = m.admin.search(uid, q, factor, PAGE, offset)
     feats, paths = m.admin.details(uid, [it.id for it in items])
-    options = [h("option", "any factor", value="")] + [
-        h("option", n, value=fid, selected=fid == factor) for fid, n in sorted(names.items(), key=lambda kv: kv[1])
+    measured = sorted(((fid, n) for fid, n in names.items() if fid not in said), key=lambda kv: kv[1])
+    options = [h("option", "any factor", value=""), prefs.options(said, factor)] + [
+        h("option", n, value=fid, selected=fid == factor) for fid, n in measured
     ]
     search = h("form", h("input", type="search", name="q", value=q, placeholder="search your history",
                          aria_label="search"),

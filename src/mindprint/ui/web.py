@@ -31,7 +31,7 @@ class Dashboard(Board):
     # -- read pages ------------------------------------------------------------------------
 
     async def you(self, request: Request) -> Response:
-        return await self.render(request, "You", "/", lambda: pages.you(self.m, self.uid))
+        return await self.render(request, "You", "/", lambda: pages.you(self.m, self.uid, self.guard.csrf))
 
     async def knows(self, request: Request) -> Response:
         return await self.render(request, "How well mindprint knows you", "/knows",
