@@ -4,6 +4,10 @@ server), factors, retrieve, usage, export, forget."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +19,7 @@ from mindprint.cli.main import app, main
 from mindprint.errors import ConfigError, UnknownUserError
 from mindprint.settings import ProviderSettings
 from mindprint.testing.fake_llm import FakeLLM, fake_llm
+from tests.chats import BRANDS, CHAT_USER, SPICY_THEN, TRAINS
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = str(REPO / "examples" / "demo_history.jsonl")
@@ -111,3 +116,29 @@ def test_a_separate_rewrite_model(fake: FakeLLM, monkeypatch: pytest.MonkeyPatch
     m.close()
     assert out.generator.startswith("llm:openai:rpo-reflector-1b:rewrite-")
     assert [body["model"] for _, body in fake.requests] == ["rpo-reflector-1b"]
+
+
+def test_factors_and_retrieve_show_what_the_person_said(
+    tmp_path: Path, chat_template: Path,
+) -> None:
+    """The real command, as a person runs it in a terminal."""
+    db = tmp_path / "chats.db"
+    shutil.copyfile(chat_template, db)
+    env = {**os.environ, "MINDPRINT_DB": str(db), "MINDPRINT_USER": CHAT_USER, "COLUMNS": "200"}
+    exe = str(Path(sys.executable).parent / "mindprint")
+
+    def run(*args: str) -> str:
+        r = subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    listed = run("factors")
+    assert f"what {CHAT_USER} said about themselves — 5 standing preferences" in listed
+    assert f"“{BRANDS}”" in listed and "chose: steady-state cycling" in listed
+    assert SPICY_THEN not in listed  # replaced by a later statement
+    first = next(line for line in listed.splitlines() if "“" in line)
+    assert "needs · strict" in first and "shopping" in first  # firmest first
+    found = run("retrieve", "How should I get from Paris to Berlin next month?", "-k", "1")
+    assert "applies: likes · firm · items #3" in found and f"“{TRAINS}”" in found
+    assert "why: travel; the question asks about" in found
+    assert found.index("applies:") < found.index("item ")  # before the similar exchanges

@@ -18,6 +18,7 @@ from mindprint.server.server import build_server
 from mindprint.server.state import ServerState
 from mindprint.settings import LimitSettings, StoreSettings
 from mindprint.store import Store
+from tests.chats import CHAT_USER
 from tests.server.support import REPO, USER
 
 
@@ -64,6 +65,15 @@ def app_factory(db_path: Path, real_embedder: FastEmbedEmbedder) -> Callable[[],
 @pytest.fixture
 def server(app_factory: Callable[[], Mindprint]) -> MCPServer[ServerState]:
     return build_server(app_factory=app_factory)
+
+
+@pytest.fixture
+def chat_server(tmp_path: Path, chat_template: Path, real_embedder: FastEmbedEmbedder) -> MCPServer[ServerState]:
+    """A server over a copy of ana's conversations (tests.chats)."""
+    db = tmp_path / "chats.db"
+    shutil.copyfile(chat_template, db)
+    return build_server(app_factory=lambda: Mindprint(
+        Store.open(db), real_embedder, limits=LimitSettings(), default_user=CHAT_USER))
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from mcp.server.mcpserver import MCPServer
 
 from mindprint.server.profile import render_profile
 from mindprint.server.state import ServerState
-from mindprint.views import UserFactorsView
+from mindprint.views import PreferenceView, UserFactorsView
+from tests.chats import CHAT_USER, SPICY_NOW, SPICY_THEN
 from tests.server.support import MODES, USER
 
 pytestmark = pytest.mark.anyio
@@ -45,3 +46,24 @@ async def test_unknown_user_profile_is_not_found(server: MCPServer[ServerState],
 def test_render_profile_of_an_unbuilt_user() -> None:
     md = render_profile(UserFactorsView(user_id="new", history_size=2, built=False, factors=[]))
     assert "not built yet" in md and "## Factors" not in md
+
+
+async def test_profile_lists_what_the_person_said_in_their_words(chat_server: MCPServer[ServerState]) -> None:
+    async with Client(chat_server, mode="legacy") as c:
+        md = getattr((await c.read_resource(f"mindprint://users/{CHAT_USER}/profile")).contents[0], "text", "")
+        prefs = (await c.call_tool("get_user_factors", {})).structured_content["preferences"]
+    section = md.split("## What they have said about themselves", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("- ")]
+    assert [line.split("“", 1)[1].split("”", 1)[0] for line in lines] == [p["quote"] for p in prefs]
+    assert lines[0].startswith("- needs (strict; shopping):")
+    assert any("chose steady-state cycling" in line for line in lines)
+    assert SPICY_THEN not in md and f"“{SPICY_NOW}”" in md
+
+
+def test_render_profile_says_how_many_preferences_it_left_out() -> None:
+    said = PreferenceView(quote="I cannot eat nuts.", stance="avoids", firmness="strict", domain="food",
+                          items=[3, 9], last_seen="2026-03-01")
+    md = render_profile(UserFactorsView(user_id="new", history_size=2, built=False, factors=[],
+                                        preferences=[said], preferences_total=4))
+    assert "- avoids (strict; food): “I cannot eat nuts.” — said 2026-03-01, items 3, 9" in md
+    assert "- … and 3 more" in md

@@ -16,7 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from playwright.sync_api import Browser, Request
 
 from mindprint.server.state import ServerState
-from tests.server.conftest import app_factory, db_path, server  # noqa: F401 (fixtures)
+from tests.server.conftest import app_factory, chat_server, db_path, server  # noqa: F401 (fixtures)
 from tests.server.support import call_ok
 from tests.ui.support import SHOTS
 
@@ -132,4 +132,25 @@ def test_the_card_shows_format_characters_inert(browser: Browser, server: MCPSer
     assert first.locator("b.name").inner_text() == "weight \\u202egnorw\\u202c \\u2066x\\u2069\\u200b"
     assert first.locator(".why").inner_text() == "ok 👩\u200d🚀 \\U000e0041"
     assert requests == []
+    page.close()
+
+
+def test_the_card_shows_what_the_person_said(browser: Browser, chat_server: MCPServer[ServerState]) -> None:  # noqa: F811
+    _, _, content, result, data = served(chat_server)
+    evil = "I avoid <img src=x onerror=\"parent.postMessage({jsonrpc:'2.0',method:'pwned'},'*')\"> nuts"
+    prefs = result["structuredContent"]["preferences"]
+    assert [p["quote"] for p in prefs] == [p["quote"] for p in data["preferences"]]
+    prefs[1]["quote"] = evil  # stored text may hold anything: it is shown, never run
+    prefs[3]["quote"] = "I like \u202esniart\u202c a lot"  # and its format characters inert
+    page, requests, errors = render(browser, content.text, result, "mcp-app-card-preferences")
+    frame = page.frame_locator("#app")
+    items = frame.locator("#preferences li")
+    shown = [p["quote"] for p in prefs]
+    shown[3] = "I like \\u202esniart\\u202c a lot"
+    assert items.locator("q.quote").all_inner_texts() == shown
+    assert items.locator("b.stance").all_inner_texts() == [p["stance"] for p in prefs]
+    assert items.locator(".firmness").all_inner_texts() == [p["firmness"] for p in prefs]
+    assert "chose steady-state cycling" in items.filter(has_text="option 2").inner_text()
+    assert frame.locator("#preferences img").count() == 0 and "pwned" not in page.evaluate("window.seen")
+    assert requests == [] and errors == []
     page.close()

@@ -3,7 +3,8 @@
 Hosts that render MCP Apps (Claude Desktop advertises it) read ``ui://mindprint/profile``
 because ``get_user_factors`` names it in ``_meta.ui.resourceUri``, show it in a sandboxed
 iframe, and pass it the tool's result over ``postMessage``: the card then shows the
-user's top factors and how well mindprint predicted their past answers. Clients without
+user's stated preferences (their words, stance and firmness), top factors and how well
+mindprint predicted their past answers. Clients without
 app support get the same text result as before.
 
 The document is self-contained: its one style sheet and one script are inline and
@@ -31,6 +32,10 @@ li { margin: 4px 0; }
 .up { color: #1a7f37; } .down { color: #cf222e; }
 .why { color: #59636e; display: block; font-size: 13px; }
 #status { color: #59636e; }
+h2 { font-size: 14px; margin: 10px 0 4px; }
+ul { margin: 0 0 8px; padding-left: 18px; }
+.stance { color: #0969da; }
+.firmness { font-size: 12px; border: 1px solid #d1d9e0; border-radius: 9px; padding: 0 6px; color: #59636e; }
 """
 
 # The View side of the MCP Apps handshake: ui/initialize, then initialized; the host
@@ -63,11 +68,34 @@ _SCRIPT = """
     }
     return null;
   }
+  // What the person said about themselves: their words, stance and firmness.
+  function said(d) {
+    var prefs = d.preferences || [];
+    if (!prefs.length) { return; }
+    main.appendChild(el("h2", "What they told you"));
+    var list = el("ul"); list.id = "preferences";
+    prefs.slice(0, 8).forEach(function (p) {
+      var li = el("li"); li.className = "preference";
+      li.appendChild(el("b", p.stance, "stance"));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("q", p.quote, "quote"));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", p.firmness, "firmness"));
+      var why = [p.domain].concat(p.chosen ? ["chose " + p.chosen] : []);
+      li.appendChild(el("span", why.join("; "), "why"));
+      list.appendChild(li);
+    });
+    main.appendChild(list);
+    var more = (d.preferences_total || prefs.length) - Math.min(prefs.length, 8);
+    if (more > 0) { main.appendChild(el("p", more + " more in the dashboard.", "why")); }
+    if (d.factors.length) { main.appendChild(el("h2", "What moves their answers")); }
+  }
   function render(d) {
     if (!d || !d.factors) { return; }
     main.replaceChildren();
     main.appendChild(el("h1", "How mindprint sees " + d.user_id));
     if (d.backtest) { main.appendChild(el("p", d.backtest, "sentence")).id = "sentence"; }
+    said(d);
     var list = el("ol"); list.id = "factors";
     d.factors.slice(0, 8).forEach(function (f) {
       var li = el("li"); li.className = "factor";

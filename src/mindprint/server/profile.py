@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mindprint.views import FactorView, UserFactorsView
+from mindprint.views import FactorView, PreferenceView, UserFactorsView
 
 # A profile is read by a model inside a conversation: keep it to the strongest factors.
 MAX_FACTORS = 12
@@ -32,6 +32,25 @@ def _factor_line(f: FactorView) -> str:
     members = ", ".join(f.members[:6])
     head = f"- **{f.name}**: {f.description}" if f.description else f"- **{f.name}**"
     return f"{head}\n  - features: {members}\n  - {'; '.join(stats)}"
+
+
+def _preference_line(p: PreferenceView) -> str:
+    """E.g. - avoids (strict; food): “I cannot eat spicy food.” — said 2026-03-01, items 4, 9"""
+    how = "; ".join(x for x in (p.firmness, p.domain, f"chose {p.chosen}" if p.chosen else "") if x)
+    said = f"said {p.last_seen}, " if p.last_seen else ""
+    items = ", ".join(str(i) for i in p.items)
+    return f"- {p.stance} ({how}): “{p.quote}” — {said}item{'s' if len(p.items) != 1 else ''} {items}"
+
+
+def _preference_lines(v: UserFactorsView) -> list[str]:
+    if not v.preferences:
+        return []
+    out = ["## What they have said about themselves", "",
+           "Their own words, firmest and most recent first; a later statement replaced any "
+           "earlier one it contradicts.", "", *(_preference_line(p) for p in v.preferences)]
+    if v.preferences_total > len(v.preferences):
+        out.append(f"- … and {v.preferences_total - len(v.preferences)} more (see `get_user_factors`).")
+    return [*out, ""]
 
 
 def _style_lines(style: dict[str, Any]) -> list[str]:
@@ -93,6 +112,7 @@ def render_profile(v: UserFactorsView) -> str:
     if v.label_counts:
         labels = ", ".join(f"{k} ({n})" for k, n in sorted(v.label_counts.items(), key=lambda kv: -kv[1]))
         out += [f"Labels given: {labels}.", ""]
+    out += _preference_lines(v)
     if v.factors:
         out += ["## Factors that drive their answers", ""]
         out += [_factor_line(f) for f in v.factors[:MAX_FACTORS]]
