@@ -74,6 +74,9 @@ def test_the_chat_persons_preferences_are_factors_and_come_back(
         assert all(q in user_text and p.items for q, p in zip(quotes, view.preferences, strict=True))
         choice = next(p for p in view.preferences if p.chosen and "Eurostar" in p.quote)
         assert "TGV" in choice.chosen  # the option she picked, in the assistant's words
+        assert choice.chosen.startswith("Train: Eurostar")  # as text: no "**Train**"
+        short = next(p for p in view.preferences if "answers short" in p.quote)
+        assert short.domain == "answers"
         # Nothing from the assistant: no "sound" from its "Sounds good!", and no factor
         # built from a word only the assistant used.
         assistant_only = set(words(assistant_text)) - set(words(user_text))

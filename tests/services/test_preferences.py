@@ -52,6 +52,10 @@ def test_what_the_user_said_about_themselves_becomes_quoted_factors(app: Mindpri
     spicy = next(p for p in view.preferences if "spicy" in p.quote)
     assert (spicy.stance, spicy.firmness) == ("avoids", "strict")
     assert view.preferences[0].firmness == "strict"  # firmest first
+    domains = {p.quote: p.domain for p in view.preferences}
+    assert domains["I only buy from small independent brands."] == "shopping"
+    # An instruction about answers is about answers, whatever its words are close to.
+    assert domains["Please keep your answers short, no bullet points."] == "answers"
     # Nothing is built from the assistant's words: no "sound" from "sounds good".
     names = " ".join(f.name for f in view.factors)
     assert "sound" not in names and "noted" not in names
