@@ -1,8 +1,9 @@
 """How much of the assistant's context the tool surface costs.
 
 Prints the size of ``tools/list`` and of each tool's typical result on the demo user
-(the 48-item demo history, built offline with the real embedding model), through the
-real MCP client talking to the real server in memory. Sizes are characters of the JSON
+(the 48-item demo history, built offline with the real embedding model), and of the two
+reading tools on the demo's chat person (her ChatGPT export: standing preferences
+quoted in her words), through the real MCP client talking to the real server in memory. Sizes are characters of the JSON
 the client receives and approximate tokens = characters / 4 (no tokenizer: the ratio
 is close for English JSON and the targets have wide margins).
 
@@ -26,7 +27,7 @@ from mcp import Client
 from mcp_types import CallToolResult
 
 from mindprint.app import Mindprint
-from mindprint.cli.demo import DEMO_DRAFT, DEMO_QUERY, demo_file
+from mindprint.cli.demo import CHAT_QUERY, CHATS, DEMO_DRAFT, DEMO_QUERY, demo_file
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.importers import read_file
 from mindprint.server.server import build_server
@@ -34,6 +35,7 @@ from mindprint.settings import EmbeddingSettings, LimitSettings
 from mindprint.store import Store
 
 USER = "demo-rui"
+CHAT_USER = "demo-maya"
 TOOLS_BUDGET = 3000
 RESULT_BUDGET = 4000
 
@@ -55,7 +57,14 @@ def calls() -> list[tuple[str, dict[str, Any]]]:
         ("record_feedback", {"query": DEMO_QUERY, "response": DEMO_DRAFT, "rating": 4}),
         ("export_user", {}),
         ("forget_user", {"user_id": "nobody-here", "confirm": True}),
+        # The chat person: her preferences quoted, and the ones a question needs.
+        ("get_user_factors", {"user_id": CHAT_USER}),
+        ("retrieve_reasoning_paths", {"query": CHAT_QUERY, "user_id": CHAT_USER}),
     ]
+
+
+def label(name: str, args: dict[str, Any]) -> str:
+    return f"{name} ({CHAT_USER})" if args.get("user_id") == CHAT_USER else name
 
 
 async def measure(db: Path) -> dict[str, Any]:
@@ -63,6 +72,8 @@ async def measure(db: Path) -> dict[str, Any]:
     app = Mindprint(Store.open(db), emb, default_user=USER)
     app.add_items(USER, read_file(demo_file())[0])
     app.build(USER)
+    app.add_items(CHAT_USER, read_file(demo_file(CHATS))[0])
+    app.build(CHAT_USER)
     app.close()
 
     def make() -> Mindprint:
@@ -78,7 +89,7 @@ async def measure(db: Path) -> dict[str, Any]:
             if r.is_error:
                 raise SystemExit(f"{name} failed: {r.content}")
             n = result_chars(r)
-            out["results"][name] = {"chars": n, "tokens": tokens(n)}
+            out["results"][label(name, args)] = {"chars": n, "tokens": tokens(n)}
     return out
 
 
@@ -97,7 +108,7 @@ def main() -> None:
     print(f"tools/list: {t['chars']:>7,} chars ~{t['tokens']:>6,} tokens  (< {TOOLS_BUDGET:,}: {ok})")
     for name, r in res["results"].items():
         ok = "ok" if r["tokens"] < RESULT_BUDGET else "OVER"
-        print(f"{name:<26} {r['chars']:>7,} chars ~{r['tokens']:>6,} tokens  (< {RESULT_BUDGET:,}: {ok})")
+        print(f"{name:<38} {r['chars']:>7,} chars ~{r['tokens']:>6,} tokens  (< {RESULT_BUDGET:,}: {ok})")
 
 
 if __name__ == "__main__":
