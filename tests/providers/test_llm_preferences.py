@@ -19,7 +19,7 @@ from mindprint.app import Mindprint
 from mindprint.embed import FakeEmbedder
 from mindprint.engine.features.preferences import MAX_SENTENCE_CHARS
 from mindprint.engine.features.turns import user_text
-from mindprint.engine.llm.interface import TokenCaps
+from mindprint.engine.llm.interface import TokenCaps, fence
 from mindprint.engine.llm.preferences import LLMPreferenceReader, find_span
 from mindprint.engine.llm.stages import llm_pipeline
 from mindprint.engine.types import Feature, Item
@@ -275,3 +275,35 @@ def test_a_long_choice_is_kept_cut_not_voiding_its_batch(fake: FakeLLM) -> None:
 )
 def test_a_quote_is_found_after_folding_and_stored_as_written(quote: str, text: str, span: str | None) -> None:
     assert find_span(quote, text) == span
+
+
+def test_an_edited_prompt_is_shown_with_its_first_version_and_read_as_a_correction() -> None:
+    """The model sees how the person first wrote a message they edited, fenced apart from
+    what they kept; a correction is stored with the words the edit added, and a quote of
+    the first version is dropped like a quote of the assistant."""
+    first = "Suggest a lunch place near Alexanderplatz."
+    kept = "Suggest a vegetarian lunch place near Alexanderplatz."
+    chat = Item(id=3, input=f"{kept}\n\nTry the falafel place on Dircksenstrasse.",
+                response="Falafel it is.", kind="exchange", prompt_chars=len(kept),
+                prompt_edited_from=first)
+    seen: list[list[tuple[int, str, str]]] = []
+
+    def model(system: str, prompt: str) -> str:
+        if "standing preferences" not in system:
+            return smart_reply(system, prompt)
+        [(n, turns)] = preference_turns(prompt)
+        seen.append(turns)
+        said = {"stance": "needs", "firmness": "firm", "said_as": "correction", "chosen": ""}
+        return json.dumps({"items": [{"item": n, "preferences": [
+            said | {"turn": 1, "quote": kept}, said | {"turn": 1, "quote": first}]}]})
+
+    with fake_llm(model) as fake:
+        reader = LLMPreferenceReader(OpenAIProvider("k", "gpt-test", base_url=fake.url + "/v1"))
+        [[pref]] = reader.read([chat], {})
+        [prompt] = [b for _, b in fake.requests]
+    [(_, before, text), _reply] = seen[0]
+    assert (before, text) == ("", kept)  # the person's words are what they kept
+    assert json.dumps(fence(first, "first_version", turn=1))[1:-1] in json.dumps(prompt)
+    assert (pref.context, pref.origin, pref.attr("said_as")) == (kept, "llm", "correction")
+    assert pref.attr("added") == "vegetarian"
+    assert reader.failures == ["preferences: item 1 turn 1 quotes the version the person edited away; dropped"]

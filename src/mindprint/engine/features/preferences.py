@@ -231,6 +231,12 @@ def _content(text: str) -> list[str]:
             if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
+def edit_added(first: str, said: str) -> str:
+    """The content words of ``said`` that the first version of its message lacked."""
+    before = set(_content(first))
+    return " ".join(w for w in _content(said) if w not in before)
+
+
 @dataclass(frozen=True, slots=True)
 class _Edit:
     """A message the user edited: the content words of its first version, and whether

@@ -23,7 +23,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from mindprint.engine.features.preferences import MAX_SENTENCE_CHARS, Stated, extract
+from mindprint.engine.features.preferences import (
+    MAX_SENTENCE_CHARS,
+    Stated,
+    edit_added,
+    extract,
+)
 from mindprint.engine.features.reader import as_feature, turns_of
 from mindprint.engine.features.text import trim
 from mindprint.engine.features.turns import Before, Turn
@@ -106,6 +111,10 @@ def turn_block(k: int, t: Turn) -> str:
         parts.append(fence(trim(t.before, ITEM_CHARS), "assistant", turn=k))
     parts.append("The person's words:")
     parts.append(fence(trim(t.text, USER_CHARS), "user", turn=k))
+    if t.revised.strip():
+        parts.append("How the person first wrote it, before editing it (what the edit added "
+                     "corrects it; never quote this version):")
+        parts.append(fence(trim(t.revised, USER_CHARS), "first_version", turn=k))
     return "\n".join(parts)
 
 
@@ -187,7 +196,8 @@ class LLMPreferenceReader:
         if t is None or span is None:
             where = ("is not one of its turns" if t is None else
                      "quotes the assistant" if find_span(p.quote, t.before) else
-                     "quotes words the person did not write there")
+                     "quotes the version the person edited away" if find_span(p.quote, t.revised)
+                     else "quotes words the person did not write there")
             self.failures.append(f"preferences: item {n} turn {p.turn} {where}; dropped")
             return None
         # A choice picks among options the assistant offered just before; without them
@@ -199,4 +209,6 @@ class LLMPreferenceReader:
             "stated" if p.said_as == "choice" and not choice else p.said_as, 1.0, chosen=chosen,
             asked_item=t.before_item if choice and t.before_item != t.item_id else None,
             offer=t.offer if choice else "",
+            added=edit_added(t.revised, span) if t.revised.strip() and p.said_as == "correction"
+            else "",
         )
