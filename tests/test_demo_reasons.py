@@ -32,9 +32,14 @@ def test_ruis_top_factors_are_his_reasons(tmp_path: Path, real_embedder: FastEmb
         # Things that break cost him most; heavier gear, and being judged badly, cost too.
         assert top["durability"].effect is not None and top["durability"].effect > 0
         assert top["durability"].effect_ci95 is not None and top["durability"].effect_ci95[0] > 0
-        for name in ("weight",):
-            assert "per doubling of g: -" in (top[name].evidence or "")
-        assert (top["battery life"].effect or 0) > 0 and "per doubling of h: +" in (top["battery life"].evidence or "")
+        # Heavier gear costs him: the grams carry the effect, read as "lighter is better",
+        # and the judgement is said at the same grams (issue 25).
+        weight = top["weight"]
+        assert (weight.effect or 0) < 0 and weight.effect_ci95 is not None and weight.effect_ci95[1] < 0
+        assert (weight.evidence or "").startswith("for weight, each doubling of g (lighter is better): -")
+        assert "at the same g" in (weight.evidence or "")
+        assert (top["battery life"].effect or 0) > 0 and "each doubling of h (longer is better): +" in (
+            top["battery life"].evidence or "")
         assert (top["price/value"].effect or 0) > 0
         # Topics (what he bought) rank below the reasons with a measured effect.
         assert view.factors[0].name == "durability"

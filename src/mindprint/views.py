@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
+from mindprint.engine.factors import wording
+from mindprint.engine.factors.departure_stats import FactorDeparture
 from mindprint.engine.features.text import trim
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature
@@ -30,6 +31,12 @@ QUOTE_CHARS = 240
 DEFAULT_PREFERENCES = 20
 # The measured factors a profile shows unless asked for more.
 DEFAULT_FACTORS = 10
+# How an effect's colour reads, the same in the CLI, the dashboard and the MCP App card.
+EFFECT_LEGEND = (
+    "Effects are beyond what a model of everyone reads in the text, with 95% intervals. "
+    "Green: you answer higher (for a quantity: as it doubles); red: lower; bold: clear "
+    "after testing every factor."
+)
 
 
 def lean(prop: dict[str, Any]) -> None:
@@ -85,10 +92,11 @@ class FactorView(View):
     top_label: str | None = None
     label_distribution: dict[str, int] | None = None
     influence: float | None = None
-    uncertain: bool = Field(description="Fewer than 5 items.")
+    uncertain: bool  # fewer than 5 items
     host_reasons: list[str] | None = Field(default=None, description="Your record_feedback reasons.")
     effect: float | None = Field(default=None, description="Beyond a model of everyone.")
     effect_ci95: list[float] | None = None
+    clear: bool | None = None
     evidence: str | None = None
     examples: list[int] | None = None
 
@@ -231,25 +239,10 @@ def _departure_fields(f: Factor) -> dict[str, Any]:
     return {
         "effect": dep.effect.value,
         "effect_ci95": list(dep.effect.ci95),
-        "evidence": evidence_sentence(f.name, dep),
+        "clear": dep.effect.clear,
+        "evidence": wording.evidence(f.name, dep),
         "examples": list(dep.examples),
     }
-
-
-def evidence_sentence(name: str, dep: FactorDeparture) -> str:
-    """E.g. "judged well vs badly: +1.7 beyond what the text suggests (95% CI 0.8 to 2.7,
-    21 items); per doubling of g: -0.35"."""
-    lo, hi = dep.effect.ci95
-    if dep.effect.kind is EffectKind.JUDGED:
-        head = f"when {name} is judged well rather than badly: {dep.effect.value:+.2f}"
-    else:
-        head = f"when {name} is present: {dep.effect.value:+.2f}"
-    text = f"{head} beyond what the text suggests (95% CI {lo:+.2f} to {hi:+.2f}, {dep.present.n} items)"
-    q = dep.quantity
-    if q is not None:
-        qlo, qhi = q.ci95
-        text += f"; per doubling of {q.unit}: {q.per_doubling:+.2f} ({qlo:+.2f} to {qhi:+.2f})"
-    return text
 
 
 def preference_fields(f: Factor) -> dict[str, Any]:

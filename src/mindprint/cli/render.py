@@ -15,7 +15,7 @@ from rich.text import Text
 from mindprint.engine.features.text import trim
 
 if TYPE_CHECKING:
-    from mindprint.views import PreferenceView, RetrievalView, UserFactorsView
+    from mindprint.views import FactorView, PreferenceView, RetrievalView, UserFactorsView
 
 T = TypeVar("T")
 
@@ -90,29 +90,46 @@ def history(console: Console, uid: str, rows: Sequence[dict[str, Any]], total: i
 
 
 def factors(console: Console, v: UserFactorsView) -> None:
+    """The measured factors: each one's effect beyond what a model of everyone reads in
+    the text, its 95% interval and the sentence that says what it compares (the same
+    numbers and words as the dashboard and the MCP App card)."""
     if not v.built:
         console.print(plain(f"{v.user_id} has {v.history_size} items but no model yet: run `mindprint build`."))
         return
     t = Table(title=plain(f"factors of {v.user_id} — {v.history_size} items, built {v.built_at} ({v.extractor})"))
-    for col in ("factor", "members", "present", "statistics"):
+    for col in ("factor", "effect [95% CI]", "items", "evidence"):
         t.add_column(col)
     for f in v.factors:
-        stats = []
-        if f.mean_score is not None:
-            stats.append(f"mean {f.mean_score} vs {f.base_mean_score} (lift {f.lift:+})")
-        if f.top_label is not None:
-            stats.append(f"mostly {f.top_label} (lift x{f.lift})")
-        if f.polarity:
-            stats.append("pos/neu/neg " + "/".join(f"{round(100 * x)}" for x in f.polarity.values()) + "%")
-        if f.influence is not None:
-            stats.append(f"influence {round(100 * f.influence)}%")
-        if f.uncertain:
-            stats.append("(few items)")
-        t.add_row(Text(plain(f.name).plain, style="bold"), plain(", ".join(f.members), 50),
-                  f"{f.n_items} ({round(100 * f.coverage)}%)", plain("; ".join(stats)))
+        t.add_row(Text(plain(f.name).plain, style="bold"), effect_cell(f), f"{f.n_items}",
+                  plain(f.evidence or _raw_statistics(f)))
     console.print(t)
+    if any(f.effect is not None for f in v.factors):
+        from mindprint.views import EFFECT_LEGEND
+
+        console.print(styled(("legend:", "dim"), " ", EFFECT_LEGEND))
     if v.preferences:
         preferences(console, v)
+
+
+def effect_cell(f: FactorView) -> Text:
+    """The effect and its interval, coloured by sign (bold when clear)."""
+    if f.effect is None:
+        return Text("–")
+    lo, hi = f.effect_ci95 or (f.effect, f.effect)
+    style = ("green" if f.effect > 0 else "red") + (" bold" if f.clear else "")
+    return Text(f"{f.effect:+.2f} [{lo:+.2f}, {hi:+.2f}]", style=style)
+
+
+def _raw_statistics(f: FactorView) -> str:
+    """Without a departure (labels, or no model of everyone): what the history shows."""
+    stats = []
+    if f.mean_score is not None:
+        stats.append(f"mean {f.mean_score} vs {f.base_mean_score} overall")
+    if f.top_label is not None:
+        stats.append(f"mostly {f.top_label} (x{f.lift} its base rate)")
+    if f.uncertain:
+        stats.append("few items")
+    return "; ".join(stats)
 
 
 def _said(p: PreferenceView) -> Text:

@@ -41,10 +41,10 @@ class ModelSettings:
         1.0, "penalty on the regression's coefficients",
         "keeps the joint regression of departures on judgements defined when two reasons "
         "always come together")
-    sd_floor: float = _h(
-        0.25, "answer units",
-        "the smallest spread an interval of departures assumes, so a few equal departures do "
-        "not give a zero-width interval")
+    false_discovery: float = _h(
+        0.05, "expected share of flukes among the factors flagged clear",
+        "a person has some twenty factors, each tested: clear ones are chosen by "
+        "Benjamini-Hochberg over all of them, not one interval at a time")
     uncertain_items: int = _h(5, "items", "a factor seen on fewer items is marked uncertain")
 
     # The population model (harness: fitted leave-user-out on the run's other users).
@@ -92,6 +92,11 @@ class ModelSettings:
         0.45, "mean cosine similarity",
         "two groups of feature names merge into one factor while their members are on "
         "average at least this similar")
+    factor_context_min: float = _h(
+        0.7, "cosine of the mean embeddings of the items two phrases appear in",
+        "below it two phrases never share a factor, however alike the phrases: MiniLM puts "
+        "rare words that share word pieces close ('lumens' and 'lugs' 0.71) while their items "
+        "differ (a headlamp's and a shoe's: 0.59); a shoe's phrases share items at 0.8-0.9")
     boilerplate_share: float = _h(
         0.5, "share of a user's items",
         "a word in more than this share of a user's items is template text, not a feature")

@@ -242,16 +242,21 @@ class Pipeline:
         previous: Sequence[Factor] = (),
         residuals: Mapping[int, float] | None = None,
         pref_vectors: Mapping[int, Vector] | None = None,
+        unit: str = "",
+        contexts: Vector | None = None,
     ) -> UserModel:
         """``residuals``: each answered item's ``answer - population(text)``, from which
         factor statistics are measured as the person's departures. ``pref_vectors``: each
-        item's preference vectors, from which the standing preferences are grouped."""
+        item's preference vectors, from which the standing preferences are grouped.
+        ``unit``: the answers' unit the effects are said in ("stars" for 1-5 ratings).
+        ``contexts``: each item's text embedding, aligned with ``items`` (see grouping)."""
         measured = [[f for f in fs if f.kind != "preference"] for fs in features]
         grouping = stabilize_ids(
-            self.factor_builder.build(measured),
+            self.factor_builder.build(measured, contexts),
             [f for f in previous if not f.id.startswith(PREF_PREFIX)],
         )
-        factors = factor_stats(grouping.factors, items, measured, grouping.assignment, residuals)
+        factors = factor_stats(grouping.factors, items, measured, grouping.assignment, residuals,
+                               unit)
         said, said_to = standing(evidence(items, features, pref_vectors or {}))
         assignment = {**grouping.assignment, **said_to}
         tagged = [tag(fs, assignment) for fs in features]

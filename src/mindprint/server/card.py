@@ -29,7 +29,7 @@ h1 { font-size: 16px; margin: 0 0 4px; }
 ol { margin: 0; padding-left: 20px; }
 li { margin: 4px 0; }
 .effect { font-variant-numeric: tabular-nums; font-weight: 600; }
-.up { color: #1a7f37; } .down { color: #cf222e; }
+.up { color: #1a7f37; } .down { color: #cf222e; } .effect:not(.clear) { font-weight: 400; }
 .why { color: #59636e; display: block; font-size: 13px; }
 #status { color: #59636e; }
 h2 { font-size: 14px; margin: 10px 0 4px; }
@@ -59,6 +59,11 @@ _SCRIPT = """
     if (cls) { e.className = cls; }
     return e;
   }
+  // The same legend as the CLI and the dashboard (views.EFFECT_LEGEND).
+  var LEGEND = "Effects are beyond what a model of everyone reads in the text, with 95% " +
+    "intervals. Green: you answer higher (for a quantity: as it doubles); red: lower; " +
+    "bold: clear after testing every factor.";
+  function sign(v) { return (v >= 0 ? "+" : "") + v.toFixed(2); }
   function data(result) {
     if (!result) { return null; }
     if (result.structuredContent) { return result.structuredContent; }
@@ -101,14 +106,18 @@ _SCRIPT = """
       var li = el("li"); li.className = "factor";
       li.appendChild(el("b", f.name, "name"));
       if (typeof f.effect === "number") {
+        var ci = f.effect_ci95 ? " [" + sign(f.effect_ci95[0]) + ", " + sign(f.effect_ci95[1]) + "]" : "";
         li.appendChild(document.createTextNode(" "));
-        li.appendChild(el("span", (f.effect >= 0 ? "+" : "") + f.effect.toFixed(2),
-                          "effect " + (f.effect >= 0 ? "up" : "down")));
+        li.appendChild(el("span", sign(f.effect) + ci,
+                          "effect " + (f.effect >= 0 ? "up" : "down") + (f.clear ? " clear" : "")));
       }
       li.appendChild(el("span", f.evidence || f.description || (f.n_items + " items"), "why"));
       list.appendChild(li);
     });
     main.appendChild(list);
+    if (d.factors.some(function (f) { return typeof f.effect === "number"; })) {
+      main.appendChild(el("p", LEGEND, "why legend"));
+    }
     main.appendChild(el("p", d.history_size + " items in the history.", "why"));
   }
   var pending = {};

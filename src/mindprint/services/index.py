@@ -51,7 +51,9 @@ class IndexCache:
         features = self.store.get_features(uid)
         controls = db.factor_controls(self.store, uid)
         hidden = {fid for fid, c in controls.items() if c.vetoed}
-        factors = overlay(self.store.all_factors(uid), controls)
+        learned = self.store.all_factors(uid)
+        factors = overlay(learned, controls)
+        names = frozenset(n.lower() for f in learned if f.id in hidden for n in (f.name, *f.members))
         c = build_index(
             revision=rev,
             model_id=self.model_id,
@@ -60,6 +62,7 @@ class IndexCache:
             loaded=loaded,
             corpus=self.corpus(uid, (it.text for it in items.values())),
             factors=factors,
+            vetoed=names,
         )
         prefs = pref_index(
             items, features, self.store.get_pref_vectors(uid, self.model_id), factors, hidden

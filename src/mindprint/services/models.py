@@ -178,9 +178,15 @@ class ModelService:
         items = [it for it in items if it.id in feats_by_item]
         feats = [feats_by_item[it.id] for it in items]
         previous = self.store.all_factors(uid)
+        residuals, unit = self._residuals(uid)
+        c = self.index.get(uid)
+        row = {i: n for n, i in enumerate(c.ids)}
+        contexts = (c.vectors["raw"][[row[it.id] for it in items]]
+                    if all(it.id in row for it in items) else None)
         model = self.pipeline.build_user(
-            items, feats, previous, self._residuals(uid),
-            pref_vectors=self.store.get_pref_vectors(uid, self.model_id),
+            items, feats, previous, residuals,
+            pref_vectors=self.store.get_pref_vectors(uid, self.model_id), unit=unit,
+            contexts=contexts,
         )
         self.store.save_user_model(
             uid, model.factors, model.summary, self.pipeline.id, corpus=corpus.to_json(),
@@ -190,17 +196,19 @@ class ModelService:
         self.store.update_paths(uid, model.paths, generation=gen)
         return len(model.factors)
 
-    def _residuals(self, uid: str) -> dict[int, float]:
-        """Each rated item's ``score - population(text)``: what factor statistics measure."""
+    def _residuals(self, uid: str) -> tuple[dict[int, float], str]:
+        """Each rated item's ``score - population(text)``: what factor statistics measure;
+        and the unit they are in ("stars" on a 1-5 scale)."""
         self.index.invalidate(uid)
         c = self.index.get(uid)
         answers = answers_of(c)
         if answers is None or not answers.is_scale:
-            return {}
+            return {}, ""
         pop = self.population.for_user(uid, answers)
         if pop is None:
-            return {}
-        return {e.item_id: float(e.residual[0]) for e in evidence(pop, c)}
+            return {}, ""
+        unit = "stars" if answers.scale == (1.0, 5.0) else "points"
+        return {e.item_id: float(e.residual[0]) for e in evidence(pop, c)}, unit
 
     # -- background refresh -----------------------------------------------------------
 

@@ -3,8 +3,9 @@ features and reasoning paths, and the user's likely rating or label."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from mindprint.engine.factors.paths import without
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict import predictor
@@ -29,6 +30,11 @@ class RetrievalResult:
     preferences: list[Applying] = field(default_factory=list)
 
 
+def shown(features: list[Feature], vetoed: frozenset[str]) -> list[Feature]:
+    """The features not named as a vetoed factor or one of its members."""
+    return [f for f in features if f.name.lower() not in vetoed] if vetoed else features
+
+
 class RetrievalService:
     def __init__(self, core: Core) -> None:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
@@ -51,6 +57,7 @@ class RetrievalService:
         with acting_for(uid):
             c, standing = self.index.both(uid)
             pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
+            pq = replace(pq, features=shown(pq.features, c.vetoed))
             tone = (
                 (query_tone(self.model_id, c, pq), c.tone)
                 if c.tone is not None and len(c.tone) else None
@@ -76,9 +83,10 @@ class RetrievalService:
             it = c.items.get(h.item_id)
             if it is None:
                 continue
-            fs = feats.get(h.item_id, [])
+            fs = shown(feats.get(h.item_id, []), c.vetoed)
             shared = sorted({names[f.factor_id] for f in fs if f.factor_id in q_factors and f.factor_id in names})
-            out.append(Retrieved(it, h.score, tuple(fs), paths.get(h.item_id) or None, tuple(shared)))
+            path = without(paths.get(h.item_id) or "", c.vetoed) or None
+            out.append(Retrieved(it, h.score, tuple(fs), path, tuple(shared)))
         prediction = None
         if predict:
             answers = answers_of(c)

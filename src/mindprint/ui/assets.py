@@ -29,7 +29,9 @@ article { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
 .factor dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 6px 0; }
 .factor dt { color: var(--muted); }
 .factor dd { margin: 0; }
-.evidence { font-style: italic; }
+.evidence { margin: 4px 0; }
+.effect { font-variant-numeric: tabular-nums; }
+.effect.up { color: #1a7f37; } .effect.down { color: #cf222e; } .effect.clear { font-weight: 700; }
 .tag { font-size: 12px; border: 1px solid var(--line); border-radius: 10px; padding: 0 6px;
   margin-left: 8px; color: var(--muted); font-weight: normal; }
 .tag.pinned { background: #fff8c5; }

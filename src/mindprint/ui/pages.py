@@ -15,7 +15,7 @@ from mindprint.ui import prefs
 from mindprint.ui.controls import delete_button
 from mindprint.ui.html import Html, esc, h, join, num, table
 from mindprint.ui.svg import EVERYONE, MINE, Series, interval_chart, line_chart
-from mindprint.views import FactorView, UserFactorsView, factors_view
+from mindprint.views import EFFECT_LEGEND, FactorView, UserFactorsView, factors_view
 
 if TYPE_CHECKING:
     from mindprint.app import Mindprint
@@ -42,8 +42,9 @@ def _item_line(it: Item) -> Html:
 def _factor_card(m: Mindprint, uid: str, f: FactorView, extractor: str | None) -> Html:
     ex = m.admin.items(uid, list(f.examples or [])[:3])
     stats = [
-        ("effect", f"{num(f.effect, sign=True)} [{num(f.effect_ci95[0], sign=True)}, "
-                   f"{num(f.effect_ci95[1], sign=True)}]" if f.effect_ci95 else num(f.effect, sign=True)),
+        ("effect", h("span", f"{num(f.effect, sign=True)} [{num(f.effect_ci95[0], sign=True)}, "
+                     f"{num(f.effect_ci95[1], sign=True)}]" if f.effect_ci95 else num(f.effect, sign=True),
+                     class_=_effect_class(f))),
         ("items", f"{f.n_items} ({f.coverage:.0%} of your history)"),
         ("mean score when present", num(f.mean_score)),
         ("origin", origin(f, extractor)),
@@ -59,6 +60,13 @@ def _factor_card(m: Mindprint, uid: str, f: FactorView, extractor: str | None) -
         if ex else "",
         class_="factor", id=f"factor-{f.id}", data_factor=f.name,
     )
+
+
+def _effect_class(f: FactorView) -> str:
+    """The effect's colour by sign, bold when clear (the legend says so)."""
+    if f.effect is None:
+        return "effect"
+    return "effect " + ("up" if f.effect >= 0 else "down") + (" clear" if f.clear else "")
 
 
 def _style(style: dict[str, Any]) -> Html:
@@ -78,14 +86,15 @@ def you(m: Mindprint, uid: str, csrf: str, view: UserFactorsView | None = None) 
                        h("code", f"mindprint build --user {uid}"), "."), prefs.section(m, uid, csrf)])
     rows = [(f.name, f.effect, f.effect_ci95[0], f.effect_ci95[1])
             for f in v.factors if f.effect is not None and f.effect_ci95][:15]
+    unit = "stars" if any(" stars beyond" in (f.evidence or "") for f in v.factors) else "answer units"
     return join([
         h("p", f"{v.history_size} items; model built {v.built_at or ''} by ",
           h("code", v.extractor or "offline"), f", {len(v.factors)} factors.", class_="lead"),
         prefs.section(m, uid, csrf),
         h("section", h("h2", "What moves your answers"),
-          h("p", "Each factor's departure from a model of everyone, with its 95% interval."),
+          h("p", EFFECT_LEGEND, class_="legend"),
           interval_chart(rows, "Factor effects with 95% intervals",
-                         "effect beyond what the text suggests"),
+                         f"effect beyond what the text suggests ({unit}; a quantity: per doubling)"),
           class_="plot") if rows else "",
         h("section", h("h2", "Your factors"),
           *(_factor_card(m, uid, f, v.extractor) for f in v.factors[:20]), id="factors"),
@@ -133,6 +142,23 @@ def _feature(f: Feature, names: dict[str, str]) -> Html:
              h("span", f" “{trim(f.context, 80)}”", class_="ctx") if f.context.strip() else "")
 
 
+def said(it: Item) -> list[tuple[str, str]]:
+    """Who said what in an item, labelled as it happened: a review or a rating is what you
+    were shown and what you answered; a ``record_feedback`` exchange is your message and
+    the assistant's answer (which you rated); a chat export's exchange is your prompt, the
+    assistant's answer and your reply."""
+    if it.kind == "turn":
+        out = [("you said", it.input), ("the assistant answered", it.response)]
+        return out + ([("your comment", it.note)] if it.note else [])
+    if it.kind == "exchange":
+        cut = max(0, it.prompt_chars)
+        return [("you asked", it.input[:cut]), ("the assistant answered", it.input[cut:]),
+                ("you replied", it.response)]
+    if it.kind == "writing" or not it.input.strip():
+        return [("you wrote", it.response)]
+    return [("you were shown", it.input), ("you answered", it.response)]
+
+
 def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[str, str],
                   csrf: str, undo_hours: float) -> Html:
     answer = it.label if it.label is not None else (f"{it.score:g}" if it.score is not None else "–")
@@ -140,8 +166,7 @@ def _history_item(it: Item, feats: list[Feature], path: str | None, names: dict[
         "article",
         h("h3", f"#{it.id} ", h("span", f"{it.source} · {it.created_at or ''}", class_="meta"),
           h("span", answer, class_="answer")),
-        h("p", h("b", "shown: "), it.input, class_="text") if it.input.strip() else "",
-        h("p", h("b", "answered: "), it.response, class_="text"),
+        *(h("p", h("b", f"{who}: "), text, class_="text") for who, text in said(it) if text.strip()),
         h("details", h("summary", f"{len(feats)} features"),
           h("ul", *(_feature(f, names) for f in feats))) if feats else "",
         h("p", h("b", "reasoning path: "), path, class_="path") if path else "",

@@ -13,6 +13,8 @@ from mindprint.ui.html import Html, esc
 W, H = 640, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 16, 44
 MINE, EVERYONE = "#1f6feb", "#9a6700"
+# An effect's colour by sign, as in the CLI and the MCP App card (views.EFFECT_LEGEND).
+UP, DOWN = "#1a7f37", "#cf222e"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def interval_chart(rows: Sequence[tuple[str, float, float, float]], title: str,
     for i, (name, eff, a, b) in enumerate(rows):
         cy = PAD_T + row_h * i + row_h / 2
         label = name if len(name) <= 30 else name[:29] + "…"
-        color = MINE if eff >= 0 else "#cf222e"
+        color = UP if eff >= 0 else DOWN
         parts.append(f'<text x="{left - 8}" y="{cy + 4:.1f}" text-anchor="end" class="tick">'
                      f'{esc(label)}</text>')
         parts.append(f'<line x1="{x(a):.1f}" x2="{x(b):.1f}" y1="{cy:.1f}" y2="{cy:.1f}" '

@@ -47,7 +47,10 @@ class Grouping:
 class FactorBuilder(Protocol):
     """Implemented by the offline (embedding) builder and by the LLM one."""
 
-    def build(self, features: Sequence[Sequence[Feature]]) -> Grouping: ...
+    def build(self, features: Sequence[Sequence[Feature]], contexts: Vector | None = None) -> Grouping:
+        """``contexts``: each item's text embedding (rows aligned with ``features``), which
+        tells phrases that only look alike from phrases of alike items."""
+        ...
 
     def assign_query(
         self, features: Sequence[Feature], factors: Sequence[Factor]
@@ -103,7 +106,7 @@ class EmbeddingFactorBuilder:
         self.max_factors = max_factors
         self.min_items = min_items
 
-    def build(self, features: Sequence[Sequence[Feature]]) -> Grouping:
+    def build(self, features: Sequence[Sequence[Feature]], contexts: Vector | None = None) -> Grouping:
         """Group the features (ids from members; :func:`stabilize_ids` reuses old ones)."""
         n_items = max(1, len(features))
         reason, content, tone, style = _count_kinds(features)
@@ -116,7 +119,8 @@ class EmbeddingFactorBuilder:
             p for p, c in content.most_common(self.max_pool) if c >= self.min_items or p in stated
         ]
         if pool:
-            word_owner = self._cluster(pool, content, factors, assignment)
+            sim = self._similarity(pool, features, contexts)
+            word_owner = self._cluster(pool, sim, content, factors, assignment)
             extra = _attach_one_offs(content, word_owner, factors, assignment)
             _describe_topics(factors, extra, content, n_items)
 
@@ -135,14 +139,32 @@ class EmbeddingFactorBuilder:
                     assignment[m] = fid
         return Grouping(factors=factors, assignment=assignment)
 
+    def _similarity(
+        self, pool: list[str], features: Sequence[Sequence[Feature]], contexts: Vector | None
+    ) -> Vector:
+        """The phrases' cosine similarity; with ``contexts``, none between two phrases whose
+        items are unalike (the mean embedding of the items each appears in): a rare word's
+        embedding is mostly its word pieces ("lumens" and "lugs": 0.71), its items are not
+        (headlamps and shoes: 0.59)."""
+        vecs = self.embedder.embed(pool)
+        sim: Vector = vecs @ vecs.T
+        if contexts is None or len(contexts) != len(features):
+            return sim
+        where: dict[str, list[int]] = {p: [] for p in pool}
+        for row, feats in enumerate(features):
+            for name in {f.name for f in feats if f.name in where}:
+                where[name].append(row)
+        ctx = np.stack([np.asarray(contexts[where[p]], dtype=np.float64).mean(axis=0) for p in pool])
+        ctx /= np.maximum(np.linalg.norm(ctx, axis=1, keepdims=True), 1e-12)
+        out: Vector = np.where(ctx @ ctx.T >= MODEL.factor_context_min, sim, -1.0)
+        return out
+
     def _cluster(
-        self, pool: list[str], content: Counter[str], factors: list[Factor],
+        self, pool: list[str], sim: Vector, content: Counter[str], factors: list[Factor],
         assignment: dict[str, str | None],
     ) -> dict[str, tuple[int, int]]:
         """Cluster the pooled content phrases into topic factors (the best supported
         ``max_factors``), appended to ``factors``; returns word -> (support, factor index)."""
-        vecs = self.embedder.embed(pool)
-        sim = vecs @ vecs.T
         groups = average_linkage(sim, self.threshold)
         scored = []
         for g in groups:

@@ -8,18 +8,20 @@ what the user answered.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from mindprint.engine.factors.departure_stats import EffectKind, FactorDeparture
+from mindprint.engine.factors.departure_stats import FactorDeparture
 from mindprint.engine.factors.grouping import STYLE_ID, TONE_ID
 from mindprint.engine.factors.stats import confidence_note
+from mindprint.engine.factors.wording import short
 from mindprint.engine.features.text import trim
 from mindprint.engine.features.turns import CHAT_KINDS
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature, Item, WrittenPath
 
-OFFLINE_PATHS = "offline-paths-v4"
+OFFLINE_PATHS = "offline-paths-v5"
 
 
 class PathWriter(Protocol):
@@ -100,6 +102,26 @@ class TemplatePathWriter:
         return " ".join(x for x in (lead, noted, ev, outcome) if x)
 
 
+def without(path: str, names: Collection[str]) -> str:
+    """``path`` with every clause that names one of ``names`` left out (a vetoed factor's
+    name and members: a stored path must not quote what the user asked never to be
+    used). A clause is a sentence, or a part of one between semicolons."""
+    if not names or not path:
+        return path
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                         + r")\b", re.IGNORECASE)
+    if not pattern.search(path):
+        return path
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", path.strip()):
+        clauses = [c for c in sentence.split("; ") if not pattern.search(c)]
+        if clauses:
+            text = "; ".join(clauses)
+            text = text[:1].upper() + text[1:]
+            kept.append(text if text.endswith((".", "!", "?", "\"", "'")) else text + ".")
+    return " ".join(kept)
+
+
 def _judged(feats: Sequence[Feature]) -> str:
     """The reasons an item shows: aspects judged well or badly, quantities stated."""
     well = [f.name for f in feats if f.kind in ("aspect", "reason") and f.polarity >= MODEL.judged]
@@ -124,11 +146,7 @@ def _evidence(fac: Factor) -> str:
         return ""
     dep = FactorDeparture.of(st)
     if dep is not None and dep.effect.clear:
-        kind = "judged well rather than badly" if dep.effect.kind is EffectKind.JUDGED else "present"
-        return (
-            f"With {fac.name!r} {kind} they answer {dep.effect.value:+.2f} beyond what the text "
-            f"suggests ({confidence_note(dep.present.n)})."
-        )
+        return f"{short(fac.name, dep)} ({confidence_note(dep.present.n)})."
     if "mean_score" in st:
         if abs(float(st.get("lift", 0.0))) < 0.05:
             return ""

@@ -38,6 +38,7 @@ def factor_stats(
     features: Sequence[Sequence[Feature]],
     assignment: dict[str, str | None],
     residuals: Mapping[int, float] | None = None,
+    unit: str = "",
 ) -> list[Factor]:
     """Return the factors with their ``stats`` filled in.
 
@@ -47,7 +48,7 @@ def factor_stats(
     n = len(items)
     if n == 0:
         return list(factors)
-    departures = departure_stats(items, features, assignment, residuals or {})
+    departures = departure_stats(items, features, assignment, residuals or {}, unit)
     base_scores = [s for it in items if (s := it.score) is not None]
     base_mean = sum(base_scores) / len(base_scores) if base_scores else None
     base_labels = Counter(it.label for it in items if it.label is not None)
@@ -70,10 +71,12 @@ def factor_stats(
         if fac.id in departures:
             st["departure"] = departures[fac.id].to_json()
         out.append(replace(fac, stats=st))
-    # Clear effects first, then reasons before topics, then by how clearly they move.
+    # Clear effects first (controlled over all factors), then reasons before topics, then
+    # by how clearly they move.
     strength = {f.id: d.strength() if (d := departures.get(f.id)) else 0.0 for f in out}
+    clear = {fid for fid, d in departures.items() if d.effect.clear}
     out.sort(key=lambda f: (
-        strength[f.id] < 1.0,
+        f.id not in clear,
         not f.id.startswith(REASON_PREFIX),
         -strength[f.id],
         -int(f.stats.get("n_items", 0)),

@@ -46,7 +46,7 @@ from mindprint.engine.llm.preferences import LLMPreferenceReader, PreferenceAnsw
 from mindprint.engine.llm.writers import Answer, LLMPathWriter, PathAnswer
 from mindprint.engine.llm.writers import answer as answer  # re-exported
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.protocols import Embedder
+from mindprint.engine.protocols import Embedder, Vector
 from mindprint.engine.types import Factor, Feature, Item
 from mindprint.errors import ProviderError
 
@@ -197,12 +197,12 @@ class LLMFactorBuilder:
         self.fallback = EmbeddingFactorBuilder(embedder)
         self.failures: list[str] = []
 
-    def build(self, features: Sequence[Sequence[Feature]]) -> Grouping:
+    def build(self, features: Sequence[Sequence[Feature]], contexts: Vector | None = None) -> Grouping:
         content = Counter[str]()
         for feats in features:
             content.update({f.name for f in feats if f.kind == "content"})
         if not content:
-            return self.fallback.build(features)
+            return self.fallback.build(features, contexts)
         groups = self._pregroup(content)
         lines = [
             f"- {' | '.join(g)} ({sum(content[m] for m in g)} items)" for g in groups
@@ -214,7 +214,7 @@ class LLMFactorBuilder:
             )
         except ProviderError as e:
             self.failures.append(recoverable(e))
-            return self.fallback.build(features)
+            return self.fallback.build(features, contexts)
         # Expand a named representative back to its whole pre-group.
         group_of = {_norm(m): g for g in groups for m in g}
         factors: list[Factor] = []

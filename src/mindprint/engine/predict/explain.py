@@ -66,31 +66,43 @@ def _similar(dep: Departure) -> tuple[tuple[int, ...], Arr]:
 
 
 def explain(
-    answers: Answers, q_out: Arr, dep: Departure, n: int, counts: Mapping[str, int],
+    answers: Answers, q_out: Arr, dep: Departure, counts: Mapping[str, int],
     names: Mapping[str, str],
 ) -> Explanation:
-    """``n``: the answered items of the history; ``counts``: how many the user filed under
-    each label (labels only); ``names``: factor id -> name."""
+    """``counts``: how many of the items that reached the prediction the user filed under
+    each label (labels only); ``names``: factor id -> name. Every count said is of the
+    items the departure read (the retrieved ones and the latest), not of the history."""
     if answers.is_scale:
-        return _explain_scale(answers, q_out, dep, n, names)
+        return _explain_scale(answers, q_out, dep, names)
     return _explain_label(answers, q_out, dep, counts, names)
 
 
-def _explain_scale(answers: Answers, q_out: Arr, dep: Departure, n: int,
+def used(dep: Departure) -> int:
+    """How many history items reached the prediction."""
+    return len(set(dep.retrieved) | set(dep.latest))
+
+
+def _cited(ids: tuple[int, ...], total: int) -> str:
+    """E.g. "32 read, most moving #30, #36, #34"."""
+    shown = ", ".join(f"#{i}" for i in ids[:CITED])
+    return f"{total} read, most moving {shown}" if total > len(ids[:CITED]) else shown
+
+
+def _explain_scale(answers: Answers, q_out: Arr, dep: Departure,
                    names: Mapping[str, str]) -> Explanation:
     out = [Reason(ReasonKind.POPULATION, f"a model of everyone reads this as {answers.answer(q_out)}")]
     offset = float(dep.part(PartKind.OFFSET).total[0])
+    n = used(dep)
     if n:
-        out.append(Reason(ReasonKind.OFFSET, f"this user's usual departure {offset:+.2f} ({n} answered items)",
-                          offset))
+        out.append(Reason(ReasonKind.OFFSET, f"this user's usual departure {offset:+.2f} (from {n} of "
+                          "their answered items)", offset))
     cal = float(dep.part(PartKind.CALIBRATION).total[0])
     if n and abs(cal) >= SHOWN_MOVE:
         out.append(Reason(ReasonKind.CALIBRATION, f"their use of the scale {cal:+.2f}", cal))
     ids, similar = _similar(dep)
     if ids:
-        cited = ", ".join(f"#{i}" for i in ids[:CITED])
-        out.append(Reason(ReasonKind.SIMILAR, f"similar past items ({cited}) {float(similar[0]):+.2f}",
-                          float(similar[0]), ids[:CITED]))
+        out.append(Reason(ReasonKind.SIMILAR, f"similar past items ({_cited(ids, len(ids))}) "
+                          f"{float(similar[0]):+.2f}", float(similar[0]), ids[:CITED]))
     moves = dep.part(PartKind.FACTORS).by_factor
     for fid, v in sorted(moves.items(), key=lambda kv: -float(np.abs(kv[1]).max())):
         if float(np.abs(v).max()) >= SHOWN_MOVE and fid in names:
@@ -110,8 +122,8 @@ def _explain_label(answers: Answers, q_out: Arr, dep: Departure, counts: Mapping
 
     if n:
         text, m = move(dep.part(PartKind.OFFSET).total)
-        out.append(Reason(ReasonKind.OFFSET, f"this user filed {counts.get(final, 0)} of their {n} items "
-                          f"under {final} ({text})", m))
+        out.append(Reason(ReasonKind.OFFSET, f"of the {n} of their items read, this user filed "
+                          f"{counts.get(final, 0)} under {final} ({text})", m))
     text, m = move(dep.part(PartKind.CALIBRATION).total)
     if abs(m) >= SHOWN_MOVE:
         out.append(Reason(ReasonKind.CALIBRATION, f"how far they follow everyone's leaning ({text})", m))
@@ -122,8 +134,8 @@ def _explain_label(answers: Answers, q_out: Arr, dep: Departure, counts: Mapping
     ids, similar = _similar(dep)
     if ids:
         text, m = move(similar)
-        cited = ", ".join(f"#{i}" for i in ids[:CITED])
-        out.append(Reason(ReasonKind.SIMILAR, f"similar past items ({cited}) {text}", m, ids[:CITED]))
+        out.append(Reason(ReasonKind.SIMILAR, f"similar past items ({_cited(ids, len(ids))}) {text}", m,
+                          ids[:CITED]))
     moves = dep.part(PartKind.FACTORS).by_factor
     for fid, v in sorted(moves.items(), key=lambda kv: -abs(float(kv[1][j]))):
         text, m = move(v)

@@ -74,6 +74,8 @@ class UserIndex:
     # The lexicon signals of each item, aligned with ``ids`` (what population models read).
     signals: Arr | None = None
     residuals: Residuals = field(default_factory=Residuals)
+    # The names and members of the factors the user vetoed: never shown, never used.
+    vetoed: frozenset[str] = frozenset()
 
 
 def _aligned(loaded: Mapping[str, Loaded]) -> tuple[list[int], dict[str, Vector]]:
@@ -107,8 +109,10 @@ def build_index(
     loaded: Mapping[str, Loaded],
     corpus: CorpusStats,
     factors: list[Factor],
+    vetoed: frozenset[str] = frozenset(),
 ) -> UserIndex:
-    """The index of a user from what the store holds (``loaded``: features, raw, signals)."""
+    """The index of a user from what the store holds (``loaded``: features, raw, signals;
+    ``vetoed``: the names and members of the factors the user vetoed)."""
     common, mats = _aligned(loaded)
     signals = _signals(items, common, loaded["signals"])
     polarity = {
@@ -139,6 +143,7 @@ def build_index(
         labelled=[it for it in items.values() if it.label is not None],
         star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
         signals=signals,
+        vetoed=vetoed,
     )
 
 

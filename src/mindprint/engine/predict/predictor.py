@@ -74,8 +74,9 @@ def predict_personal(
     q_out = pop.outputs(raw, pq.vectors["signals"])[0]
     dep = departure(hist, similar, Query(q_out, raw, factor_values(pq.features)), pop.kernel)
     out = q_out + dep.total
-    labels = [str(c.items[i].label) for i in hist.rows] if not answers.is_scale else []
-    why = explain(answers, q_out, dep, len(hist), Counter(labels), {f.id: f.name for f in c.factors})
+    read = set(dep.retrieved) | set(dep.latest)
+    labels = [str(c.items[i].label) for i in read] if not answers.is_scale else []
+    why = explain(answers, q_out, dep, Counter(labels), {f.id: f.name for f in c.factors})
     if answers.is_scale:
         return Prediction(answers.answer(out), round(float(out[0]), 3), explanation=why)
     return Prediction(answers.answer(out), None, _label_scores(answers, out), why)
