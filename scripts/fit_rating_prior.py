@@ -1,7 +1,11 @@
 """Fit the population rating prior shipped in ``engine/predict/data/rating_prior.json``.
 
-Fitted on the rated *histories* (profiles) of the shared Amazon users only: no
-question review and no gold rating is read. Run from the repository root:
+The shipped general model of review text -> 1-5 stars, trained across domains: the rated
+*histories* (profiles) of the ``dev`` split's users of the shared review sets (Amazon
+musical instruments and RateBeer beers). No question review, no gold rating and no user
+of the ``test`` split (nor the third the data's owners hold back) is read, so the
+deployment-mode numbers on ``test`` are of people the model never saw. Run from the
+repository root:
 
     .venv/bin/python scripts/fit_rating_prior.py --data ../shared/data
 
@@ -28,8 +32,10 @@ import numpy as np
 
 from mindprint.engine.features.extract import SIGNAL_NAMES, text_signals
 from mindprint.engine.pipeline import embed_mean
+from mindprint.engine.predict.population import fit_cuts
 from mindprint.engine.predict.rating import PRIOR_FILE, fit_effects, ordinal_probs
 from mindprint.engine.protocols import Embedder
+from mindprint.eval.cases import split_of
 from mindprint.eval.datasets import default_data_root
 
 RIDGE_FULL = 2.0
@@ -37,6 +43,8 @@ RIDGE_LEXICAL = 100.0
 SIGNAL_SCALE = 0.1  # signals enter the full head scaled down: a stronger penalty on them
 FOLDS = 5
 USER_VARS = (0.25, 0.5, 1.0, 2.0)
+# The review sets it is trained on (folders under the shared data root), dev users only.
+DOMAINS = ("amazon_rating/musical_instruments", "aspects/ratebeer")
 
 
 def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, float]:
@@ -89,8 +97,9 @@ def loo_loglik(z: np.ndarray, y: np.ndarray, users: np.ndarray, cut: np.ndarray,
 
 def fit_head(
     x: np.ndarray, y: np.ndarray, users: np.ndarray, lam: float
-) -> tuple[dict[str, Any], dict[str, float]]:
-    """Head weights (all data), cut points on out-of-fold scores, user variance by LOO."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Head weights (all data), cut points on out-of-fold scores, user variance by LOO;
+    the info holds the out-of-fold expected stars' thresholds of least absolute error."""
     fold = users % FOLDS
     oof = np.zeros(len(y))
     for f in range(FOLDS):
@@ -110,7 +119,9 @@ def fit_head(
         "user_var": user_var,
     }
     oof_round = np.clip(np.floor(oof + 0.5), 1, 5)
-    info = {
+    expected = ordinal_probs(z_oof, cut_l) @ np.arange(1, 6)
+    info: dict[str, Any] = {
+        "cuts": list(fit_cuts(expected, y, 1.0, 5.0)),
         "oof_mae_rounded": round(float(np.mean(np.abs(oof_round - y))), 4),
         "oof_corr": round(float(np.corrcoef(oof, y)[0, 1]), 4),
         "tau": round(tau, 4),
@@ -128,10 +139,13 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
     args = ap.parse_args(argv)
     if embedder is None:
         from mindprint.embed import FastEmbedEmbedder
+        from mindprint.eval.vector_cache import DiskCachedEmbedder, default_dir
         from mindprint.settings import EmbeddingSettings
 
-        embedder = FastEmbedEmbedder(EmbeddingSettings().resolved_model_dir)
-    examples = load_examples("rating", args.data)
+        # The evaluation's text cache: the same texts, embedded once for both.
+        embedder = DiskCachedEmbedder(FastEmbedEmbedder(EmbeddingSettings().resolved_model_dir), default_dir())
+    examples = [ex for domain in DOMAINS for ex in load_examples("rating", args.data / domain)
+                if split_of(ex.split_by) == "dev"]
     texts: list[str] = []
     stars: list[float] = []
     users: list[int] = []
@@ -153,18 +167,20 @@ def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) ->
     full["w_emb"] = w[:d].tolist()
     full["w_sig"] = (SIGNAL_SCALE * w[d:]).tolist()
     lexical, lex_info = fit_head(sig_z, y, uid, RIDGE_LEXICAL)
+    lex_info.pop("cuts")
     lexical["w_sig"] = lexical.pop("w")
     out = {
         "model_id": embedder.model_id,
+        "cuts": full_info.pop("cuts"),
         "signals": list(SIGNAL_NAMES),
         "sig_mean": sig_mean.tolist(),
         "sig_std": sig_std.tolist(),
         "full": full,
         "lexical": lexical,
         "meta": {
-            "fitted_on": "profiles (history reviews with stars) of the shared Amazon "
-            "Musical Instruments users; no question review, no gold",
-            "data": "amazon_rating/musical_instruments (under the shared data root)",
+            "fitted_on": "profiles (history reviews with stars) of the dev split's users of "
+            "the shared review sets; no question review, no gold, no test-split user",
+            "data": ", ".join(DOMAINS) + " (under the shared data root), split dev",
             "items": len(y),
             "users": len(examples),
             "ridge_full": RIDGE_FULL,

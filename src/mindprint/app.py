@@ -71,7 +71,7 @@ class Mindprint:
                                         temperature=rewrite_temperature)
         self.admin = AdminService(store, index, self.inputs)
         self.controls = ControlService(store, index, self.inputs, self.models.rebuild_soon)
-        self.backtest = BacktestService(store, index, self.inputs, core.population)
+        self.backtest = BacktestService(store, index, self.inputs, core.population, self.pipeline)
 
     @classmethod
     def from_settings(

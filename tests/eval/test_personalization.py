@@ -139,7 +139,10 @@ def test_online_protocol_predicts_before_recording(tmp_path: Path) -> None:
     paths = write_online(run, tmp_path / "out")
     assert all(p.is_file() and p.stat().st_size for p in paths)
     assert set(run.results()["curve"]["1"]) >= {"mindprint", "population", "population_user_offset"}
-    assert set(run.results()["kernel"]) >= {"offset", "calibration", "similar", "length", "factors", "noise"}
+    # One kernel per half of the run, each fitted on the other half (nothing on what it predicts).
+    kernels = run.results()["kernel"]
+    assert set(kernels) <= {"fold 0", "fold 1"}
+    assert all(set(k) >= {"offset", "calibration", "similar", "length", "factors", "noise"} for k in kernels.values())
 
 
 def test_online_protocol_skips_items_without_text(tmp_path: Path) -> None:

@@ -92,6 +92,15 @@ ProtocolOpt = Annotated[
         "item before it is recorded).",
     ),
 ]
+PopulationOpt = Annotated[
+    str,
+    typer.Option(
+        "--population",
+        help="shipped (deployment mode: each person alone, from the shipped model or their "
+        "own history, with their own fitted departure, as a deployed server runs them) or "
+        "pool (the run's other users fitted leave-user-out: an upper reference).",
+    ),
+]
 UsersOpt = Annotated[
     int | None, typer.Option("--users", help="Deterministic sample of N users (default all).")
 ]
@@ -129,6 +138,7 @@ def eval_command(
     data: DataOpt = None,
     split: SplitOpt = "all",
     protocol: ProtocolOpt = "offline",
+    population: PopulationOpt = "pool",
     users: UsersOpt = None,
     method: MethodOpt = None,
     provider: ProviderOpt = "offline",
@@ -148,9 +158,12 @@ def eval_command(
     err = Console(stderr=True)
     if protocol not in ("offline", "online"):
         raise typer.BadParameter("--protocol must be offline or online")
+    if population not in ("pool", "shipped"):
+        raise typer.BadParameter("--population must be pool or shipped")
     config = EvalConfig(task=task, data_dir=data or default_data_root(), split=split,
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
-                        provider=provider, k=k, seed=seed, keep_db=keep_db)
+                        provider=provider, k=k, seed=seed, keep_db=keep_db,
+                        population=population)
     model = _embedder(embedder, vector_cache)
     if task == "recall":
         _recall(config, embedder, model, out, err, online=protocol == "online")
@@ -238,6 +251,8 @@ def _command(config: EvalConfig, embedder: str, protocol: str = "offline") -> li
     cmd += ["--out", str(config.out_dir), "--split", config.split]
     if protocol != "offline":
         cmd += ["--protocol", protocol]
+    if config.population != "pool":
+        cmd += ["--population", config.population]
     if config.users is not None:
         cmd += ["--users", str(config.users)]
     for m in config.methods:

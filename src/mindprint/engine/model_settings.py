@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _h(default: float, unit: str, why: str) -> Any:
+def _h(default: object, unit: str, why: str) -> Any:
     """A hyperparameter: its default, its unit, and why it has that value."""
     return field(default=default, metadata={"unit": unit, "why": why})
 
@@ -52,6 +52,15 @@ class ModelSettings:
         3.0, "penalty on unit-norm embeddings and z-scored signals",
         "chosen on the dev split; the intercept is not shrunk")
 
+    own_ridge: tuple[float, ...] = _h(
+        (1.0, 3.0, 10.0, 30.0, 100.0), "penalties on unit-norm embeddings and z-scored signals",
+        "a person's own history as their population (labels, scales no shipped model reads) "
+        "takes the one with the least leave-one-out error on their items (closed form)")
+    own_min_items: int = _h(
+        20, "answered items",
+        "from this many a person's own history is a candidate population beside the shipped "
+        "model on a scale (chosen by leave-one-out); labels always read their own history")
+
     # The departure model (its prior: predict/kernel.py).
     predict_k: int = _h(
         32, "items",
@@ -65,6 +74,12 @@ class ModelSettings:
         20, "items", "below this many items in the pool the fit keeps its start kernel")
     fit_sweeps: int = _h(
         2, "sweeps", "passes of coordinate descent over the kernel's hyperparameters")
+    fit_step_p: float = _h(
+        0.025, "one-sided chance that a step's gain is noise",
+        "a step of the kernel fit must clear the t point of this, its standard error taken "
+        "over users (items of one person move together): 20 synthetic null pools grow no "
+        "part (5 did with one standard error over items); a Bonferroni point over the ~50 "
+        "values tried kept real departures of 10-user pools from being found")
 
     # Retrieval.
     tone_weight: float = _h(
@@ -75,17 +90,6 @@ class ModelSettings:
         0.25, "cosine points per unit of tone distance",
         "VADER polarity of free text says much less (LaMP-7: 1 cost ROUGE, 0.25 is neutral "
         "to slightly positive)")
-
-    # Without a population model (labels and non 1-5 scales in the app).
-    prior_slope: float = _h(
-        1.2, "scale units per unit of polarity, per 4 scale points",
-        "the prior slope of a score on the text's sentiment")
-    prior_slope_weight: float = _h(
-        0.8, "pseudo-items", "how strongly the slope is shrunk towards its prior")
-    label_temperature: float = _h(
-        0.05, "cosine", "width of the similarity vote: a close neighbour decides when there is one")
-    label_prior_weight: float = _h(
-        1.0, "votes", "weight of the user's base rate in the vote")
 
     # Features and factors.
     factor_threshold: float = _h(

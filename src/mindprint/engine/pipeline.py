@@ -221,6 +221,7 @@ class Pipeline:
         keyless = [it.kind in CHAT_KINDS and it.score is None and it.label is None for it in items]
         vecs, pref_vecs = self._vectors([it.text for it in items], feats, pref_texts, keyless)
         feats, per_item = self._place_preferences(feats, pref_vecs)
+        rated = self._rated(items)
         paths: Sequence[WrittenPath | None] = (
             self.path_writer.write(items, feats, factors) if factors else [None] * len(items)
         )
@@ -229,11 +230,24 @@ class Pipeline:
                 item_id=it.id,
                 features=list(fs),
                 vectors={kind: m[i] for kind, m in vecs.items()}
-                | ({PREFS: per_item[i]} if len(per_item[i]) else {}),
+                | ({PREFS: per_item[i]} if len(per_item[i]) else {}) | rated.get(it.id, {}),
                 path=paths[i],
             )
             for i, (it, fs) in enumerate(zip(items, feats, strict=True))
         ]
+
+    def _rated(self, items: Sequence[Item]) -> dict[int, dict[str, Vector]]:
+        """For a ``record_feedback`` turn, what the user rated is the assistant's answer:
+        its sentence-mean embedding and signals (``rated``, ``rated_signals``), which the
+        population reads instead of the user's message."""
+        turns = [it for it in items if it.kind == "turn" and (it.score is not None or it.label is not None)]
+        if not turns:
+            return {}
+        mat = embed_mean(self.embedder, [it.response for it in turns])
+        return {
+            it.id: {"rated": mat[n], "rated_signals": np.asarray(text_signals(it.response), dtype=np.float32)}
+            for n, it in enumerate(turns)
+        }
 
     def build_user(
         self,

@@ -43,6 +43,27 @@ class Resampler:
         np.add.at(counts, (np.arange(n)[:, None], draws), 1.0)
         return cls(counts[:, of_question])
 
+    @classmethod
+    def two_way(cls, user_ids: Sequence[str], text_ids: Sequence[str], seed: int = 0,
+                n: int = N_RESAMPLES) -> Resampler:
+        """People and texts resampled at once (per-annotator sets: every annotator answers
+        the same few texts, so a text's difficulty is shared by all its answers): a
+        question's weight is how often its person was drawn times how often its text was."""
+        users = {u: i for i, u in enumerate(dict.fromkeys(user_ids))}
+        texts = {t: i for i, t in enumerate(dict.fromkeys(text_ids))}
+        rng = np.random.default_rng(seed)
+
+        def counts(k: int) -> Arr:
+            draws = rng.integers(0, k, size=(n, k))
+            out = np.zeros((n, k))
+            np.add.at(out, (np.arange(n)[:, None], draws), 1.0)
+            return out
+
+        cu, ct = counts(len(users)), counts(len(texts))
+        of_user = np.asarray([users[u] for u in user_ids], dtype=np.int64)
+        of_text = np.asarray([texts[t] for t in text_ids], dtype=np.int64)
+        return cls(cu[:, of_user] * ct[:, of_text])
+
     def interval(self, metric: Metric) -> tuple[float, float]:
         lo, hi = np.quantile(metric(self.weights), [0.025, 0.975])
         return float(lo), float(hi)

@@ -75,6 +75,7 @@ class UserContext:
     # Baseline rankings, memoised by retrievers.ranking.
     ranks: dict[str, list[int]] = field(default_factory=dict)
     _app_hits: dict[tuple[str, int], RetrievalResult] = field(default_factory=dict)
+    _shipped: tuple[str, str, str] | None = None
     _query_reps: Reps | None = None
 
     def user_population(self) -> tuple[UserPopulation, Reps]:
@@ -84,6 +85,14 @@ class UserContext:
         if self._query_reps is None:
             self._query_reps = self.pool.query(self.question.query)
         return self.population, self._query_reps
+
+    def shipped(self) -> tuple[str, str, str]:
+        """What the person's own server reads (their population, and it plus their shrunk
+        offset) for the question, and who that population is: deployment mode's baselines."""
+        if self._shipped is None:
+            got = self.app.retrieval.population_answers(self.uid, self.question.query)
+            self._shipped = got if got is not None else ("", "", "")
+        return self._shipped
 
     def app_retrieve(self, mode: Mode | None, k: int) -> RetrievalResult:
         """``Mindprint.retrieve`` with prediction, in ``mode`` (None: the app's default)."""

@@ -154,6 +154,24 @@ POPULATION_METHODS: tuple[Method, ...] = (
     ),
 )
 
+DEPLOYMENT_METHODS: tuple[Method, ...] = (
+    Method(
+        "population_shipped",
+        "deployment mode: the population this person's own server reads (the shipped model "
+        "of review text -> rating, or their own history read leave-one-out, as the deployment "
+        "policy chose by leave-one-out on their history), alone",
+        LABELLED_TASKS,
+        lambda ctx: ctx.shipped()[0],
+    ),
+    Method(
+        "population_shipped_offset",
+        "population_shipped plus this person's shrunk mean residual (labels: per label): what "
+        "a lone server could do without mindprint's departure model",
+        LABELLED_TASKS,
+        lambda ctx: ctx.shipped()[1],
+    ),
+)
+
 RETRIEVAL_ABLATION = Method(
     "mindprint_random_retrieval",
     "ablation: mindprint with its retrieval replaced by random items of the same user "
@@ -199,6 +217,7 @@ OFFLINE_METHODS: tuple[Method, ...] = (
         )
     ),
     *POPULATION_METHODS,
+    *DEPLOYMENT_METHODS,
     Method(
         "mindprint",
         "the app: feature-level retrieval + factor statistics (retrieve().prediction); "
@@ -290,9 +309,13 @@ def available_methods(provider: str) -> tuple[Method, ...]:
     raise EvalError(f"unknown provider {provider!r}; choose from: {', '.join(PROVIDERS)}")
 
 
-def select_methods(task: str, provider: str, names: Sequence[str] | None) -> list[Method]:
-    """The methods to run: all that apply to ``task`` by default, else ``names`` in order."""
-    pool = available_methods(provider)
+def select_methods(task: str, provider: str, names: Sequence[str] | None,
+                   population: str = "pool") -> list[Method]:
+    """The methods to run: all that apply to ``task`` by default, else ``names`` in order.
+    The pool's population baselines run in pool mode only, the deployment ones in
+    deployment mode (``population="shipped"``) only."""
+    other = DEPLOYMENT_METHODS if population == "pool" else POPULATION_METHODS
+    pool = tuple(m for m in available_methods(provider) if m not in other)
     if not names:
         return [m for m in pool if task in m.tasks]
     by_name = {m.name: m for m in pool}

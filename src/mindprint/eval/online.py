@@ -1,11 +1,19 @@
-"""The online protocol: each history replayed in time order through ``record_feedback``.
+"""The online protocol: each history replayed in time order, one item at a time.
 
-This is the product's real loop: feedback arrives one exchange at a time during chats.
-For every user the items are replayed oldest first; before an item is recorded, every
-method predicts it from what has been recorded so far (mindprint through ``retrieve``,
-the population model of everyone else, and that model plus the user's offset over the
-items seen). Errors are reported by how many items were already seen (1, 2-3, 4-7, ...)
-with intervals over users, and the wall time of each recorded item.
+Items arrive one by one, as in the product: for every user the items are replayed oldest
+first, each stored as the importer stores it (the LaMP mapping: the review shown, the
+rating answered) followed by the background refresh ``record_feedback`` schedules. A
+rated review is not a ``record_feedback`` exchange (that call means "the user rated the
+assistant's answer to their message"), so it is not replayed as one. Before an item is
+stored, every method predicts it from what has been stored so far (mindprint through
+``retrieve``, the population model of everyone else, and that model plus the user's
+shrunk offset over the items seen).
+
+Nothing is fitted on the items it predicts: the population model is the other users'
+(leave-user-out), and the scale's thresholds, the departure kernel and the offset
+baseline's shrinkage are fitted on the *other half* of the run's users (two folds by a
+stable hash). Errors are reported by how many items were already seen (1, 2-3, 4-7, ...)
+with intervals over users, and the wall time of each stored item.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from typing import Any
 import numpy as np
 
 from mindprint.app import Mindprint
+from mindprint.engine.model_settings import MODEL
+from mindprint.engine.predict.kernel import Kernel
 from mindprint.engine.predict.population import Answers, user_offset
 from mindprint.engine.protocols import Embedder
 from mindprint.eval.bootstrap import (
@@ -32,7 +42,7 @@ from mindprint.eval.bootstrap import (
     root_mean_metric,
 )
 from mindprint.eval.cache import CachingEmbedder
-from mindprint.eval.cases import load_cases
+from mindprint.eval.cases import load_cases, split_of
 from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError
 from mindprint.eval.examples import ProfileItem, UserCase
 from mindprint.eval.population import (
@@ -44,6 +54,7 @@ from mindprint.eval.population import (
 from mindprint.eval.provenance import git_commit
 from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runs import EvalConfig
+from mindprint.ingest import lamp_item
 from mindprint.store import Store
 
 Progress = Callable[[int, int], None]
@@ -69,7 +80,7 @@ class OnlineRun:
     record_seconds: list[float] = field(default_factory=list)
     wall_seconds: float = 0.0
     n_users: int = 0
-    kernel: dict[str, float] | None = None  # the departure prior fitted on the run's users
+    kernel: dict[str, dict[str, float]] | None = None  # per half of the run: its fitted prior
     # The code that ran: read when the run starts, so a checkout moving meanwhile is not
     # credited with its numbers.
     commit: str | None = field(default_factory=git_commit)
@@ -166,7 +177,8 @@ def _score(answers: Answers, pred: str, gold: str) -> float:
 
 
 def _replay_user(
-    case: UserCase, app: Mindprint, pop: UserPopulation, pool: PopulationPool, run: OnlineRun, k: int
+    case: UserCase, app: Mindprint, pop: UserPopulation, pool: PopulationPool, run: OnlineRun, k: int,
+    pseudo: float = MODEL.pseudo_items,
 ) -> None:
     uid = f"{USER_PREFIX}{case.user_id}"
     if app.admin.exists(uid):
@@ -188,19 +200,65 @@ def _replay_user(
                 "mindprint": res.prediction.label if res.prediction else "",
                 "population": answers.answer(outputs[t]),
                 "population_user_offset": answers.answer(
-                    outputs[t] + user_offset(targets[:t] - outputs[:t])
+                    outputs[t] + user_offset(targets[:t] - outputs[:t], pseudo)
                 ),
             }
             row: dict[str, Any] = {"user_id": case.user_id, "seen": t, "bin": seen_bin(t)}
             row.update({m: _score(answers, v, golds[t]) for m, v in preds.items()})
             run.rows.append(row)
         started = time.perf_counter()
-        if answers.is_scale:
-            app.record_feedback(uid, p.input, p.response, rating=round(float(golds[t])))
-        else:
-            app.record_feedback(uid, p.input, p.response, label=golds[t])
+        if p.record is None:
+            raise EvalError(f"profile item {p.id!r} has no LaMP record to import")
+        app.add_items(uid, [lamp_item(p.record, app.limits.max_text_chars)])
+        app.models.schedule_refresh(uid)
         app.wait_idle()  # a refresh due now finishes before the next item: deterministic
         run.record_seconds.append(time.perf_counter() - started)
+
+
+PSEUDO_ITEMS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
+
+
+def _fold(user_id: str) -> int:
+    """Which half of the run a user is in (a stable hash, independent of the dev/test split)."""
+    return 0 if split_of(f"online-fold\x00{user_id}") == "dev" else 1
+
+
+def cross_fitted(
+    pool: PopulationPool, cases: Sequence[UserCase]
+) -> tuple[dict[str, tuple[Answers, Kernel]], dict[int, tuple[Answers, Kernel]]]:
+    """Per user, the thresholds and kernel fitted on the other half of the run's users;
+    and per half, what its users read. A run too small to split (one half empty) fits
+    both on everyone, and says so by having one entry."""
+    users = [c.user_id for c in cases]
+    halves = {f: frozenset(u for u in users if _fold(u) == f) for f in (0, 1)}
+    if not all(halves.values()):
+        everyone = pool.fitted(frozenset())
+        return {u: everyone for u in users}, {0: everyone}
+    by_fold = {f: pool.fitted(halves[f]) for f in (0, 1)}
+    return {u: by_fold[_fold(u)] for u in users}, by_fold
+
+
+def tuned_pseudo(pool: PopulationPool, cases: Sequence[UserCase], answers: Answers) -> float:
+    """The offset baseline's shrinkage (pseudo-items) with the least error when each item
+    of ``cases`` is predicted from the items before it, as the protocol predicts."""
+    seqs = []
+    for c in cases:
+        up = pool.for_user(c.user_id)
+        if len(up.history_answers) < 2:
+            continue
+        order = pool.chronological(c.user_id)
+        res = up.residuals()[order]
+        y = answers.targets([up.history_answers[n] for n in order])
+        seqs.append((y - res, y))
+    if not seqs:
+        return MODEL.pseudo_items
+
+    def error(k: float) -> float:
+        errs = [answers.errors((out[t] + user_offset(y[:t] - out[:t], k))[None, :], y[t][None, :])[0]
+                for out, y in seqs for t in range(1, len(y))]
+        return float(np.mean(errs))
+
+    return min(PSEUDO_ITEMS, key=error)
 
 
 def run_online(
@@ -218,13 +276,18 @@ def run_online(
     run = OnlineRun(config.task, metric, " ".join(command or ()), n_users=len(cases))
     started = time.perf_counter()
     pool = PopulationPool(cases, info, cached)
-    run.kernel = pool.kernel.params()
+    folds, by_fold = cross_fitted(pool, cases)
+    run.kernel = {f"fold {f}": fk[1].params() for f, fk in by_fold.items()}
+    shrink = {f: tuned_pseudo(pool, [c for c in cases if _fold(c.user_id) != f], fk[0])
+              for f, fk in by_fold.items()}
+    pseudo = {c.user_id: shrink[_fold(c.user_id)] for c in cases}
     with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
         app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), cached,
-                        population=PoolSource(pool, USER_PREFIX))
+                        population=PoolSource(pool, USER_PREFIX, folds))
         try:
             for n, case in enumerate(cases, start=1):
-                _replay_user(case, app, pool.for_user(case.user_id), pool, run, config.k)
+                _replay_user(case, app, pool.for_user(case.user_id, folds[case.user_id]), pool, run,
+                             config.k, pseudo[case.user_id])
                 if progress:
                     progress(n, len(cases))
         finally:
@@ -245,7 +308,8 @@ def write_online(run: OnlineRun, out_dir: Path) -> list[Path]:
     md_path.write_text(
         f"# mindprint eval --protocol online: {run.task}\n\n{run.n_users} users, "
         f"{len(run.rows)} predictions, {run.metric} by items already seen (95% interval over "
-        f"users). record_feedback per item: mean {secs['mean']} s, p50 {secs['p50']} s.\n\n"
+        f"users). Each item stored (import + the refresh record_feedback schedules): mean "
+        f"{secs['mean']} s, p50 {secs['p50']} s.\n\n"
         f"```\n{run.command}\n```\n\n{run.markdown_table()}\n",
         encoding="utf-8",
     )

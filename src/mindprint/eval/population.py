@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,6 +22,7 @@ import numpy as np
 from mindprint.engine.features.extract import text_signals
 from mindprint.engine.pipeline import embed_mean
 from mindprint.engine.predict.departure import Evidence, History, fit_kernel
+from mindprint.engine.predict.index import UserIndex
 from mindprint.engine.predict.kernel import Kernel
 from mindprint.engine.predict.population import (
     Answers,
@@ -133,40 +134,49 @@ class PopulationPool:
         self._stats = per_user
         self._total = functools.reduce(operator.add, per_user.values())
         self._models: dict[str, PopulationModel] = {}
-        if info.scale is not None:
-            self.answers = self._calibrated(info.scale)
-        self.kernel = self._fitted_kernel()
+        self.answers, self.kernel = self.fitted(frozenset())
 
-    def _fitted_kernel(self) -> Kernel:
+    def fitted(self, exclude: frozenset[str]) -> tuple[Answers, Kernel]:
+        """The scale's thresholds and the departure kernel, fitted on the histories of
+        every user but ``exclude`` (the online protocol fits them on the other half of
+        the users, so nothing is fitted on the items it predicts)."""
+        answers = self.answers
+        if answers.scale is not None:
+            answers = self._calibrated(answers.scale, exclude)
+        return answers, self._fitted_kernel(answers, exclude)
+
+    def _fitted_kernel(self, answers: Answers, exclude: frozenset[str]) -> Kernel:
         """How this run's users depart from a model of everyone: the departure model's
         prior, chosen on their histories (never on questions). Each user's residuals are
         under the model of the *other* users, as mindprint sees them: in-sample residuals
         of a ridge on a few thousand items hide most of what is personal."""
         histories = []
-        for uid, (reps, answers) in self._history.items():
-            if len(answers) < 2:
+        for uid, (reps, given) in self._history.items():
+            if len(given) < 2 or uid in exclude:
                 continue
             outs = self._model(uid).outputs(reps.raw, reps.signals)
-            res = self.answers.targets(answers) - outs
+            res = answers.targets(given) - outs
             histories.append(History.of(
-                [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(answers))],
-                self.answers, outs.shape[1], self._chronological(uid),
+                [Evidence(n, res[n], outs[n], reps.raw[n]) for n in range(len(given))],
+                answers, outs.shape[1], self.chronological(uid),
             ))
-        return fit_kernel(histories, self.answers)
+        return fit_kernel(histories, answers)
 
-    def _chronological(self, user_id: str) -> list[int]:
+    def chronological(self, user_id: str) -> list[int]:
         """The rows of a user's history, oldest first (by date, then as imported), as the
         app orders the imported items (``index.chronological``)."""
         dates = self._dates[user_id]
         return sorted(range(len(dates)), key=lambda n: (dates[n], n))
 
-    def _calibrated(self, scale: tuple[float, float]) -> Answers:
-        """The scale with thresholds fitted on everyone's in-sample predictions."""
-        model = PopulationModel.fit(self.answers, self.design, self._total)
+    def _calibrated(self, scale: tuple[float, float], exclude: frozenset[str]) -> Answers:
+        """The scale with thresholds fitted on everyone's in-sample predictions (everyone
+        but ``exclude``)."""
+        stats = functools.reduce(operator.add, [s for u, s in self._stats.items() if u not in exclude])
+        model = PopulationModel.fit(self.answers, self.design, stats)
         values: list[float] = []
         levels: list[float] = []
-        for reps, answers in self._history.values():
-            if answers:
+        for uid, (reps, answers) in self._history.items():
+            if answers and uid not in exclude:
                 values.extend(model.outputs(reps.raw, reps.signals)[:, 0].tolist())
                 levels.extend(float(a) for a in answers)
         return Answers(scale=scale, cuts=fit_cuts(values, levels, *scale))
@@ -181,9 +191,12 @@ class PopulationPool:
             model = self._models[user_id] = PopulationModel.fit(self.answers, self.design, stats)
         return model
 
-    def for_user(self, user_id: str) -> UserPopulation:
+    def for_user(self, user_id: str, fitted: tuple[Answers, Kernel] | None = None) -> UserPopulation:
+        """``fitted``: the thresholds and kernel to use instead of the run's (the online
+        protocol's, fitted without this user's half of the run)."""
         reps, answers = self._history[user_id]
-        model = replace(self._model(user_id), kernel=self.kernel)
+        scale, kernel = fitted or (self.answers, self.kernel)
+        model = replace(self._model(user_id), kernel=kernel, answers=scale)
         return UserPopulation(model, reps, answers, self.embedder.model_id)
 
     def has_user(self, user_id: str) -> bool:
@@ -202,15 +215,22 @@ class PoolSource:
 
     Users are stored as ``<prefix><user id>``; a model is solved once per user."""
 
-    def __init__(self, pool: PopulationPool, prefix: str) -> None:
+    def __init__(self, pool: PopulationPool, prefix: str,
+                 fitted: Mapping[str, tuple[Answers, Kernel]] | None = None) -> None:
+        """``fitted``: per user, the thresholds and kernel to read them with (default: the
+        run's)."""
         self.pool = pool
         self.prefix = prefix
+        self.fitted = fitted or {}
         self._models: dict[str, PopulationModel] = {}
 
-    def for_user(self, user_id: str, answers: Answers) -> PopulationModel | None:
+    def for_user(self, user_id: str, answers: Answers, c: UserIndex | None = None) -> PopulationModel | None:
         uid = user_id.removeprefix(self.prefix)
         if uid not in self._models:
             if not self.pool.has_user(uid):
                 return None
-            self._models = {uid: self.pool.for_user(uid).model}  # one user at a time
+            self._models = {uid: self.pool.for_user(uid, self.fitted.get(uid)).model}  # one at a time
         return self._models[uid]
+
+    def everyone(self, user_id: str, answers: Answers, c: UserIndex | None = None) -> PopulationModel | None:
+        return self.for_user(user_id, answers, c)

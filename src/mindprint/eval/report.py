@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,28 +50,44 @@ RETRIEVAL_METRICS: Mapping[str, tuple[str, ...]] = {
 
 
 
-# The population candidates of each task kind, and the offset variant of each.
-POPULATION_CANDIDATES: Mapping[str, tuple[str, ...]] = {
-    "score": ("population_text", "population_prior"),
-    "label": ("population_text",),
-    "text": ("none",),
-}
-OFFSET_OF: Mapping[str, str] = {
-    "population_text": "population_text_offset",
-    "population_prior": "population_prior_offset",
+# The baselines mindprint's lift is reported against, by role; each role's strongest
+# present candidate on the task's first metric is the one compared (pool mode has two
+# populations and two offset models; deployment mode one of each).
+BASELINE_ROLES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "population": {
+        "score": ("population_text", "population_prior", "population_shipped"),
+        "label": ("population_text", "population_shipped"),
+        "text": ("none",),
+    },
+    "population_user_offset": {
+        "score": ("population_text_offset", "population_prior_offset", "population_shipped_offset"),
+        "label": ("population_text_offset", "population_shipped_offset"),
+        "text": (),
+    },
+    "user_prior": {"score": ("user_prior",), "label": ("user_prior",), "text": ()},
 }
 
 
-def choose_population(task: str, methods: Mapping[str, Mapping[str, float]]) -> tuple[str | None, str | None]:
-    """The better population candidate on the task's first metric, and its offset variant."""
+def strongest(task: str, methods: Mapping[str, Mapping[str, float]],
+              names: Sequence[str]) -> str | None:
+    """The best of ``names`` present in the run, on the task's first metric."""
     metric = TASK_METRICS[task][0]
-    present = [m for m in POPULATION_CANDIDATES[kind_of(task)] if m in methods]
+    present = [m for m in names if m in methods]
     if not present:
-        return None, None
+        return None
     pick = min if metric in LOWER_IS_BETTER else max
-    best = pick(present, key=lambda m: methods[m][metric])
-    offset = OFFSET_OF.get(best)
-    return best, offset if offset in methods else None
+    return pick(present, key=lambda m: methods[m][metric])
+
+
+def baselines(task: str, methods: Mapping[str, Mapping[str, float]]) -> dict[str, str]:
+    """Role -> the baseline compared: the strongest of each role, and the strongest of
+    them all ("strongest")."""
+    kind = kind_of(task)
+    out = {role: best for role, names in BASELINE_ROLES.items()
+           if (best := strongest(task, methods, names[kind])) is not None}
+    if len(set(out.values())) > 1:
+        out["strongest"] = str(strongest(task, methods, list(out.values())))
+    return out
 
 
 def lifts(
@@ -81,13 +98,12 @@ def lifts(
     n: int,
     ours: str = "mindprint",
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """``ours`` against ``population`` and ``population_user_offset`` (positive = better)."""
+    """``ours`` against each role's strongest baseline (positive = better)."""
     if ours not in table:
         return {}
-    population, offset = choose_population(task, methods)
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for role, baseline in (("population", population), ("population_user_offset", offset)):
-        if baseline is None or baseline == ours:
+    for role, baseline in baselines(task, methods).items():
+        if baseline == ours:
             continue
         out[role] = {
             metric: {"vs": baseline, **lift(metric, f, table[baseline][metric], resampler, n)}
@@ -99,6 +115,17 @@ def lifts(
 # ---------------------------------------------------------------- results
 
 
+def resampler_of(rows: Sequence[Mapping[str, Any]], seed: int) -> tuple[Resampler, str]:
+    """Users, or users and texts at once where texts are shared between users (the
+    per-annotator sets), and which it is."""
+    users = [str(r["user_id"]) for r in rows]
+    texts = [str(r.get("text_key", r["id"])) for r in rows]
+    shared = len(set(zip(users, texts, strict=True))) > len(set(texts))
+    if shared:
+        return Resampler.two_way(users, texts, seed), "people and texts (two-way)"
+    return Resampler.by_user(users, seed), "people"
+
+
 def _r(x: float) -> float:
     return round(x, 4)
 
@@ -108,7 +135,7 @@ def build_results(run: EvalRun) -> dict[str, Any]:
     cfg = run.config
     task, seed, n = cfg.task, cfg.seed, len(run.golds)
     rows = [dict(r) for r in run.rows]
-    resampler = Resampler.by_user([str(r["user_id"]) for r in rows], seed)
+    resampler, resampled = resampler_of(rows, seed)
     table = {m: metrics_of(kind_of(task), run.predictions[m], run.golds) for m in run.methods}
     methods = {m: {k: _r(point(f, n)) for k, f in fs.items()} for m, fs in table.items()}
     cis = _rounded_intervals(table, resampler)
@@ -132,6 +159,10 @@ def build_results(run: EvalRun) -> dict[str, Any]:
         "task": task,
         "n_users": len({r["user_id"] for r in rows}),
         "lift": lift_table,
+        "resampled": resampled,
+        # Deployment mode: how many people's servers read which population.
+        "population_read": dict(Counter(
+            str(r["population_read"]) for r in {r["user_id"]: r for r in rows}.values() if "population_read" in r)),
         "metrics": list(TASK_METRICS[task]),
         "methods": methods,
         "ci95": cis,
@@ -220,7 +251,8 @@ def lift_lines(lift_table: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> lis
         return []
     metrics = list(next(iter(lift_table.values())))
     lines = [
-        "## Lift of `mindprint` (positive = mindprint better; paired bootstrap over users)",
+        "## Lift of `mindprint` over each role's strongest baseline (positive = mindprint "
+        "better; paired bootstrap)",
         "",
         "| against | " + " | ".join(metrics) + " |",
         "|---|" + "---:|" * len(metrics),
@@ -252,8 +284,13 @@ def markdown(results: Mapping[str, Any]) -> str:
         str(results.get("command", "")),
         "```",
         "",
-        "Best value per column in bold; brackets: 95% bootstrap interval over users "
-        "(a user's questions are drawn together).",
+        f"Population: `{results.get('population', 'pool')}`"
+        + ("; the people's servers read " + ", ".join(
+            f"{who} ({n})" for who, n in results["population_read"].items()) if results.get("population_read") else "")
+        + ".",
+        "",
+        "Best value per column in bold; brackets: 95% bootstrap interval over "
+        f"{results.get('resampled', 'people')} (a person's questions are drawn together).",
         "",
         *_md_table(results["methods"], results["ci95"], results["metrics"], "method"),
         "",

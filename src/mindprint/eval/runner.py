@@ -148,14 +148,19 @@ def _eval_user(
             preds[m.name] = m.run(ctx).strip()
             run.method_seconds[m.name] = run.method_seconds.get(m.name, 0.0) + time.perf_counter() - t
         retrieved = {r: retrieve(ctx, r, RETRIEVAL_K) for r in run.config.retrievers}
+        read = {"population_read": ctx.shipped()[2]} if run.config.population == "shipped" else {}
         rows.append({
             "id": ex.id,
             "user_id": ex.user_id,
+            # What else a question shares with others (per-annotator sets: the text, which
+            # every annotator of it answers): the second way of a two-way bootstrap.
+            "text_key": ex.split_by,
             # Per-user facts once per user, so sums over rows count each user once.
             **(built if n == 0 else {k: 0 for k in built}),
             "gold": ex.gold,
             "predictions": preds,
             "retrieval": retrieval_scores(ex.task, ex.gold, retrieved),
+            **read,
         })
     return rows
 
@@ -197,7 +202,7 @@ def run_eval(
     """
     if config.k < 1:
         raise EvalError(f"--k must be at least 1, got {config.k}")
-    methods = select_methods(config.task, config.provider, config.methods)
+    methods = select_methods(config.task, config.provider, config.methods, config.population)
     cases, task_info = _cases(config, examples)
     exs = [ex for case in cases for ex in case.examples]
     if not exs:
@@ -216,7 +221,7 @@ def run_eval(
     started = time.perf_counter()
     cpu_started = time.process_time()
     pool = None
-    if config.task in LABELLED_TASKS:
+    if config.task in LABELLED_TASKS and config.population == "pool":
         pool = PopulationPool(cases, task_info, cached)
         run.population_seconds = time.perf_counter() - started
     db_path, db_bytes = _run_users(cases, cached, info, run, methods, pool, progress)
@@ -238,8 +243,8 @@ def run_eval(
         "git_commit": commit,
         "split": config.split,
         "population_seconds": round(run.population_seconds, 2),
-        # The departure prior fitted on this run's histories (None: no population pool).
-        "kernel": pool.kernel.params() if pool is not None else None,
+        "kernel": pool.kernel.params() if pool is not None else None,  # None: no pool
+        "population": config.population,
     }
     return run
 

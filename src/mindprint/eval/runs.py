@@ -24,6 +24,9 @@ class EvalConfig:
     keep_db: bool = False
     retrievers: tuple[str, ...] = RETRIEVERS
     split: str = "all"
+    # "pool": the run's other users fitted leave-user-out (an upper reference); "shipped":
+    # deployment mode, each person as their own server runs them (engine/predict/deployment.py).
+    population: str = "pool"
 
 
 @dataclass(slots=True)

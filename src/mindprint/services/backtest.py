@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mindprint.engine.model_settings import MODEL
-from mindprint.engine.pipeline import PreparedQuery
+from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.engine.predict.index import (
     UserIndex,
@@ -26,10 +26,9 @@ from mindprint.engine.predict.index import (
     query_tone,
     sub_index,
 )
-from mindprint.engine.predict.population import Answers, Population
+from mindprint.engine.predict.population import Answers
 from mindprint.engine.predict.predictor import predict
 from mindprint.engine.predict.retrieval import top_k
-from mindprint.engine.types import Feature
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.store import Store
@@ -120,8 +119,9 @@ def sentence(kind: str | None, recent: Sequence[BacktestPoint], unit: str = "") 
 
 class BacktestService:
     def __init__(self, store: Store, index: IndexCache, inputs: Inputs,
-                 population: PopulationSource) -> None:
+                 population: PopulationSource, pipeline: Pipeline) -> None:
         self.store, self.index, self.inputs, self.population = store, index, inputs, population
+        self.pipeline = pipeline
         self._cache: dict[str, tuple[int, Backtest]] = {}
         self._lock = threading.Lock()
 
@@ -146,11 +146,9 @@ class BacktestService:
             return Backtest(uid, None, [], [], sentence(None, []))
         order = chronological(c)
         answered = [i for i in order if _gold(c, i, answers) is not None]
-        pop = self.population.for_user(uid, answers)
-        feats = self.store.get_features(uid, list(c.ids))
         rank = {i: n for n, i in enumerate(order)}
         points = [
-            self._point(c, answers, pop, feats, order[: rank[answered[t]]], answered[t], t)
+            self._point(uid, c, answers, order[: rank[answered[t]]], answered[t], t)
             for t in positions(len(answered))
         ]
         kind = "scale" if answers.is_scale else "label"
@@ -158,26 +156,29 @@ class BacktestService:
         return Backtest(uid, kind, points, _bins(points), sentence(kind, points[-RECENT:], unit))
 
     def _point(
-        self, c: UserIndex, answers: Answers, pop: Population | None,
-        feats: dict[int, list[Feature]], before: list[int], iid: int, seen: int,
+        self, uid: str, c: UserIndex, answers: Answers, before: list[int], iid: int, seen: int,
     ) -> BacktestPoint:
+        """One item predicted as a query would be: its text read afresh (never the features
+        read from the user's own response to it), the population chosen and the kernel
+        fitted on the items stored before it only."""
         sub = sub_index(c, before)
-        pos = c.ids.index(iid)
-        q_vecs = {"features": c.vectors["features"][pos], "raw": c.vectors["raw"][pos],
-                  "signals": c.signals[pos] if c.signals is not None else np.zeros(0)}
-        pq = PreparedQuery(features=list(feats.get(iid, [])), vectors=q_vecs)
+        pq = self.pipeline.prepare_query(c.items[iid].text, sub.corpus, sub.factors)
+        q_vecs = pq.vectors
         tone = None
         if sub.tone is not None and len(sub.tone):
             tone = (query_tone(self.index.model_id, sub, pq), sub.tone)
         weight = MODEL.tone_weight if sub.tone_from_prior else MODEL.tone_weight_lexicon
         near = [h.item_id for h in top_k(q_vecs, sub.ids, sub.vectors, MODEL.predict_k,
-                                                     tone=tone, tone_weight=weight)]
+                                         tone=tone, tone_weight=weight)] if sub.ids else []
+        sub_answers = answers_of(sub) if sub.ids else None
+        pop = self.population.for_user(uid, sub_answers, sub) if sub_answers is not None else None
         pred = predict(sub, pq, pop, near)
         gold = str(_gold(c, iid, answers))
         mine = pred.label if pred is not None else ""
         base = None
         if pop is not None:
-            base = pop.answers.answer(pop.outputs(q_vecs["raw"][None, :], q_vecs["signals"][None, :])[0])
+            raw = np.asarray(q_vecs["raw"], dtype=np.float64)[None, :]
+            base = pop.answers.answer(pop.outputs(raw, np.asarray(q_vecs["signals"])[None, :])[0])
         return BacktestPoint(iid, seen, gold, mine, base, answers.error(mine, gold),
                              None if base is None else answers.error(base, gold))
 

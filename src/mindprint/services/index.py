@@ -19,7 +19,7 @@ from mindprint.services.overlay import overlay, unvetoed
 from mindprint.store import Store
 from mindprint.store import controls as db
 
-VECTOR_KINDS = ("features", "raw", "signals")
+VECTOR_KINDS = ("features", "raw", "signals", "rated", "rated_signals")
 
 
 class IndexCache:

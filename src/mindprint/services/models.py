@@ -204,7 +204,7 @@ class ModelService:
         answers = answers_of(c)
         if answers is None or not answers.is_scale:
             return {}, ""
-        pop = self.population.for_user(uid, answers)
+        pop = self.population.everyone(uid, answers, c)
         if pop is None:
             return {}, ""
         unit = "stars" if answers.scale == (1.0, 5.0) else "points"

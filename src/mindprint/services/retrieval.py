@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from mindprint.engine.factors.paths import without
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict import predictor
-from mindprint.engine.predict.index import answers_of, query_tone
+from mindprint.engine.predict.index import answer_text, answers_of, query_tone
+from mindprint.engine.predict.population import user_offset
 from mindprint.engine.predict.predictor import Prediction
-from mindprint.engine.predict.retrieval import Applying, Mode, applying, cited, top_k
+from mindprint.engine.predict.retrieval import Applying, Mode, among, applying, cited, top_k
 from mindprint.engine.types import Feature, Retrieved
 from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta
@@ -90,11 +93,35 @@ class RetrievalService:
         prediction = None
         if predict:
             answers = answers_of(c)
-            pop = self.population.for_user(uid, answers) if answers is not None else None
+            pop = self.population.for_user(uid, answers, c) if answers is not None else None
             near = [h.item_id for h in wide]
+            answered = [i for i in c.ids if answers is not None and answer_text(c.items[i], answers) is not None]
+            if len(answered) < len(c.ids):
+                ids, vecs, sub_tone = among(answered, c.ids, c.vectors, tone)
+                near = [h.item_id for h in top_k(pq.vectors, ids, vecs, max(k, MODEL.predict_k),
+                                                 mode=mode, tone=sub_tone, tone_weight=weight)]
             prediction = predictor.predict(c, pq, pop, near)
         return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid),
                                names, applies)
+
+    def population_answers(self, user_id: str | None, query: str) -> tuple[str, str, str] | None:
+        """What the user's population alone answers for ``query`` (the model their server
+        reads, as the deployment policy chose it), with their shrunk mean residual added
+        (what a lone server could do without mindprint's departure model), and who that
+        population is. None when the history answers nothing."""
+        uid = self.inputs.user(user_id)
+        query = self.inputs.text(query, "query")
+        self.store.require_user(uid)
+        c = self.index.get(uid)
+        answers = answers_of(c)
+        pop = self.population.for_user(uid, answers, c) if answers is not None else None
+        if pop is None:
+            return None
+        hist, _ = c.residuals.under(pop, c)
+        pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
+        raw = np.asarray(pq.vectors["raw"], dtype=np.float64)
+        out = pop.outputs(raw, pq.vectors["signals"])[0]
+        return (pop.answers.answer(out), pop.answers.answer(out + user_offset(hist.residuals)), pop.who)
 
     def similar_responses(self, user_id: str, text: str, k: int = 3) -> list[str]:
         """The user's responses to the ``k`` past inputs most like ``text`` (none for an

@@ -111,11 +111,14 @@ def test_the_kernel_fit_finds_how_users_depart() -> None:
     rng = np.random.default_rng(4)
     by_offset = fit_kernel(_users(rng, "offset"), STARS).params()
     by_text = fit_kernel(_users(rng, "text"), STARS).params()
-    # Users who each lean one way: the offset carries it, similarity adds little.
-    assert by_offset["offset"] >= 1.0 and by_offset["similar"] <= 0.3
+    # Users who each lean one way: the offset carries it, similarity is not grown. (A
+    # step must be clear over users, not items, at a Bonferroni point: small gains such
+    # as offset 0.3 -> 1.0 on 40 users do not clear it.)
+    assert by_offset["offset"] >= 0.3 and by_offset["similar"] <= DEFAULT_KERNEL.params()["similar"]
     # Users who depart by kind of item: similarity carries it.
-    assert by_text["similar"] >= 1.0 and by_text["similar"] > by_offset["similar"]
-    assert fit_kernel(_users(rng, "offset", n_users=1, n=5), STARS) == DEFAULT_KERNEL  # too little data
+    assert by_text["similar"] > by_offset["similar"]
+    # Too little data: the start kernel, with the factors part off (these items carry no factors).
+    assert fit_kernel(_users(rng, "offset", n_users=1, n=5), STARS) == DEFAULT_KERNEL.with_(factors=0.0)
 
 
 def test_fitted_cuts_beat_rounding_the_mean_on_a_skewed_scale() -> None:
@@ -141,3 +144,23 @@ def test_item_tones_read_at_once_equal_one_by_one() -> None:
     one_by_one = [0.0 if v is None else tone_of_latent(model, v) for v in latents]
     assert at_once == pytest.approx(one_by_one, abs=1e-12)
     assert at_once[1] == 0.0 and at_once[0] < at_once[2] < at_once[4]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_null_pool_grows_nothing(seed: int) -> None:
+    """20 synthetic pools in which nobody departs (residuals are noise around 0, texts of
+    two kinds): no part may grow beyond the start kernel (issue 25: under the old
+    one-standard-error rule over items, 5 of 20 fits did)."""
+    rng = np.random.default_rng(100 + seed)
+    a, b = _unit(rng), _unit(rng)
+    users = []
+    for _ in range(30):
+        ev = []
+        for i in range(12):
+            v = (a if rng.random() < 0.5 else b) + 0.15 * _unit(rng)
+            ev.append(_ev(i, rng.normal(0, 0.7), v / np.linalg.norm(v), output=3.0 + rng.uniform(-1, 1)))
+        users.append(History.of(ev, STARS, 1))
+    fitted = fit_kernel(users, STARS).params()
+    start = DEFAULT_KERNEL.params()
+    grown = {k: v for k, v in fitted.items() if v > start[k]}
+    assert not grown, grown

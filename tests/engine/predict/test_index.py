@@ -24,6 +24,8 @@ class Constant:
     stars: float
     answers: Answers = STARS
     kernel: Kernel = DEFAULT_KERNEL
+    personal: bool = False
+    who: str = "a model of everyone"
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
         return np.full((np.atleast_2d(np.asarray(raw)).shape[0], 1), self.stars)
@@ -44,12 +46,12 @@ def _index() -> UserIndex:
 def test_the_index_keeps_the_residuals_under_one_model() -> None:
     c = _index()
     three, four = Constant(3.0), Constant(4.0)
-    first = c.residuals.under(three, c)
-    assert c.residuals.under(three, c) is first  # computed once
+    first, _ = c.residuals.under(three, c)
+    assert c.residuals.under(three, c)[0] is first  # computed once
     assert first.residuals[:, 0].tolist() == [-1.0, 0.0, 1.0]  # items 1, 2, 3 answered 2, 3, 4
-    other = c.residuals.under(four, c)
+    other, _ = c.residuals.under(four, c)
     assert other is not first and other.residuals[:, 0].tolist() == [-2.0, -1.0, 0.0]
-    assert c.residuals.under(three, c) is not first  # one entry: the other model replaced it
+    assert c.residuals.under(three, c)[0] is not first  # one entry: the other model replaced it
     # Positions follow the dates, not the ids: item 2 is the oldest, item 1 the latest.
     assert chronological(c) == [2, 3, 1]
     assert first.positions.tolist() == [2.0, 0.0, 1.0]
@@ -59,8 +61,8 @@ def test_the_index_keeps_the_residuals_under_one_model() -> None:
 def test_a_cut_index_reads_its_own_residuals() -> None:
     c = _index()
     pop = Constant(3.0)
-    full = c.residuals.under(pop, c)
+    full, _ = c.residuals.under(pop, c)
     cut = sub_index(c, [2, 3])
-    part = cut.residuals.under(pop, cut)
+    part, _ = cut.residuals.under(pop, cut)
     assert len(full) == 3 and len(part) == 2 and set(part.rows) == {2, 3}
-    assert c.residuals.under(pop, c) is full
+    assert c.residuals.under(pop, c)[0] is full

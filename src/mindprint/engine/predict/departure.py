@@ -200,6 +200,11 @@ class _FitRows:
         return cls(h.residuals[rows], h.population[rows], Between.of(sel, sel))
 
 
+def fit_rows(h: History) -> _FitRows:
+    """A history's latest items as the kernel fit reads them."""
+    return _FitRows.of(h)
+
+
 def loo(kernel: Kernel, residuals: Arr, between: Between) -> Arr:
     """Each item's residual predicted from the other items' (closed form: the posterior
     mean with that item left out, for every item from one inverse)."""
@@ -220,20 +225,46 @@ def loo_errors(kernel: Kernel, users: Sequence[_FitRows], answers: Answers) -> A
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def descend(start: Kernel, errors: Callable[[Kernel], Arr], sweeps: int) -> Kernel:
+def _clear_gain(gain: Arr, groups: npt.NDArray[np.int64], z: float) -> bool:
+    """Whether a mean gain per item is above ``z`` standard errors of itself, the error
+    taken over groups (a user's items move together: their sum is one draw; the
+    cluster-robust variance of a mean); one group (a single person's fit) falls back to
+    items."""
+    if len(np.unique(groups)) < 2:
+        groups = np.arange(len(gain), dtype=np.int64)
+    sums = np.bincount(groups, weights=gain)
+    counts = np.bincount(groups).astype(np.float64)
+    keep = counts > 0
+    sums, counts = sums[keep], counts[keep]
+    n, g, mean = len(gain), len(sums), float(gain.mean())
+    if g < 2:
+        return False
+    se = float(np.sqrt(g / (g - 1) * ((sums - counts * mean) ** 2).sum())) / n
+    return bool(mean > z * se)
+
+
+def descend(start: Kernel, errors: Callable[[Kernel], Arr], sweeps: int,
+            groups: npt.NDArray[np.int64] | None = None) -> Kernel:
     """The kernel with the least per-item ``errors``, one hyperparameter at a time over the
-    values its part lists. A step away from the current kernel is taken only when it is
-    better by more than one standard error of the paired difference, so a small or noisy
-    pool keeps ``start`` rather than chasing noise."""
+    values its part lists. A step away from the current kernel is taken only when its
+    gain is clear: above the t point of ``MODEL.fit_step_p`` standard errors, the error
+    computed over ``groups`` (the user of each item: items of one person are not
+    independent, and an error over items let 5 of 20 null pools grow a part), so a pool
+    with no personal departure keeps ``start``."""
+    from mindprint.engine.factors.inference import t_quantile
+
     best, best_err = start, errors(start)
+    grp = np.zeros(len(best_err), dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    n_groups = len(np.unique(grp))
+    df = max((n_groups if n_groups > 1 else len(grp)) - 1, 1)
+    z = t_quantile(1.0 - MODEL.fit_step_p, df)
     for _ in range(sweeps):
         moved = False
         for name, values in start.search().items():
             for v in values:
                 cand = best.with_(**{name: v})
                 err = errors(cand)
-                gain = best_err - err
-                if gain.mean() > gain.std(ddof=1) / np.sqrt(len(gain)):
+                if _clear_gain(best_err - err, grp, z):
                     best, best_err, moved = cand, err, True
         if not moved:
             break
@@ -245,8 +276,14 @@ def fit_kernel(
     sweeps: int = MODEL.fit_sweeps,
 ) -> Kernel:
     """The kernel under which the users' history items are best predicted from their other
-    items (see :func:`descend`); ``start`` when the pool has fewer than 20 items."""
+    items (see :func:`descend`); ``start`` when the pool has fewer than ``fit_min_items``.
+    One history is a single person's own fit (a deployed user's)."""
+    if histories and not any(h.factors.shape[1] for h in histories):
+        # No history carries factor values (a pool the harness read from texts alone): the
+        # factors part could not be fitted, so it is off rather than left at a guess.
+        start = start.with_(factors=0.0)
     users = [_FitRows.of(h) for h in histories if len(h) >= 2]
     if sum(len(u.residuals) for u in users) < MODEL.fit_min_items:
         return start
-    return descend(start, lambda k: loo_errors(k, users, answers), sweeps)
+    groups = np.concatenate([np.full(len(u.residuals), n) for n, u in enumerate(users)])
+    return descend(start, lambda k: loo_errors(k, users, answers), sweeps, groups)

@@ -67,14 +67,15 @@ def _similar(dep: Departure) -> tuple[tuple[int, ...], Arr]:
 
 def explain(
     answers: Answers, q_out: Arr, dep: Departure, counts: Mapping[str, int],
-    names: Mapping[str, str],
+    names: Mapping[str, str], who: str = "a model of everyone",
 ) -> Explanation:
     """``counts``: how many of the items that reached the prediction the user filed under
     each label (labels only); ``names``: factor id -> name. Every count said is of the
     items the departure read (the retrieved ones and the latest), not of the history."""
+    first = Reason(ReasonKind.POPULATION, f"{who} reads this as {answers.answer(q_out)}")
     if answers.is_scale:
-        return _explain_scale(answers, q_out, dep, names)
-    return _explain_label(answers, q_out, dep, counts, names)
+        return _explain_scale(answers, q_out, dep, names, first)
+    return _explain_label(answers, q_out, dep, counts, names, first)
 
 
 def used(dep: Departure) -> int:
@@ -89,8 +90,8 @@ def _cited(ids: tuple[int, ...], total: int) -> str:
 
 
 def _explain_scale(answers: Answers, q_out: Arr, dep: Departure,
-                   names: Mapping[str, str]) -> Explanation:
-    out = [Reason(ReasonKind.POPULATION, f"a model of everyone reads this as {answers.answer(q_out)}")]
+                   names: Mapping[str, str], first: Reason) -> Explanation:
+    out = [first]
     offset = float(dep.part(PartKind.OFFSET).total[0])
     n = used(dep)
     if n:
@@ -111,11 +112,11 @@ def _explain_scale(answers: Answers, q_out: Arr, dep: Departure,
 
 
 def _explain_label(answers: Answers, q_out: Arr, dep: Departure, counts: Mapping[str, int],
-                   names: Mapping[str, str]) -> Explanation:
+                   names: Mapping[str, str], first: Reason) -> Explanation:
     final = answers.answer(q_out + dep.total)
     j = answers.labels.index(final)
     n = sum(counts.values())
-    out = [Reason(ReasonKind.POPULATION, f"a model of everyone reads this as {answers.answer(q_out)}")]
+    out = [first]
 
     def move(v: Arr) -> tuple[str, float]:
         return f"{final} {float(v[j]):+.2f}", float(v[j])

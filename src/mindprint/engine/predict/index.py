@@ -9,7 +9,8 @@ computed once per index and kept in it (:class:`Residuals`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -18,7 +19,8 @@ from mindprint.engine.factors.grouping import STYLE_ID, TONE_ID
 from mindprint.engine.features.extract import CorpusStats, text_signals
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.pipeline import PreparedQuery
-from mindprint.engine.predict.departure import Evidence, History
+from mindprint.engine.predict.departure import Evidence, History, fit_kernel
+from mindprint.engine.predict.kernel import Kernel
 from mindprint.engine.predict.population import Answers, Arr, Population
 from mindprint.engine.predict.rating import load_prior, ordinal_probs
 from mindprint.engine.protocols import Vector
@@ -29,24 +31,46 @@ Loaded = tuple[list[int], Vector]
 
 
 class Residuals:
-    """The user's history under one population model, kept with the index: every query
-    of the user reads the same residuals. The app gives a user one population, so one
-    entry is kept; a query under another population replaces it. The entry is one tuple,
-    replaced whole, so a reader in another thread never pairs a model with another's
-    residuals."""
+    """The user's history under one population model, and the kernel it is read with
+    (refitted on the person's own history when the population asks for it), kept with
+    the index: every query of the user reads the same. The app gives a user one
+    population, so one entry is kept; a query under another population replaces it. The
+    entry is one tuple, replaced whole, so a reader in another thread never pairs a model
+    with another's residuals. ``chosen`` keeps the deployment policy's choice."""
 
-    __slots__ = ("_entry",)
+    __slots__ = ("_chosen", "_entry")
 
     def __init__(self) -> None:
-        self._entry: tuple[Population, History] | None = None
+        self._entry: tuple[Population, History, Kernel] | None = None
+        self._chosen: tuple[object, Population | None] | None = None
 
-    def under(self, pop: Population, c: UserIndex) -> History:
+    def under(self, pop: Population, c: UserIndex) -> tuple[History, Kernel]:
         entry = self._entry
         if entry is not None and entry[0] is pop:
-            return entry[1]
+            return entry[1], entry[2]
         hist = history(pop, c)
-        self._entry = (pop, hist)
-        return hist
+        kernel = personal_kernel(pop, hist)
+        self._entry = (pop, hist, kernel)
+        return hist, kernel
+
+    def chosen(self, key: object, choose: Callable[[], Population | None]) -> Population | None:
+        """The population chosen for ``key`` (who chose it), computed once per index."""
+        hit = self._chosen
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        pop = choose()
+        self._chosen = (key, pop)
+        return pop
+
+
+def personal_kernel(pop: Population, hist: History) -> Kernel:
+    """The kernel a person's predictions read: fitted on their own history by the same
+    leave-one-out criterion as a pool's, once they have ``fit_min_items`` answered items
+    (a deployed user's population starts from the shipped kernel); the population's own
+    otherwise (the harness's pool kernel, fitted on many people, is kept as it is)."""
+    if not pop.personal or len(hist) < MODEL.fit_min_items:
+        return pop.kernel
+    return fit_kernel([hist], pop.answers, start=pop.kernel)
 
 
 @dataclass(slots=True)
@@ -73,6 +97,10 @@ class UserIndex:
     star_scale: bool = False
     # The lexicon signals of each item, aligned with ``ids`` (what population models read).
     signals: Arr | None = None
+    # What a population model reads of each item (embedding, signals), aligned with
+    # ``ids``: the item's text, but for a ``record_feedback`` turn the assistant's answer,
+    # which is what the user rated (None: the same as ``vectors["raw"]`` and ``signals``).
+    reading: tuple[Arr, Arr] | None = None
     residuals: Residuals = field(default_factory=Residuals)
     # The names and members of the factors the user vetoed: never shown, never used.
     vetoed: frozenset[str] = frozenset()
@@ -115,6 +143,7 @@ def build_index(
     ``vetoed``: the names and members of the factors the user vetoed)."""
     common, mats = _aligned(loaded)
     signals = _signals(items, common, loaded["signals"])
+    reading = _reading(common, mats["raw"], signals, loaded)
     polarity = {
         iid: next((f.polarity for f in fs if f.kind == "tone"), 0.0)
         for iid, fs in features.items()
@@ -144,7 +173,27 @@ def build_index(
         star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
         signals=signals,
         vetoed=vetoed,
+        reading=reading,
     )
+
+
+def _reading(ids: list[int], raw: Vector, signals: Arr | None,
+             loaded: Mapping[str, Loaded]) -> tuple[Arr, Arr] | None:
+    """The population's reading of each item: ``raw``/``signals``, with the rows of the
+    items that have a ``rated`` vector (feedback turns: the answer rated) replaced."""
+    rated, rated_sig = loaded.get("rated"), loaded.get("rated_signals")
+    if signals is None or rated is None or rated_sig is None or not rated[0]:
+        return None
+    emb = np.array(raw, dtype=np.float64)
+    sig = np.array(signals, dtype=np.float64)
+    where = {i: n for n, i in enumerate(ids)}
+    for k, iid in enumerate(rated[0]):
+        if iid in where:
+            emb[where[iid]] = rated[1][k]
+    for k, iid in enumerate(rated_sig[0]):
+        if iid in where and rated_sig[1].shape[1] == sig.shape[1]:
+            sig[where[iid]] = rated_sig[1][k]
+    return emb, sig
 
 
 def factor_values(features: Sequence[Feature]) -> dict[str, float]:
@@ -231,6 +280,18 @@ def mostly(answered: int, items: int) -> bool:
     return answered >= max(1, int(items * MODEL.answered_share))
 
 
+def scale_step(scores: Sequence[float]) -> float:
+    """The distance between two levels of a scale, from the answers given: 1 for whole
+    numbers, 0.5 for half stars, else the smallest gap between two answers."""
+    levels = sorted(set(scores))
+    if all(float(s).is_integer() for s in levels):
+        return 1.0
+    if all(float(2 * s).is_integer() for s in levels):
+        return 0.5
+    gaps = [b - a for a, b in itertools.pairwise(levels) if b - a > 1e-9]
+    return min(gaps) if gaps else 1.0
+
+
 def is_star_scale(scores: Sequence[float]) -> bool:
     return bool(scores) and all(float(s).is_integer() and 1 <= s <= 5 for s in scores)
 
@@ -251,29 +312,37 @@ def answers_of(c: UserIndex) -> Answers | None:
         if c.star_scale:
             return Answers(scale=(1.0, 5.0))
         scores = [float(it.score) for it in c.scored if it.score is not None]
-        return Answers(scale=(min(scores), max(scores)))
+        return Answers(scale=(min(scores), max(scores)), step=scale_step(scores))
     if mostly(len(c.labelled), n):
         return Answers(labels=tuple(sorted({str(it.label) for it in c.labelled})))
     return None
 
 
-def _answer_text(it: Item, answers: Answers) -> str | None:
+def answer_text(it: Item, answers: Answers) -> str | None:
     if answers.is_scale:
         return None if it.score is None else str(it.score)
     return it.label
 
 
+def population_inputs(c: UserIndex) -> tuple[Arr, Arr] | None:
+    """What population models read of the user's items (see ``UserIndex.reading``)."""
+    if c.signals is None:
+        return None
+    return c.reading or (np.asarray(c.vectors["raw"], dtype=np.float64), c.signals)
+
+
 def evidence(pop: Population, c: UserIndex) -> list[Evidence]:
     """Each answered history item's residual against the population model."""
-    if c.signals is None:
+    inputs = population_inputs(c)
+    if inputs is None:
         return []
     pos = {i: n for n, i in enumerate(c.ids)}
-    kept = [(i, a) for i in c.ids if (a := _answer_text(c.items[i], pop.answers)) is not None]
+    kept = [(i, a) for i in c.ids if (a := answer_text(c.items[i], pop.answers)) is not None]
     if not kept:
         return []
     rows = [pos[i] for i, _ in kept]
-    raw = np.asarray(c.vectors["raw"][rows], dtype=np.float64)
-    outs = pop.outputs(raw, c.signals[rows])
+    raw = np.asarray(inputs[0][rows], dtype=np.float64)
+    outs = pop.outputs(raw, inputs[1][rows])
     res = pop.answers.targets([a for _, a in kept]) - outs
     return [
         Evidence(i, res[n], outs[n], raw[n], c.factor_values.get(i, {}))
@@ -315,5 +384,6 @@ def sub_index(c: UserIndex, ids: list[int]) -> UserIndex:
         labelled=[it for it in c.labelled if it.id in keep],
         star_scale=is_star_scale([float(it.score) for it in scored if it.score is not None]),
         signals=c.signals[pos] if c.signals is not None else None,
+        reading=(c.reading[0][pos], c.reading[1][pos]) if c.reading is not None else None,
         residuals=Residuals(),
     )

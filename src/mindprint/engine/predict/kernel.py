@@ -166,8 +166,9 @@ class Similar:
 @dataclass(frozen=True, slots=True)
 class Factors:
     kind: ClassVar[PartKind] = PartKind.FACTORS
-    # Not fitted: the harness's histories carry no factor values (issue 25 decides).
-    SEARCH: ClassVar[Mapping[str, tuple[float, ...]]] = {}
+    # Fitted on a person's own history (their items carry factor values); a pool read
+    # from texts alone has none, and its fit turns the part off (departure.fit_kernel).
+    SEARCH: ClassVar[Mapping[str, tuple[float, ...]]] = {"factors": (0.0, 0.03, 0.1, 0.3, 1.0)}
     factors: float = 0.1
 
     def cov(self, x: Between) -> Arr:

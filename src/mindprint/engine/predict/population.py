@@ -40,6 +40,8 @@ class Answers:
     # Thresholds between consecutive levels of an integer scale (see fit_cuts): the level
     # with the least absolute error for a skewed scale, where rounding the mean is not.
     cuts: tuple[float, ...] | None = None
+    # The distance between two levels of the scale (0.5 for half stars), from the data.
+    step: float = 1.0
 
     @property
     def is_scale(self) -> bool:
@@ -67,7 +69,8 @@ class Answers:
         if self.cuts is not None:
             out: Arr = lo + (values[:, None] >= np.asarray(self.cuts)[None, :]).sum(axis=1)
             return out
-        return np.asarray(np.clip(np.floor(values + 0.5), lo, hi), dtype=np.float64)
+        steps = np.floor((values - lo) / self.step + 0.5)
+        return np.asarray(np.clip(lo + steps * self.step, lo, hi), dtype=np.float64)
 
     def error(self, answer: str, gold: str) -> float:
         """How wrong one given answer is, as answers are judged: the absolute error on a
@@ -99,6 +102,17 @@ class Population(Protocol):
     @property
     def kernel(self) -> Kernel:
         """How people depart from this model (the departure model's prior)."""
+        ...
+
+    @property
+    def personal(self) -> bool:
+        """Whether a person's own history refits the kernel (a deployed user: the kernel is
+        a start), or the kernel was fitted on a pool of people already (the harness)."""
+        ...
+
+    @property
+    def who(self) -> str:
+        """Who reads the text, as an explanation says it ("a model of everyone")."""
         ...
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr: ...
@@ -180,6 +194,8 @@ class PopulationModel:
     weights: Arr  # (dim + 1, outputs)
     n_items: int
     kernel: Kernel = DEFAULT_KERNEL
+    personal: bool = False
+    who: str = "a model of everyone"
 
     @classmethod
     def fit(cls, answers: Answers, design: Design, stats: Stats, lam: float = MODEL.ridge_lambda) -> PopulationModel:
@@ -221,19 +237,74 @@ def pool_stats(
 
 @dataclass(frozen=True, slots=True)
 class PriorPopulation:
-    """The shipped rating prior as a population model: expected stars of a text (1-5)."""
+    """The shipped rating prior as a population model: the expected stars of a text (1-5),
+    put on the answers' own scale (0.5-5, 1-10: the same reading, stretched linearly; the
+    person's departure model learns where they sit on it)."""
 
     model_id: str
     answers: Answers = Answers(scale=(1.0, 5.0))
     kernel: Kernel = DEFAULT_KERNEL
+    personal: bool = True
+    who: str = "a model of everyone"
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
         from mindprint.engine.predict.rating import load_prior, ordinal_probs
 
+        lo, hi = self.answers.scale or (1.0, 5.0)
         prior = load_prior()
         if prior is None:
-            return np.full((np.atleast_2d(np.asarray(signals)).shape[0], 1), 3.0)
+            return np.full((np.atleast_2d(np.asarray(signals)).shape[0], 1), (lo + hi) / 2)
         lat = prior.latent(self.model_id, raw, signals)
         probs = ordinal_probs(lat, prior.head_for(self.model_id).cutpoints)
-        out: Arr = (probs @ np.arange(1.0, 6.0)).reshape(-1, 1)
+        stars = probs @ np.arange(1.0, 6.0)
+        out: Arr = (lo + (stars - 1.0) / 4.0 * (hi - lo)).reshape(-1, 1)
+        return out
+
+
+def _loo_fit(answers: Answers, design: Design, x: Arr, y: Arr, lam: float) -> tuple[PopulationModel, Arr]:
+    """A ridge fit on every row, and each row's output when left out (closed form: the
+    fitted value corrected by its leverage)."""
+    model = PopulationModel.fit(answers, design, Stats.of(x, y), lam)
+    penalty = np.full(x.shape[1], lam)
+    penalty[-1] = 1e-6
+    inv = np.linalg.inv(x.T @ x + np.diag(penalty))
+    lev = np.clip(np.einsum("ij,jk,ik->i", x, inv, x), 0.0, 1.0 - 1e-6)
+    loo: Arr = (x @ model.weights - lev[:, None] * y) / (1.0 - lev[:, None])
+    return model, loo
+
+
+@dataclass(frozen=True, slots=True)
+class OwnPopulation:
+    """A person's own history as their population: ridge on their items' vectors, for
+    labels, or for a scale no shipped model reads well. A text it was fitted on is read
+    leave-one-out (as if it had not been), so the residuals the departure model learns
+    from are honest; any other text is read by the fit on every item."""
+
+    answers: Answers
+    model: PopulationModel
+    seen: Mapping[bytes, Arr]  # the raw vector of each fitted text -> its leave-one-out output
+    kernel: Kernel = DEFAULT_KERNEL
+    personal: bool = True
+    who: str = "a model of this user's own history"
+
+    @classmethod
+    def fit(cls, answers: Answers, raw: Arr, signals: Arr, given: Sequence[str],
+            lam: float | None = None) -> OwnPopulation:
+        """``lam``: the ridge penalty; None: the one of ``MODEL.own_ridge`` with the least
+        leave-one-out error on these items, as answers are judged."""
+        design = Design.fit(signals)
+        x = design.rows(raw, signals)
+        y = answers.targets(given)
+        fits = [_loo_fit(answers, design, x, y, v) for v in ((lam,) if lam is not None else MODEL.own_ridge)]
+        model, loo = min(fits, key=lambda f: float(answers.errors(f[1], y).mean()))
+        raw2 = np.atleast_2d(np.asarray(raw, dtype=np.float64))
+        return cls(answers, model, {raw2[n].tobytes(): loo[n] for n in range(len(loo))})
+
+    def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
+        r = np.atleast_2d(np.asarray(raw, dtype=np.float64))
+        out = self.model.outputs(r, signals)
+        for n in range(len(r)):
+            hit = self.seen.get(r[n].tobytes())
+            if hit is not None:
+                out[n] = hit
         return out

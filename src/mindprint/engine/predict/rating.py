@@ -64,6 +64,9 @@ class RatingPrior:
     full: Head  # embedding + signals
     lexical: Head  # signals only (any embedder)
     meta: dict[str, Any]
+    # Thresholds on the expected stars that give the least absolute error (fitted out of
+    # fold on the training reviews); None in a prior fitted before they were.
+    cuts: tuple[float, ...] | None = None
 
     def head_for(self, model_id: str) -> Head:
         return self.full if model_id == self.model_id else self.lexical
@@ -101,6 +104,7 @@ def prior_from_json(data: dict[str, Any]) -> RatingPrior:
         full=_head(data["full"]),
         lexical=_head(data["lexical"]),
         meta=dict(data.get("meta", {})),
+        cuts=tuple(float(c) for c in data["cuts"]) if data.get("cuts") else None,
     )
 
 

@@ -109,6 +109,20 @@ class Applying:
     because: str
 
 
+def among(
+    keep: Sequence[int], item_ids: Sequence[int], item_vecs: dict[str, Vector],
+    tone: tuple[float, Vector] | None = None,
+) -> tuple[list[int], dict[str, Vector], tuple[float, Vector] | None]:
+    """The ids, vectors and tones of the items in ``keep`` only (row-aligned as
+    :func:`top_k` reads them): what a prediction retrieves from, so an item without an
+    answer (a chat turn beside rated reviews) never takes a rated neighbour's place."""
+    wanted = set(keep)
+    rows = [n for n, i in enumerate(item_ids) if i in wanted]
+    vecs = {k: v[rows] for k, v in item_vecs.items() if k in ("features", "raw")}
+    sub_tone = (tone[0], tone[1][rows]) if tone is not None else None
+    return [item_ids[n] for n in rows], vecs, sub_tone
+
+
 def pref_index(
     items: Mapping[int, Item],
     features: Mapping[int, Sequence[Feature]],
