@@ -101,6 +101,12 @@ class ModelSettings:
         "below it two phrases never share a factor, however alike the phrases: MiniLM puts "
         "rare words that share word pieces close ('lumens' and 'lugs' 0.71) while their items "
         "differ (a headlamp's and a shoe's: 0.59); a shoe's phrases share items at 0.8-0.9")
+    one_off_context_min: float = _h(
+        0.55, "cosine of a one-off phrase's item to the mean of the factor's items",
+        "a phrase seen once joins the factor owning one of its words only from this on: one "
+        "item against a factor's items is less alike than two factors' items (the demo: "
+        "headlamps and shoes joining their own factor 0.58-0.62, a jacket, a headlamp and a "
+        "watch that share 'trail' with the shoes 0.43-0.54)")
     boilerplate_share: float = _h(
         0.5, "share of a user's items",
         "a word in more than this share of a user's items is template text, not a feature")

@@ -56,3 +56,27 @@ def test_factor_ids_are_stable_when_the_grouping_barely_changes() -> None:
     # A different grouping does not inherit the id.
     moved = Grouping([Factor("f_x", "price", "", ("price", "cost"))], {"price": "f_x"})
     assert stabilize_ids(moved, old).factors[0].id == "f_x"
+
+
+def test_phrases_of_unalike_items_never_share_a_factor(real_embedder: object) -> None:
+    """"lumens" and "lugs" look alike to MiniLM (0.71, word pieces); their items do not
+    (headlamps and shoes), so they stay apart; "trail shoe" and "shoe" stay together, and a
+    jacket that shares the word "trail" does not join the shoes (issue 25)."""
+    from mindprint.engine.pipeline import embed_mean
+
+    texts, feats = [], []
+    for i in range(4):
+        texts.append(f"Review request: Beam {i} headlamp, {300 + 50 * i} lumens, 8 h battery.")
+        feats.append([Feature("lumens", "", "content"), Feature("headlamp", "", "content")])
+        texts.append(f"Review request: Crag {i} trail shoe, 5 mm lugs, rock plate, grippy outsole.")
+        feats.append([Feature("lugs", "", "content"), Feature("trail shoe" if i % 2 else "shoe", "", "content")])
+    texts.append("Review request: Vortex trail jacket, waterproof shell, hood, 210 g.")
+    feats.append([Feature("vortex trail jacket", "", "content")])
+    contexts = embed_mean(real_embedder, texts)  # type: ignore[arg-type]
+    g = EmbeddingFactorBuilder(real_embedder).build(feats, contexts)  # type: ignore[arg-type]
+    a = g.assignment
+    assert a["lumens"] is not None and a["lugs"] is not None and a["lumens"] != a["lugs"]
+    assert a["shoe"] == a["trail shoe"]
+    assert a["vortex trail jacket"] != a["shoe"]
+    without = EmbeddingFactorBuilder(real_embedder).build(feats).assignment  # type: ignore[arg-type]
+    assert without["lumens"] == without["lugs"]  # what the contexts prevent

@@ -39,3 +39,16 @@ def test_half_star_scales_answer_on_their_own_steps() -> None:
     assert [half.answer(np.array([v])) for v in (0.6, 3.3, 3.26, 4.9, 7.0)] == ["0.5", "3.5", "3.5", "5", "5"]
     tens = Answers(scale=(1.0, 10.0))
     assert tens.answer(np.array([7.6])) == "8"
+
+
+def test_more_items_than_features_gives_the_same_reading() -> None:
+    """The primal form (items > features) agrees with a refit without the item too."""
+    rng = np.random.default_rng(1)
+    raw, sig, labels = _data(rng, 40)
+    raw, sig = raw[:, :4], sig[:, :2]  # 4 + 2 features < 40 items
+    pop = OwnPopulation.fit(LABELS, raw, sig, labels, lam=1.5)
+    design = Design.fit(sig)
+    keep = list(range(1, 40))
+    x = design.rows(raw[keep], sig[keep])
+    refit = PopulationModel.fit(LABELS, design, Stats.of(x, LABELS.targets([labels[j] for j in keep])), 1.5)
+    assert pop.outputs(raw[0], sig[0])[0] == pytest.approx(refit.outputs(raw[0], sig[0])[0], abs=1e-6)

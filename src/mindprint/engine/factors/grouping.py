@@ -119,9 +119,10 @@ class EmbeddingFactorBuilder:
             p for p, c in content.most_common(self.max_pool) if c >= self.min_items or p in stated
         ]
         if pool:
-            sim = self._similarity(pool, features, contexts)
+            ctx = _contexts(list(content), features, contexts)
+            sim = self._similarity(pool, ctx)
             word_owner = self._cluster(pool, sim, content, factors, assignment)
-            extra = _attach_one_offs(content, word_owner, factors, assignment)
+            extra = _attach_one_offs(content, word_owner, factors, assignment, ctx)
             _describe_topics(factors, extra, content, n_items)
 
         leftover = stated_factor(features, assignment)
@@ -139,24 +140,17 @@ class EmbeddingFactorBuilder:
                     assignment[m] = fid
         return Grouping(factors=factors, assignment=assignment)
 
-    def _similarity(
-        self, pool: list[str], features: Sequence[Sequence[Feature]], contexts: Vector | None
-    ) -> Vector:
-        """The phrases' cosine similarity; with ``contexts``, none between two phrases whose
-        items are unalike (the mean embedding of the items each appears in): a rare word's
-        embedding is mostly its word pieces ("lumens" and "lugs": 0.71), its items are not
-        (headlamps and shoes: 0.59)."""
+    def _similarity(self, pool: list[str], ctx: dict[str, Vector]) -> Vector:
+        """The phrases' cosine similarity; with their contexts, none between two phrases
+        whose items are unalike (see :func:`_contexts`): a rare word's embedding is mostly
+        its word pieces ("lumens" and "lugs": 0.71), its items are not (headlamps and
+        shoes: 0.59)."""
         vecs = self.embedder.embed(pool)
         sim: Vector = vecs @ vecs.T
-        if contexts is None or len(contexts) != len(features):
+        if not ctx:
             return sim
-        where: dict[str, list[int]] = {p: [] for p in pool}
-        for row, feats in enumerate(features):
-            for name in {f.name for f in feats if f.name in where}:
-                where[name].append(row)
-        ctx = np.stack([np.asarray(contexts[where[p]], dtype=np.float64).mean(axis=0) for p in pool])
-        ctx /= np.maximum(np.linalg.norm(ctx, axis=1, keepdims=True), 1e-12)
-        out: Vector = np.where(ctx @ ctx.T >= MODEL.factor_context_min, sim, -1.0)
+        c = np.stack([ctx[p] for p in pool])
+        out: Vector = np.where(c @ c.T >= MODEL.factor_context_min, sim, -1.0)
         return out
 
     def _cluster(
@@ -232,12 +226,32 @@ def _count_kinds(
     return reason, content, tone, style
 
 
+def _contexts(
+    phrases: list[str], features: Sequence[Sequence[Feature]], contexts: Vector | None
+) -> dict[str, Vector]:
+    """Each phrase's context: the normalised mean embedding of the items it appears in
+    (empty without ``contexts``)."""
+    if contexts is None or len(contexts) != len(features):
+        return {}
+    where: dict[str, list[int]] = {p: [] for p in phrases}
+    for row, feats in enumerate(features):
+        for name in {f.name for f in feats if f.name in where}:
+            where[name].append(row)
+    out: dict[str, Vector] = {}
+    for p, rows in where.items():
+        if rows:
+            v = np.asarray(contexts[rows], dtype=np.float64).mean(axis=0)
+            out[p] = v / max(float(np.linalg.norm(v)), 1e-12)
+    return out
+
+
 def _attach_one_offs(
     content: Counter[str], word_owner: dict[str, tuple[int, int]], factors: list[Factor],
-    assignment: dict[str, str | None],
+    assignment: dict[str, str | None], ctx: dict[str, Vector],
 ) -> dict[int, list[str]]:
-    """One-off phrases join the factor that owns one of their words; returns the
-    phrases each factor (by index) gained."""
+    """One-off phrases join the factor that owns one of their words, when their items are
+    like the factor's (with contexts: "vortex trail jacket" does not join the shoes for
+    "trail"); returns the phrases each factor (by index) gained."""
     extra: dict[int, list[str]] = {}
     for p in content:
         if assignment[p] is not None:
@@ -245,6 +259,11 @@ def _attach_one_offs(
         owners = [word_owner[w] for w in p.split() if w in word_owner]
         if owners:
             k = max(owners)[1]
+            members = [ctx[m] for m in factors[k].members if m in ctx]
+            if p in ctx and members:
+                centre = np.mean(members, axis=0)
+                if float(ctx[p] @ centre) / max(float(np.linalg.norm(centre)), 1e-12) < MODEL.one_off_context_min:
+                    continue
             assignment[p] = factors[k].id
             extra.setdefault(k, []).append(p)
     return extra

@@ -261,16 +261,35 @@ class PriorPopulation:
         return out
 
 
-def _loo_fit(answers: Answers, design: Design, x: Arr, y: Arr, lam: float) -> tuple[PopulationModel, Arr]:
-    """A ridge fit on every row, and each row's output when left out (closed form: the
-    fitted value corrected by its leverage)."""
-    model = PopulationModel.fit(answers, design, Stats.of(x, y), lam)
-    penalty = np.full(x.shape[1], lam)
-    penalty[-1] = 1e-6
-    inv = np.linalg.inv(x.T @ x + np.diag(penalty))
-    lev = np.clip(np.einsum("ij,jk,ik->i", x, inv, x), 0.0, 1.0 - 1e-6)
-    loo: Arr = (x @ model.weights - lev[:, None] * y) / (1.0 - lev[:, None])
-    return model, loo
+def _loo_fits(answers: Answers, design: Design, x: Arr, y: Arr,
+              lams: Sequence[float]) -> list[tuple[PopulationModel, Arr]]:
+    """For each penalty, a ridge fit on every row (free intercept) and each row's output
+    when left out (closed form: the fitted value corrected by its leverage). One
+    eigendecomposition of the centred rows' Gram matrix (items x items, or features x
+    features when there are more items) serves every penalty."""
+    n = len(x)
+    mx, my = x.mean(axis=0), y.mean(axis=0)
+    xc, yc = x - mx, y - my
+    dual = n <= x.shape[1]
+    e, vecs = np.linalg.eigh(xc @ xc.T if dual else xc.T @ xc)
+    e = np.clip(e, 0.0, None)
+    proj = vecs if dual else xc @ vecs  # items x components
+    py = proj.T @ yc
+    out = []
+    for lam in lams:
+        inv = 1.0 / (e + lam)
+        if dual:
+            w = xc.T @ (vecs @ (inv[:, None] * py))
+            lev = (proj * proj) @ (e * inv)
+        else:
+            w = vecs @ (inv[:, None] * py)
+            lev = (proj * proj) @ inv
+        lev = np.clip(lev + 1.0 / n, 0.0, 1.0 - 1e-9)
+        fitted = my + xc @ w
+        weights = np.vstack([w, (my - mx @ w)[None, :]])
+        loo: Arr = (fitted - lev[:, None] * y) / (1.0 - lev[:, None])
+        out.append((PopulationModel(answers, design, np.asarray(weights, dtype=np.float64), n), loo))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,9 +312,9 @@ class OwnPopulation:
         """``lam``: the ridge penalty; None: the one of ``MODEL.own_ridge`` with the least
         leave-one-out error on these items, as answers are judged."""
         design = Design.fit(signals)
-        x = design.rows(raw, signals)
+        x = design.rows(raw, signals)[:, :-1]  # the intercept is fitted by centring
         y = answers.targets(given)
-        fits = [_loo_fit(answers, design, x, y, v) for v in ((lam,) if lam is not None else MODEL.own_ridge)]
+        fits = _loo_fits(answers, design, x, y, (lam,) if lam is not None else MODEL.own_ridge)
         model, loo = min(fits, key=lambda f: float(answers.errors(f[1], y).mean()))
         raw2 = np.atleast_2d(np.asarray(raw, dtype=np.float64))
         return cls(answers, model, {raw2[n].tobytes(): loo[n] for n in range(len(loo))})
