@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mindprint.engine.predict.population import Answers, Design, OwnPopulation, PopulationModel, Stats
+from mindprint.engine.predict.population import (
+    Answers,
+    Design,
+    OwnPopulation,
+    PopulationModel,
+    Stats,
+)
 
 LABELS = Answers(labels=("NEG", "POS"))
 
