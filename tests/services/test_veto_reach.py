@@ -12,7 +12,7 @@ import pytest
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.factors.paths import without
-from mindprint.ingest import parse_file
+from mindprint.importers.scan import read_file
 from mindprint.store import Store
 from mindprint.views import factors_view, retrieval_view
 
@@ -30,7 +30,7 @@ def _mentions(view_text: str) -> bool:
 def test_a_veto_reaches_query_features_and_paths(tmp_path: Path, real_embedder: FastEmbedEmbedder) -> None:
     m = Mindprint(Store.open(tmp_path / "demo.db"), real_embedder)
     try:
-        m.add_items("rui", parse_file(REPO / "examples" / "demo_history.jsonl").items)
+        m.add_items("rui", read_file(REPO / "examples" / "demo_history.jsonl")[0])
         m.build("rui")
         before = retrieval_view(m, "rui", QUERY, 5)
         assert any(f.name == "durability" for f in before.query_features)
