@@ -136,15 +136,22 @@ async def test_three_server_processes_lose_no_write(
         assert count(conn, "item_state") == n_items
         assert count(conn, "paths") == n_items
         # One vector of every kind the pipeline makes (features, raw, ...) per item; the
-        # preference rows only for items that state a preference.
-        kinds = {r[0] for r in conn.execute("SELECT DISTINCT kind FROM vectors WHERE kind != 'prefs'")}
+        # preference rows only for items that state a preference; what a rated turn's
+        # rating is of (the assistant's answer: ``rated``, ``rated_signals``) only for those.
+        per_item = "kind NOT IN ('prefs', 'rated', 'rated_signals')"
+        kinds = {r[0] for r in conn.execute(f"SELECT DISTINCT kind FROM vectors WHERE {per_item}")}
         assert {"features", "raw"} <= kinds
-        assert count(conn, "vectors WHERE kind != 'prefs'") == len(kinds) * n_items
+        assert count(conn, f"vectors WHERE {per_item}") == len(kinds) * n_items
         incomplete = conn.execute(
             "SELECT COUNT(*) FROM items i WHERE (SELECT COUNT(DISTINCT kind) FROM vectors v "
-            "WHERE v.item_id = i.id AND kind != 'prefs') != ?", [len(kinds)]
+            f"WHERE v.item_id = i.id AND {per_item}) != ?", [len(kinds)]
         ).fetchone()[0]
         assert incomplete == 0, "an item without one vector of each kind"
+        rated_turns = count(conn, "items WHERE source IN ('feedback', 'feedback-edit') "
+                            "AND (score IS NOT NULL OR label IS NOT NULL)")
+        assert rated_turns > 0
+        for kind in ("rated", "rated_signals"):
+            assert count(conn, f"vectors WHERE kind = '{kind}'") == rated_turns
         assert conn.execute(
             "SELECT COUNT(*) FROM items i WHERE NOT EXISTS "
             "(SELECT 1 FROM features f WHERE f.item_id = i.id)"

@@ -211,7 +211,8 @@ def test_stdio_handshake_never_waits_for_the_model(child_env: dict[str, str], tm
         s.initialize()
         assert len(s.request("tools/list")["result"]["tools"]) == len(TOOLS)
         # The store works without the model; embedding fails cleanly and the server stays up.
-        assert not s.call("get_user_factors", {})["isError"]
+        first = s.call("get_user_factors", {})
+        assert not first["isError"], first
         failed = s.call("retrieve_reasoning_paths", {"query": "anything at all?"})
         assert failed["isError"] and "mindprint model install" in failed["content"][0]["text"]
         assert not s.call("get_user_factors", {"limit": 1})["isError"]

@@ -80,7 +80,7 @@ def test_a_cut_index_predicts_what_a_rebuilt_one_would(app: Mindprint) -> None:
     feats = app.admin.details("rui", list(c.ids))[0]
     answers = answers_of(c)
     assert answers is not None
-    pop = app.backtest.population.for_user("rui", answers)
+    pop = app.backtest.population.for_user("rui", answers, c)
     order = sorted(c.ids, key=lambda i: (c.items[i].created_at or "", i))
     for t in (1, 2, 7, 20, len(order) - 1):
         before, target = order[:t], order[t]

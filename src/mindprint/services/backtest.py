@@ -29,6 +29,7 @@ from mindprint.engine.predict.index import (
 from mindprint.engine.predict.population import Answers
 from mindprint.engine.predict.predictor import predict
 from mindprint.engine.predict.retrieval import top_k
+from mindprint.errors import ModelNotInstalledError
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.store import Store
@@ -134,7 +135,13 @@ class BacktestService:
             hit = self._cache.get(uid)
         if hit is not None and hit[0] == rev:
             return hit[1]
-        result = self._compute(uid)
+        try:
+            result = self._compute(uid)
+        except ModelNotInstalledError as err:
+            # The backtest reads each item's text afresh, which needs the embedding model;
+            # without it the profile is still served, and says why this part is missing.
+            return Backtest(uid, None, [], [], f"How well mindprint knows you is measured once "
+                            f"the embedding model is installed: {err}")
         with self._lock:
             self._cache[uid] = (rev, result)
         return result
