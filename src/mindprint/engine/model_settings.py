@@ -75,11 +75,11 @@ class ModelSettings:
     fit_sweeps: int = _h(
         2, "sweeps", "passes of coordinate descent over the kernel's hyperparameters")
     fit_step_p: float = _h(
-        0.025, "one-sided chance that a step's gain is noise",
+        0.05, "one-sided chance that a step's gain is noise",
         "a step of the kernel fit must clear the t point of this, its standard error taken "
         "over users (items of one person move together): 20 synthetic null pools grow no "
-        "part (5 did with one standard error over items); a Bonferroni point over the ~50 "
-        "values tried kept real departures of 10-user pools from being found")
+        "part (5 did with one standard error over items, 3 with p = 0.1); 0.025 cost pool "
+        "mode its label and StudEmo lifts on dev (benchmarks/README.md)")
 
     # Retrieval.
     tone_weight: float = _h(
