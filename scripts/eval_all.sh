@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every quality number in the README: each shared data set on the `test` split, with the
-# population baselines and the lift in the same run, plus the online protocol.
+# baselines and the lift in the same run, in deployment mode and pool mode, plus the online protocol.
 # The README tables use these runs (the LaMP-7 run samples 200 users: drop --users for all).
 # Usage: scripts/eval_all.sh [OUT_DIR]   (data: $MINDPRINT_SHARED_DATA or ../shared/data)
 set -euo pipefail
@@ -9,11 +9,14 @@ OUT=${1:-eval-out}
 DATA=${MINDPRINT_SHARED_DATA:-../shared/data}
 MP=${MINDPRINT:-.venv/bin/mindprint}
 run() { echo "== $*" >&2; "$MP" eval --split test --k 3 --seed 0 "$@"; }
-run --task classification --data "$DATA/peftu/tweeteval_hate" --out "$OUT/tweeteval_hate"
-run --task rating --data "$DATA/peftu/studemo_valence" --out "$OUT/studemo_valence"
-run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/amazon"
-run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/ratebeer"
-run --task category --data "$DATA" --out "$OUT/newscat_category"
+# Deployment mode (each person as a lone server runs them) first, then pool mode.
+for POP in shipped pool; do
+  run --task classification --data "$DATA/peftu/tweeteval_hate" --out "$OUT/$POP/tweeteval_hate" --population $POP
+  run --task rating --data "$DATA/peftu/studemo_valence" --out "$OUT/$POP/studemo_valence" --population $POP
+  run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/$POP/amazon" --population $POP
+  run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/$POP/ratebeer" --population $POP
+  run --task category --data "$DATA" --out "$OUT/$POP/newscat_category" --population $POP
+done
 run --task rewrite --data "$DATA" --out "$OUT/lamp7_rewrite" --users 200
 run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/amazon_online" --protocol online
 run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/ratebeer_online" --protocol online
