@@ -14,7 +14,8 @@
 5. ``uvx --from <repo> mindprint serve`` (the README's install for Claude Code and VS
    Code) in the same kind of clean environment (a new environment, built from the uv
    cache step 3 filled: a second cold cache costs ~15 s just to delete on this disk):
-   it must answer ``tools/list``, and its environment must hold no dev tools.
+   it must answer ``tools/list``, and its environment must hold no dev tools and none of
+   the eval extra; ``mindprint eval`` there must say how to add the extra.
 
 Prints what it measured and exits non-zero on any failure. Needs node (npx) and PyPI.
 """
@@ -57,7 +58,7 @@ def main() -> int:
         print(f"launch: {command} {' '.join(argv)}", flush=True)
         stats = anyio.run(exercise, command, argv, env)
         stats["total_s"] = round(time.perf_counter() - started, 1)
-        stats["packages_installed"] = count_packages(ext)
+        stats["packages_installed"] = len(check_runtime_only(installed_packages(ext), "the bundle"))
         stats["uvx"] = anyio.run(uvx_check, work, env)
         print(json.dumps(stats, indent=2))
         print("bundle check: passed")
@@ -200,6 +201,14 @@ async def call_everything(c: Client, stats: dict[str, Any], started: float) -> N
 
 
 DEV_TOOLS = {"pytest", "pytest-timeout", "hypothesis", "mypy", "ruff", "uv"}
+EVAL_ONLY = {"rouge-score", "rank-bm25", "matplotlib", "nltk"}
+
+
+def check_runtime_only(installed: set[str], where: str) -> set[str]:
+    """``installed`` (normalised names), once it is known to hold no dev or eval package."""
+    assert not installed & DEV_TOOLS, f"{where} installed dev tools: {sorted(installed & DEV_TOOLS)}"
+    assert not installed & EVAL_ONLY, f"{where} installed the eval extra: {sorted(installed & EVAL_ONLY)}"
+    return installed
 
 
 async def uvx_check(work: Path, bundle_env: dict[str, str]) -> dict[str, Any]:
@@ -220,15 +229,25 @@ async def uvx_check(work: Path, bundle_env: dict[str, str]) -> dict[str, Any]:
          "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'] for d in m.distributions()))"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    installed = {line.strip().lower() for line in listing.stdout.splitlines() if line.strip()}
-    dev = sorted(installed & DEV_TOOLS)
-    assert not dev, f"uvx installed dev tools: {dev}"
-    return {"tools_list_s": seconds, "packages_installed": len(installed), "dev_tools": dev}
+    installed = {_norm(line) for line in listing.stdout.splitlines() if line.strip()}
+    check_runtime_only(installed, "uvx")
+    refused = subprocess.run(
+        [uvx, "tool", "run", "--from", str(REPO), "mindprint", "eval", "--task", "rating",
+         "--out", str(work / "eval-out")],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "mindprint[eval]" in refused.stderr, refused.stderr[-2000:]
+    return {"tools_list_s": seconds, "packages_installed": len(installed)}
 
 
-def count_packages(ext: Path) -> int:
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
+def installed_packages(ext: Path) -> set[str]:
     site = list((ext / ".venv").glob("lib/python3*/site-packages"))
-    return len(list(site[0].glob("*.dist-info"))) if site else 0
+    assert site, "the bundle's launch created no .venv"
+    return {_norm(d.name.split("-")[0]) for d in site[0].glob("*.dist-info")}
 
 
 if __name__ == "__main__":

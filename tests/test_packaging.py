@@ -14,6 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_TOOLS = {"pytest", "pytest-timeout", "hypothesis", "mypy", "ruff", "uv"}
+# Used by `mindprint eval` alone: the eval extra, never the serving set.
+EVAL_ONLY = {"rouge-score", "rank-bm25", "matplotlib"}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,10 @@ def test_one_python_floor_everywhere(pyproject: dict[str, Any]) -> None:
 def test_runtime_dependencies_hold_no_dev_tools(pyproject: dict[str, Any]) -> None:
     runtime = {_name(r) for r in pyproject["project"]["dependencies"]}
     assert not runtime & DEV_TOOLS
-    assert "optional-dependencies" not in pyproject["project"], "dev tools belong in the dev group"
+    assert not runtime & EVAL_ONLY, "evaluation-only packages belong in the eval extra"
+    extras = pyproject["project"]["optional-dependencies"]
+    assert set(extras) == {"eval"}, "dev tools belong in the dev group"
+    assert {_name(r) for r in extras["eval"]} == EVAL_ONLY
     dev = {_name(r) for r in pyproject["dependency-groups"]["dev"]}
     assert {"pytest", "mypy", "ruff"} <= dev
     # `uv run` (the bundle's command, and any host's) installs the dev group unless told not to.
@@ -65,7 +70,10 @@ def test_the_lock_is_committed_and_current(pyproject: dict[str, Any]) -> None:
     lock = tomllib.loads((REPO / "uv.lock").read_text(encoding="utf-8"))
     (root,) = [p for p in lock["package"] if p["name"] == pyproject["project"]["name"]]
     wanted = {_spec(r) for r in pyproject["project"]["dependencies"]}
+    wanted |= {_spec(r) for r in pyproject["project"]["optional-dependencies"]["eval"]}
     assert _locked(root["metadata"]["requires-dist"]) == wanted, "uv.lock is stale: run uv lock"
+    extra = {e["name"] for e in root["metadata"]["requires-dist"] if e.get("marker")}
+    assert extra == EVAL_ONLY and root["metadata"]["provides-extras"] == ["eval"]
     dev = {_spec(r) for r in pyproject["dependency-groups"]["dev"]}
     assert _locked(root["metadata"]["requires-dev"]["dev"]) == dev, "uv.lock is stale: run uv lock"
     packages = {p["name"] for p in lock["package"]}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,27 +19,14 @@ from mindprint.eval.datasets import (
 )
 from mindprint.eval.examples import DatasetError, Example, ProfileItem, profile_item_from_lamp
 from mindprint.eval.metrics import accuracy, mae, rating_accuracy, rmse, rouge
+from tests.conftest import need_shared_data
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_TASKS = ("rating", "rewrite", "generation", "category")
-
-
-def _shared_data_dir() -> Path:
-    env = os.environ.get("MINDPRINT_SHARED_DATA")
-    return Path(env) if env else REPO_ROOT / ".." / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
 def data_dir() -> Path:
-    path = _shared_data_dir()
-    if not path.is_dir():
-        pytest.fail(
-            f"shared evaluation data not found at {path.resolve()}: these tests read the "
-            "real data sets from ../shared/data next to the repo; set MINDPRINT_SHARED_DATA "
-            "to their location",
-            pytrace=False,
-        )
-    return path
+    return need_shared_data()
 
 
 @pytest.fixture(scope="module")

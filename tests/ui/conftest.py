@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from mindprint.embed import FastEmbedEmbedder
+from tests.browser import find_chromium, what_to_do
 from tests.server.conftest import built_template  # noqa: F401 (fixture)
-from tests.ui.support import VIEWPORT, Dashboard, chromium_path, hostile_history, start_ui, stop
+from tests.ui.support import VIEWPORT, Dashboard, hostile_history, start_ui, stop
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +52,10 @@ def dashboard(ui_env: dict[str, str]) -> Iterator[Dashboard]:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    """Debian's chromium. Missing = failure with the fix, never a skip."""
-    path = chromium_path()
+    """Chromium or Chrome. Missing = failure with the fix, never a skip."""
+    path = find_chromium()
     if path is None:
-        pytest.fail("Chromium is not installed: `apt-get install -y chromium` (or set "
-                    "MINDPRINT_CHROMIUM to a Chromium binary). The browser tests need it.")
+        pytest.fail(what_to_do())
     return path
 
 

@@ -4,7 +4,6 @@ Chromium, and where screenshots go."""
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -55,10 +54,6 @@ class Dashboard:
     @property
     def port(self) -> int:
         return int(urlsplit(self.url).port or 0)
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("MINDPRINT_CHROMIUM") or shutil.which("chromium")
 
 
 def start_ui(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], str]:

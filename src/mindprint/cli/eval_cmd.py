@@ -1,46 +1,50 @@
 """``mindprint eval``: run the methods side by side on a LaMP-format data set.
 
 Heavy imports (the app, numpy, matplotlib) happen inside the command, so loading
-the CLI for any other command stays fast.
+the CLI for any other command stays fast. ROUGE, BM25 and the plots are the ``eval``
+extra, which serving does not install: without it the command says how to add it.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
+
+from mindprint.cli.common import err, out
 
 if TYPE_CHECKING:
-    from rich.progress import Task
+    from rich.console import Console
 
     from mindprint.engine.protocols import Embedder
     from mindprint.eval.runs import EvalConfig, EvalRun
 
 TASK_HELP = "rating, classification, generation, rewrite, category or recall."
+# What the eval extra brings (pyproject.toml), by import name.
+EVAL_EXTRA = ("rouge_score", "rank_bm25", "matplotlib")
 
 
-class _RateColumn(ProgressColumn):
-    """Users per second, from rich's moving estimate of the task speed."""
+def require_eval_extra() -> None:
+    """Refuse, with the command that fixes it, when the eval extra is not installed."""
+    import importlib
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("-- users/s" if speed is None else f"{speed:.2f} users/s", style="cyan")
+    from mindprint.errors import ConfigError
+
+    missing = []
+    for name in EVAL_EXTRA:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ConfigError(
+            f"`mindprint eval` needs the eval extra ({', '.join(missing)} missing), which "
+            "serving does not install. Add it with `pip install 'mindprint[eval]'` (in a "
+            "checkout: `.venv/bin/pip install -e '.[eval]'`, or `make setup`); with uv, run "
+            "`uvx --from 'mindprint[eval]' mindprint eval ...` (from a checkout: "
+            "`--from '/path/to/mindprint[eval]'`)."
+        )
 
 
 def _embedder(kind: str, cache: bool) -> Embedder:
@@ -149,13 +153,13 @@ def eval_command(
     vector_cache: VectorCacheOpt = True,
 ) -> None:
     """Evaluate mindprint against baselines, per user as in a real deployment."""
+    require_eval_extra()
+    from mindprint.cli.eval_progress import print_table
     from mindprint.eval.datasets import default_data_root
     from mindprint.eval.plots import write_plots
     from mindprint.eval.report import build_results, write_results
     from mindprint.eval.runs import EvalConfig
 
-    out = Console()
-    err = Console(stderr=True)
     if protocol not in ("offline", "online"):
         raise typer.BadParameter("--protocol must be offline or online")
     if population not in ("pool", "shipped"):
@@ -166,18 +170,18 @@ def eval_command(
                         population=population)
     model = _embedder(embedder, vector_cache)
     if task == "recall":
-        _recall(config, embedder, model, out, err, online=protocol == "online")
+        _recall(config, embedder, model, out(), err(), online=protocol == "online")
         return
     if protocol == "online":
-        _online(config, embedder, model, out, err)
+        _online(config, embedder, model, out(), err())
         return
-    run = _run_with_progress(config, embedder, model, err)
-    with err.status("Scoring and plotting …"):
+    run = _run_with_progress(config, embedder, model, err())
+    with err().status("Scoring and plotting …"):
         results = build_results(run)
         json_path, md_path = write_results(results, out_dir)
         plots = write_plots(results, out_dir)
-    _print_table(out, results)
-    out.print(
+    print_table(out(), results)
+    out().print(
         f"[green]Wrote[/] {json_path}, {md_path} and {len(plots)} plot(s) in "
         f"{results['timing']['wall_seconds']:.0f} s ({results['n_users']} users)."
     )
@@ -187,9 +191,10 @@ def _online(
     config: EvalConfig, embedder: str, model: Embedder, out: Console, err: Console
 ) -> None:
     """The online protocol: replay each history in time order, then write its results."""
+    from mindprint.cli.eval_progress import progress
     from mindprint.eval.online import run_online, write_online
 
-    with _progress(config, err) as step:
+    with progress(config, err) as step:
         online = run_online(config, model, progress=step,
                             command=_command(config, embedder, "online"))
     paths = write_online(online, config.out_dir)
@@ -201,9 +206,10 @@ def _recall(
     config: EvalConfig, embedder: str, model: Embedder, out: Console, err: Console, *, online: bool
 ) -> None:
     """The recall task (preferences stated in chat): its own runner and results."""
+    from mindprint.cli.eval_progress import progress
     from mindprint.eval.recall_run import markdown, run_recall, write_recall
 
-    with _progress(config, err) as step:
+    with progress(config, err) as step:
         res = run_recall(config, model, online=online, progress=step,
                          command=_command(config, embedder, "online" if online else "offline"))
     paths = write_recall(res, config.out_dir)
@@ -211,37 +217,11 @@ def _recall(
     out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")
 
 
-@contextmanager
-def _progress(config: EvalConfig, err: Console) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr (a line every 5% when stderr is not a terminal)."""
-    with Progress(
-        TextColumn(f"[bold]eval {config.task}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-    ) as progress:
-        bar = progress.add_task("users", total=None)
-        started = time.perf_counter()
-
-        def step(done: int, total: int) -> None:
-            progress.update(bar, completed=done, total=total)
-            # Redirected stderr (a log file) gets no live bar: leave a line every 5%.
-            if not err.is_terminal and done and (done % max(1, total // 20) == 0 or done == total):
-                rate = done / (time.perf_counter() - started)
-                eta = (total - done) / rate if rate else 0.0
-                err.print(f"eval {config.task}: {done}/{total} users, {rate:.2f} users/s, eta {eta:.0f} s")
-
-        yield step
-
-
 def _run_with_progress(config: EvalConfig, embedder: str, model: Embedder, err: Console) -> EvalRun:
+    from mindprint.cli.eval_progress import progress
     from mindprint.eval.runner import run_eval
 
-    with _progress(config, err) as step:
+    with progress(config, err) as step:
         return run_eval(config, model, progress=step, command=_command(config, embedder))
 
 
@@ -263,22 +243,3 @@ def _command(config: EvalConfig, embedder: str, protocol: str = "offline") -> li
     if embedder != "model":
         cmd += ["--embedder", embedder]
     return cmd
-
-
-def _print_table(console: Console, results: dict[str, Any]) -> None:
-    metrics = results["metrics"]
-    methods = results["methods"]
-    table = Table(title=f"{results['task']} ({results['n_users']} users)")
-    table.add_column("method")
-    for m in metrics:
-        table.add_column(m, justify="right")
-    for name, values in methods.items():
-        table.add_row(name, *(f"{values[m]:.4f}" for m in metrics))
-    console.print(table)
-    for role, by_metric in results.get("lift", {}).items():
-        cells = ", ".join(
-            f"{m} {v['delta']:+.4f} [{v['ci95'][0]:+.3f}, {v['ci95'][1]:+.3f}]"
-            for m, v in by_metric.items()
-        )
-        vs = next(iter(by_metric.values()))["vs"]
-        console.print(f"lift vs {role} ({vs}): {cells}")
