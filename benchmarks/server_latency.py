@@ -2,9 +2,8 @@
 
     .venv/bin/python benchmarks/server_latency.py --items 100 1000
 
-1. Cold start: spawn `mindprint serve`, time to the `initialize` answer and to the
-   `tools/list` answer (legacy handshake, as Claude Desktop connects); median of --runs.
-2. For each history size N: build a user of N real Amazon reviews (LaMP-3 style: the
+(The cold start, against the SDK's floor, is benchmarks/startup.py's.)
+For each history size N: build a user of N real Amazon reviews (LaMP-3 style: the
    review is the input, the star rating the response; pooled from the shared
    musical-instruments split, as one heavy reviewer) with the real embedding model,
    outside the timing. Then start the server, make one warm-up call (it loads the
@@ -20,7 +19,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,51 +84,6 @@ def child_env(home: Path, db: Path, model_dir: Path) -> dict[str, str]:
     }
 
 
-# -- cold start ---------------------------------------------------------------------
-
-
-def _rpc(proc: subprocess.Popen[str], msg_id: int, method: str, params: dict[str, Any]) -> None:
-    assert proc.stdin is not None
-    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params}) + "\n")
-    proc.stdin.flush()
-
-
-def _answer(proc: subprocess.Popen[str], msg_id: int) -> dict[str, Any]:
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        msg = json.loads(line)
-        if msg.get("id") == msg_id:
-            return dict(msg)
-    raise RuntimeError("the server closed stdout before answering")
-
-
-def cold_start(env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from spawn to the initialize answer and to the tools/list answer."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [MINDPRINT_BIN, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, env=env, text=True,
-    )
-    try:
-        _rpc(proc, 1, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
-                                     "clientInfo": {"name": "bench", "version": "0"}})
-        _answer(proc, 1)
-        t_init = time.perf_counter() - t0
-        assert proc.stdin is not None
-        proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
-        _rpc(proc, 2, "tools/list", {})
-        tools = _answer(proc, 2)["result"]["tools"]
-        t_list = time.perf_counter() - t0
-        assert len(tools) == 6, tools
-    finally:
-        if proc.stdin:
-            proc.stdin.close()
-        proc.wait(timeout=60)
-        if proc.stdout:
-            proc.stdout.close()
-    return t_init, t_list
-
-
 # -- tool latency ----------------------------------------------------------------------
 
 
@@ -187,15 +140,14 @@ async def tool_latencies(
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--items", type=int, nargs="*", default=[100, 1000], help="history sizes (none: cold start only)")
-    ap.add_argument("--runs", type=int, default=5, help="cold starts to take the median of")
+    ap.add_argument("--items", type=int, nargs="+", default=[100, 1000], help="history sizes")
     ap.add_argument("--calls", type=int, default=20, help="timed calls per tool")
     ap.add_argument("--out", type=Path, default=Path("bench-out/server_latency.json"))
     args = ap.parse_args(argv)
 
     model_dir = EmbeddingSettings().resolved_model_dir  # before any MINDPRINT_HOME override
     items, queries = load_reviews()
-    if args.items and max(args.items) > len(items):
+    if max(args.items) > len(items):
         ap.error(f"at most {len(items)} items are available")
     embedder = FastEmbedEmbedder(model_dir)
     report: dict[str, Any] = {
@@ -204,16 +156,6 @@ def main(argv: list[str] | None = None) -> None:
     }
     with tempfile.TemporaryDirectory(prefix="mindprint-bench-") as tmp:
         root = Path(tmp)
-        env0 = child_env(root / "home0", root / "empty.db", model_dir)
-        starts = [cold_start(env0) for _ in range(args.runs)]
-        report["cold_start"] = {
-            "runs": args.runs,
-            "initialize_s_median": statistics.median(s[0] for s in starts),
-            "tools_list_s_median": statistics.median(s[1] for s in starts),
-            "tools_list_s_all": [round(s[1], 3) for s in starts],
-        }
-        print(f"cold start to tools/list over stdio: median {report['cold_start']['tools_list_s_median']:.3f} s "
-              f"(initialize {report['cold_start']['initialize_s_median']:.3f} s; {args.runs} runs)", flush=True)
         for n in args.items:
             db = root / f"u{n}" / "mindprint.db"
             print(f"building a {n}-item user ...", flush=True)

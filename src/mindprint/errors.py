@@ -22,11 +22,14 @@ class InvalidInputError(MindprintError):
 class UnknownUserError(InvalidInputError):
     """The user id has no stored history."""
 
-    def __init__(self, user_id: str) -> None:
+    def __init__(self, user_id: str, database: str | None = None) -> None:
+        where = f" in the database {database}" if database else ""
         super().__init__(
-            f"Unknown user {user_id!r}: nothing is stored for this user. "
+            f"Unknown user {user_id!r}: nothing is stored for this user{where}. "
             "Import history with `mindprint import FILE --user "
-            f"{user_id}` or record feedback for them first; `mindprint users` lists known users."
+            f"{user_id}` or record feedback for them first; `mindprint users` lists known users. "
+            "A client or shell with other MINDPRINT_HOME or MINDPRINT_DB settings uses "
+            "another database: `mindprint where` shows which."
         )
         self.user_id = user_id
 
@@ -67,9 +70,10 @@ class StoreError(MindprintError):
 class UserChangedError(StoreError):
     """The user was forgotten (perhaps re-created) while a build was writing its model."""
 
-    def __init__(self, user_id: str) -> None:
+    def __init__(self, user_id: str, database: str | None = None) -> None:
+        where = f" (database {database})" if database else ""
         super().__init__(
-            f"User {user_id!r} was forgotten while its model was being built, so the build "
+            f"User {user_id!r} was forgotten while its model was being built{where}, so the build "
             "stopped and kept nothing of the forgotten history. If the user has history "
             f"again, run `mindprint build --user {user_id}`."
         )

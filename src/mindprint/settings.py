@@ -117,6 +117,7 @@ class ServerSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MINDPRINT_", extra="ignore", env_ignore_empty=True)
 
+    home: Path = Field(default_factory=default_home)
     transport: Literal["stdio", "http"] = "stdio"
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=1, le=65535)
@@ -129,3 +130,9 @@ class ServerSettings(BaseSettings):
         default=True, description="Install a missing embedding model in the background on serve."
     )
     log_level: str = "WARNING"
+
+    @property
+    def default_tokens_file(self) -> Path:
+        """MINDPRINT_TOKENS_FILE, else HOME/tokens.json: where `mindprint token new`
+        writes and what `serve --transport http` reads unless told otherwise."""
+        return self.tokens_file if self.tokens_file is not None else self.home / "tokens.json"

@@ -16,6 +16,7 @@ from mindprint.engine.factors.departure_stats import FactorDeparture
 from mindprint.engine.features.text import trim
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature
+from mindprint.locations import quote
 
 if TYPE_CHECKING:
     # Type-only: the server imports these models at start-up to publish schemas, and
@@ -36,6 +37,20 @@ EFFECT_LEGEND = (
     "Effects are beyond what a model of everyone reads in the text, with 95% intervals. "
     "Green: you answer higher (for a quantity: as it doubles); red: lower; bold: clear "
     "after testing every factor."
+)
+# A person with no history yet gets an empty model and this welcome, not an error: the
+# assistant is told to call get_user_factors first, so it is everyone's first result.
+WELCOME = (
+    "Nothing is stored for user {user} yet (database: {db}), so there is no model of them "
+    "to use yet. mindprint learns from their history and feedback: the preferences they "
+    "state, the reasons they judge things by (price, durability, tone, ...), how their "
+    "answers depart from what anyone "
+    "would answer given the same text, the reasoning behind each past answer, and their "
+    "writing style. record_feedback starts the learning at once: every correction, rating "
+    "or edit recorded is stored and retrievable immediately, and the factors are rebuilt "
+    "as feedback accumulates. To start from an existing history (a ChatGPT, Claude, "
+    "Goodreads or Letterboxd export, or any CSV/JSON file), run in a terminal, with the "
+    "downloaded file in place of path/to/export.zip:\n{command}"
 )
 
 
@@ -135,6 +150,8 @@ class UserFactorsView(View):
     )
     preferences_total: int = 0
     factors: list[FactorView]
+    # For a person with no history yet (see WELCOME); left out of the schema likewise.
+    welcome: SkipJsonSchema[str | None] = None
 
 
 class RetrievedView(View):
@@ -165,6 +182,7 @@ class RetrievalView(View):
     likely_preference: PredictionView | None = Field(
         default=None, description="Their likely rating or label."
     )
+    welcome: SkipJsonSchema[str | None] = None  # no history yet: what to do (WELCOME)
 
 
 class FeedbackReceiptView(View):
@@ -264,13 +282,27 @@ def is_preference(f: Factor) -> bool:
     return f.stats.get("kind") == "preference"
 
 
+def welcome_text(m: Mindprint, user_id: str, program: str) -> str:
+    """WELCOME for ``user_id``, with the import command into this app's database
+    (``program``: how this mindprint is run from a shell)."""
+    db = m.admin.database()
+    command = f"{program} --db {quote(db)} import path/to/export.zip --user {quote(user_id)}"
+    return WELCOME.format(user=repr(user_id), db=db, command=command)
+
+
 def factors_view(
     m: Mindprint, user_id: str, limit: int | None = None, *, lexicon: bool = False,
-    preferences: int = DEFAULT_PREFERENCES,
+    preferences: int = DEFAULT_PREFERENCES, program: str | None = None,
 ) -> UserFactorsView:
     """``lexicon``: keep the word-count lexicon in ``style`` (the rewriter's raw counts:
     the profile resource shows them, the tool result leaves them out). ``preferences``:
-    the most standing preferences listed (their own budget, beside ``limit``)."""
+    the most standing preferences listed (their own budget, beside ``limit``).
+    ``program`` (how this mindprint runs from a shell, see :func:`welcome_text`): a user
+    with no history gets an empty view with the welcome; without it, an unknown user is
+    an error."""
+    if program is not None and not m.admin.history_size(user_id):
+        return UserFactorsView(user_id=user_id, history_size=0, built=False, factors=[],
+                               welcome=welcome_text(m, user_id, program))
     meta, everything, n = m.models.factors(user_id, None)
     # Current preferences only, those recorded since the last build included; one a later
     # statement replaced is history (dashboard, export).
@@ -298,7 +330,16 @@ def factors_view(
     )
 
 
-def retrieval_view(m: Mindprint, user_id: str, query: str, k: int = 3) -> RetrievalView:
+def retrieval_view(
+    m: Mindprint, user_id: str, query: str, k: int = 3, *, program: str | None = None
+) -> RetrievalView:
+    """The past exchanges most like ``query``; with ``program`` (as in :func:`factors_view`),
+    for a user with no history none and the welcome (the query and k still checked)."""
+    if program is not None and not m.admin.history_size(user_id):
+        m.inputs.text(query, "query")
+        m.inputs.k(k)
+        return RetrievalView(user_id=user_id, query_features=[], items=[],
+                             welcome=welcome_text(m, user_id, program))
     res = m.retrieval.retrieve(user_id, query, k)
     names = res.factor_names
     pred = res.prediction

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from mindprint.app import Mindprint
 from mindprint.cli.main import app, main
 from mindprint.errors import ConfigError, UnknownUserError
-from mindprint.settings import ProviderSettings
+from mindprint.settings import ProviderSettings, StoreSettings
 from mindprint.testing.fake_llm import FakeLLM, fake_llm
 from tests.chats import BRANDS, CHAT_USER, SPICY_THEN, TRAINS
 
@@ -60,8 +60,12 @@ def test_offline_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(exported, dict) and len(exported["items"]) == 48
     r = runner.invoke(app, ["forget", "--user", "rui", "--yes"])
     assert r.exit_code == 0
-    # CliRunner calls the Typer app; `main()` turns these errors into "error: ..." lines.
+    # A user with nothing stored is welcomed with the import command for this database.
     r = runner.invoke(app, ["factors", "--user", "rui"])
+    assert r.exit_code == 0 and "Nothing is stored for user 'rui'" in r.stdout
+    assert "import path/to/export.zip --user rui" in r.stdout
+    # CliRunner calls the Typer app; `main()` turns these errors into "error: ..." lines.
+    r = runner.invoke(app, ["history", "--user", "rui"])
     assert isinstance(r.exception, UnknownUserError) and "mindprint import" in str(r.exception)
 
 
@@ -92,12 +96,15 @@ def test_unknown_provider_is_a_clear_error() -> None:
 
 
 def test_main_prints_errors_without_a_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.argv", ["mindprint", "factors", "--user", "nobody"])
+    monkeypatch.setattr("sys.argv", ["mindprint", "history", "--user", "nobody"])
     with pytest.raises(SystemExit) as exc:
         main()
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "Unknown user 'nobody'" in err and "Traceback" not in err
+    # Store errors name the database file, on one line however narrow the terminal.
+    db = str(StoreSettings().db_path)
+    assert f"in the database {db}." in err.replace("\n", " ")
 
 
 @pytest.mark.usefixtures("real_embedder")

@@ -89,8 +89,9 @@ async def test_a_token_reads_and_writes_only_its_own_user(
             for name, args in denied:
                 message = await call_err(bob, name, args)
                 assert "belongs to user 'bob'" in message, (name, message)
-            # Bob's own (empty) user: no fallback to anyone else's data.
-            assert "Unknown user 'bob'" in await call_err(bob, "retrieve_reasoning_paths", {"query": query})
+            # Bob's own (empty) user: welcomed, with no fallback to anyone else's data.
+            empty = await call_ok(bob, "retrieve_reasoning_paths", {"query": query})
+            assert empty["user_id"] == "bob" and empty["items"] == [] and "'bob'" in empty["welcome"]
             with pytest.raises(MCPError) as exc:
                 await bob.read_resource("mindprint://users/alice/profile")
             assert "cannot read or write user 'alice'" in exc.value.error.message

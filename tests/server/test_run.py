@@ -173,7 +173,7 @@ def assert_only_jsonrpc(lines: list[str]) -> None:
 
 
 def test_stdio_legacy_session_speaks_only_protocol_on_stdout(child_env: dict[str, str]) -> None:
-    # How fast the cold start is, is measured by benchmarks/server_latency.py (a
+    # How fast the cold start is, is measured by benchmarks/startup.py (a
     # timed assertion here failed under load); this checks that it answers at all.
     s = RawStdio(child_env)
     try:

@@ -134,10 +134,11 @@ async def test_recorded_feedback_is_retrieved_by_the_next_call(
 
 
 BAD_CALLS: list[tuple[str, dict[str, Any], str]] = [
-    ("get_user_factors", {"user_id": "nobody"}, "Unknown user 'nobody'"),
-    ("retrieve_reasoning_paths", {"query": TEMPO_QUERY, "user_id": "nobody"}, "Unknown user"),
     ("rewrite_for_user", {"draft": "Some draft.", "user_id": "nobody"}, "Unknown user"),
     ("export_user", {"user_id": "nobody"}, "Unknown user"),
+    # A person with no history is welcomed (test_welcome.py), but bad input is still refused.
+    ("retrieve_reasoning_paths", {"query": "  ", "user_id": "nobody"}, "query is empty"),
+    ("retrieve_reasoning_paths", {"query": TEMPO_QUERY, "user_id": "nobody", "k": 99}, "k"),
     ("retrieve_reasoning_paths", {"query": "   "}, "query is empty"),
     ("retrieve_reasoning_paths", {"query": "x" * 20_001}, "the limit is 20,000"),
     ("retrieve_reasoning_paths", {"query": TEMPO_QUERY, "k": 0}, "k"),
@@ -202,7 +203,8 @@ async def test_forget_asks_for_confirmation_through_elicitation(
     async with Client(server, mode=mode, elicitation_callback=_elicitation("accept", asked)) as c:
         gone = await call_ok(c, "forget_user", {"user_id": USER})
         assert gone["deleted"] and gone["rows_deleted"]["items"] == 48
-        assert "Unknown user" in await call_err(c, "get_user_factors", {})
+        welcome = await call_ok(c, "get_user_factors", {})
+        assert welcome["history_size"] == 0 and "Nothing is stored" in welcome["welcome"]
         # Forgetting again deletes nothing, asks nothing, and says so.
         again = await call_ok(c, "forget_user", {"user_id": USER})
         assert not again["deleted"] and again.get("total_rows", 0) == 0 and USER not in again["known_users"]

@@ -16,6 +16,7 @@ from rich.panel import Panel
 from mindprint.app import Mindprint
 from mindprint.cli import render
 from mindprint.importers import read_file
+from mindprint.locations import program, quote
 from mindprint.views import factors_view, retrieval_view, rewrite_view
 
 DEMO_QUERY = (
@@ -76,12 +77,15 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str, chat_user: str
         out.print(render.styled("  ", mark, " ", render.plain(f"{e.change} — {e.reason}")))
     run_chat_demo(m, out, err, chat_user)
     out.rule()
+    # Commands as they run from here (`.venv/bin/mindprint` after `make demo`, unless
+    # mindprint is on PATH), never wrapped: they are meant to be pasted.
+    cmd, who = program(), quote(user)
     out.print(render.plain(
-        f"Demo finished in {time.perf_counter() - t0:.1f} s. Try `mindprint factors --user {user}` "
-        f"(or --user {chat_user}) or `mindprint retrieve \"...\" --user {chat_user}`."
-    ))
-    # The last line: where to see (and steer) the model just built.
-    out.print(render.plain(f"See your model in the browser: mindprint ui --user {user}"))
+        f"Demo finished in {time.perf_counter() - t0:.1f} s. Try `{cmd} factors --user {who}` "
+        f"(or --user {quote(chat_user)}) or `{cmd} retrieve \"...\" --user {quote(chat_user)}`."
+    ), soft_wrap=True)
+    # The last line, and the only one about it: where to see (and steer) the model.
+    out.print(render.plain(f"See your model in the browser: {cmd} ui --user {who}"), soft_wrap=True)
 
 
 def run_chat_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:

@@ -15,25 +15,28 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mindprint.cli import render
+from mindprint.cli.common import build_with_progress, err, open_app, out
 from mindprint.errors import ImportFormatError
-from mindprint.importers import FORMATS, ImportSummary, NewItem, Plan, make_plan, parse_map, scan
-from mindprint.importers.fields import parse_when
+from mindprint.locations import executable, program, quote
+
+if TYPE_CHECKING:
+    from mindprint.app import Mindprint
+    from mindprint.importers import ImportSummary, NewItem, Plan
 
 BATCH = 500
 TOP_FACTORS = 5
-
-out = Console()
-err = Console(stderr=True)
+# importers.FORMATS, written out so that loading the CLI does not load the importers
+# (a test keeps the two equal).
+FORMAT_NAMES = ("chatgpt", "claude", "goodreads", "letterboxd", "csv", "tsv", "json", "jsonl", "lamp")
 
 
 def _since(value: str | None) -> datetime | None:
+    from mindprint.importers.fields import parse_when
+
     if value is None:
         return None
     try:
@@ -45,9 +48,11 @@ def _since(value: str | None) -> datetime | None:
 def _read_pass(plan: Plan, items: Callable[[Callable[[int], None]], Iterator[NewItem]],
                label: str, sink: Callable[[NewItem], None]) -> None:
     """Run ``items`` to the end under a byte progress bar on stderr."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        console=err(), transient=True, disable=not err().is_terminal,
     ) as bar:
         task = bar.add_task(label, total=max(plan.total_bytes, 1))
         for it in items(lambda n: bar.advance(task, n)):
@@ -57,7 +62,7 @@ def _read_pass(plan: Plan, items: Callable[[Callable[[int], None]], Iterator[New
 def import_command(
     file: Annotated[Path, typer.Argument(help="An export (zip, conversations.json, CSV) or a history file.")],
     user: Annotated[str | None, typer.Option("--user", "-u", help="User id (default: MINDPRINT_USER or 'default').")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help=f"Force the format: {', '.join(FORMATS)} (default: by content).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=f"Force the format: {', '.join(FORMAT_NAMES)} (default: by content).")] = None,
     map_spec: Annotated[str | None, typer.Option("--map", help="Columns of a CSV/TSV/JSON file: input=COL,output=COL,score=COL,label=COL,created_at=COL.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only items dated on or after this day (YYYY-MM-DD).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Import at most N items (the first in the file).")] = None,
@@ -69,9 +74,9 @@ def import_command(
 ) -> None:
     """Import a ChatGPT or Claude export, a Goodreads or Letterboxd export, or any CSV/TSV/JSON
     (with --map). Detected by content; items already stored are skipped; then builds."""
-    from mindprint.cli.main import _app
+    from mindprint.importers import make_plan, parse_map, scan
 
-    m = _app()
+    m = open_app()
     uid = m.user(user)
     max_chars = m.limits.max_text_chars
     plan = make_plan(file, fmt=fmt, mapping=parse_map(map_spec), lamp_id=lamp_id, max_chars=max_chars)
@@ -106,11 +111,9 @@ def import_command(
     _read_pass(plan, items(final), f"Importing into {uid}", sink)
     flush()
     final.added, final.duplicates = added, dups
-    result = final.as_dict() | {"user_id": uid}
+    result = final.as_dict() | {"user_id": uid, "database": m.admin.database()}
     if build and (added or m.factors(uid, 0)[0] is None):
-        from mindprint.cli.main import _build
-
-        result["build"] = dataclasses.asdict(_build(m, uid))
+        result["build"] = dataclasses.asdict(build_with_progress(m, uid))
         result["top_factors"] = _top_factors(m, uid)
     _report(result, json_out)
 
@@ -133,7 +136,7 @@ def _refuse_unusable(s: ImportSummary, strict: bool) -> None:
         )
 
 
-def _top_factors(m: Any, uid: str) -> list[dict[str, Any]]:
+def _top_factors(m: Mindprint, uid: str) -> list[dict[str, Any]]:
     from mindprint.views import factors_view
 
     view = factors_view(m, uid, TOP_FACTORS)
@@ -144,55 +147,61 @@ def _top_factors(m: Any, uid: str) -> list[dict[str, Any]]:
 
 
 def _report(s: dict[str, Any], json_out: bool) -> None:
+    from mindprint.cli import render
+
     if json_out:
         sys.stdout.write(json.dumps(s, indent=2, ensure_ascii=False, default=str) + "\n")
         return
+    con = out()
     verb = "Would import" if s.get("dry_run") else "Imported"
     # File names, user ids, reasons and previews quote the user's data: printed inert
     # (render.plain), never as Rich markup or raw terminal escapes.
     head = f" {s['file']} ({s['format']}) for {s['user_id']}: {s['items']} items from {s['read']} {s['units']}"
     if "added" in s:
         head += f" — {s['added']} added, {s['duplicates']} already stored"
-    out.print(render.styled((verb, "green"), render.plain(head + ".")))
+    con.print(render.styled((verb, "green"), render.plain(head + ".")))
     if s["dates"]:
-        out.print(render.plain(f"  dated {s['dates'][0][:10]} to {s['dates'][1][:10]}"))
+        con.print(render.plain(f"  dated {s['dates'][0][:10]} to {s['dates'][1][:10]}"))
     for reason, n in s["skipped"].items():
-        out.print(render.plain(f"  skipped {n}: {reason}"))
+        con.print(render.plain(f"  skipped {n}: {reason}"))
     for r in s["rejected"][:20]:
-        out.print(render.styled("  ", ("rejected", "yellow"), render.plain(f" {r['where']}: {r['reason']}")))
+        con.print(render.styled("  ", ("rejected", "yellow"), render.plain(f" {r['where']}: {r['reason']}")))
     if s["rejected_total"] > 20:
-        out.print(f"  … and {s['rejected_total'] - 20} more rejected (use --json).")
+        con.print(f"  … and {s['rejected_total'] - 20} more rejected (use --json).")
     if s["truncated"]:
-        out.print(f"  {s['truncated']} long texts were cut to the size limit (MINDPRINT_MAX_TEXT_CHARS).")
+        con.print(f"  {s['truncated']} long texts were cut to the size limit (MINDPRINT_MAX_TEXT_CHARS).")
     if s["limit_reached"]:
-        out.print("  stopped at --limit.")
+        con.print("  stopped at --limit.")
     if s.get("dry_run"):
         for p in s["preview"]:
-            out.print(render.styled(
+            con.print(render.styled(
                 "  ", ("input:", "dim"), " ", render.plain(p["input"] or "—"), "\n  ",
                 ("response:", "dim"), " ", render.plain(p["output"]),
                 (f"  score {p['score']:g}", "dim") if p["score"] is not None else "",
             ))
-        out.print("Nothing was written (--dry-run).")
+        con.print("Nothing was written (--dry-run).")
         return
     _next_steps(s)
 
 
 def _next_steps(s: dict[str, Any]) -> None:
+    from mindprint.cli import render
+
+    con = out()
     if "build" in s:
         b = s["build"]
-        out.print(render.styled(("Built", "green"), f": {b['items']} items, {b['factors']} factors in {b['seconds']:.1f} s."))
+        con.print(render.styled(("Built", "green"), f": {b['items']} items, {b['factors']} factors in {b['seconds']:.1f} s."))
         for f in s["top_factors"]:
-            out.print(render.styled("  ", (render.plain(f["name"]).plain, "bold"),
+            con.print(render.styled("  ", (render.plain(f["name"]).plain, "bold"),
                                     render.plain(f" ({f['items']} items): {', '.join(f['members'])}")))
     elif s.get("added"):
-        out.print(render.styled("Next: ", (render.plain(f"mindprint build --user {s['user_id']}").plain, "bold"), "."))
-    out.print(render.plain(
+        build_cmd = f"{program()} build --user {quote(s['user_id'])}"
+        con.print(render.styled("Next: ", (render.plain(build_cmd).plain, "bold"), "."))
+    entry = {"command": str(executable() or "mindprint"), "args": ["serve"],
+             "env": {"MINDPRINT_USER": s["user_id"], "MINDPRINT_DB": s["database"]}}
+    # One line, never wrapped: the entry is meant to be copied into a client's config.
+    con.print(render.plain(
         "Next: add mindprint to your assistant — Claude Desktop: Settings → Developer → Edit "
-        f'Config, an entry {{"command": "{_exe()}", "args": ["serve"], "env": '
-        f'{{"MINDPRINT_USER": "{s["user_id"]}"}}}} (see README, "Use it from your assistant").'
-    ))
-
-
-def _exe() -> str:
-    return str(Path(sys.argv[0]).resolve()) if sys.argv and sys.argv[0].endswith("mindprint") else "mindprint"
+        f"Config, an entry {json.dumps(entry, ensure_ascii=False)} (see README, "
+        '"Use it from your assistant").'
+    ), soft_wrap=True)

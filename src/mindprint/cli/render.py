@@ -93,6 +93,9 @@ def factors(console: Console, v: UserFactorsView) -> None:
     """The measured factors: each one's effect beyond what a model of everyone reads in
     the text, its 95% interval and the sentence that says what it compares (the same
     numbers and words as the dashboard and the MCP App card)."""
+    if v.welcome:
+        console.print(plain(v.welcome), soft_wrap=True)
+        return
     if not v.built:
         console.print(plain(f"{v.user_id} has {v.history_size} items but no model yet: run `mindprint build`."))
         return
@@ -152,6 +155,9 @@ def preferences(console: Console, v: UserFactorsView) -> None:
 
 
 def retrieval(console: Console, v: RetrievalView) -> None:
+    if v.welcome:
+        console.print(plain(v.welcome), soft_wrap=True)
+        return
     feats = ", ".join(f"{f.name}" + (f" [{f.factor}]" if f.factor else "") for f in v.query_features)
     console.print(styled(("query features:", "bold"), " ", plain(feats)))
     for a in v.preferences:

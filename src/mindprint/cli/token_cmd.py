@@ -10,25 +10,24 @@ import contextlib
 import json
 import os
 import secrets
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from mindprint.cli.flags import Command, new_app
 from mindprint.errors import ConfigError, InvalidInputError
-from mindprint.server.auth import load_tokens
+from mindprint.locations import program, quote
 
-token_app = typer.Typer(help="Bearer tokens for the HTTP server.", no_args_is_help=True)
-err = Console(stderr=True)
+token_app = new_app("Bearer tokens for the HTTP server.")
 
 
 def default_tokens_file() -> Path:
-    from mindprint.settings import ServerSettings, StoreSettings
+    from mindprint.settings import ServerSettings
 
-    configured = ServerSettings().tokens_file
-    return configured if configured is not None else StoreSettings().home / "tokens.json"
+    return ServerSettings().default_tokens_file
 
 
 def add_token(path: Path, user: str) -> str:
@@ -37,6 +36,8 @@ def add_token(path: Path, user: str) -> str:
     An existing file is validated first (a broken one is refused, not overwritten),
     and the new file replaces the old one by rename, so a crash leaves either.
     """
+    from mindprint.server.auth import load_tokens
+
     uid = user.strip()
     if not uid or any(ord(c) < 32 for c in uid):
         raise InvalidInputError("--user must be a non-empty user id without control characters.")
@@ -61,7 +62,7 @@ def add_token(path: Path, user: str) -> str:
     return token
 
 
-@token_app.command("new")
+@token_app.command("new", cls=Command)
 def token_new(
     user: Annotated[str, typer.Option("--user", "-u", help="The user this token reads and writes.")],
     tokens_file: Annotated[
@@ -70,11 +71,16 @@ def token_new(
     ] = None,
 ) -> None:
     """Make a bearer token for USER, add it to the tokens file and print it."""
-    path = tokens_file or default_tokens_file()
+    default = default_tokens_file()
+    path = tokens_file or default
     token = add_token(path, user)
     typer.echo(token)
-    err.print(
+    # Plain lines, never wrapped: the command is meant to be pasted as it is.
+    serve = f"{program()} serve --transport http"
+    if path.expanduser().resolve() != default.expanduser().resolve():
+        serve += f" --tokens-file {quote(str(path))}"
+    sys.stderr.write(
         f"Added a token for user {user.strip()!r} to {path} (mode 600). Serve with:\n"
-        f"  mindprint serve --transport http --tokens-file {path}\n"
-        "and send the header  Authorization: Bearer <the token above>"
+        f"  {serve}\n"
+        "and have the client send the header  Authorization: Bearer <the token above>\n"
     )

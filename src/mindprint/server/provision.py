@@ -82,7 +82,9 @@ class ModelProvisioner:
             self._reason = reason
 
     def _run(self) -> None:
-        from mindprint.embed import check_model, install_model
+        # The manifest check alone while the server starts; the installer (and its
+        # download code) only when the model is missing.
+        from mindprint.embed.manifest import check_model
 
         try:
             check_model(self.target)
@@ -92,6 +94,8 @@ class ModelProvisioner:
             self._set("ready", 1.0)
             return
         self._set("installing", 0.0)
+        from mindprint.embed import install_model
+
         install = self._install or install_model
         try:
             report = install(self.target, progress=self._say, fetch=self._fetch)

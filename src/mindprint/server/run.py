@@ -75,9 +75,24 @@ def serve(transport: str, host: str, port: int, tokens_file: Path | None, no_aut
     if kind == "stdio":
         _serve_stdio()
     elif kind == "http":
-        _serve_http(host, port, tokens_file or settings.tokens_file, no_auth=no_auth)
+        _serve_http(host, port, tokens_file or _default_tokens(settings, no_auth), no_auth=no_auth)
     else:
         raise ConfigError(f"Unknown transport {transport!r}: use stdio or http.")
+
+
+def _default_tokens(settings: ServerSettings, no_auth: bool) -> Path | None:
+    """The tokens file `mindprint token new` wrote (MINDPRINT_TOKENS_FILE, else
+    HOME/tokens.json); without one, how to make it."""
+    path = settings.default_tokens_file.expanduser()
+    if no_auth or path.exists():
+        return path if path.exists() else None
+    raise ConfigError(
+        f"HTTP serving needs bearer tokens, and there is no tokens file at {path}. Make one "
+        "(it prints the token for the client's Authorization header) with:\n"
+        "  mindprint token new --user <you>\n"
+        "then run this command again (or pass --tokens-file FILE). For a local test on "
+        "127.0.0.1 only, pass --no-auth."
+    )
 
 
 def _serve_stdio() -> None:
@@ -93,7 +108,7 @@ def _serve_stdio() -> None:
 
     from mindprint.server.stdio import run_stdio
 
-    mcp = build_server()
+    mcp = build_server(warm_up=True)
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(run_stdio, mcp)
 
@@ -112,14 +127,15 @@ def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool
     check_http_security(host, no_auth=no_auth, has_tokens=bool(tokens))
 
     verifier = None if no_auth else StaticTokens(tokens)
-    mcp = build_server(token_verifier=verifier)
+    mcp = build_server(token_verifier=verifier, warm_up=True)
     # Rebinding settings passed explicitly for every loopback spelling (the SDK's own
     # guard covers only three); elsewhere the bearer token is the protection.
     starlette_app = mcp.streamable_http_app(host=host, transport_security=transport_security(host))
     if verifier is not None:
         require_bearer(starlette_app, verifier)
     app = SessionCap(starlette_app, mcp.session_manager, ServerSettings().sessions_per_token)
-    auth = "no auth (loopback only)" if no_auth else f"bearer auth, {len(set(tokens.values()))} users"
+    auth = ("no auth (loopback only)" if no_auth
+            else f"bearer auth, {len(set(tokens.values()))} users, tokens from {tokens_file}")
     where = f"[{host}]" if ":" in host else host
     sys.stderr.write(f"mindprint MCP server on http://{where}:{port}/mcp ({auth})\n")
 

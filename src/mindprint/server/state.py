@@ -1,17 +1,21 @@
 """What every request shares: the lazily created app and per-user locks.
 
-The app is built on the first tool call, not at start-up, so the MCP handshake and
-``tools/list`` never wait for the database or the embedding model.
+The app is never built at start-up, so the MCP handshake and ``tools/list`` never wait
+for the database or the embedding model. Once the client has initialized, a background
+thread builds it and loads the model (:meth:`ServerState.warm_up`), so the first tool
+call finds them ready instead of paying for the imports and the model load itself.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from mcp.server.context import CallNext, HandlerResult, ServerMiddleware, ServerRequestContext
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mindprint.errors import MindprintError
@@ -21,6 +25,8 @@ if TYPE_CHECKING:
     from mindprint.app import Mindprint
 
 log = logging.getLogger("mindprint.server")
+
+_IDLE_POLL_S = 0.05
 
 AppFactory = Callable[[], "Mindprint"]
 
@@ -33,6 +39,8 @@ class ServerState:
         self._app: Mindprint | None = None
         self._lock = threading.Lock()
         self._user_locks: dict[str, threading.RLock] = {}
+        self._warming: threading.Thread | None = None
+        self._calls = 0  # tool calls in flight: the model load waits for none
 
     def app(self) -> Mindprint:
         # Tool calls run on worker threads: two first calls must not build two apps.
@@ -44,6 +52,28 @@ class ServerState:
                 log.info("Opening the mindprint app (first use).")
                 self._app = self._factory()
             return self._app
+
+    def warm_up(self) -> None:
+        """Build the app and load the embedding model in a background thread, once."""
+        with self._lock:
+            if self._warming is not None:
+                return
+            self._warming = threading.Thread(target=self._warm, name="mindprint-warm-up", daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        try:
+            app = self.app()
+            # The model load takes the CPU for a while: not while a call (which may not
+            # need the model) runs. A call that needs it meanwhile loads it itself.
+            while self._calls:
+                time.sleep(_IDLE_POLL_S)
+            # One short text loads the model and its tokenizer. A failure (no model yet,
+            # an unusable database) is left for the first call that needs them to report.
+            app.embedder.embed(["warm up"])
+            log.info("Warm-up done: the app is open and the embedding model loaded.")
+        except MindprintError as e:
+            log.info("Warm-up stopped: %s", e)
 
     @property
     def started(self) -> bool:
@@ -71,6 +101,8 @@ class ServerState:
         Yields the app and the validated user id. Any MindprintError inside becomes a
         ToolError carrying its message, so the model sees what to fix and no traceback.
         """
+        with self._lock:
+            self._calls += 1
         try:
             requested = effective_user(user_id)
             app = self.app()
@@ -79,9 +111,29 @@ class ServerState:
                 yield app, uid
         except MindprintError as e:
             raise ToolError(str(e)) from e
+        finally:
+            with self._lock:
+                self._calls -= 1
 
     def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join()  # bounded: the app's creation and one model load
         with self._lock:
             app, self._app = self._app, None
         if app is not None:
             app.close()
+
+
+class WarmUp(ServerMiddleware[Any]):
+    """Starts :meth:`ServerState.warm_up` once the first request after ``initialize`` is
+    answered (``tools/list`` as clients connect, or any request of a protocol version
+    without a handshake): the imports and the model load then never compete with the
+    handshake or the listing. Later messages pass straight through."""
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        try:
+            return await call_next(ctx)
+        finally:
+            state = ctx.lifespan_context
+            if ctx.request_id is not None and ctx.method != "initialize" and isinstance(state, ServerState):
+                state.warm_up()

@@ -26,6 +26,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from mindprint.errors import InvalidInputError
 from mindprint.integers import whole_number
+from mindprint.locations import program
 from mindprint.server.auth import token_user
 from mindprint.server.card import PROFILE_APP_URI
 from mindprint.server.models import ForgetConfirmation, ForgetView, UserExportView
@@ -153,7 +154,8 @@ def get_user_factors(lim: LimitSettings) -> Callable[..., Any]:
         ] = None,
     ) -> Annotated[CallToolResult, UserFactorsView]:
         with state(ctx).call(user_id) as (app, uid):
-            return compact(factors_view(app, uid, limit or DEFAULT_FACTORS))
+            return compact(factors_view(app, uid, limit or DEFAULT_FACTORS,
+                                        program=program(relative=False)))
 
     return get_user_factors
 
@@ -180,7 +182,7 @@ def retrieve_reasoning_paths(lim: LimitSettings) -> Callable[..., Any]:
         ] = 3,
     ) -> Annotated[CallToolResult, RetrievalView]:
         with state(ctx).call(user_id) as (app, uid):
-            return compact(retrieval_view(app, uid, query, k))
+            return compact(retrieval_view(app, uid, query, k, program=program(relative=False)))
 
     return retrieve_reasoning_paths
 

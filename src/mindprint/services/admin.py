@@ -40,6 +40,10 @@ class AdminService:
         self.index = index
         self.inputs = inputs
 
+    def database(self) -> str:
+        """The database file (what every store error names; ``:memory:`` in tests)."""
+        return self.store.path
+
     def users(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         """Known users with their history size and last build, one page."""
         return self.store.list_users(limit, offset)

@@ -93,7 +93,7 @@ class StoreBase:
 
     def require_user(self, user_id: str) -> None:
         if not self.user_exists(user_id):
-            raise UnknownUserError(user_id)
+            raise UnknownUserError(user_id, self.path)
 
     def ensure_user(self, db: Database, user_id: str) -> None:
         """Create the user row if missing; call inside :meth:`write`.
@@ -128,7 +128,7 @@ class StoreBase:
         with self.read() as db:
             row = db.execute("SELECT revision FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
-            raise UnknownUserError(user_id)
+            raise UnknownUserError(user_id, self.path)
         return int(row[0])
 
     def generation(self, user_id: str) -> int:
@@ -137,16 +137,15 @@ class StoreBase:
         with self.read() as db:
             row = db.execute("SELECT generation FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None:
-            raise UnknownUserError(user_id)
+            raise UnknownUserError(user_id, self.path)
         return int(row[0])
 
-    @staticmethod
-    def _still_there(db: Database, user_id: str, generation: int | None) -> None:
+    def _still_there(self, db: Database, user_id: str, generation: int | None) -> None:
         """Inside a write: refuse to write a user model for a user forgotten meanwhile
         (or forgotten and re-created, when ``generation`` is the one the build read)."""
         row = db.execute("SELECT generation FROM users WHERE id = ?", [user_id]).fetchone()
         if row is None or (generation is not None and int(row[0]) != generation):
-            raise UserChangedError(user_id)
+            raise UserChangedError(user_id, self.path)
 
     def list_users(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         sql = (

@@ -79,7 +79,7 @@ def set_factor_control(store: Store, user_id: str, factor_id: str, action: str,
     """Put ``new`` in force for the factor and log the change; the log entry's id."""
     with store.write() as db:
         if db.execute("SELECT 1 FROM users WHERE id = ?", [user_id]).fetchone() is None:
-            raise UnknownUserError(user_id)
+            raise UnknownUserError(user_id, store.path)
         now = utcnow()
         old = _control(db, user_id, factor_id)
         _put(db, user_id, factor_id, new, now)

@@ -6,6 +6,7 @@ say how to fix the problem (read-only file, full disk, lock held too long, ...).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def open_database(path: Path | str, *, busy_timeout_ms: int = 10_000) -> Databas
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(
-                f"Cannot create the data directory {p.parent}: {e}. "
+                f"Cannot create the data directory {p.parent} for the database {p}: {e}. "
                 "Set MINDPRINT_HOME or MINDPRINT_DB to a writable location."
             ) from e
         path = p
@@ -154,3 +155,30 @@ def _migrate(db: Database, path: str | Path) -> None:
             db.rollback()
             raise
         db.commit()
+
+
+def inspect_database(path: Path) -> tuple[bool, str]:
+    """(usable, why) for the database file at ``path``, read-only: nothing is created,
+    migrated or locked for writing (``mindprint where``)."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        folder = next((d for d in (p.parent, *p.parent.parents) if d.exists()), None)
+        if folder is None or not os.access(folder, os.W_OK):
+            return False, f"not created yet, and {folder or p.parent} is not writable"
+        return True, "not created yet: created on first use"
+    try:
+        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            db = Database(conn)
+            check_schema(db, p)
+            tables = set(db.table_names())
+            users = db.execute("SELECT COUNT(*) FROM users").fetchone()[0] if "users" in tables else 0
+        finally:
+            conn.close()
+    except StoreError as e:
+        return False, str(e)
+    except sqlite3.Error as e:
+        return False, str(translate_error(e, p))
+    if not os.access(p, os.W_OK):
+        return False, f"read-only: {_FIXES['SQLITE_READONLY']}"
+    return True, f"{users} user{'s' if users != 1 else ''}"
