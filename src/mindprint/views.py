@@ -133,7 +133,7 @@ class ApplyingView(PreferenceView):
 class UserFactorsView(View):
     user_id: str
     history_size: int
-    built: bool = Field(description="False until the first `mindprint build`.")
+    built: bool  # false before the first build
     built_at: str | None = None
     extractor: str | None = None
     model_version: int | None = None
@@ -191,6 +191,9 @@ class FeedbackReceiptView(View):
     new_item: bool = Field(description="False if already stored.")
     history_size: int
     refresh_scheduled: bool = Field(description="Factors are being rebuilt.")
+    # True when the call repeated an earlier one and recorded nothing; left out of the
+    # schema (the tool's description says it), as the result holds it only then.
+    duplicate: SkipJsonSchema[bool | None] = None
 
 
 class EditView(View):
@@ -380,6 +383,7 @@ def receipt_view(r: FeedbackReceipt) -> FeedbackReceiptView:
         new_item=r.new_item,
         history_size=r.history_size,
         refresh_scheduled=r.refresh_scheduled,
+        duplicate=True if r.duplicate else None,
     )
 
 

@@ -1,7 +1,8 @@
 """Three `mindprint serve` processes write to ONE database at once, through the real MCP
 client over stdio, and nothing is lost: every acknowledged feedback is a row, every new
-exchange is one item with its features, its vectors and a path, duplicates sent by
-several processes at the same moment are stored once, and the file passes
+exchange is one item with its features, its vectors and a path, the same call sent by
+several processes at the same moment is one feedback event (the others' receipts say
+duplicate), and the file passes
 ``PRAGMA integrity_check``. What one process wrote, another retrieves.
 """
 
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 N_WRITERS = 3
 PER_WRITER = 150  # distinct exchanges each process records
-COMMON = 8  # exchanges every process records for USER too: stored once, fed back 3 times
+COMMON = 8  # calls every process makes for USER too: one event, two receipts say duplicate
 RETRIEVE_EVERY = 10
 MODES = ("legacy", "2026-07-28", "legacy")  # both protocol eras among the writers
 SHARED_NEW = "team-shared"  # a user the three processes create concurrently
@@ -119,9 +120,13 @@ async def test_three_server_processes_lose_no_write(
     assert len(sent) == total_calls
     distinct = {(s.user, s.query, s.stored_response) for s in sent}
     assert len(distinct) == N_WRITERS * PER_WRITER + COMMON
-    # Each exchange was new for exactly one caller, even the ones sent by all three.
+    # Each exchange was new for exactly one caller, even the ones sent by all three; of
+    # those, one call was recorded and the two others were told they repeated it.
     assert sum(s.receipt["new_item"] for s in sent) == len(distinct)
-    assert len({s.receipt["feedback_id"] for s in sent}) == total_calls
+    repeats = [s for s in sent if s.receipt.get("duplicate")]
+    assert len(repeats) == (N_WRITERS - 1) * COMMON
+    assert {s.query for s in repeats} == {exchange(99, j)[0] for j in range(COMMON)}
+    assert len({s.receipt["feedback_id"] for s in sent}) == total_calls - len(repeats)
     item_of = {(s.user, s.query, s.stored_response): s.receipt["item_id"] for s in sent}
     for s in sent:
         assert s.receipt["item_id"] == item_of[(s.user, s.query, s.stored_response)]
@@ -132,7 +137,7 @@ async def test_three_server_processes_lose_no_write(
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         n_items = items0 + len(distinct)
         assert count(conn, "items") == n_items
-        assert count(conn, "feedback") == feedback0 + total_calls
+        assert count(conn, "feedback") == feedback0 + total_calls - len(repeats)
         assert count(conn, "item_state") == n_items
         assert count(conn, "paths") == n_items
         # One vector of every kind the pipeline makes (features, raw, ...) per item; the

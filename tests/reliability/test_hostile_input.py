@@ -68,6 +68,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "rewrite_for_user": ("draft", "query", "user_id"),
     "record_feedback": (
         "query", "response", "user_id", "rating", "edited_response", "comment", "rewrite_id", "reasons",
+        "idempotency_key",
     ),
     "forget_user": ("user_id", "confirm"),
     "export_user": ("user_id", "cursor"),

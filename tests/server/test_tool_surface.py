@@ -135,7 +135,7 @@ async def test_over_http_forget_names_no_other_user(app_factory: Callable[[], Mi
     assert out["user_id"] == "alice" and out["deleted"] is False and out["known_users"] == []
 
 
-async def test_record_feedback_is_not_idempotent_and_says_so(
+async def test_record_feedback_records_a_repeat_once_and_says_so(
     server: MCPServer[ServerState], db_path: Path
 ) -> None:
     args = {"query": QUERY, "response": "40 g is nice. 4/5", "rating": 4}
@@ -143,11 +143,15 @@ async def test_record_feedback_is_not_idempotent_and_says_so(
         hint = (await tools_of(c))["record_feedback"].annotations
         first = await call_ok(c, "record_feedback", args)
         second = await call_ok(c, "record_feedback", args)
+        third = await call_ok(c, "record_feedback", {**args, "comment": "and it packs small"})
         export = await export_all(c)
+    # Only a repeat within the window (or with the same key) is one event: not idempotent
+    # in MCP's sense, so the hint stays false.
     assert hint is not None and hint.idempotent_hint is False
-    # The chosen behaviour: every call is one feedback event; the exchange is stored once.
-    assert first["item_id"] == second["item_id"] and not second["new_item"]
-    assert first["feedback_id"] != second["feedback_id"]
+    assert second["duplicate"] is True and second["feedback_id"] == first["feedback_id"]
+    # Another event on the same exchange: a new feedback row, the item stored once.
+    assert third["item_id"] == first["item_id"] and not third["new_item"]
+    assert third["feedback_id"] != first["feedback_id"] and "duplicate" not in third
     assert export["counts"]["feedback"] == 2 and export["counts"]["items"] == 49
 
 

@@ -243,7 +243,7 @@ def record_feedback(lim: LimitSettings) -> Callable[..., Any]:
             str | None, Field(description="Your answer as the user corrected it."),
         ] = None,
         comment: Annotated[
-            str | None, Field(description="What the user said about it, briefly.")
+            str | None, Field(description="What the user said about it.")
         ] = None,
         rewrite_id: Annotated[
             int | None,
@@ -256,11 +256,15 @@ def record_feedback(lim: LimitSettings) -> Callable[..., Any]:
             Field(description='Why they reacted, e.g. "answer too long".',
                   max_length=8),
         ] = None,
+        idempotency_key: Annotated[
+            str | None, Field(description="Same key, same event.")
+        ] = None,
     ) -> Annotated[CallToolResult, FeedbackReceiptView]:
         with state(ctx).call(user_id) as (app, uid):
             return compact(receipt_view(app.feedback.record(
                 uid, query, response, rating=rating, edited_response=edited_response,
                 comment=comment, rewrite_id=rewrite_id, reasons=reasons,
+                idempotency_key=idempotency_key,
             )))
 
     return record_feedback

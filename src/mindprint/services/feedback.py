@@ -3,9 +3,12 @@ refreshed in the background when enough is new."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
 
 from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.features.preferences import describe_edit, join_notes
@@ -16,7 +19,13 @@ from mindprint.errors import InvalidInputError
 from mindprint.services.core import Core
 from mindprint.services.overlay import visible
 from mindprint.store import NewItem
+from mindprint.store.records import FeedbackIdentity
 from mindprint.store.repository import ItemArtifacts
+
+# An identical call within this many seconds is the same event (an assistant retrying a
+# call it believes failed, or a client sending it twice); with an idempotency key, a
+# retry at any distance is.
+REPEAT_WINDOW_S = 120
 
 
 class Refresher(Protocol):
@@ -30,6 +39,16 @@ class FeedbackReceipt:
     new_item: bool
     history_size: int
     refresh_scheduled: bool
+    # True: the call repeated an earlier one and recorded nothing (the ids are the earlier's).
+    duplicate: bool = False
+
+
+def identity(content: list[Any], key: str | None) -> FeedbackIdentity:
+    """The call's :class:`FeedbackIdentity`: its content's hash, the start of the repeat
+    window, and the caller's idempotency key."""
+    digest = hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+    since = datetime.now(timezone.utc) - timedelta(seconds=REPEAT_WINDOW_S)
+    return FeedbackIdentity(digest, since.isoformat(timespec="microseconds"), key)
 
 
 def reason_features(reasons: list[str], rating: int | None) -> list[Feature]:
@@ -60,11 +79,15 @@ class FeedbackService:
         rewrite_id: int | None = None,
         reasons: Sequence[str] | None = None,
         label: str | None = None,
+        idempotency_key: str | None = None,
     ) -> FeedbackReceipt:
         """``reasons``: why the user reacted so, in the host model's words; stored as
         features of the exchange (origin "host") that factors, paths and retrieval use.
         ``label``: the user's answer when it is a class ("Hateful", "POLITICS") rather
-        than a 1-5 rating; with a rating and no label, the rating is the label."""
+        than a 1-5 rating; with a rating and no label, the rating is the label.
+        A call repeating an earlier one (same ``idempotency_key``, or without one the
+        same content within REPEAT_WINDOW_S) records nothing: its receipt says
+        ``duplicate`` and carries the earlier call's ids."""
         uid = self.inputs.user(user_id)
         query = self.inputs.text(query, "query")
         response = self.inputs.text(response, "response")
@@ -74,6 +97,32 @@ class FeedbackService:
         if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
             raise InvalidInputError(f"rating must be an integer from 1 to 5; got {rating!r}.")
         stated = reason_features(self.inputs.reasons(reasons), rating)
+        ident = identity([query, response, edited, rating, comment_t, rewrite_id,
+                          sorted(f.name for f in stated), label_t], self.inputs.key(idempotency_key))
+        earlier = self.store.repeat_of(uid, ident)  # before embedding: a repeat costs nothing
+        if earlier is not None:
+            return self._receipt(uid, *earlier, False, False, True)
+        self._check_rewrite(uid, rewrite_id)
+        said, item = self._exchange(uid, query, response, edited, comment_t, rating, label_t)
+        # Embed before writing, then write item, feedback and artefacts in one
+        # transaction: a failure (model missing, bad text) leaves nothing behind, and
+        # the new item is retrievable the moment the call returns.
+        with acting_for(uid):
+            art = self._artifacts_for(uid, item, stated, said)
+        fid, item_id, new, repeat = self.store.add_feedback(
+            uid, item, query=query, response=response, edited_response=edited, rating=rating,
+            comment=comment_t, rewrite_id=rewrite_id, artifacts=art,
+            extractor=self.pipeline.id, model_id=self.model_id, reasons=stated,
+            new_note=_note(item) if said is not None and _note(item) != said.note else None,
+            identity=ident,
+        )
+        if repeat:  # recorded by another process meanwhile
+            return self._receipt(uid, fid, item_id, False, False, True)
+        self.index.invalidate(uid)
+        scheduled = self.refresher.schedule_refresh(uid)
+        return self._receipt(uid, fid, item_id, new, scheduled, False)
+
+    def _check_rewrite(self, uid: str, rewrite_id: int | None) -> None:
         if rewrite_id is not None and self.store.get_rewrite(uid, rewrite_id) is None:
             # The store does not check the link: a feedback row could otherwise point
             # at another user's rewrite.
@@ -81,21 +130,10 @@ class FeedbackService:
                 f"rewrite_id {rewrite_id} is not a rewrite of user {uid!r}; pass the "
                 "rewrite_id that rewrite_for_user returned for this user, or omit it."
             )
-        said, item = self._exchange(uid, query, response, edited, comment_t, rating, label_t)
-        # Embed before writing, then write item, feedback and artefacts in one
-        # transaction: a failure (model missing, bad text) leaves nothing behind, and
-        # the new item is retrievable the moment the call returns.
-        with acting_for(uid):
-            art = self._artifacts_for(uid, item, stated, said)
-        fid, item_id, new = self.store.add_feedback(
-            uid, item, query=query, response=response, edited_response=edited, rating=rating,
-            comment=comment_t, rewrite_id=rewrite_id, artifacts=art,
-            extractor=self.pipeline.id, model_id=self.model_id, reasons=stated,
-            new_note=_note(item) if said is not None and _note(item) != said.note else None,
-        )
-        self.index.invalidate(uid)
-        scheduled = self.refresher.schedule_refresh(uid)
-        return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled)
+
+    def _receipt(self, uid: str, fid: int, item_id: int, new: bool, scheduled: bool,
+                 duplicate: bool) -> FeedbackReceipt:
+        return FeedbackReceipt(fid, item_id, new, self.store.count_items(uid), scheduled, duplicate)
 
     def _exchange(
         self, uid: str, query: str, response: str, edited: str | None, comment: str | None,

@@ -16,6 +16,7 @@ from mindprint.store.validate import require_utf8
 
 MAX_REASONS = 8
 MAX_REASON_CHARS = 120
+MAX_KEY_CHARS = 200
 
 
 class Inputs:
@@ -51,6 +52,13 @@ class Inputs:
             )
         require_utf8(value, name)
         return value
+
+    def key(self, value: str | None) -> str | None:
+        """An optional idempotency key: any short text, or None."""
+        key = self.text(value, "idempotency_key", required=False) or None
+        if key is not None and len(key) > MAX_KEY_CHARS:
+            raise InvalidInputError(f"idempotency_key is {len(key)} characters; the limit is {MAX_KEY_CHARS}.")
+        return key
 
     def k(self, k: int) -> int:
         if k < 1 or k > self.limits.max_k:

@@ -9,9 +9,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from mindprint.engine.types import Feature
+from mindprint.errors import InvalidInputError
 from mindprint.store.artifacts import ArtifactRows
 from mindprint.store.items import ItemRows
-from mindprint.store.records import AddResult, ItemArtifacts, NewItem, utcnow
+from mindprint.store.records import AddResult, FeedbackIdentity, ItemArtifacts, NewItem, utcnow
 
 
 class ActivityRows(ItemRows, ArtifactRows):
@@ -34,7 +35,8 @@ class ActivityRows(ItemRows, ArtifactRows):
         model_id: str = "",
         reasons: Sequence[Feature] = (),
         new_note: str | None = None,
-    ) -> tuple[int, int, bool]:
+        identity: FeedbackIdentity | None = None,
+    ) -> tuple[int, int, bool, bool]:
         """Store the exchange as a history item plus a feedback row, atomically.
 
         ``artifacts`` (computed before the write, ``item_id`` ignored) are written in
@@ -44,10 +46,15 @@ class ActivityRows(ItemRows, ArtifactRows):
         also inside ``artifacts``) are added to an item already built. ``new_note``: the
         user's note on an item already stored, now with this call's comment; it replaces
         the stored one, and ``artifacts`` (computed with it) replace the item's.
-        Returns (feedback id, item id, whether the item was new).
+        ``identity``: a call that repeats an earlier one (:meth:`repeat_of`) writes
+        nothing; checked under the write lock, so two processes cannot both record it.
+        Returns (feedback id, item id, whether the item was new, whether it was a repeat).
         """
         result = AddResult()
         with self.write() as db:
+            earlier = self._repeat(db, user_id, identity) if identity is not None else None
+            if earlier is not None:
+                return earlier[0], earlier[1], False, True
             self.ensure_user(db, user_id)
             self._insert_items(db, user_id, [item], result)
             item_id = (result.added or result.duplicates)[0]
@@ -64,14 +71,41 @@ class ActivityRows(ItemRows, ArtifactRows):
                     self._write_artifacts(db, user_id, extractor, model_id, [art])
                 elif reasons:
                     self._insert_features(db, user_id, item_id, extractor, reasons)
+            key, fp = (identity.key, identity.fingerprint) if identity is not None else (None, None)
             cur = db.execute(
                 "INSERT INTO feedback (user_id, item_id, query, response, edited_response, rating, "
-                "comment, rewrite_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "comment, rewrite_id, created_at, idempotency_key, fingerprint) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [user_id, item_id, query, response, edited_response, rating, comment, rewrite_id,
-                 utcnow()],
+                 utcnow(), key, fp],
             )
             self._bump(db, user_id)
-        return int(cur.lastrowid or 0), item_id, bool(result.added)
+        return int(cur.lastrowid or 0), item_id, bool(result.added), False
+
+    def repeat_of(self, user_id: str, identity: FeedbackIdentity) -> tuple[int, int] | None:
+        """(feedback id, item id) of the earlier call ``identity`` repeats, or None."""
+        with self.read() as db:
+            return self._repeat(db, user_id, identity)
+
+    def _repeat(self, db: Database, user_id: str, identity: FeedbackIdentity) -> tuple[int, int] | None:
+        if identity.key is not None:
+            row = db.execute(
+                "SELECT id, item_id, fingerprint FROM feedback WHERE user_id = ? AND "
+                "idempotency_key = ? AND item_id IS NOT NULL ORDER BY id LIMIT 1",
+                [user_id, identity.key],
+            ).fetchone()
+            if row is not None and row[2] != identity.fingerprint:
+                raise InvalidInputError(
+                    f"idempotency_key {identity.key!r} was already used for different feedback "
+                    f"(in {self.path}); nothing was recorded. Use a new key for a new event."
+                )
+        else:
+            row = db.execute(
+                "SELECT id, item_id FROM feedback WHERE user_id = ? AND fingerprint = ? AND "
+                "created_at >= ? AND item_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                [user_id, identity.fingerprint, identity.since],
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row is not None else None
 
     @staticmethod
     def _set_note(db: Database, item_id: int, note: str) -> None:

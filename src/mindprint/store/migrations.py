@@ -216,3 +216,14 @@ def _feature_detail(db: Database) -> None:
     """Named attributes of a preference feature (stance, firmness, domain, the row of its
     vector, ...) as a JSON object; NULL for every other kind of feature."""
     db.execute("ALTER TABLE features ADD COLUMN detail TEXT")
+
+
+@migrations(name="0060_feedback_identity")
+def _feedback_identity(db: Database) -> None:
+    """What makes a repeated record_feedback call the same event (issue 26): the
+    caller's idempotency key, and a fingerprint of the call's content for repeats
+    without one. Rows written so far have neither and are never taken as repeated."""
+    db.execute("ALTER TABLE feedback ADD COLUMN idempotency_key TEXT")
+    db.execute("ALTER TABLE feedback ADD COLUMN fingerprint TEXT")
+    db.execute("CREATE INDEX feedback_key ON feedback(user_id, idempotency_key)")
+    db.execute("CREATE INDEX feedback_fingerprint ON feedback(user_id, fingerprint)")

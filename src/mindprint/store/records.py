@@ -49,6 +49,17 @@ class NewItem:
         check_meta(self.meta)
 
 
+@dataclass(frozen=True, slots=True)
+class FeedbackIdentity:
+    """What makes two feedback calls one event: the same ``key`` (an idempotency key,
+    at any distance in time), or, without one, the same ``fingerprint`` (the call's
+    content) recorded at or after ``since`` (an ISO time)."""
+
+    fingerprint: str
+    since: str
+    key: str | None = None
+
+
 @dataclass(slots=True)
 class AddResult:
     added: list[int] = field(default_factory=list)
