@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from mindprint.engine.factors import wording
-from mindprint.engine.factors.departure_stats import FactorDeparture
 from mindprint.engine.features.text import trim
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature
@@ -254,6 +252,11 @@ def factor_view(f: Factor, stated: set[str] | frozenset[str] = frozenset()) -> F
 
 
 def _departure_fields(f: Factor) -> dict[str, Any]:
+    # Loaded here: the departure statistics need numpy, and the server imports this
+    # module at start-up to publish its schemas.
+    from mindprint.engine.factors import wording
+    from mindprint.engine.factors.departure_stats import FactorDeparture
+
     dep = FactorDeparture.of(f.stats)
     if dep is None:
         return {}
