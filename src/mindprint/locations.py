@@ -1,5 +1,6 @@
 """Where mindprint keeps its files (and how to run this program from a shell), which
-setting chose each, and whether each is usable.
+setting chose each, and whether each is usable; and what a person with no history yet
+is told about them (the database and the command that imports into it).
 
 ``mindprint where`` prints these. MCP clients do not pass the shell's environment to the
 servers they start, so a client without ``MINDPRINT_HOME`` in its config uses the
@@ -17,6 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mindprint.errors import MindprintError
+
+# A person with no history yet gets an empty model and this welcome, not an error: the
+# assistant is told to call get_user_factors first, so it is everyone's first result.
+WELCOME = (
+    "Nothing is stored for user {user} yet (database: {db}), so there is no model of them "
+    "to use yet. mindprint learns from their history and feedback: the preferences they "
+    "state, the reasons they judge things by (price, durability, tone, ...), how their "
+    "answers depart from what anyone would answer given the same text, the reasoning "
+    "behind each past answer, and their writing style. record_feedback starts the "
+    "learning at once: every correction, rating or edit recorded is stored and retrievable "
+    "immediately, and the factors are rebuilt as feedback accumulates. To start from an "
+    "existing history (a ChatGPT, Claude, Goodreads or Letterboxd export, or any CSV/JSON "
+    "file), run in a terminal, with the downloaded file in place of "
+    "path/to/export.zip:\n{command}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +131,10 @@ def program(argv0: str | None = None, *, relative: bool = True) -> str:
     if relative and exe.is_relative_to(Path.cwd().resolve()):
         shown = str(exe.relative_to(Path.cwd().resolve()))
     return quote(shown if os.sep in shown else f".{os.sep}{shown}")
+
+
+def welcome(user_id: str, database: str, runs_as: str) -> str:
+    """WELCOME for ``user_id``: the import command into ``database`` (``runs_as``: how
+    this mindprint runs from a shell, see :func:`program`)."""
+    command = f"{runs_as} --db {quote(database)} import path/to/export.zip --user {quote(user_id)}"
+    return WELCOME.format(user=repr(user_id), db=database, command=command)

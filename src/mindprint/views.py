@@ -14,7 +14,7 @@ from pydantic.json_schema import SkipJsonSchema
 from mindprint.engine.features.text import trim
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.types import Factor, Feature
-from mindprint.locations import quote
+from mindprint.locations import welcome
 
 if TYPE_CHECKING:
     # Type-only: the server imports these models at start-up to publish schemas, and
@@ -35,20 +35,6 @@ EFFECT_LEGEND = (
     "Effects are beyond what a model of everyone reads in the text, with 95% intervals. "
     "Green: you answer higher (for a quantity: as it doubles); red: lower; bold: clear "
     "after testing every factor."
-)
-# A person with no history yet gets an empty model and this welcome, not an error: the
-# assistant is told to call get_user_factors first, so it is everyone's first result.
-WELCOME = (
-    "Nothing is stored for user {user} yet (database: {db}), so there is no model of them "
-    "to use yet. mindprint learns from their history and feedback: the preferences they "
-    "state, the reasons they judge things by (price, durability, tone, ...), how their "
-    "answers depart from what anyone "
-    "would answer given the same text, the reasoning behind each past answer, and their "
-    "writing style. record_feedback starts the learning at once: every correction, rating "
-    "or edit recorded is stored and retrievable immediately, and the factors are rebuilt "
-    "as feedback accumulates. To start from an existing history (a ChatGPT, Claude, "
-    "Goodreads or Letterboxd export, or any CSV/JSON file), run in a terminal, with the "
-    "downloaded file in place of path/to/export.zip:\n{command}"
 )
 
 
@@ -289,11 +275,8 @@ def is_preference(f: Factor) -> bool:
 
 
 def welcome_text(m: Mindprint, user_id: str, program: str) -> str:
-    """WELCOME for ``user_id``, with the import command into this app's database
-    (``program``: how this mindprint is run from a shell)."""
-    db = m.admin.database()
-    command = f"{program} --db {quote(db)} import path/to/export.zip --user {quote(user_id)}"
-    return WELCOME.format(user=repr(user_id), db=db, command=command)
+    """What a person with no history is told, naming this app's database."""
+    return welcome(user_id, m.admin.database(), program)
 
 
 def factors_view(

@@ -52,9 +52,8 @@ class ActivityRows(ItemRows, ArtifactRows):
         """
         result = AddResult()
         with self.write() as db:
-            earlier = self._repeat(db, user_id, identity) if identity is not None else None
-            if earlier is not None:
-                return earlier[0], earlier[1], False, True
+            if identity is not None and (earlier := self._repeat(db, user_id, identity)):
+                return *earlier, False, True
             self.ensure_user(db, user_id)
             self._insert_items(db, user_id, [item], result)
             item_id = (result.added or result.duplicates)[0]
@@ -71,13 +70,12 @@ class ActivityRows(ItemRows, ArtifactRows):
                     self._write_artifacts(db, user_id, extractor, model_id, [art])
                 elif reasons:
                     self._insert_features(db, user_id, item_id, extractor, reasons)
-            key, fp = (identity.key, identity.fingerprint) if identity is not None else (None, None)
             cur = db.execute(
                 "INSERT INTO feedback (user_id, item_id, query, response, edited_response, rating, "
                 "comment, rewrite_id, created_at, idempotency_key, fingerprint) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [user_id, item_id, query, response, edited_response, rating, comment, rewrite_id,
-                 utcnow(), key, fp],
+                 utcnow(), *((identity.key, identity.fingerprint) if identity else (None, None))],
             )
             self._bump(db, user_id)
         return int(cur.lastrowid or 0), item_id, bool(result.added), False
