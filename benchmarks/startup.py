@@ -20,8 +20,8 @@ SDK: the floor. Median of ``--runs``; the children get no ``PYTHONDONTWRITEBYTEC
 so every start after the untimed one reads compiled bytecode, as on a user's machine.
 
 Prints the table, the ratios against the targets of issue 26, and the size on disk of
-each environment (files counted once however often they are hard-linked; ``--source``
-measures another checkout's environments, e.g. an older commit's, for a before/after).
+each environment (files counted once however often they are hard-linked, bytecode left
+out; ``--baseline`` sizes another checkout's bundle environment, e.g. an older commit's).
 Writes JSON to ``--out``. Needs PyPI for the uv environments and node (npx) for the bundle.
 """
 
@@ -114,10 +114,12 @@ def run(cmd: list[str], **kw: Any) -> str:
 
 
 def size_on_disk(folder: Path) -> int:
-    """Bytes of the files under ``folder``, each inode once (uv hard-links from its cache)."""
+    """Bytes of the files under ``folder``, each inode once (uv hard-links from its cache),
+    without bytecode: a started environment has it, a freshly installed one not yet."""
     seen: set[tuple[int, int]] = set()
     total = 0
-    for root, _dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
         for name in files:
             st = os.lstat(os.path.join(root, name))
             if (st.st_dev, st.st_ino) not in seen:

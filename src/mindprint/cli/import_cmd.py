@@ -72,8 +72,9 @@ def import_command(
     build: Annotated[bool, typer.Option("--build/--no-build", help="Build the user model afterwards (default: yes).")] = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripting.")] = False,
 ) -> None:
-    """Import a ChatGPT or Claude export, a Goodreads or Letterboxd export, or any CSV/TSV/JSON
-    (with --map). Detected by content; items already stored are skipped; then builds."""
+    """Import a ChatGPT, Claude, Goodreads or Letterboxd export, or a CSV/TSV/JSON (--map).
+
+    Detected by content; items already stored are skipped; then builds."""
     from mindprint.importers import make_plan, parse_map, scan
 
     m = open_app()

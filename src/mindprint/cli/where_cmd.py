@@ -52,8 +52,7 @@ def client_env(rows: list[dict[str, Any]]) -> dict[str, str]:
 def where_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripting.")] = False,
 ) -> None:
-    """Show where mindprint keeps its files (home, database, model, tokens) and whether
-    each is usable."""
+    """Show the home, database, model and tokens paths, and whether each is usable."""
     rows = where_report()
     if json_out:
         print_json(rows)
