@@ -223,6 +223,10 @@ def test_forget_takes_every_preference(page: Page, board: Dashboard, mcp: str) -
     page.fill("#forget input[name=confirm]", CHAT_USER)
     notice = click_and_wait(page, page.get_by_role("button", name="Forget everything"))
     assert notice.startswith(f"Forgot '{CHAT_USER}'")
-    err = mcp_call(mcp, "retrieve_reasoning_paths", {"query": TRAIN_QUESTION}, error=True)["error"]
+    # Nothing of theirs is left: the server welcomes them as a person with no history.
+    after = mcp_call(mcp, "retrieve_reasoning_paths", {"query": TRAIN_QUESTION})
+    assert after["preferences"] == [] and after["items"] == []
+    assert f"Nothing is stored for user '{CHAT_USER}'" in after["welcome"]
+    err = mcp_call(mcp, "export_user", {}, error=True)["error"]
     assert f"Unknown user '{CHAT_USER}'" in err
 
