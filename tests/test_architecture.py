@@ -187,13 +187,6 @@ def test_no_function_is_longer_than_a_screen() -> None:
 
 # -- no import circles --------------------------------------------------------------------
 
-# Circles owned by other issues, allowed until they land (then this list goes): the CLI's
-# import command and its main module (issue 26), the dashboard's controls and pages (issue 27).
-KNOWN_CIRCLES = {
-    frozenset({"mindprint.cli.import_cmd", "mindprint.cli.main"}),
-    frozenset({"mindprint.ui.controls", "mindprint.ui.pages", "mindprint.ui.web"}),
-}
-
 
 def import_graph(sources: dict[str, tuple[str, bool]]) -> dict[str, set[str]]:
     """Module -> the modules of ``sources`` it imports (any import, at any depth of the
@@ -269,7 +262,7 @@ def _sources() -> dict[str, tuple[str, bool]]:
 
 
 def test_no_import_circles_between_modules() -> None:
-    found = [sorted(c) for c in circles(import_graph(_sources())) if frozenset(c) not in KNOWN_CIRCLES]
+    found = [sorted(c) for c in circles(import_graph(_sources()))]
     assert found == []
     toy = {
         "p.a": ("from p import b\n", False),
