@@ -36,6 +36,9 @@ def said(text: str, before: str = "", role: str = "message") -> list:
         ("I follow a whole-food, plant-based diet.", NEEDS),
         ("I need a desk with room for two monitors.", NEEDS),
         ("I'm a wheelchair user.", IS),
+        ("I'm vegetarian.", IS),
+        ("I've been vegan for ten years.", IS),
+        ("I'm Jewish.", IS),
     ],
 )
 def test_first_person_stances_are_read(text: str, stance: str) -> None:
@@ -43,6 +46,13 @@ def test_first_person_stances_are_read(text: str, stance: str) -> None:
     assert p.stance == stance
     assert p.quote == text
     assert p.kind == "stated"
+
+
+@pytest.mark.parametrize(
+    "text", ["I'm Sarah.", "I'm stuck.", "I'm back!", "I'm thinking about it.", "I'm late."]
+)
+def test_a_name_or_a_passing_state_is_no_identity(text: str) -> None:
+    assert said(text) == []
 
 
 def test_strict_words_make_a_strict_preference() -> None:

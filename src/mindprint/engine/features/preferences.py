@@ -87,6 +87,24 @@ _FACT = re.compile(
     r"\b(i'?m|i am) (a|an) [a-z\-]+|\bas (a|an) [a-z\-]+|\bas someone who\b|\bbeing (a|an) [a-z\-]+|"
     r"\bi (weigh|live|work|study|have (a|an|two|three|four|\d+)|own)\b"
 )
+# An identity said as an adjective that closes its clause ("I'm vegetarian.", "I've been
+# vegan for years"). A feeling or a passing state is not one: those carry sentiment, end in
+# -ing/-ed/-ly, or are among the few neutral ones below; a capitalised word is a name unless
+# it reads as a nationality or a faith ("Canadian", "Jewish", "Catholic", "Japanese").
+_IDENTITY = re.compile(
+    r"\b(?:i'?m|i am|i'?ve been|i have been) (?:(?:a|an|strictly|mostly|fully|also) )?"
+    r"([A-Za-z][a-z\-]{3,})(?=\s*(?:[.,;:!]|$|\b(?:and|so|but|for|since)\b))",
+    re.IGNORECASE,
+)
+_STATES = frozenset(
+    [
+        "ready", "here", "there", "back", "home", "alone", "done", "sure", "fine", "okay",
+        "free", "busy", "late", "early", "curious", "aware", "stuck", "right", "wrong",
+        "correct", "lost", "away", "good", "well", "open", "tired", "hungry", "sick",
+        "unsure", "certain", "able", "unable", "online", "offline", "available", "around",
+        "bored", "nervous", "afraid", "scared"
+    ]
+)
 _CODE = re.compile(
     r"[{}=<>\[\]#]|\b(def|class|import|return|function|var|const|public|void)\b|"
     r"\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w_\w"
@@ -184,7 +202,7 @@ def _sentence(t: Turn, s: str) -> Stated | None:
         return Stated(t.item_id, s.strip(), _stance_of(low, AVOIDS), FIRM, "correction", 0.8)
     if _INSTRUCTION.search(low) and _ABOUT_ANSWERS.search(low) and not s.rstrip().endswith("?"):
         return Stated(t.item_id, s.strip(), _stance_of(low, NEEDS), FIRM, "instruction", 0.9)
-    found = _cue(low, ws)
+    found = _cue(low, ws, s)
     if found is None:
         return None
     strength, stance, firmness = found
@@ -203,7 +221,7 @@ def _sentence(t: Turn, s: str) -> Stated | None:
     return Stated(t.item_id, s.strip(), stance, firmness, "stated", round(strength, 3))
 
 
-def _cue(low: str, ws: set[str]) -> tuple[float, str, str] | None:
+def _cue(low: str, ws: set[str], text: str = "") -> tuple[float, str, str] | None:
     best: tuple[float, str, str] | None = None
     for rx, stance, firmness, strength in CUES:
         if (best is None or strength > best[0]) and rx.search(low):
@@ -212,9 +230,21 @@ def _cue(low: str, ws: set[str]) -> tuple[float, str, str] | None:
         c = sentiment(low)
         if abs(c) >= 0.3:
             best = (0.8, LIKES if c > 0 else AVOIDS, PREFER)
-    if best is None and ws & _FIRST and _FACT.search(low):
+    if best is None and ws & _FIRST and (_FACT.search(low) or _identity(text)):
         best = (0.5, IS, PREFER)
     return best
+
+
+def _identity(text: str) -> bool:
+    """Whether ``text`` says what the person is with an adjective ("I'm vegan.")."""
+    for m in _IDENTITY.finditer(text.replace("\u2019", "'")):
+        w = m.group(1)
+        if w[0].isupper() and not w.endswith(("ish", "ese", "ian", "ic")):
+            continue
+        w = w.lower()
+        if not (w.endswith(("ing", "ed", "ly")) or w in _STATES or sentiment(w)):
+            return True
+    return False
 
 
 def _stance_of(low: str, default: str) -> str:
