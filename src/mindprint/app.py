@@ -101,7 +101,7 @@ class Mindprint:
                    rewrite_temperature=ps.rewrite_temperature)
 
     def close(self) -> None:
-        self.models.wait_idle()
+        self.wait_idle()
         self.store.close()
 
     # -- shortcuts to the services ----------------------------------------------------
@@ -117,7 +117,9 @@ class Mindprint:
         return self.models.build(user_id, progress=progress, batch=batch)
 
     def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait for background work: model refreshes, then the backtests they make due."""
         self.models.wait_idle(timeout)
+        self.backtest.wait_idle(timeout)
 
     def factors(
         self, user_id: str | None, limit: int | None = None

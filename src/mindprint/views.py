@@ -281,14 +281,15 @@ def welcome_text(m: Mindprint, user_id: str, program: str) -> str:
 
 def factors_view(
     m: Mindprint, user_id: str, limit: int | None = None, *, lexicon: bool = False,
-    preferences: int = DEFAULT_PREFERENCES, program: str | None = None,
+    preferences: int = DEFAULT_PREFERENCES, program: str | None = None, wait: bool = True,
 ) -> UserFactorsView:
     """``lexicon``: keep the word-count lexicon in ``style`` (the rewriter's raw counts:
     the profile resource shows them, the tool result leaves them out). ``preferences``:
     the most standing preferences listed (their own budget, beside ``limit``).
     ``program`` (how this mindprint runs from a shell, see :func:`welcome_text`): a user
     with no history gets an empty view with the welcome; without it, an unknown user is
-    an error."""
+    an error. ``wait=False`` (a tool call): the last backtest measured, while one of the
+    current history is measured in the background."""
     if program is not None and not m.admin.history_size(user_id):
         return UserFactorsView(user_id=user_id, history_size=0, built=False, factors=[],
                                welcome=welcome_text(m, user_id, program))
@@ -312,7 +313,7 @@ def factors_view(
         label_counts=meta.summary.label_counts if meta else {},
         mean_score=meta.summary.mean_score if meta else None,
         style=style,
-        backtest=m.backtest.run(user_id).sentence if meta else None,
+        backtest=(m.backtest.run if wait else m.backtest.latest)(user_id).sentence if meta else None,
         preferences=[PreferenceView(**preference_fields(f)) for f in prefs[:preferences]],
         preferences_total=len(prefs),
         factors=[factor_view(f, stated) for f in facs],

@@ -40,7 +40,7 @@ def register_prompts(mcp: MCPServer[ServerState]) -> None:
         try:
             with state.call(user_id) as (app, uid):
                 try:
-                    profile = render_profile(factors_view(app, uid))
+                    profile = render_profile(factors_view(app, uid, wait=False))
                 except UnknownUserError:
                     profile = (
                         f"mindprint has no history for user {uid!r} yet, so there is no "

@@ -22,7 +22,7 @@ def register_resources(mcp: MCPServer[ServerState]) -> None:
         state = ctx.request_context.lifespan_context
         try:
             with state.call(user_id) as (app, uid):
-                return render_profile(factors_view(app, uid, lexicon=True))
+                return render_profile(factors_view(app, uid, lexicon=True, wait=False))
         except ToolError as e:
             # Resources report failures as protocol errors, not tool results.
             cause = e.__cause__

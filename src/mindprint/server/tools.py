@@ -155,7 +155,7 @@ def get_user_factors(lim: LimitSettings) -> Callable[..., Any]:
     ) -> Annotated[CallToolResult, UserFactorsView]:
         with state(ctx).call(user_id) as (app, uid):
             return compact(factors_view(app, uid, limit or DEFAULT_FACTORS,
-                                        program=program(relative=False)))
+                                        program=program(relative=False), wait=False))
 
     return get_user_factors
 

@@ -10,12 +10,15 @@ only from earlier items.
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from mindprint import __version__
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.predict.deployment import PopulationSource
@@ -29,10 +32,12 @@ from mindprint.engine.predict.index import (
 from mindprint.engine.predict.population import Answers
 from mindprint.engine.predict.predictor import predict
 from mindprint.engine.predict.retrieval import top_k
-from mindprint.errors import ModelNotInstalledError
+from mindprint.errors import ModelNotInstalledError, UnknownUserError, UserChangedError
 from mindprint.services.index import IndexCache
 from mindprint.services.inputs import Inputs
 from mindprint.store import Store
+
+log = logging.getLogger(__name__)
 
 # Positions predicted: the most recent ones (the sentence) plus a log-spaced sample of
 # earlier ones (the learning curve). Each costs one index of the items before it.
@@ -118,23 +123,79 @@ def sentence(kind: str | None, recent: Sequence[BacktestPoint], unit: str = "") 
     return head + "; there is no model of everyone for these labels."
 
 
+def to_json(b: Backtest) -> str:
+    return json.dumps(asdict(b))
+
+
+def from_json(body: str) -> Backtest:
+    d = json.loads(body)
+    return Backtest(d["user_id"], d["kind"], [BacktestPoint(**p) for p in d["points"]],
+                    [CurveBin(**c) for c in d["curve"]], d["sentence"])
+
+
 class BacktestService:
+    """Measured once per change of a user's data, and kept in the store, so every
+    process (the CLI that imported, each client's server) serves the same one."""
+
     def __init__(self, store: Store, index: IndexCache, inputs: Inputs,
                  population: PopulationSource, pipeline: Pipeline) -> None:
         self.store, self.index, self.inputs, self.population = store, index, inputs, population
         self.pipeline = pipeline
+        # What a kept backtest was measured with: another extractor, embedding model,
+        # population source or release measures something else.
+        self.basis = f"{__version__}|{pipeline.id}|{index.model_id}|{type(population).__name__}"
         self._cache: dict[str, tuple[int, Backtest]] = {}
         self._lock = threading.Lock()
+        self._measuring: dict[str, threading.Thread] = {}
 
     def run(self, user_id: str | None) -> Backtest:
-        """The user's backtest, recomputed only when their data changed."""
+        """The backtest of the user's current data, measured now if nobody has yet."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
         rev = self.store.revision(uid)
+        kept = self._kept(uid)
+        if kept is not None and kept[0] == rev:
+            return kept[1]
+        return self._measure(uid, rev)
+
+    def latest(self, user_id: str | None) -> Backtest:
+        """For a tool call, which must not wait: the backtest of the current data if
+        known, else the last one measured while the current one is measured in the
+        background (its sentence counts what it was measured on), else measured now."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        rev = self.store.revision(uid)
+        kept = self._kept(uid)
+        if kept is None:
+            return self._measure(uid, rev)
+        if kept[0] != rev:
+            self._measure_soon(uid)
+        return kept[1]
+
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Wait for background measurements (tests and shutdown)."""
+        with self._lock:
+            threads = list(self._measuring.values())
+        for t in threads:
+            t.join(timeout)
+
+    def _kept(self, uid: str) -> tuple[int, Backtest] | None:
+        """The backtest the store keeps for the user (whichever process measured it),
+        if measured on this basis. The store, not this process's memory, says what
+        exists: a forgotten user's backtest is gone for every process."""
+        row = self.store.get_backtest(uid)
+        if row is None or row[1] != self.basis:
+            return None
         with self._lock:
             hit = self._cache.get(uid)
-        if hit is not None and hit[0] == rev:
-            return hit[1]
+        if hit is not None and hit[0] == row[0]:
+            return hit
+        kept = (row[0], from_json(row[2]))
+        with self._lock:
+            self._cache[uid] = kept
+        return kept
+
+    def _measure(self, uid: str, rev: int) -> Backtest:
         try:
             result = self._compute(uid)
         except ModelNotInstalledError as err:
@@ -142,9 +203,26 @@ class BacktestService:
             # without it the profile is still served, and says why this part is missing.
             return Backtest(uid, None, [], [], f"How well mindprint knows you is measured once "
                             f"the embedding model is installed: {err}")
-        with self._lock:
-            self._cache[uid] = (rev, result)
+        self.store.save_backtest(uid, rev, self.basis, to_json(result))
         return result
+
+    def _measure_soon(self, uid: str) -> None:
+        with self._lock:
+            if uid in self._measuring:
+                return
+
+            def run() -> None:
+                try:
+                    self.run(uid)
+                except (UnknownUserError, UserChangedError) as e:
+                    log.info("Backtest of %r stopped: %s", uid, e)  # forgotten meanwhile
+                finally:
+                    with self._lock:
+                        self._measuring.pop(uid, None)
+
+            t = threading.Thread(target=run, name=f"mindprint-backtest-{uid}", daemon=True)
+            self._measuring[uid] = t
+        t.start()
 
     def _compute(self, uid: str) -> Backtest:
         c = self.index.get(uid)

@@ -23,6 +23,7 @@ USER_TABLES = (
     "llm_calls",
     "factors",
     "user_models",
+    "backtests",
     "factor_controls",
     "control_log",
     "items",

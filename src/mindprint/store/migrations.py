@@ -227,3 +227,15 @@ def _feedback_identity(db: Database) -> None:
     db.execute("ALTER TABLE feedback ADD COLUMN fingerprint TEXT")
     db.execute("CREATE INDEX feedback_key ON feedback(user_id, idempotency_key)")
     db.execute("CREATE INDEX feedback_fingerprint ON feedback(user_id, fingerprint)")
+
+
+@migrations(name="0070_backtests")
+def _backtests(db: Database) -> None:
+    """The last backtest measured for each user ("how well mindprint knows you"), with the
+    revision of the data and the basis (code and models) it was measured on: every
+    process serves it at once instead of measuring again (issue 26)."""
+    db.execute(
+        "CREATE TABLE backtests (user_id TEXT PRIMARY KEY REFERENCES users(id), "
+        "revision INTEGER NOT NULL, basis TEXT NOT NULL, body TEXT NOT NULL, "
+        "measured_at TEXT NOT NULL)"
+    )

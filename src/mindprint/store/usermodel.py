@@ -12,7 +12,7 @@ from mindprint.store.records import UserModelMeta, utcnow
 
 
 class ModelRows(StoreBase):
-    """The ``factors`` and ``user_models`` tables."""
+    """The ``factors``, ``user_models`` and ``backtests`` tables."""
 
     def save_user_model(
         self,
@@ -62,6 +62,29 @@ class ModelRows(StoreBase):
             # Factors and corpus statistics are part of every process's cached index.
             self._bump(db, user_id)
         return version
+
+    def save_backtest(self, user_id: str, revision: int, basis: str, body: str) -> bool:
+        """Keep the backtest measured on the user's data at ``revision``; True if kept.
+        One measured on older data than the one stored (a slow measurement finishing
+        after a faster, newer one) is dropped. Not a change of the user's data: the
+        revision stays."""
+        with self.write() as db:
+            if db.execute("SELECT 1 FROM users WHERE id = ?", [user_id]).fetchone() is None:
+                return False  # forgotten meanwhile
+            row = db.execute("SELECT revision FROM backtests WHERE user_id = ?", [user_id]).fetchone()
+            if row is not None and int(row[0]) > revision:
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO backtests (user_id, revision, basis, body, measured_at) "
+                "VALUES (?, ?, ?, ?, ?)", [user_id, revision, basis, body, utcnow()])
+        return True
+
+    def get_backtest(self, user_id: str) -> tuple[int, str, str] | None:
+        """The last backtest kept for the user: (revision, basis, body), or None."""
+        with self.read() as db:
+            row = db.execute("SELECT revision, basis, body FROM backtests WHERE user_id = ?",
+                             [user_id]).fetchone()
+        return None if row is None else (int(row[0]), str(row[1]), str(row[2]))
 
     def get_factors(self, user_id: str, limit: int | None = None) -> list[Factor]:
         """One page of the user's factors, strongest first (``all_factors``: every one)."""

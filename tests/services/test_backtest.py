@@ -1,0 +1,86 @@
+"""How well mindprint knows a user is measured once per change of their data and kept in
+the store: another process serves it without measuring, a tool call never waits for a
+new measurement, and a backtest of another basis is measured again. A real SQLite file
+and the real embedding model."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mindprint.app import Mindprint
+from mindprint.embed import FastEmbedEmbedder
+from mindprint.services.backtest import Backtest, to_json
+from mindprint.store import NewItem, Store
+from tests.server.conftest import built_template  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def db(tmp_path: Path, built_template: Path) -> Path:  # noqa: F811
+    path = tmp_path / "m.db"
+    shutil.copyfile(built_template, path)
+    return path
+
+
+@pytest.fixture
+def app(db: Path, real_embedder: FastEmbedEmbedder) -> Iterator[Mindprint]:
+    m = Mindprint(Store.open(db), real_embedder)
+    yield m
+    m.close()
+
+
+def _refuse(*_: object) -> Backtest:
+    raise AssertionError("measured again")
+
+
+def test_a_backtest_measured_in_one_process_is_served_by_another(
+    app: Mindprint, db: Path, real_embedder: FastEmbedEmbedder, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    measured = app.backtest.run("rui")
+    assert measured.kind == "scale" and len(measured.points) > 30
+    other = Mindprint(Store.open(db), real_embedder)  # its own connection, as a process has
+    monkeypatch.setattr(other.backtest, "_compute", _refuse)
+    assert other.backtest.run("rui") == measured
+    assert other.backtest.latest("rui") == measured
+    other.close()
+
+
+def test_a_tool_call_serves_the_last_backtest_while_the_new_one_is_measured(app: Mindprint) -> None:
+    before = app.backtest.run("rui")
+    added = app.add_items("rui", [NewItem(input="Review the Trail Lite 2 shoe",
+                                          response="Light, grippy, fell apart in a month.",
+                                          score=2.0)])
+    new_id = added.added[0]
+    app.build("rui")
+    assert app.backtest.latest("rui") == before  # at once: the last one measured
+    app.wait_idle()
+    after = app.backtest.latest("rui")
+    assert new_id in {p.item_id for p in after.points}
+    assert new_id not in {p.item_id for p in before.points}
+    assert app.backtest.run("rui") == after  # kept: not measured a third time
+
+
+def test_a_backtest_of_another_basis_or_a_forgotten_user_is_not_served(app: Mindprint) -> None:
+    rev = app.store.revision("rui")
+    old = Backtest("rui", "scale", [], [], "measured by an older release")
+    assert app.store.save_backtest("rui", rev, "0.0.1|old", to_json(old))
+    assert app.backtest.run("rui").sentence != old.sentence
+    app.store.forget_user("rui")
+    assert app.store.get_backtest("rui") is None
+
+
+def test_an_older_measurement_never_replaces_a_newer_one(db: Path) -> None:
+    store = Store.open(db)
+    rev = store.revision("rui")
+    one = to_json(Backtest("rui", None, [], [], "newer"))
+    assert store.save_backtest("rui", rev, "b", one)
+    assert not store.save_backtest("rui", rev - 1, "b", to_json(Backtest("rui", None, [], [], "older")))
+    assert store.get_backtest("rui") == (rev, "b", one)
+    assert store.revision("rui") == rev  # keeping a backtest is not a change of the data
+    assert not store.save_backtest("nobody", 1, "b", one)
+    store.close()
