@@ -51,7 +51,7 @@ test: model lint browser
 	$(BIN)/python scripts/bundle_check.py
 
 # Pack the bundle, unpack it, launch it from a clean environment and call every tool;
-# then the same for `uvx --from . mindprint serve`. About a minute, needs PyPI.
+# then `uv tool install .` and `uvx mindprint serve` the same way. About a minute, needs PyPI.
 bundle-check: setup
 	$(BIN)/python scripts/bundle_check.py
 

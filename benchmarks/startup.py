@@ -1,13 +1,17 @@
 """Start-up against the SDK's floor: how long until a client can use mindprint.
 
-    .venv/bin/python benchmarks/startup.py [--runs 5] [--only venv uvx bundle] [--source DIR]
+    .venv/bin/python benchmarks/startup.py [--runs 5] [--only venv tool uvx bundle] [--source DIR]
 
 For each way a client starts the server, in one run and interleaved:
 
 - ``venv``: the checkout's ``.venv/bin/mindprint serve`` / ``.venv/bin/python minimal.py``;
+- ``tool``: the README's install, ``uv tool install --from <checkout> mindprint`` once,
+  then ``uvx mindprint serve`` (``uv tool run``, which starts the installed tool without
+  asking the package index) / the minimal server installed and started the same way;
 - ``uvx`` (warm): ``uv tool run --from <checkout> mindprint serve`` /
   ``uv tool run --from mcp==<version> python minimal.py``, after an untimed start that
-  fills uv's cache (``bench-out/uv-cache``);
+  fills uv's cache (``bench-out/uv-cache``); uv revalidates every requirement against the
+  package index at each such start;
 - ``bundle``: the packed and unpacked bundle launched by its manifest's command
   (``uv run --locked --no-dev --directory <folder> mindprint serve``) / a folder holding
   only ``mcp==<version>`` in a ``uv.lock``, launched the same way (``python minimal.py``);
@@ -172,6 +176,27 @@ def minimal_folder(work: Path, uv: str, env: dict[str, str]) -> Path:
     return folder
 
 
+def installed_tools(source: Path, minimal: Path, work: Path, uv: str,
+                    env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """``uv tool install`` mindprint and the minimal server (as a one-script package) into
+    a tool folder of their own; the ``uv tool run`` command of each."""
+    package = work / "minimal-tool"
+    (package / "src" / "minimal_server").mkdir(parents=True)
+    body = MINIMAL.replace("mcp.run()", "def main() -> None:\n    mcp.run()")
+    (package / "src" / "minimal_server" / "__init__.py").write_text(body, encoding="utf-8")
+    version = importlib.metadata.version("mcp")
+    (package / "pyproject.toml").write_text(
+        f'[project]\nname = "minimal-server"\nversion = "0"\nrequires-python = ">=3.11"\n'
+        f'dependencies = ["mcp=={version}"]\n\n[project.scripts]\n'
+        f'minimal-server = "minimal_server:main"\n\n[build-system]\n'
+        f'requires = ["uv_build>=0.9,<1"]\nbuild-backend = "uv_build"\n', encoding="utf-8")
+    tool_env = [f"UV_TOOL_DIR={work / 'tools'}", f"UV_TOOL_BIN_DIR={work / 'tools-bin'}"]
+    for folder, name in ((source, "mindprint"), (package, "minimal-server")):
+        run(["env", *tool_env, uv, "tool", "install", "--from", str(folder), name], env=env)
+    run_tool = ["env", *tool_env, uv, "tool", "run"]
+    return [*run_tool, "mindprint", "serve"], [*run_tool, "minimal-server"]
+
+
 def unpacked_bundle(source: Path, work: Path) -> Path:
     bundle = work / "mindprint.mcpb"
     run([*MCPB, "pack", str(source), str(bundle)])
@@ -191,6 +216,9 @@ def commands(ways: list[str], source: Path, work: Path, uv: str,
         venv = source / ".venv" / "bin"
         out["venv"] = {"mindprint": [str(venv / "mindprint"), "serve"],
                        "minimal": [str(venv / "python"), script]}
+    if "tool" in ways:
+        mp, floor = installed_tools(source, minimal, work, uv, env)
+        out["tool"] = {"mindprint": mp, "minimal": floor}
     if "uvx" in ways:
         sdk = f"mcp=={importlib.metadata.version('mcp')}"
         out["uvx"] = {"mindprint": [uv, "tool", "run", "--from", str(source), "mindprint", "serve"],
@@ -209,6 +237,9 @@ def env_sizes(cmds: dict[str, dict[str, list[str]]], source: Path, uv: str,
     sizes: dict[str, int] = {}
     if "venv" in cmds:
         sizes["venv (dev tools and eval extra too)"] = size_on_disk(source / ".venv")
+    if "tool" in cmds:
+        tools = Path(cmds["tool"]["mindprint"][1].split("=", 1)[1])
+        sizes["tool (uv tool install)"] = size_on_disk(tools / "mindprint")
     if "uvx" in cmds:
         prefix = run([uv, "tool", "run", "--from", str(source), "python", "-c",
                       "import sys; print(sys.prefix)"], env=env).strip()
@@ -275,9 +306,10 @@ def report(summary: dict[str, Any], sizes: dict[str, int], baseline: int | None)
     if "venv" in summary:
         checks.append(("venv tools/list vs the SDK floor", summary["venv"]["ratio_tools_list"],
                        TARGETS["venv_ratio"], "x"))
-    if "uvx" in summary:
-        checks.append(("warm uvx tools/list", summary["uvx"]["mindprint"]["tools_list_s"],
-                       TARGETS["uvx_s"], " s"))
+    for way, name in (("tool", "installed tool: uvx mindprint serve"),
+                      ("uvx", "warm uvx --from <checkout>")):
+        if way in summary:
+            checks.append((name, summary[way]["mindprint"]["tools_list_s"], TARGETS["uvx_s"], " s"))
     for way, row in summary.items():
         checks.append((f"{way}: first get_user_factors / start", row["ratio_first_to_start"],
                        TARGETS["first_call_ratio"], "x"))
@@ -287,7 +319,7 @@ def report(summary: dict[str, Any], sizes: dict[str, int], baseline: int | None)
     lines.append("")
     for name, n in sizes.items():
         lines.append(f"environment size, {name:<38}{n / 1e6:>8.1f} MB")
-    runtime = sizes.get("bundle") or sizes.get("uvx")
+    runtime = sizes.get("bundle") or sizes.get("uvx") or sizes.get("tool (uv tool install)")
     if baseline and runtime:
         share = runtime / baseline
         lines.append(f"runtime environment vs the baseline's {baseline / 1e6:.1f} MB: {share:.0%}  "
@@ -298,7 +330,8 @@ def report(summary: dict[str, Any], sizes: dict[str, int], baseline: int | None)
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="timed starts per way and server (median)")
-    ap.add_argument("--only", nargs="*", default=["venv", "uvx", "bundle"], choices=["venv", "uvx", "bundle"])
+    ap.add_argument("--only", nargs="*", default=["venv", "tool", "uvx", "bundle"],
+                    choices=["venv", "tool", "uvx", "bundle"])
     ap.add_argument("--source", type=Path, default=REPO, help="the checkout to start (default: this one)")
     ap.add_argument("--baseline", type=Path, help="another checkout whose bundle environment to size")
     ap.add_argument("--out", type=Path, default=REPO / "bench-out" / "startup.json")

@@ -11,11 +11,11 @@
    uv not allowed to download a Python (the host's, or here the machine's, is used).
 4. The real MCP Python client lists the tools and calls every one of them. The first
    call waits for the first-start model install (from PyPI) and must not fail.
-5. ``uvx --from <repo> mindprint serve`` (the README's install for Claude Code and VS
-   Code) in the same kind of clean environment (a new environment, built from the uv
-   cache step 3 filled: a second cold cache costs ~15 s just to delete on this disk):
-   it must answer ``tools/list``, and its environment must hold no dev tools and none of
-   the eval extra; ``mindprint eval`` there must say how to add the extra.
+5. ``uv tool install <repo>`` then ``uvx mindprint serve`` (the README's install for
+   Claude Code and VS Code) in the same kind of clean environment (a new tool folder,
+   built from the uv cache step 3 filled: a second cold cache costs ~15 s just to delete
+   on this disk): it must answer ``tools/list``, and its environment must hold no dev
+   tools and none of the eval extra; ``mindprint eval`` there must say how to add the extra.
 
 Prints what it measured and exits non-zero on any failure. Needs node (npx) and PyPI.
 """
@@ -212,28 +212,30 @@ def check_runtime_only(installed: set[str], where: str) -> set[str]:
 
 
 async def uvx_check(work: Path, bundle_env: dict[str, str]) -> dict[str, Any]:
-    """``uvx --from REPO mindprint serve``: time to tools/list, and what its
-    environment holds."""
+    """``uv tool install REPO``, then ``uvx mindprint serve``: time to tools/list, and
+    what the installed environment holds."""
     env = {k: v for k, v in bundle_env.items() if not k.startswith("MINDPRINT_")}
-    env |= {"MINDPRINT_HOME": str(work / "uvx-home"), "MINDPRINT_AUTO_INSTALL_MODEL": "false"}
-    uvx = str(Path(env["PATH"].split(os.pathsep)[0]) / "uv")
+    env |= {"MINDPRINT_HOME": str(work / "uvx-home"), "MINDPRINT_AUTO_INSTALL_MODEL": "false",
+            "UV_TOOL_DIR": str(work / "uv-tools"), "UV_TOOL_BIN_DIR": str(work / "uv-tools-bin")}
+    uv = str(Path(env["PATH"].split(os.pathsep)[0]) / "uv")
+    subprocess.run([uv, "tool", "install", str(REPO)], env=env, capture_output=True, text=True, check=True)
     started = time.perf_counter()
-    params = StdioServerParameters(command=uvx, args=["tool", "run", "--from", str(REPO), "mindprint", "serve"], env=env)
+    params = StdioServerParameters(command=uv, args=["tool", "run", "mindprint", "serve"], env=env)
     with (work / "uvx-server.log").open("w") as errlog:
         async with Client(stdio_client(params, errlog=errlog), mode="legacy") as c:
             names = {t.name for t in (await c.list_tools()).tools}
     seconds = round(time.perf_counter() - started, 1)
     assert len(names) == 6, names
+    python = work / "uv-tools" / "mindprint" / "bin" / "python"
     listing = subprocess.run(
-        [uvx, "tool", "run", "--from", str(REPO), "python", "-c",
+        [str(python), "-c",
          "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'] for d in m.distributions()))"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     installed = {_norm(line) for line in listing.stdout.splitlines() if line.strip()}
-    check_runtime_only(installed, "uvx")
+    check_runtime_only(installed, "uv tool install")
     refused = subprocess.run(
-        [uvx, "tool", "run", "--from", str(REPO), "mindprint", "eval", "--task", "rating",
-         "--out", str(work / "eval-out")],
+        [uv, "tool", "run", "mindprint", "eval", "--task", "rating", "--out", str(work / "eval-out")],
         env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert refused.returncode == 1 and "mindprint[eval]" in refused.stderr, refused.stderr[-2000:]
