@@ -13,6 +13,10 @@ import pytest
 
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
+from mindprint.engine.predict import index
+from mindprint.engine.predict.departure import History
+from mindprint.engine.predict.kernel import Kernel
+from mindprint.engine.predict.population import Population
 from mindprint.services.backtest import Backtest, to_json
 from mindprint.store import NewItem, Store
 from tests.server.conftest import built_template  # noqa: F401 (fixture)
@@ -84,3 +88,22 @@ def test_an_older_measurement_never_replaces_a_newer_one(db: Path) -> None:
     assert store.revision("rui") == rev  # keeping a backtest is not a change of the data
     assert not store.save_backtest("nobody", 1, "b", one)
     store.close()
+
+
+def test_the_backtest_refits_as_the_history_grows_on_items_before_the_predicted_one(
+    app: Mindprint, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fitted_on: list[int] = []
+    real = index.personal_kernel
+
+    def counting(pop: Population, hist: History) -> Kernel:
+        fitted_on.append(len(hist))
+        return real(pop, hist)
+
+    monkeypatch.setattr(index, "personal_kernel", counting)
+    b = app.backtest.run("rui")
+    assert len(b.points) > 30
+    # Each fit reads exactly the answered items before one predicted item (its "seen"),
+    # and fits happen as the history grows by a quarter, not at every point.
+    assert fitted_on and set(fitted_on) <= {p.seen for p in b.points}
+    assert len(set(fitted_on)) < len(b.points) / 2

@@ -38,20 +38,32 @@ class Residuals:
     entry is one tuple, replaced whole, so a reader in another thread never pairs a model
     with another's residuals. ``chosen`` keeps the deployment policy's choice."""
 
-    __slots__ = ("_chosen", "_entry")
+    __slots__ = ("_chosen", "_entry", "_fitted")
 
     def __init__(self) -> None:
         self._entry: tuple[Population, History, Kernel] | None = None
         self._chosen: tuple[object, Population | None] | None = None
+        self._fitted: tuple[Population, Kernel] | None = None
 
     def under(self, pop: Population, c: UserIndex) -> tuple[History, Kernel]:
         entry = self._entry
         if entry is not None and entry[0] is pop:
             return entry[1], entry[2]
         hist = history(pop, c)
-        kernel = personal_kernel(pop, hist)
+        fitted = self._fitted
+        kernel = fitted[1] if fitted is not None and fitted[0] is pop else personal_kernel(pop, hist)
         self._entry = (pop, hist, kernel)
         return hist, kernel
+
+    def fitted(self) -> Residuals:
+        """Residuals for a later index of the same person that keep this one's choice of
+        population and fitted kernel (its residuals are read afresh): the backtest refits
+        only as the history grows, not for every item (services/backtest.py)."""
+        out = Residuals()
+        out._chosen = self._chosen
+        entry = self._entry
+        out._fitted = (entry[0], entry[2]) if entry is not None else None
+        return out
 
     def chosen(self, key: object, choose: Callable[[], Population | None]) -> Population | None:
         """The population chosen for ``key`` (who chose it), computed once per index."""
