@@ -71,7 +71,7 @@ class Mindprint:
                                         temperature=rewrite_temperature)
         self.admin = AdminService(store, index, self.inputs)
         self.controls = ControlService(store, index, self.inputs, self.models.rebuild_soon)
-        self.backtest = BacktestService(store, index, self.inputs, core.population, self.pipeline)
+        self.backtest = BacktestService(core)
 
     @classmethod
     def from_settings(
@@ -117,9 +117,7 @@ class Mindprint:
         return self.models.build(user_id, progress=progress, batch=batch)
 
     def wait_idle(self, timeout: float = 120.0) -> None:
-        """Wait for background work: model refreshes, then the backtests they make due."""
         self.models.wait_idle(timeout)
-        self.backtest.wait_idle(timeout)
 
     def factors(
         self, user_id: str | None, limit: int | None = None

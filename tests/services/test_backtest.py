@@ -6,6 +6,7 @@ and the real embedding model."""
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from mindprint.engine.predict import index
 from mindprint.engine.predict.departure import History
 from mindprint.engine.predict.kernel import Kernel
 from mindprint.engine.predict.population import Population
-from mindprint.services.backtest import Backtest, to_json
+from mindprint.services.backtest import MEASURING, Backtest, to_json
 from mindprint.store import NewItem, Store
 from tests.server.conftest import built_template  # noqa: F401 (fixture)
 
@@ -69,13 +70,37 @@ def test_a_tool_call_serves_the_last_backtest_while_the_new_one_is_measured(app:
     assert app.backtest.run("rui") == after  # kept: not measured a third time
 
 
-def test_a_backtest_of_another_basis_or_a_forgotten_user_is_not_served(app: Mindprint) -> None:
-    rev = app.store.revision("rui")
+def _measured_by_another_release(app: Mindprint) -> Backtest:
     old = Backtest("rui", "scale", [], [], "measured by an older release")
-    assert app.store.save_backtest("rui", rev, "0.0.1|old", to_json(old))
+    assert app.store.save_backtest("rui", app.store.revision("rui"), "0.0.1|old", to_json(old))
+    return old
+
+
+def test_a_backtest_of_another_basis_or_a_forgotten_user_is_not_served(app: Mindprint) -> None:
+    old = _measured_by_another_release(app)
     assert app.backtest.run("rui").sentence != old.sentence
     app.store.forget_user("rui")
     assert app.store.get_backtest("rui") is None
+
+
+def test_a_tool_call_never_waits_for_the_first_measurement(
+    app: Mindprint, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _measured_by_another_release(app)
+    release = threading.Event()
+    real = app.backtest._compute
+
+    def slow(uid: str) -> Backtest:
+        assert release.wait(60)
+        return real(uid)
+
+    monkeypatch.setattr(app.backtest, "_compute", slow)
+    waiting = app.backtest.latest("rui")  # returns while the measurement is blocked
+    assert waiting.kind is None and waiting.sentence == MEASURING
+    release.set()
+    app.wait_idle()
+    done = app.backtest.latest("rui")
+    assert done.kind == "scale" and done.sentence.startswith("On your last 30 ratings")
 
 
 def test_an_older_measurement_never_replaces_a_newer_one(db: Path) -> None:
@@ -101,6 +126,7 @@ def test_the_backtest_refits_as_the_history_grows_on_items_before_the_predicted_
         return real(pop, hist)
 
     monkeypatch.setattr(index, "personal_kernel", counting)
+    _measured_by_another_release(app)
     b = app.backtest.run("rui")
     assert len(b.points) > 30
     # Each fit reads exactly the answered items before one predicted item (its "seen"),

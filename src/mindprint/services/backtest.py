@@ -11,7 +11,6 @@ only from earlier items.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -20,8 +19,6 @@ import numpy as np
 
 from mindprint import __version__
 from mindprint.engine.model_settings import MODEL
-from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.engine.predict.index import (
     Residuals,
     UserIndex,
@@ -33,12 +30,8 @@ from mindprint.engine.predict.index import (
 from mindprint.engine.predict.population import Answers
 from mindprint.engine.predict.predictor import predict
 from mindprint.engine.predict.retrieval import top_k
-from mindprint.errors import ModelNotInstalledError, UnknownUserError, UserChangedError
-from mindprint.services.index import IndexCache
-from mindprint.services.inputs import Inputs
-from mindprint.store import Store
-
-log = logging.getLogger(__name__)
+from mindprint.errors import ModelNotInstalledError
+from mindprint.services.core import Core
 
 # Positions predicted: the most recent ones (the sentence) plus a log-spaced sample of
 # earlier ones (the learning curve). Each costs one index of the items before it.
@@ -48,6 +41,8 @@ MAX_POINTS = 60
 # by this factor since the last fit (always on the items before the predicted one): a fit
 # per point made a fresh server's first measurement of 48 reviews take 8-10 s.
 REFIT_GROWTH = 1.25
+MEASURING = ("How well mindprint knows you is being measured on your history; it shows here "
+             "in a few seconds.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +137,16 @@ class BacktestService:
     """Measured once per change of a user's data, and kept in the store, so every
     process (the CLI that imported, each client's server) serves the same one."""
 
-    def __init__(self, store: Store, index: IndexCache, inputs: Inputs,
-                 population: PopulationSource, pipeline: Pipeline) -> None:
-        self.store, self.index, self.inputs, self.population = store, index, inputs, population
-        self.pipeline = pipeline
+    def __init__(self, core: Core) -> None:
+        self.store, self.index, self.inputs = core.store, core.index, core.inputs
+        self.population, self.pipeline = core.population, core.pipeline
+        self.background = core.background
         # What a kept backtest was measured with: another extractor, embedding model,
         # population source or release measures something else.
-        self.basis = f"{__version__}|{pipeline.id}|{index.model_id}|{type(population).__name__}"
+        self.basis = (f"{__version__}|{self.pipeline.id}|{self.index.model_id}|"
+                      f"{type(self.population).__name__}")
         self._cache: dict[str, tuple[int, Backtest]] = {}
         self._lock = threading.Lock()
-        self._measuring: dict[str, threading.Thread] = {}
 
     def run(self, user_id: str | None) -> Backtest:
         """The backtest of the user's current data, measured now if nobody has yet."""
@@ -164,25 +159,18 @@ class BacktestService:
         return self._measure(uid, rev)
 
     def latest(self, user_id: str | None) -> Backtest:
-        """For a tool call, which must not wait: the backtest of the current data if
-        known, else the last one measured while the current one is measured in the
-        background (its sentence counts what it was measured on), else measured now."""
+        """For a tool call, which never waits for a measurement: the backtest of the
+        current data if known, else the last one measured (its sentence counts what it
+        was measured on), else a note that it is being measured; the current one is then
+        measured in the background."""
         uid = self.inputs.user(user_id)
         self.store.require_user(uid)
         rev = self.store.revision(uid)
         kept = self._kept(uid)
-        if kept is None:
-            return self._measure(uid, rev)
-        if kept[0] != rev:
-            self._measure_soon(uid)
-        return kept[1]
-
-    def wait_idle(self, timeout: float = 120.0) -> None:
-        """Wait for background measurements (tests and shutdown)."""
-        with self._lock:
-            threads = list(self._measuring.values())
-        for t in threads:
-            t.join(timeout)
+        if kept is not None and kept[0] == rev:
+            return kept[1]
+        self.background.once("backtest", uid, lambda: self.run(uid))
+        return kept[1] if kept is not None else Backtest(uid, None, [], [], MEASURING)
 
     def _kept(self, uid: str) -> tuple[int, Backtest] | None:
         """The backtest the store keeps for the user (whichever process measured it),
@@ -210,24 +198,6 @@ class BacktestService:
                             f"the embedding model is installed: {err}")
         self.store.save_backtest(uid, rev, self.basis, to_json(result))
         return result
-
-    def _measure_soon(self, uid: str) -> None:
-        with self._lock:
-            if uid in self._measuring:
-                return
-
-            def run() -> None:
-                try:
-                    self.run(uid)
-                except (UnknownUserError, UserChangedError) as e:
-                    log.info("Backtest of %r stopped: %s", uid, e)  # forgotten meanwhile
-                finally:
-                    with self._lock:
-                        self._measuring.pop(uid, None)
-
-            t = threading.Thread(target=run, name=f"mindprint-backtest-{uid}", daemon=True)
-            self._measuring[uid] = t
-        t.start()
 
     def _compute(self, uid: str) -> Backtest:
         c = self.index.get(uid)

@@ -4,7 +4,6 @@ factor table fresh as feedback arrives."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from mindprint.engine.features.turns import Before, previous_answers
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.predict.index import answers_of, evidence
 from mindprint.engine.types import Factor, Item
-from mindprint.errors import UnknownUserError, UserChangedError
 from mindprint.services.core import Core
 from mindprint.services.overlay import pinned, visible
 from mindprint.store import AddResult, NewItem
@@ -50,9 +48,7 @@ class ModelService:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
         self.index, self.inputs = core.index, core.inputs
         self.population = core.population
-        self._lock = threading.Lock()
-        self._refreshing: set[str] = set()
-        self._bg: list[threading.Thread] = []
+        self.background = core.background
 
     def add_items(self, user_id: str, items: Sequence[NewItem]) -> AddResult:
         self.inputs.items(items)
@@ -227,30 +223,15 @@ class ModelService:
         any case); True if scheduled (or already running)."""
         if not force and not self._refresh_due(uid):
             return False
-        with self._lock:
-            if uid in self._refreshing:
-                return True
-            self._refreshing.add(uid)
 
         def run() -> None:
-            try:
-                # Another process sharing the database may have rebuilt meanwhile.
-                if force or self._refresh_due(uid):
-                    self.build(uid)
-            except (UnknownUserError, UserChangedError) as e:
-                # Forgotten by another call or process meanwhile: nothing to refresh.
-                log.info("Background refresh of %r stopped: %s", uid, e)
-            finally:
-                with self._lock:
-                    self._refreshing.discard(uid)
+            # Another process sharing the database may have rebuilt meanwhile.
+            if force or self._refresh_due(uid):
+                self.build(uid)
 
-        t = threading.Thread(target=run, name=f"mindprint-refresh-{uid}", daemon=True)
-        self._bg.append(t)
-        t.start()
+        self.background.once("refresh", uid, run)
         return True
 
     def wait_idle(self, timeout: float = 120.0) -> None:
-        """Wait for background refreshes (tests and shutdown)."""
-        for t in list(self._bg):
-            t.join(timeout)
-        self._bg = [t for t in self._bg if t.is_alive()]
+        """Wait for the work in the background: refreshes and backtests (tests, shutdown)."""
+        self.background.wait_idle(timeout)

@@ -50,8 +50,7 @@ class Residuals:
         if entry is not None and entry[0] is pop:
             return entry[1], entry[2]
         hist = history(pop, c)
-        fitted = self._fitted
-        kernel = fitted[1] if fitted is not None and fitted[0] is pop else personal_kernel(pop, hist)
+        kernel = self._fitted[1] if self._fitted and self._fitted[0] is pop else personal_kernel(pop, hist)
         self._entry = (pop, hist, kernel)
         return hist, kernel
 
