@@ -24,6 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import ElicitRequestParams, ElicitResult
 
 from mindprint.errors import ConfigError
+from mindprint.locations import quote
 from mindprint.server import run
 from tests.server.support import MINDPRINT_BIN, TOOLS, USER, call_ok
 
@@ -65,6 +66,24 @@ def test_http_without_tokens_is_refused(no_bind: list[dict[str, Any]], monkeypat
     with pytest.raises(ConfigError, match="Unknown transport"):
         run.serve("carrier-pigeon", "127.0.0.1", 8765, None, no_auth=False)
     assert no_bind == []
+
+
+def test_a_refused_http_setup_starts_nothing(
+    no_bind: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """Refused before the model install starts: a wrong command downloads nothing."""
+    from mindprint.server import provision
+
+    started: list[Path] = []
+    monkeypatch.setattr(provision, "start", started.append)
+    monkeypatch.setenv("MINDPRINT_AUTO_INSTALL_MODEL", "1")
+    missing = tmp_path / "team tokens.json"
+    with pytest.raises(ConfigError, match="no tokens file") as refused:
+        run.serve("http", "127.0.0.1", 8765, missing, no_auth=False)
+    assert f"mindprint token new --user <you> --tokens-file {quote(str(missing))}\n" in str(refused.value)
+    with pytest.raises(ConfigError, match="only on a loopback"):
+        run.serve("http", "0.0.0.0", 8765, None, no_auth=True)
+    assert started == [] and no_bind == []
 
 
 def test_tokens_file_from_settings_and_loopback_no_auth_are_served(

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mindprint.errors import ConfigError, InvalidInputError
+from mindprint.locations import quote
 
 log = logging.getLogger("mindprint.server")
 
@@ -65,6 +66,13 @@ def load_tokens(path: Path) -> dict[str, str]:
     try:
         raw = path.read_text(encoding="utf-8")
         mode = path.stat().st_mode
+    except FileNotFoundError as e:
+        raise ConfigError(
+            f"There is no tokens file at {path}. Make it (this prints the token for the "
+            f"client's Authorization header) with:\n  mindprint token new --user <you> "
+            f"--tokens-file {quote(str(path))}\nor pass --tokens-file (MINDPRINT_TOKENS_FILE) "
+            "naming an existing one."
+        ) from e
     except OSError as e:
         raise ConfigError(
             f"Cannot read the tokens file {path}: {e.strerror or e}. Pass --tokens-file or set "

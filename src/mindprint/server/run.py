@@ -66,18 +66,21 @@ def serve(transport: str, host: str, port: int, tokens_file: Path | None, no_aut
     configure_logging(settings.log_level)
     if _dropped:
         log.info("Ignoring empty settings: %s", ", ".join(sorted(_dropped)))
+    kind = transport.strip().lower()
+    if kind not in ("stdio", "http"):
+        raise ConfigError(f"Unknown transport {transport!r}: use stdio or http.")
+    # A refused HTTP setup is refused before anything starts (the model install included).
+    tokens_file = (tokens_file or _default_tokens(settings, no_auth)) if kind == "http" else None
+    tokens = _http_tokens(host, tokens_file, no_auth=no_auth) if kind == "http" else {}
     if settings.auto_install_model:
         from mindprint.server import provision
         from mindprint.settings import EmbeddingSettings
 
         provision.start(EmbeddingSettings().resolved_model_dir)
-    kind = transport.strip().lower()
     if kind == "stdio":
         _serve_stdio()
-    elif kind == "http":
-        _serve_http(host, port, tokens_file or _default_tokens(settings, no_auth), no_auth=no_auth)
     else:
-        raise ConfigError(f"Unknown transport {transport!r}: use stdio or http.")
+        _serve_http(host, port, tokens, tokens_file, no_auth=no_auth)
 
 
 def _default_tokens(settings: ServerSettings, no_auth: bool) -> Path | None:
@@ -113,10 +116,9 @@ def _serve_stdio() -> None:
         anyio.run(run_stdio, mcp)
 
 
-def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool) -> None:
-    from mindprint.server.auth import StaticTokens, check_http_security, load_tokens, require_bearer
-    from mindprint.server.server import build_server
-    from mindprint.server.sessions import SessionCap, transport_security
+def _http_tokens(host: str, tokens_file: Path | None, *, no_auth: bool) -> dict[str, str]:
+    """The bearer tokens to serve with, once the setup is known to be safe."""
+    from mindprint.server.auth import check_http_security, load_tokens
 
     tokens: dict[str, str] = {}
     if no_auth:
@@ -125,6 +127,14 @@ def _serve_http(host: str, port: int, tokens_file: Path | None, *, no_auth: bool
     elif tokens_file is not None:
         tokens = load_tokens(tokens_file)
     check_http_security(host, no_auth=no_auth, has_tokens=bool(tokens))
+    return tokens
+
+
+def _serve_http(host: str, port: int, tokens: dict[str, str], tokens_file: Path | None, *,
+                no_auth: bool) -> None:
+    from mindprint.server.auth import StaticTokens, require_bearer
+    from mindprint.server.server import build_server
+    from mindprint.server.sessions import SessionCap, transport_security
 
     verifier = None if no_auth else StaticTokens(tokens)
     mcp = build_server(token_verifier=verifier, warm_up=True)
