@@ -11,7 +11,8 @@ import pytest
 
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.engine.predict.index import answers_of
+from mindprint.engine.predict.deployment import shipped
+from mindprint.engine.predict.index import answers_of, population_inputs
 from mindprint.engine.predict.population import OwnPopulation, PriorPopulation
 from mindprint.store import NewItem, Store
 
@@ -88,3 +89,37 @@ def test_chats_never_take_a_rated_neighbours_place(app: Mindprint) -> None:
     res = app.retrieve("max", "the tent question: is tent model 3 waterproof?", 3)
     assert res.prediction is not None
     assert "(from 12 of their answered items)" in res.prediction.explanation.text
+
+
+REVIEWS = ["Stays in tune for weeks and the tone is warm. Great strings.",
+           "The cable crackles when you move it; returned it.", "Decent stand, a bit wobbly.",
+           "Pours a hazy gold with a thin head; grassy hops, short finish.",
+           "Sweet caramel malt, a touch of diesel. Not for me.", "Solid stout: roast, coffee, smooth.",
+           "Exactly what I needed for my pedalboard. Works fine.", "Flat, watery, metallic aftertaste.",
+           "Nice capo but the spring is stiff.", "Wonderful tripel, spicy yeast and pear, dangerous.",
+           "Cheap tuner, readable display, does the job.", "Skunky lager, drinkable ice cold."]
+
+
+def test_a_lone_person_gets_the_shipped_head_their_history_fits(app: Mindprint) -> None:
+    """The shipped heads (pooled, one per domain) compete by the person's own leave-one-out
+    error: someone who gives exactly the stars one head reads in their texts gets it."""
+    app.add_items("probe", [NewItem(input="", response=t, score=1 + n % 5) for n, t in enumerate(REVIEWS)])
+    app.build("probe")
+    c = app.retrieval.index.get("probe")
+    answers = answers_of(c)
+    inputs = population_inputs(c)
+    assert answers is not None and inputs is not None
+    heads = shipped(app.embedder.model_id, answers)
+    assert [h.domain for h in heads] == [None, "instruments", "beer"]  # type: ignore[attr-defined]
+    texts = [c.items[i].text for i in c.ids]
+    stars = [h.answers.levels(h.outputs(*inputs)[:, 0]) for h in heads]
+    assert len({tuple(s) for s in stars}) == len(heads)  # the heads read these texts differently
+    for n, (head, given) in enumerate(zip(heads, stars, strict=True)):
+        uid = f"fits{n}"
+        app.add_items(uid, [NewItem(input="", response=t, score=float(s)) for t, s in zip(texts, given, strict=True)])
+        app.build(uid)
+        cu = app.retrieval.index.get(uid)
+        au = answers_of(cu)
+        assert au is not None
+        got = app.retrieval.population.for_user(uid, au, cu)
+        assert isinstance(got, PriorPopulation) and got.domain == head.domain  # type: ignore[attr-defined]

@@ -142,7 +142,7 @@ POPULATION_METHODS: tuple[Method, ...] = (
     ),
     Method(
         "population_prior",
-        "the shipped rating prior alone (fitted on Amazon histories): median stars of the text",
+        "the shipped rating prior alone (its pooled head: dev histories of the review sets): median stars of the text",
         SCORE_TASKS,
         _population("prior"),
     ),

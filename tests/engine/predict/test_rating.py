@@ -27,6 +27,13 @@ def test_the_shipped_prior_reads_stars_from_text(real_embedder: object) -> None:
         "Cheap junk. It broke in a week and the seller would not refund me. Avoid.",
     ]
     emb = embed_mean(real_embedder, texts)  # type: ignore[arg-type]
-    lat = prior.latent(prior.model_id, emb, np.array([text_signals(t) for t in texts]))
+    sig = np.array([text_signals(t) for t in texts])
+    lat = prior.latent(prior.model_id, emb, sig)
     stars = ordinal_probs(lat, prior.full.cutpoints) @ np.arange(1, 6)
     assert stars[0] > 4.5 and stars[1] < 3.0
+    # The heads of one domain each, shipped beside the pooled one, read the same way.
+    assert set(prior.domains) == {"instruments", "beer"}
+    for name, d in prior.domains.items():
+        stars = ordinal_probs(prior.latent(prior.model_id, emb, sig, name), d.head.cutpoints) @ np.arange(1, 6)
+        assert stars[0] > 4.0 and stars[1] < 3.0 and list(d.cuts) == sorted(d.cuts)
+    assert prior.head_for("another-embedder", "beer") is prior.lexical  # they read the embedding

@@ -6,7 +6,9 @@ is not there), so their population is one of:
 
 - **shipped**: the shipped general model of review text -> rating (``data/``, trained on
   reviews of several domains), on any numeric scale (1-5 stars as is; 0.5-5 or 1-10 the
-  same reading stretched linearly, the person's departure learning where they sit);
+  same reading stretched linearly, the person's departure learning where they sit); on
+  1-5 stars also each head shipped beside it that was fitted on one domain's reviews
+  alone (instruments, beer: a pooled model of mostly beer reads instruments worse);
 - **own**: the person's own history, ridge on their items read leave-one-out, once they
   have ``own_min_items`` answered items on a scale, and always for labels (nothing of
   labels ships: what someone files under which label is theirs);
@@ -44,13 +46,31 @@ class PopulationSource(Protocol):
         ...
 
 
-def shipped_answers(answers: Answers) -> Answers:
-    """The answers as the shipped model gives them: on 1-5 stars, past the thresholds it
-    ships with (fitted out of fold on its training reviews)."""
+def stars(answers: Answers) -> bool:
+    """Whether the answers are 1-5 whole stars (the scale the shipped heads were fitted on)."""
+    return answers.scale == (1.0, 5.0) and answers.step == 1.0
+
+
+def shipped_answers(answers: Answers, domain: str | None = None) -> Answers:
+    """The answers as the shipped model (or its ``domain`` head) gives them: on 1-5 stars,
+    past the thresholds it ships with (fitted out of fold on its training reviews)."""
     prior = load_prior()
-    if answers.scale == (1.0, 5.0) and answers.step == 1.0 and prior is not None and prior.cuts:
-        return replace(answers, cuts=prior.cuts)
+    cuts = None if prior is None else prior.cuts if domain is None else prior.domains[domain].cuts
+    if stars(answers) and cuts:
+        return replace(answers, cuts=cuts)
     return answers
+
+
+def shipped(model_id: str, answers: Answers) -> list[Population]:
+    """The shipped populations of a scale: the pooled head, and on 1-5 stars read by the
+    embedder the heads were fitted for, each domain's head."""
+    out: list[Population] = [PriorPopulation(model_id, shipped_answers(answers))]
+    prior = load_prior()
+    if prior is None or not stars(answers) or prior.model_id != model_id:
+        return out
+    return out + [PriorPopulation(model_id, shipped_answers(answers, name),
+                                  who=f"a model of everyone's {d.label}", domain=name)
+                  for name, d in prior.domains.items()]
 
 
 def own(answers: Answers, c: UserIndex) -> OwnPopulation | None:
@@ -66,10 +86,10 @@ def own(answers: Answers, c: UserIndex) -> OwnPopulation | None:
 
 
 def candidates(model_id: str, answers: Answers, c: UserIndex) -> list[Population]:
-    """The populations a deployed person may get, the shipped one first."""
+    """The populations a deployed person may get, the shipped pooled one first."""
     out: list[Population] = []
     if answers.is_scale:
-        out.append(PriorPopulation(model_id, shipped_answers(answers)))
+        out += shipped(model_id, answers)
         if len(c.scored) < MODEL.own_min_items:
             return out
     mine = own(answers, c)

@@ -239,13 +239,15 @@ def pool_stats(
 class PriorPopulation:
     """The shipped rating prior as a population model: the expected stars of a text (1-5),
     put on the answers' own scale (0.5-5, 1-10: the same reading, stretched linearly; the
-    person's departure model learns where they sit on it)."""
+    person's departure model learns where they sit on it). ``domain``: read by that
+    domain's head instead of the pooled one."""
 
     model_id: str
     answers: Answers = Answers(scale=(1.0, 5.0))
     kernel: Kernel = DEFAULT_KERNEL
     personal: bool = True
     who: str = "a model of everyone"
+    domain: str | None = None
 
     def outputs(self, raw: npt.ArrayLike, signals: npt.ArrayLike) -> Arr:
         from mindprint.engine.predict.rating import load_prior, ordinal_probs
@@ -254,8 +256,8 @@ class PriorPopulation:
         prior = load_prior()
         if prior is None:
             return np.full((np.atleast_2d(np.asarray(signals)).shape[0], 1), (lo + hi) / 2)
-        lat = prior.latent(self.model_id, raw, signals)
-        probs = ordinal_probs(lat, prior.head_for(self.model_id).cutpoints)
+        lat = prior.latent(self.model_id, raw, signals, self.domain)
+        probs = ordinal_probs(lat, prior.head_for(self.model_id, self.domain).cutpoints)
         stars = probs @ np.arange(1.0, 6.0)
         out: Arr = (lo + (stars - 1.0) / 4.0 * (hi - lo)).reshape(-1, 1)
         return out

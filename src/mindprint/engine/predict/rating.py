@@ -3,12 +3,14 @@
 Why a population prior: most users have a handful of rated items (the shared Amazon
 data: median 5), far too few to learn how *their* words map to stars. So the text's
 general signal comes from a small linear head fitted once on the rated *histories*
-(never the held-out answers) of the shared Amazon users (``scripts/fit_rating_prior.py``
+(never the held-out answers) of the shared review sets' dev users (``scripts/fit_rating_prior.py``
 refits it; ``data/rating_prior.json`` records what it was fitted on):
 
     P(stars <= k) = sigmoid(cut_k - head(text))                 (ordered logit)
 
-In the app it is the population a 1-5 star user's predictions depart from
+Beside the pooled head it ships one head per domain it was fitted on (``domains``: each
+fitted on that domain's histories alone); a lone person's own history chooses among them
+(``deployment``). In the app it is the population a 1-5 star user's predictions depart from
 (``population.PriorPopulation``: its expected stars; the departure model does the rest)
 and the reading that orders items by tone for retrieval. The ordinal model's user
 intercept (``fit_effects``: a MAP estimate under a normal prior of variance
@@ -24,8 +26,8 @@ embedder (e.g. the test fake) only the lexicon part is used.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,16 @@ class Head:
 
 
 @dataclass(frozen=True, slots=True)
+class DomainHead:
+    """A head fitted on one domain's reviews alone (e.g. beer), shipped beside the pooled
+    one: a lone person's own history chooses among them (``deployment.candidates``)."""
+
+    head: Head
+    cuts: tuple[float, ...]  # its thresholds on the expected stars (out of fold)
+    label: str  # what it was fitted on, as a person reads it ("beer reviews")
+
+
+@dataclass(frozen=True, slots=True)
 class RatingPrior:
     model_id: str  # the embedder the embedding head belongs to
     sig_mean: Arr
@@ -67,12 +79,18 @@ class RatingPrior:
     # Thresholds on the expected stars that give the least absolute error (fitted out of
     # fold on the training reviews); None in a prior fitted before they were.
     cuts: tuple[float, ...] | None = None
+    # Heads of one domain each, by name; they read the embedding, so only its embedder's.
+    domains: Mapping[str, DomainHead] = field(default_factory=dict)
 
-    def head_for(self, model_id: str) -> Head:
-        return self.full if model_id == self.model_id else self.lexical
+    def head_for(self, model_id: str, domain: str | None = None) -> Head:
+        if model_id != self.model_id:
+            return self.lexical
+        return self.full if domain is None else self.domains[domain].head
 
-    def latent(self, model_id: str, emb: npt.ArrayLike | None, signals: npt.ArrayLike) -> Arr:
-        """Latent text score of each row (``signals``: raw :func:`text_signals` rows)."""
+    def latent(self, model_id: str, emb: npt.ArrayLike | None, signals: npt.ArrayLike,
+               domain: str | None = None) -> Arr:
+        """Latent text score of each row (``signals``: raw :func:`text_signals` rows), by
+        the pooled head or the ``domain`` one."""
         sig = np.asarray(signals, dtype=np.float64)
         if sig.size == 0:
             # No texts (an imported user not built yet): no latents, rather than a
@@ -80,7 +98,7 @@ class RatingPrior:
             return np.zeros(0, dtype=np.float64)
         sig = np.atleast_2d(sig)
         z = (sig - self.sig_mean) / self.sig_std
-        head = self.head_for(model_id)
+        head = self.head_for(model_id, domain)
         e = None if emb is None else np.atleast_2d(np.asarray(emb, dtype=np.float64))
         return head.latent(e, z)
 
@@ -105,6 +123,8 @@ def prior_from_json(data: dict[str, Any]) -> RatingPrior:
         lexical=_head(data["lexical"]),
         meta=dict(data.get("meta", {})),
         cuts=tuple(float(c) for c in data["cuts"]) if data.get("cuts") else None,
+        domains={name: DomainHead(_head(d), tuple(float(c) for c in d["cuts"]), str(d["label"]))
+                 for name, d in data.get("domains", {}).items()},
     )
 
 
