@@ -347,3 +347,15 @@ assert e.embed(["hello", "world"] * 40).shape == (80, 384)
     result = _run_python(code)
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == b""
+
+
+@pytest.mark.model
+def test_a_texts_vector_does_not_depend_on_what_it_is_batched_with(embedder: FastEmbedEmbedder) -> None:
+    # What lets a build embed a repeated text once and reuse it (pipeline.Remembering).
+    texts = ["Thanks!", "I'm vegetarian and I hate coriander.",
+             "Could you plan a three-day trip to Lyon by train, with a cheap hotel near the station, "
+             "a market in the morning and a museum that is not too crowded in the afternoon?"]
+    together = embedder.embed(texts)
+    for i, t in enumerate(texts):
+        np.testing.assert_array_equal(embedder.embed([t])[0], together[i])
+        np.testing.assert_array_equal(embedder.embed([t, "ok", texts[-1] * 3])[0], together[i])

@@ -3,14 +3,18 @@ right answer is known by construction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pytest
 
 from mindprint.app import Mindprint
-from mindprint.embed import FakeEmbedder
+from mindprint.embed import FakeEmbedder, FastEmbedEmbedder
 from mindprint.engine.factors.grouping import TONE_ID
 from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.pipeline import Pipeline, embed_mean, sentence_pieces
+from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Item
 from mindprint.store import NewItem, Store
 
@@ -112,3 +116,40 @@ def test_an_unanswered_exchange_is_keyed_by_its_words_and_an_answer_by_its_featu
     # Only the answered turn's serialised features were embedded as a key.
     keys = [t for t in emb.seen if "; " in t]
     assert len(keys) == 1 and all(s not in keys[0] for s in said.split(". "))
+
+
+@pytest.mark.model
+def test_a_build_embeds_a_text_repeated_across_batches_once_and_stores_the_same_vectors(
+    tmp_path: object, real_embedder: FastEmbedEmbedder
+) -> None:
+    from pathlib import Path
+
+    class Counting:
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+            self.model_id, self.dim = real_embedder.model_id, real_embedder.dim
+
+        def embed(self, texts: Sequence[str]) -> Vector:
+            self.seen += list(texts)
+            return real_embedder.embed(texts)
+
+    said = ["Thanks, that helps a lot.", "I cannot eat spicy food, it makes me ill.", "Which train goes to Lyon?"]
+    items = [NewItem(f"{said[i % 3]} Question {i} is about the number {i * 7}.", "Sure.", source="chat",
+                     meta={"kind": "turn"}) for i in range(9)]
+    stored: dict[int, dict[str, Any]] = {}
+    for batch in (2, 64):  # several batches (each repeat in a later one), and one batch
+        emb = Counting()
+        app = Mindprint(Store.open(Path(str(tmp_path)) / f"b{batch}.sqlite"), emb)
+        app.add_items("u", items)
+        app.build("u", batch=batch)
+        stored[batch] = {k: app.store.get_vectors("u", k, emb.model_id) for k in ("raw", "features")}
+        stored[batch]["prefs"] = app.store.get_pref_vectors("u", emb.model_id)
+        app.close()
+        item_texts = [t for t in emb.seen if t in said or t.startswith("Question")]
+        assert len(item_texts) == len(set(item_texts))  # each sentence embedded once in the build
+    for k in ("raw", "features"):
+        assert stored[2][k][0] == stored[64][k][0]
+        np.testing.assert_array_equal(stored[2][k][1], stored[64][k][1])
+    assert stored[2]["prefs"].keys() == stored[64]["prefs"].keys() and stored[2]["prefs"]
+    for i, v in stored[2]["prefs"].items():
+        np.testing.assert_array_equal(v, stored[64]["prefs"][i])

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -38,7 +39,7 @@ from mindprint.engine.features.reader import (
 from mindprint.engine.features.style import style_profile
 from mindprint.engine.features.text import sentences
 from mindprint.engine.features.turns import Before
-from mindprint.engine.protocols import Embedder, Vector
+from mindprint.engine.protocols import Embedder, Vector, Wrapper
 from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
 # Long texts are cut before embedding: the model reads 256 tokens at most anyway.
@@ -85,6 +86,33 @@ def embed_mean(
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     out: Vector = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
     return out
+
+
+class Remembering(Wrapper):
+    """An embedder that embeds each distinct text once, for the first ``limit`` texts it
+    sees: one build's exchanges repeat sentences ("Thanks!", a pasted paragraph, a
+    preference quoted from its message) across its batches. The model's vector of a text
+    does not depend on the texts batched with it (a test checks), so this changes no vector."""
+
+    def __init__(self, inner: Embedder, limit: int = 16_384) -> None:
+        super().__init__(inner)
+        self.limit = limit
+        self._seen: dict[str, Vector] = {}
+
+    def embed(self, texts: Sequence[str]) -> Vector:
+        if isinstance(texts, str):
+            raise TypeError("embed() takes a sequence of texts, not a single str")
+        got = {t: v for t in texts if (v := self._seen.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in got]
+        if missing:
+            fresh = np.asarray(self.inner.embed(missing), dtype=np.float32)
+            for t, v in zip(missing, fresh, strict=True):
+                got[t] = v
+                if len(self._seen) < self.limit:
+                    self._seen[t] = v
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([got[t] for t in texts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +167,13 @@ class Pipeline:
         self.path_writer: PathWriter = path_writer or TemplatePathWriter()
         self.preferences: PreferenceReader = preferences or OfflinePreferenceReader()
         self._domains: Vector | None = None
+
+    def remembering(self) -> Pipeline:
+        """This pipeline embedding each distinct text once (for one build: see
+        :class:`Remembering`); the other stages are shared."""
+        twin = copy.copy(self)
+        twin.embedder = Remembering(self.embedder)
+        return twin
 
     @property
     def id(self) -> str:
@@ -283,18 +318,19 @@ class Pipeline:
         )
 
     def prepare_query(
-        self, query: str, corpus: CorpusStats, factors: Sequence[Factor]
+        self, query: str, corpus: CorpusStats, factors: Sequence[Factor], *, plain: bool = True,
     ) -> PreparedQuery:
+        """``plain``: also the whole query's own embedding (``vectors["plain"]``), which
+        only standing preferences are matched against: a user without any need not pay
+        for it (a several-sentence query's is its longest text embedded)."""
         feats = self.extractor.extract_query(query, corpus, factors)
         measured = [f for f in factors if not f.id.startswith(PREF_PREFIX)]
         feats = self.factor_builder.assign_query(feats, measured)
         phrases = tuple(dict.fromkeys(f.name for f in feats if f.kind == "content"))
         # A query of one sentence is its own plain embedding: no second one to pay for.
-        whole = [query] if len(sentence_pieces(query)) > 1 else []
+        whole = [query] if plain and len(sentence_pieces(query)) > 1 else []
         vecs, extra = self._vectors([query], [feats], whole)
-        raw = vecs["raw"][0]
-        return PreparedQuery(
-            features=feats,
-            vectors={**{k: v[0] for k, v in vecs.items()}, "plain": extra[0] if whole else raw},
-            phrases=phrases,
-        )
+        out = {k: v[0] for k, v in vecs.items()}
+        if plain:
+            out["plain"] = extra[0] if whole else out["raw"]
+        return PreparedQuery(features=feats, vectors=out, phrases=phrases)

@@ -28,3 +28,18 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> Vector:
         """Return an array of shape ``(len(texts), dim)``, each row unit length."""
         ...
+
+
+class Wrapper:
+    """An embedder in front of another: the vectors keep the wrapped model's identity."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim

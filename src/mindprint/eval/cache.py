@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mindprint.engine.protocols import Embedder, Vector
+from mindprint.engine.protocols import Embedder, Vector, Wrapper
+
+__all__ = ["CacheStats", "CachingEmbedder", "Wrapper"]
 
 # ~1.5 KB per 384-d float32 row: 200k entries cap the cache near 300 MB, far more
 # than one run of the shared data sets needs (LaMP-7 has ~35k distinct texts).
@@ -37,21 +39,6 @@ class CacheStats:
             "hit_rate": round(self.hits / total, 4) if total else 0.0,
             "embed_seconds": round(self.embed_seconds, 3),
         }
-
-
-class Wrapper:
-    """An embedder in front of another: the vectors keep the wrapped model's identity."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
 
 class CachingEmbedder(Wrapper):

@@ -227,7 +227,7 @@ class BacktestService:
         """One item predicted as a query would be: its text read afresh (never the features
         read from the user's own response to it), on ``sub``, the index of the items stored
         before it, whose population and kernel were chosen and fitted on items before it."""
-        pq = self.pipeline.prepare_query(c.items[iid].text, sub.corpus, sub.factors)
+        pq = self.pipeline.prepare_query(c.items[iid].text, sub.corpus, sub.factors, plain=False)
         q_vecs = pq.vectors
         tone = None
         if sub.tone is not None and len(sub.tone):

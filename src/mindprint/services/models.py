@@ -12,6 +12,7 @@ from mindprint.engine.factors.standing import ranked
 from mindprint.engine.features.extract import CorpusStats
 from mindprint.engine.features.turns import Before, previous_answers
 from mindprint.engine.llm.interface import acting_for
+from mindprint.engine.pipeline import Pipeline
 from mindprint.engine.predict.index import answers_of, evidence
 from mindprint.engine.types import Factor, Item
 from mindprint.services.core import Core
@@ -22,9 +23,10 @@ from mindprint.store.repository import ItemArtifacts, UserModelMeta
 log = logging.getLogger("mindprint")
 
 Progress = Callable[[int, int], None]
-# What the item stage reads besides the items: the user's word statistics, and for each
-# conversation turn the previous turn and its answer.
-Context = tuple[CorpusStats, dict[int, Before]]
+# What the item stage reads besides the items: the user's word statistics, for each
+# conversation turn the previous turn and its answer, and the pipeline of this build
+# (embedding a text repeated across batches once).
+Context = tuple[CorpusStats, dict[int, Before], Pipeline]
 
 # Rebuild the factor table in the background once this share of the history is new.
 REFRESH_SHARE = 0.1
@@ -103,8 +105,9 @@ class ModelService:
             # waits for the next one, so a failing provider is not asked again and again.
             fallen_back = self.store.items_fallen_back(uid, self.pipeline.id)
             before = previous_answers(all_items)
-            processed = self._item_stage(uid, gen, total, (corpus, before), progress, batch)
-            retried = self._retry_fallbacks(uid, gen, fallen_back, (corpus, before), batch)
+            ctx = (corpus, before, self.pipeline.remembering())
+            processed = self._item_stage(uid, gen, total, ctx, progress, batch)
+            retried = self._retry_fallbacks(uid, gen, fallen_back, ctx, batch)
             n_factors = self._user_stage(uid, gen, all_items, corpus)
         self.index.invalidate(uid)
         return BuildReport(
@@ -160,7 +163,7 @@ class ModelService:
         # Re-extraction keeps what the host model stated about these items.
         stored = self.store.get_features(uid, [it.id for it in todo])
         given = {i: [f for f in fs if f.origin == "host"] for i, fs in stored.items()}
-        results = self.pipeline.process_items(todo, ctx[0], given=given, before=ctx[1])
+        results = ctx[2].process_items(todo, ctx[0], given=given, before=ctx[1])
         self.store.save_artifacts(
             uid,
             self.pipeline.id,

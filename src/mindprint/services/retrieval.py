@@ -59,7 +59,8 @@ class RetrievalService:
         self.store.require_user(uid)
         with acting_for(uid):
             c, standing = self.index.both(uid)
-            pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
+            prefs = len(standing.vectors) > 0
+            pq = self.pipeline.prepare_query(query, c.corpus, c.factors, plain=prefs)
             pq = replace(pq, features=shown(pq.features, c.vetoed))
             tone = (
                 (query_tone(self.model_id, c, pq), c.tone)
@@ -72,7 +73,7 @@ class RetrievalService:
             if c.ids
             else []
         )
-        applies = applying(standing, pq.vectors["plain"], pq.phrases, k)
+        applies = applying(standing, pq.vectors["plain"], pq.phrases, k) if prefs else []
         # An exchange a preference already cites is not shown twice.
         said = cited(applies)
         hits = [h for h in wide if h.item_id not in said][:k]
@@ -118,7 +119,7 @@ class RetrievalService:
         if pop is None:
             return None
         hist, _ = c.residuals.under(pop, c)
-        pq = self.pipeline.prepare_query(query, c.corpus, c.factors)
+        pq = self.pipeline.prepare_query(query, c.corpus, c.factors, plain=False)
         raw = np.asarray(pq.vectors["raw"], dtype=np.float64)
         out = pop.outputs(raw, pq.vectors["signals"])[0]
         return (pop.answers.answer(out), pop.answers.answer(out + user_offset(hist.residuals)), pop.who)

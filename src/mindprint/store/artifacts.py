@@ -108,10 +108,16 @@ class ArtifactRows(StoreBase):
         """Link feature names to factor ids after factor construction."""
         with self.write() as db:
             self._still_there(db, user_id, generation)
-            db.execute("UPDATE features SET factor_id = NULL WHERE user_id = ?", [user_id])
+            # Each row is read once and only the changed ones are written, by id: an
+            # UPDATE per name scanned all the user's features (no index on names), which
+            # for a chat export's hundreds of preferences was most of the user stage.
+            rows = db.execute(
+                "SELECT id, name, factor_id FROM features WHERE user_id = ?", [user_id]
+            ).fetchall()
             db.conn.executemany(
-                "UPDATE features SET factor_id = ? WHERE user_id = ? AND name = ?",
-                [(fid, user_id, name) for name, fid in assignment.items() if fid is not None],
+                "UPDATE features SET factor_id = ? WHERE id = ?",
+                [(assignment.get(name), row_id) for row_id, name, old in rows
+                 if assignment.get(name) != old],
             )
             # The features' factors are part of every process's cached index.
             self._bump(db, user_id)

@@ -90,12 +90,15 @@ def standing(evidence: Sequence[Evidence]) -> tuple[list[Factor], dict[str, str]
     ordered = sorted(evidence, key=lambda e: (e.at or "", e.item_id))
     groups: list[_Group] = []
     for ev in ordered:
-        target = _same(groups, ev)
+        # One similarity pass serves both questions: nothing changes between them but
+        # the new group, which cannot be the one replaced.
+        near = _similar(groups, ev)
+        target = _same(near, ev)
         if target is not None:
             target.members.append(ev)
             continue
         groups.append(_Group(first=ev, members=[ev]))
-        old = _replaced(groups[:-1], ev)
+        old = _replaced(near, ev)
         if old is not None:
             old.superseded_by = len(groups) - 1
     ids = [preference_id(g.first) for g in groups]
@@ -109,12 +112,14 @@ def _similar(groups: Sequence[_Group], ev: Evidence) -> list[tuple[float, _Group
         return []
     reps = np.stack([g.latest.vector for g in groups])
     sims = reps @ ev.vector
-    return sorted(((float(s), g) for s, g in zip(sims, groups, strict=True)), key=lambda t: -t[0])
+    # Closest first; ties in the groups' order (a stable sort, as sorted() was).
+    order = np.argsort(-sims, kind="stable")
+    return [(float(sims[i]), groups[i]) for i in order.tolist()]
 
 
-def _same(groups: Sequence[_Group], ev: Evidence) -> _Group | None:
+def _same(near: Sequence[tuple[float, _Group]], ev: Evidence) -> _Group | None:
     stance = ev.feature.attr("stance")
-    for sim, g in _similar(groups, ev):
+    for sim, g in near:
         if sim < SAME:
             return None
         if g.superseded_by is None and g.stance == stance:
@@ -122,11 +127,12 @@ def _same(groups: Sequence[_Group], ev: Evidence) -> _Group | None:
     return None
 
 
-def _replaced(groups: Sequence[_Group], ev: Evidence) -> _Group | None:
-    """The earlier preference this statement changes, if any."""
+def _replaced(near: Sequence[tuple[float, _Group]], ev: Evidence) -> _Group | None:
+    """The earlier preference this statement changes, if any (``near``: the earlier ones,
+    closest first)."""
     stance = ev.feature.attr("stance")
     changed = bool(_CHANGED.search(ev.feature.context))
-    for sim, g in _similar(groups, ev):
+    for sim, g in near:
         if sim < RELATED:
             return None
         if g.superseded_by is not None:

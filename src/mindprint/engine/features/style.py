@@ -15,6 +15,7 @@ from mindprint.engine.features.text import (
     MENTION_RE,
     URL_RE,
     is_lowercase,
+    letter_counts,
     sentences,
     words,
 )
@@ -32,7 +33,7 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
         return {"n_texts": 0}
     word_counts = [len(words(t)) for t in texts]
     sent_lens = [len(words(s)) for t in texts for s in sentences(t)]
-    letters = [(sum(c.islower() for c in t if c.isalpha()), sum(c.isalpha() for c in t)) for t in texts]
+    letters = [letter_counts(t) for t in texts]
 
     def rate(pred: Any) -> float:
         return round(sum(1 for t in texts if pred(t)) / n, 3)

@@ -70,5 +70,11 @@ def trim(text: str, limit: int) -> str:
 
 def is_lowercase(text: str) -> bool:
     """Written without capitals (a stray capital in a long text is tolerated)."""
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(c.islower() for c in letters) / len(letters) > 0.98
+    lower, n = letter_counts(text)
+    return bool(n) and lower / n > 0.98
+
+
+def letter_counts(text: str) -> tuple[int, int]:
+    """(lowercase letters, letters) of ``text`` (counted in C: chat answers are long)."""
+    letters = list(filter(str.isalpha, text))
+    return sum(map(str.islower, letters)), len(letters)

@@ -26,10 +26,11 @@ statements is left (its items deleted) is gone at once, before the rebuild.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from mindprint.engine.factors.standing import Evidence, standing
 from mindprint.engine.features.reader import DOMAINS
@@ -100,6 +101,10 @@ class PrefIndex:
     # Every preference of the statements recorded since the last build, as learned
     # (vetoed and superseded ones too): the user's controls reach them before that build.
     fresh: tuple[Factor, ...] = ()
+    # The distinct factors of ``factor_of_row`` (first seen first) and each row's
+    # position among them: what a query's best row per preference is taken over.
+    owners: tuple[str, ...] = ()
+    codes: NDArray[np.intp] = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +176,10 @@ def pref_index(
     mat = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
     live = set(owner)
     current = {fid: f for fid, f in built.items() if fid in live}
-    return PrefIndex(mat, tuple(owner), tuple(strength), current, tuple(alone))
+    owners = tuple(dict.fromkeys(owner))
+    at = {fid: n for n, fid in enumerate(owners)}
+    codes = np.asarray([at[fid] for fid in owner], dtype=np.intp)
+    return PrefIndex(mat, tuple(owner), tuple(strength), current, tuple(alone), owners, codes)
 
 
 def _offer(f: Feature, mat: Vector) -> list[Vector]:
@@ -188,11 +196,11 @@ def applying(
         return []
     floor = MODEL.pref_floor if floor is None else floor
     sims = idx.vectors @ query + MODEL.pref_strength_weight * (np.asarray(idx.strength) - 1.0)
-    best: dict[str, float] = {}
-    for fid, s in zip(idx.factor_of_row, sims.tolist(), strict=True):
-        if s > best.get(fid, -2.0):
-            best[fid] = s
-    chosen = sorted(((s, fid) for fid, s in best.items() if s >= floor), reverse=True)[:k]
+    best = np.full(len(idx.owners), -np.inf)
+    np.maximum.at(best, idx.codes, sims)  # each preference's best row
+    # A preference counts from above -2 (below any cosine), as the best so far started.
+    keep = np.flatnonzero((best > -2.0) & (best >= floor)).tolist()
+    chosen = sorted(((float(best[j]), idx.owners[j]) for j in keep), reverse=True)[:k]
     return [Applying(idx.factors[fid], round(s, 4), because(idx.factors[fid], phrases)) for s, fid in chosen]
 
 
