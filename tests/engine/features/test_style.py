@@ -16,6 +16,15 @@ def items(*texts: str) -> list[Item]:
     return [Item(id=i, input="", response=t) for i, t in enumerate(texts)]
 
 
+def test_the_assistants_answers_are_no_habit_of_the_user() -> None:
+    answer = "Sure! Here are OPTIONS:\n- one\n- two\n- three 🎉"
+    turns = [Item(id=i, input="what should i cook tonight", response=answer, kind="turn")
+             for i in range(5)]
+    assert style_profile(turns) == {"n_texts": 0}
+    own = style_profile([*turns, *items("i'd go with pasta tbh", "fine by me")])
+    assert own["n_texts"] == 2 and own["bullet_rate"] == 0 and own["emoji_rate"] == 0
+
+
 def test_no_free_text_gives_an_empty_profile() -> None:
     assert style_profile([]) == {"n_texts": 0}
     assert style_profile(items("5", "POLITICS")) == {"n_texts": 0}

@@ -26,8 +26,10 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
 
 
 def style_profile(items: Sequence[Item]) -> dict[str, Any]:
-    """Rates and averages over the user's free-text responses (empty if none)."""
-    texts = [it.response for it in items if is_free_text(it.response)]
+    """Rates and averages over the user's free-text responses (empty if none). A
+    ``turn``'s response is the assistant's answer (record_feedback, a chat replayed turn
+    by turn): it is no habit of the user's, so it is left out."""
+    texts = [it.response for it in items if it.kind != "turn" and is_free_text(it.response)]
     n = len(texts)
     if n == 0:
         return {"n_texts": 0}
