@@ -52,6 +52,27 @@ def test_a_later_change_supersedes_and_the_old_one_stays_as_history(
     assert ranked([old, new])[0].id == new.id  # the current one first
 
 
+def test_a_choice_for_right_now_does_not_supersede_another(real_embedder: FastEmbedEmbedder) -> None:
+    """"Right now" qualifies one choice; it does not say an earlier choice changed."""
+    ev = evidence(real_embedder, [
+        (1, "2026-01-01", "I'm not too keen on historical museums or monuments."),
+        (2, "2026-03-01", "I'm not too keen on the museum tours, they don't appeal to me right now."),
+    ])
+    assert all(f.stats["superseded_by"] is None for f in standing(ev)[0])
+
+
+def test_saying_a_preference_more_firmly_does_not_supersede_it(real_embedder: FastEmbedEmbedder) -> None:
+    """A need after a like of the same thing says it again; only an opposite stance, or a
+    word saying it changed, replaces it."""
+    ev = evidence(real_embedder, [
+        (1, "2026-01-01", "I exclusively read self-published books from independent authors."),
+        (2, "2026-03-01", "I prefer independently published books by non-mainstream authors."),
+    ])
+    assert [f.stats["stance"] for f in sorted(standing(ev)[0], key=lambda f: f.stats["first_seen"])] == [
+        "needs", "likes"]
+    assert all(f.stats["superseded_by"] is None for f in standing(ev)[0])
+
+
 def test_unrelated_statements_never_supersede(real_embedder: FastEmbedEmbedder) -> None:
     ev = evidence(real_embedder, [
         (1, "2026-01-01", "I don't like jazz."),

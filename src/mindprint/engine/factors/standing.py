@@ -4,8 +4,8 @@ Each preference feature of an item (a sentence the user wrote, a choice they mad
 evidence. Evidence that says the same thing again (same stance, embeddings at
 ``MODEL.pref_same`` or closer) joins one standing preference, which keeps the latest wording as its
 quote and the first and last time it was seen. A later statement *supersedes* an earlier
-one when it speaks of the same thing with another stance ("I love spicy food" after "I
-avoid spicy food"), or says it changed ("I eat fish again these days") about something
+one when it speaks of the same thing with the opposite stance ("I love spicy food" after
+"I avoid spicy food"), or says it changed ("I eat fish again these days") about something
 close enough (``MODEL.pref_related``): the latest wins, the old one stays, marked
 ``superseded_by``, as history.
 
@@ -31,11 +31,16 @@ SAME = MODEL.pref_same
 RELATED = MODEL.pref_related
 PREF_PREFIX = "p_"
 FIRMNESS_ORDER = {"strict": 0, "firm": 1, "prefer": 2}
+# "Now" says it changed ("I eat fish now"), but not in "right now" / "for now" / "just
+# now": those qualify one choice ("the others don't appeal to me right now").
 _CHANGED = re.compile(
-    r"\b(any ?more|no longer|these days|nowadays|now|lately|recently|started|stopped|"
-    r"changed my mind|used to|switched|not .* again|again)\b",
+    r"\b(any ?more|no longer|these days|nowadays|(?<!right )(?<!for )(?<!just )now|lately|"
+    r"recently|started|stopped|changed my mind|used to|switched|not .* again|again)\b",
     re.I,
 )
+# Stances that contradict each other: avoiding something against liking or needing it. A
+# fact about oneself ("is") contradicts neither.
+_POLARITY = {"avoids": -1, "likes": 1, "needs": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +142,15 @@ def _replaced(near: Sequence[tuple[float, _Group]], ev: Evidence) -> _Group | No
             return None
         if g.superseded_by is not None:
             continue
-        if g.stance != stance and sim >= (RELATED if changed else SAME - 0.1):
-            return g
-        if changed and g.stance == stance and sim >= RELATED:
+        if changed or (_opposed(g.stance, stance) and sim >= SAME - 0.1):
             return g
     return None
+
+
+def _opposed(a: str, b: str) -> bool:
+    """Whether one stance contradicts the other ("I avoid X" against "I love X"): "I need
+    X" after "I like X" says it again more firmly, it does not change it."""
+    return _POLARITY.get(a, 0) * _POLARITY.get(b, 0) < 0
 
 
 def _factor(g: _Group, fid: str, ids: Sequence[str]) -> Factor:
