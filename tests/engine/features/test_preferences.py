@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from mindprint.engine.features.notes import describe_edit, join_notes
 from mindprint.engine.features.preferences import (
     AVOIDS,
     IS,
     LIKES,
     NEEDS,
     STRICT,
-    describe_edit,
     extract,
-    join_notes,
     offered,
 )
 from mindprint.engine.features.reader import as_feature, with_place
@@ -91,6 +90,49 @@ def test_a_preference_mentioned_in_passing_is_found_in_a_long_turn() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "quote", "stance"),
+    [
+        (
+            "I usually avoid anything with coconut due to my allergy, but do you have any "
+            "dessert ideas?",
+            "I usually avoid anything with coconut due to my allergy",
+            AVOIDS,
+        ),
+        (
+            "Speaking of themes, I avoid graphic novels with superhero themes, but I was "
+            "wondering what comics you'd recommend for the waiting room?",
+            "Speaking of themes, I avoid graphic novels with superhero themes",
+            AVOIDS,
+        ),
+        (
+            "I usually prefer cruelty-free and vegan beauty products to help me relax.",
+            "I usually prefer cruelty-free and vegan beauty products to help me relax.",
+            LIKES,
+        ),
+    ],
+)
+def test_a_stance_before_the_question_a_sentence_turns_to_counts(
+    text: str, quote: str, stance: str
+) -> None:
+    """The stance clause before ", but <question>" is read alone, quoted as said; "to help me
+    relax" is a purpose, not a request for help."""
+    [p] = said(text)
+    assert (p.quote, p.stance) == (quote, stance)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd love to, but can you tell me more first?",  # no content of its own
+        "Can you help me plan a birthday party?",
+        "It looks fine, but could you shorten the intro?",  # not in the first person
+    ],
+)
+def test_a_clause_before_but_without_a_stance_of_its_own_is_no_preference(text: str) -> None:
+    assert said(text) == []
+
+
 OPTIONS = (
     "Here are some options:\n1. A HIIT workout with short bursts.\n"
     "2. A Tabata routine.\n3. Steady-state cardio like brisk walking or cycling.\n"
@@ -110,6 +152,17 @@ def test_a_reply_picking_an_offered_option_is_a_revealed_choice() -> None:
 def test_a_choice_is_matched_by_the_words_of_the_option_when_not_numbered() -> None:
     [p] = said("I think I'll go with the brisk walking, thanks.", OPTIONS)
     assert p.chosen.startswith("Steady-state cardio")
+
+
+def test_a_reply_calling_one_option_a_good_option_is_a_choice() -> None:
+    [p] = said("The steady-state cardio sounds like a good option. The others might be a bit "
+               "hard on my knees.", OPTIONS)
+    assert p.kind == "choice" and p.chosen.startswith("Steady-state cardio")
+
+
+def test_a_reply_that_only_sounds_pleased_is_no_choice() -> None:
+    assert said("That sounds great, thanks!", OPTIONS) == []
+    assert said("Good to know, that looks like a lot of work.", OPTIONS) == []
 
 
 def test_without_options_before_it_a_reply_is_not_a_choice() -> None:

@@ -74,7 +74,7 @@ _STRICT = re.compile(
 _STRONG = re.compile(r"\b(strongly|really|extremely|intense|deep|firm|hate|detest|loathe|aversion)\b")
 # Asking the assistant for something is not a statement about oneself...
 _REQUEST = re.compile(
-    r"\b(can you|could you|would you|will you|please|help me|i want you to|i need you to|"
+    r"\b(can you|could you|would you|will you|please|(?<!to )help me|i want you to|i need you to|"
     r"i'?d like you to|act as|write (me )?a|give me|tell me|show me|explain|list (me )?|"
     r"generate|create|make me (a|an)\b|translate|summari[sz]e|rewrite|correct this|fix this)\b"
 )
@@ -133,7 +133,10 @@ _ABOUT_ANSWERS = re.compile(
 _CHOOSE = re.compile(
     r"\b(go(ing)? with|go for|opt for|settle (on|for)|i choose|i pick|i'?ll take|option \d|"
     r"the (first|second|third|fourth|fifth|last) (one|option)|(sounds?|seems?|would be) (like )?"
-    r"(the )?(most|more|best|right|perfect|ideal)|best (fit|option|choice)|most (suitable|appealing))\b"
+    r"(the )?(most|more|best|right|perfect|ideal)|best (fit|option|choice)|most (suitable|appealing)|"
+    # "... sounds like a good option": a plain adjective only with the noun that makes it a pick.
+    r"(sounds?|seems?|looks?|would be) (like )?an? (good|great|nice|better|solid|safe) "
+    r"(option|choice|fit|pick|match|bet))\b"
 )
 _REJECT = re.compile(
     r"\b(the )?(other|rest|remaining) (options?|ones|choices)\b|\b(do ?n[o']t|does ?n[o']t|do not|"
@@ -141,7 +144,9 @@ _REJECT = re.compile(
     r"interest|align|my thing|for me)|\btoo [\w\- ]{1,30} for (me|my)\b|\b(i'?ll|i will) pass on\b"
 )
 MIN_OFFER_WORDS = 15
-_LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+(.+)$")
+_BUT = re.compile(r",\s+but\s+", re.I)
+MIN_CLAUSE_WORDS = 3
+LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+(.+)$")
 _INLINE_NUM = re.compile(r"(?:^|\s)(\d)[.)]\s+")
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 # Markdown emphasis around an option's name ("**Train**: Eurostar to Paris").
@@ -179,12 +184,27 @@ def extract(turns: Iterable[Turn]) -> list[Stated]:
             continue
         edit = _Edit.of(t)
         for s in sentences(t.text):
-            got = _sentence(t, s)
+            got = _clause_first(t, s)
             if edit is not None:
                 got = edit.read(t, s, got)
             if got is not None and got.strength >= MIN_STRENGTH:
                 out.append(got)
     return out
+
+
+def _clause_first(t: Turn, s: str) -> Stated | None:
+    """The sentence read whole; when that is not a preference, the clause before its ", but"
+    read alone ("I usually avoid coconut due to my allergy, but do you have ideas?"): the
+    stance is said in a clause of its own before the sentence turns to its question. The
+    clause needs content words of its own ("I'd love to, but can you ..." is no stance)."""
+    got = _sentence(t, s)
+    if got is not None and got.strength >= MIN_STRENGTH:
+        return got
+    head = _BUT.split(s, maxsplit=1)[0]
+    if head == s or len([w for w in words(head.lower()) if w not in STOPWORDS]) < MIN_CLAUSE_WORDS:
+        return got
+    clause = _sentence(t, head)
+    return clause if clause is not None and clause.strength >= MIN_STRENGTH else got
 
 
 def _readable(s: str, ws: set[str]) -> bool:
@@ -318,7 +338,7 @@ def offered(text: str) -> list[str]:
     """The options an answer offers: a numbered or bulleted list, inline numbers ("1. ...
     2. ..."), or a prose enumeration with "or" ("a fleece, a wool or a cashmere blanket")."""
     text = _EMPHASIS.sub("", text)
-    lines = [m.group(2).strip() for m in _LIST_LINE.finditer(text)]
+    lines = [m.group(2).strip() for m in LIST_LINE.finditer(text)]
     if len(lines) >= 2:
         return lines
     parts = _INLINE_NUM.split(text)
@@ -365,30 +385,3 @@ def _which(low: str, options: list[str]) -> int | None:
     best = max(range(len(options)), key=lambda i: overlap[i])
     return best if overlap[best] > 0 else None
 
-
-# -- notes on an answer ------------------------------------------------------------------
-
-# An edit that keeps less than this share of an answer's words asks for shorter answers
-# (more than its inverse, for longer ones).
-SHORTER = 0.6
-MAX_NOTE_CHARS = 2000
-
-
-def describe_edit(original: str, edited: str) -> str | None:
-    """What a user's edit of an answer says about how they want answers, as a sentence
-    the extractor reads as an instruction; None when the edit says nothing general."""
-    before, after = len(original.split()), len(edited.split())
-    out = []
-    if before and after < SHORTER * before:
-        out.append(f"Keep answers shorter (I cut one from {before} to {after} words).")
-    elif after and before < SHORTER * after:
-        out.append(f"Give longer answers (I expanded one from {before} to {after} words).")
-    if _LIST_LINE.search(original) and not _LIST_LINE.search(edited):
-        out.append("No bullet points (I removed them from an answer).")
-    return " ".join(out) or None
-
-
-def join_notes(*notes: str | None) -> str | None:
-    """Everything the user said about one answer, oldest first, each once, bounded."""
-    parts = list(dict.fromkeys(n.strip() for n in notes if n and n.strip()))
-    return "\n".join(parts)[-MAX_NOTE_CHARS:] or None
