@@ -133,6 +133,35 @@ def test_a_clause_before_but_without_a_stance_of_its_own_is_no_preference(text: 
     assert said(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm looking for some advice on how to promote our book club meeting.",
+        "I'm struggling to keep up with the orders this week.",
+        "I'm having trouble deciding between the two.",
+        "Which must-see sights should my family put first in Rome?",
+    ],
+)
+def test_what_one_is_doing_now_or_a_must_see_is_no_preference(text: str) -> None:
+    assert said(text) == []
+
+
+def test_liking_what_the_assistant_proposed_is_a_reaction_not_a_preference() -> None:
+    answer = "You could theme the snacks after the book and invite a local author to speak."
+    assert said("I love the idea of themed snacks and inviting local authors!", answer) == []
+    assert said("I like your suggestion about inviting an author.", answer) == []
+    # Said with no answer to react to, the same words are the person's own taste.
+    [p] = said("I love the idea of slow travel.")
+    assert p.stance == LIKES
+
+
+@pytest.mark.parametrize(
+    "text", ["I'm a sucker for a good plate of biscuits and gravy.", "I'm not happy with noisy hotels."]
+)
+def test_a_verdict_about_oneself_is_still_read(text: str) -> None:
+    assert len(said(text)) == 1
+
+
 OPTIONS = (
     "Here are some options:\n1. A HIIT workout with short bursts.\n"
     "2. A Tabata routine.\n3. Steady-state cardio like brisk walking or cycling.\n"

@@ -53,7 +53,8 @@ _CUES = [
     (r"\b(turned off|put off|bothers? me|annoy(s|ed|ing)?|gives? me (a )?(headache|migraine))\b", AVOIDS, FIRM, 0.8),
     (r"\b(can'?t|cannot|can not|unable to) (eat|drink|have|use|do|wear|take|afford|travel|fly|walk|sit|climb|digest)\b", AVOIDS, STRICT, 1.0),
     (r"\bi (really |absolutely |definitely |always )?need\b|\bneeds? (a|an|to be)\b", NEEDS, STRICT, 1.0),
-    (r"\b(must|have to|has to|require[sd]?|requirement|essential|non-negotiable|must-have|deal-?breaker)\b", NEEDS, STRICT, 0.9),
+    # "must-see", "must-try": what a place is known for, not what the person needs.
+    (r"\b(must(?!-(?!have))|have to|has to|require[sd]?|requirement|essential|non-negotiable|must-have|deal-?breaker)\b", NEEDS, STRICT, 0.9),
     (r"\b(follow|adhere to|stick to|keep|on) (a |an |to a |to an )?[\w\-, ]{0,40}(diet|rule|routine|schedule|budget|lifestyle)\b", NEEDS, STRICT, 1.0),
     (r"\b(i|we) (\w+ ){0,2}(only|exclusively|solely)\b|\bstrict(ly)?\b", NEEDS, STRICT, 0.8),
     (r"\b(important|matters?) (to|for) me\b|\bprioriti[sz]e\b|\bpriority\b", NEEDS, FIRM, 0.9),
@@ -78,10 +79,21 @@ _REQUEST = re.compile(
     r"i'?d like you to|act as|write (me )?a|give me|tell me|show me|explain|list (me )?|"
     r"generate|create|make me (a|an)\b|translate|summari[sz]e|rewrite|correct this|fix this)\b"
 )
+# Liking what the assistant just proposed ("I love the idea of themed snacks", "I like your
+# suggestion"), after an answer, is a reaction to it, not a standing preference.
+_PROPOSAL = re.compile(
+    r"\b(like|love|enjoy|appreciate)s? (the|your|that|this|those|these) (ideas?|suggestions?|tips?|"
+    r"plans?|recommendations?|approach|advice)\b"
+)
 # ... unless the stance sits in a clause of its own ("since I'm vegan").
 _ASIDE = re.compile(r"\b(since|because|as) (i|i'm|i am|we)\b")
 # First-person verdicts with no stance word, read by their sentiment ("I find X boring").
-_VERDICT = re.compile(r"\b(i|we) (find|found|feel|felt|get|got|think)\b|\bi'?m\b|\bi am\b|\bmakes? me\b|\bto me\b")
+# "I'm" followed by an -ing word is what one is doing now ("I'm looking for advice", "I'm
+# struggling to keep up"), not a verdict.
+_VERDICT = re.compile(
+    r"\b(i|we) (find|found|feel|felt|get|got|think)\b|\bi'?m\b(?! \w+ing\b)|\bi am\b(?! \w+ing\b)|"
+    r"\bmakes? me\b|\bto me\b"
+)
 # Identity facts that change advice ("as a nurse", "I'm a wheelchair user", "I weigh 80 kg").
 _FACT = re.compile(
     r"\b(i'?m|i am) (a|an) [a-z\-]+|\bas (a|an) [a-z\-]+|\bas someone who\b|\bbeing (a|an) [a-z\-]+|"
@@ -228,7 +240,7 @@ def _sentence(t: Turn, s: str) -> Stated | None:
     strength, stance, firmness = found
     if not ws & _FIRST:
         strength *= 0.3
-    if _REQUEST.search(low) and not _ASIDE.search(low):
+    if (_REQUEST.search(low) and not _ASIDE.search(low)) or (t.before and _PROPOSAL.search(low)):
         strength *= 0.4
     elif _TASK.search(low) and not _ASIDE.search(low):
         strength *= 0.6
