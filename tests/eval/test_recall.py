@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.eval.examples import DatasetError
-from mindprint.eval.prefeval import is_recall, load_recall
-from mindprint.eval.recall import RecallRow, rank_of
+from mindprint.eval.prefeval import Exchange, RecallCase, is_recall, load_recall
+from mindprint.eval.recall import RecallRow, import_person, person_model, rank_of
 from mindprint.eval.recall_run import results, run_recall, write_recall
 from mindprint.eval.runs import EvalConfig
+from mindprint.settings import LimitSettings
+from mindprint.store import Store
 
 DISTRACTORS = [
     ("How do I reverse a list in Python?", "Use reversed() or slicing."),
@@ -89,6 +92,23 @@ def test_a_recall_run_finds_the_needed_preferences(
     js, md = write_recall(res, tmp_path / "out")
     assert json.loads(js.read_text())["n_questions"] == 4
     assert "Lift over `dense`" in md.read_text()
+
+
+@pytest.mark.model
+def test_an_exchange_said_twice_keeps_both_ids(tmp_path: Path, real_embedder: FastEmbedEmbedder) -> None:
+    """The import keeps a repeated exchange once; that item answers for both ids (a question
+    whose gold is the first saying is scored against it, not only against the last)."""
+    said = ("I dislike theme parks.", "Thanks, noted.")
+    history = tuple(Exchange(f"p_i{n}", u, a, n) for n, (u, a) in
+                    enumerate([said, *DISTRACTORS[:2], said]))
+    case = RecallCase("p", history, ())
+    app = Mindprint(Store.open(tmp_path / "db.sqlite"), real_embedder, limits=LimitSettings())
+    try:
+        import_person(app, "eval-p", case, online=False)
+        pm = person_model(app, "eval-p", case, real_embedder)
+    finally:
+        app.close()
+    assert sorted(sorted(ids) for ids in pm.to_profile.values()) == [["p_i0", "p_i3"], ["p_i1"], ["p_i2"]]
 
 
 def test_a_folder_whose_gold_is_not_in_the_history_is_refused(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ class PersonModel:
 
     uid: str
     history: tuple[Exchange, ...]
-    to_profile: dict[int, str]
+    to_profile: dict[int, frozenset[str]]
     dense: np.ndarray
     bm25: Any
     cited: frozenset[str] = frozenset()
@@ -78,11 +78,16 @@ def import_person(app: Mindprint, uid: str, case: RecallCase, online: bool) -> N
 def person_model(app: Mindprint, uid: str, case: RecallCase, embedder: Embedder) -> PersonModel:
     from rank_bm25 import BM25Okapi
 
-    by_text = {(ex.input.strip(), ex.response.strip()): ex.id for ex in case.history}
+    # An exchange said twice (the same words, the same answer) is one item once imported: it
+    # stands for every id of that text.
+    ids_of: dict[tuple[str, str], frozenset[str]] = {}
+    for ex in case.history:
+        key = (ex.input.strip(), ex.response.strip())
+        ids_of[key] = ids_of.get(key, frozenset()) | {ex.id}
     to_profile = {
-        it.id: by_text[(it.input.strip(), it.response.strip())]
+        it.id: ids_of[(it.input.strip(), it.response.strip())]
         for it in app.admin.all_history(uid)
-        if (it.input.strip(), it.response.strip()) in by_text
+        if (it.input.strip(), it.response.strip()) in ids_of
     }
     texts = [f"{ex.input}\n{ex.response}"[:DENSE_CHARS] for ex in case.history]
     view = factors_view(app, uid, DEFAULT_FACTORS)
@@ -91,7 +96,7 @@ def person_model(app: Mindprint, uid: str, case: RecallCase, embedder: Embedder)
         uid=uid, history=case.history, to_profile=to_profile,
         dense=np.asarray(embedder.embed(texts)),
         bm25=BM25Okapi([words(t) or ["_"] for t in texts]),
-        cited=frozenset(to_profile[i] for p in prefs for i in p.items if i in to_profile),
+        cited=frozenset(x for p in prefs for i in p.items if i in to_profile for x in to_profile[i]),
         quotes=tuple(p.quote for p in prefs),
     )
 
@@ -102,7 +107,7 @@ def mindprint_entries(app: Mindprint, pm: PersonModel, query: str) -> Entries:
     seen: set[str] = set()
     for group in [*(named_items(p.factor) for p in res.preferences),
                   *((h.item.id,) for h in res.hits)]:
-        ids = frozenset(pm.to_profile[i] for i in group if i in pm.to_profile)
+        ids = frozenset(x for i in group if i in pm.to_profile for x in pm.to_profile[i])
         if ids and not ids <= seen:
             out.append(ids)
             seen |= ids
