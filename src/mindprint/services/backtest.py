@@ -150,10 +150,7 @@ class BacktestService:
 
     def run(self, user_id: str | None) -> Backtest:
         """The backtest of the user's current data, measured now if nobody has yet."""
-        uid = self.inputs.user(user_id)
-        self.store.require_user(uid)
-        rev = self.store.revision(uid)
-        kept = self._kept(uid)
+        uid, rev, kept = self._lookup(user_id)
         if kept is not None and kept[0] == rev:
             return kept[1]
         return self._measure(uid, rev)
@@ -163,14 +160,17 @@ class BacktestService:
         current data if known, else the last one measured (its sentence counts what it
         was measured on), else a note that it is being measured; the current one is then
         measured in the background."""
-        uid = self.inputs.user(user_id)
-        self.store.require_user(uid)
-        rev = self.store.revision(uid)
-        kept = self._kept(uid)
+        uid, rev, kept = self._lookup(user_id)
         if kept is not None and kept[0] == rev:
             return kept[1]
         self.background.once("backtest", uid, lambda: self.run(uid))
         return kept[1] if kept is not None else Backtest(uid, None, [], [], MEASURING)
+
+    def _lookup(self, user_id: str | None) -> tuple[str, int, tuple[int, Backtest] | None]:
+        """The validated user id, their data's revision, and the backtest kept for them."""
+        uid = self.inputs.user(user_id)
+        self.store.require_user(uid)
+        return uid, self.store.revision(uid), self._kept(uid)
 
     def _kept(self, uid: str) -> tuple[int, Backtest] | None:
         """The backtest the store keeps for the user (whichever process measured it),
