@@ -64,6 +64,7 @@ mcp.run()
 '''
 HANDSHAKE = {"protocolVersion": "2025-11-25", "capabilities": {},
              "clientInfo": {"name": "startup-bench", "version": "0"}}
+TOOLS = "tools"  # the uv tool folder of the installed-tool way, under the run's folder
 TARGETS = {"venv_ratio": 1.3, "uvx_s": 1.5, "first_call_ratio": 2.0, "size_share": 0.6}
 
 
@@ -190,7 +191,7 @@ def installed_tools(source: Path, minimal: Path, work: Path, uv: str,
         f'dependencies = ["mcp=={version}"]\n\n[project.scripts]\n'
         f'minimal-server = "minimal_server:main"\n\n[build-system]\n'
         f'requires = ["uv_build>=0.9,<1"]\nbuild-backend = "uv_build"\n', encoding="utf-8")
-    tool_env = [f"UV_TOOL_DIR={work / 'tools'}", f"UV_TOOL_BIN_DIR={work / 'tools-bin'}"]
+    tool_env = [f"UV_TOOL_DIR={work / TOOLS}", f"UV_TOOL_BIN_DIR={work / 'tools-bin'}"]
     for folder, name in ((source, "mindprint"), (package, "minimal-server")):
         run(["env", *tool_env, uv, "tool", "install", "--from", str(folder), name], env=env)
     run_tool = ["env", *tool_env, uv, "tool", "run"]
@@ -231,15 +232,14 @@ def commands(ways: list[str], source: Path, work: Path, uv: str,
     return out
 
 
-def env_sizes(cmds: dict[str, dict[str, list[str]]], source: Path, uv: str,
+def env_sizes(cmds: dict[str, dict[str, list[str]]], source: Path, work: Path, uv: str,
               env: dict[str, str]) -> dict[str, int]:
     """Bytes on disk of each way's environment (after the starts created them)."""
     sizes: dict[str, int] = {}
     if "venv" in cmds:
         sizes["venv (dev tools and eval extra too)"] = size_on_disk(source / ".venv")
     if "tool" in cmds:
-        tools = Path(cmds["tool"]["mindprint"][1].split("=", 1)[1])
-        sizes["tool (uv tool install)"] = size_on_disk(tools / "mindprint")
+        sizes["tool (uv tool install)"] = size_on_disk(work / TOOLS / "mindprint")
     if "uvx" in cmds:
         prefix = run([uv, "tool", "run", "--from", str(source), "python", "-c",
                       "import sys; print(sys.prefix)"], env=env).strip()
@@ -348,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
         load_before = os.getloadavg()[0]
         times = measure(cmds, env, args.runs, work / "servers.log")
         load_after = os.getloadavg()[0]
-        sizes = env_sizes(cmds, args.source.resolve(), uv, env)
+        sizes = env_sizes(cmds, args.source.resolve(), work, uv, env)
         baseline = baseline_size(args.baseline.resolve(), work, uv, env) if args.baseline else None
     summary = summarise(times)
     print(f"\nstart-up over stdio, median of {args.runs} (load average {load_before:.1f} before, "
