@@ -182,3 +182,18 @@ def test_the_demo_prints_hints_that_run_from_where_it_ran(env: dict[str, str]) -
                            timeout=120, check=False)
     assert again.returncode == 0 and "factors of demo-rui" in again.stdout
     assert shutil.which("mindprint", path=env["PATH"]) is None or "mindprint ui" in last
+
+
+def test_import_without_the_model_writes_nothing_and_says_how(env: dict[str, str]) -> None:
+    """Importing builds, and a build needs the model: without it the import stops before
+    writing, so running it again later imports everything (not "0 added")."""
+    missing = dict(env, MINDPRINT_MODEL_DIR=str(Path(env["MINDPRINT_HOME"]) / "no-model"))
+    history = str(REPO / "examples" / "demo_history.jsonl")
+    r = mindprint(missing, "import", history, "--user", "ana", ok=False)
+    assert r.returncode != 0
+    assert "Nothing was imported" in r.stderr and "--no-build" in r.stderr
+    assert "ana" not in mindprint(env, "users").stdout
+    stored = mindprint(missing, "import", history, "--user", "ana", "--no-build", "--json")
+    assert json.loads(stored.stdout)["added"] == 48
+    built = json.loads(mindprint(env, "import", history, "--user", "ana", "--json").stdout)
+    assert built["added"] == 0 and built["build"]["items"] == 48

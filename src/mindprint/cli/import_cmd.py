@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from mindprint.cli.common import build_with_progress, err, open_app, out
-from mindprint.errors import ImportFormatError
+from mindprint.errors import ImportFormatError, ModelError
 from mindprint.locations import executable, program, quote
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ def import_command(
     if dry_run:
         _report(checked.as_dict() | {"user_id": uid, "dry_run": True}, json_out)
         return
+    if build:
+        _require_model()
     final = plan.summary()
     batch: list[NewItem] = []
     added = dups = 0
@@ -117,6 +119,21 @@ def import_command(
         result["build"] = dataclasses.asdict(build_with_progress(m, uid))
         result["top_factors"] = _top_factors(m, uid)
     _report(result, json_out)
+
+
+def _require_model() -> None:
+    """A build needs the embedding model: without it, stop before writing anything, so the
+    error does not leave the items stored and unbuilt behind a message saying it failed."""
+    from mindprint.embed import check_model
+    from mindprint.settings import EmbeddingSettings
+
+    try:
+        check_model(EmbeddingSettings().resolved_model_dir)
+    except ModelError as e:
+        raise type(e)(
+            f"{e} Nothing was imported. (To store the items now and build them later, "
+            "add --no-build.)"
+        ) from e
 
 
 def _refuse_unusable(s: ImportSummary, strict: bool) -> None:
