@@ -53,6 +53,10 @@ def test_offline_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(built, dict) and built["processed"] == 48 and built["extractor"].startswith("offline")
     facs = _json(["factors", "--user", "rui", "--json"])
     assert isinstance(facs, dict) and facs["built"] and facs["factors"]
+    tone = next(f for f in facs["factors"] if f["name"] == "tone")  # read on every review
+    assert tone["n_items"] == 48 and tone["effect"] is None
+    table = runner.invoke(app, ["factors", "--user", "rui"], env={"COLUMNS": "200"}).stdout
+    assert "on every item: nothing to compare it with" in table and "when tone is present" not in table
     ret = _json(["retrieve", "Review request: a 600 g headlamp with a 3 h battery", "--user", "rui", "--json"])
     assert isinstance(ret, dict) and len(ret["items"]) == 3 and ret["likely_preference"]["label"] in "12345"
     assert _json(["usage", "--json"]) == []

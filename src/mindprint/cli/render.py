@@ -126,7 +126,9 @@ def effect_cell(f: FactorView) -> Text:
 def _raw_statistics(f: FactorView) -> str:
     """Without a departure (labels, or no model of everyone): what the history shows."""
     stats = []
-    if f.mean_score is not None:
+    if f.mean_score is not None and f.mean_score == f.base_mean_score and f.coverage >= 1.0:
+        stats.append("on every item: nothing to compare it with")
+    elif f.mean_score is not None:
         stats.append(f"mean {f.mean_score} vs {f.base_mean_score} overall")
     if f.top_label is not None:
         stats.append(f"mostly {f.top_label} (x{f.lift} its base rate)")

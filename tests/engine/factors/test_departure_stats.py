@@ -193,3 +193,17 @@ def test_the_quantity_that_carries_the_effect_is_the_headline() -> None:
     assert "stars beyond what the text suggests" in text and "at the same g" in text
     # The examples are the items the grams explain, not merely the largest departures.
     assert all(any(f.kind == "quantity" for f in feats[i]) for i in dep.examples)
+
+
+def test_a_factor_on_every_item_has_no_effect_and_is_not_tested() -> None:
+    """Tone and writing style are read on every item: with no item without them there is
+    nothing to compare, so no "when tone is present" effect (it would be the person's own
+    offset, ~0 by construction) and no place among the factors tested."""
+    items, feats, residuals = _hates_weight()
+    feats = [[*fs, Feature("neutral tone", "", "tone")] for fs in feats]
+    feats[0].append(Feature("lumens", "", "topic"))
+    assignment = {"weight": "f_w", "price/value": "f_p", "neutral tone": "f_tone", "lumens": "f_l"}
+    stats = departure_stats(items, feats, assignment, residuals)
+    assert "f_tone" not in stats
+    assert stats["f_l"].effect.kind is EffectKind.PRESENT  # on some items only: still one
+    assert {s.tested for s in stats.values()} == {3}

@@ -241,13 +241,14 @@ def departure_stats(
     rows = _departures(items, features, assignment, residuals)
     joint = judged_effects([(d, x) for _, d, x in rows.regression], rows.spread)
     entries = {fid: _entry(fid, present, rows, joint) for fid, present in rows.present.items()}
+    # On every answered item, "when present" is the person's own offset (~0): no effect.
+    entries = {fid: e for fid, e in entries.items() if e.effect.kind is not EffectKind.PRESENT
+               or len(rows.present[fid]) < len(rows.regression)}
     # A headline picked as the clearer of two effects was tested twice (Bonferroni).
     tests = {fid: min(1.0, e.effect.p * (2 if e.other is not None else 1)) for fid, e in entries.items()}
     clear = benjamini_hochberg(tests, MODEL.false_discovery)
-    return {
-        fid: replace(e, effect=replace(e.effect, clear=fid in clear), tested=len(entries), unit=unit)
-        for fid, e in entries.items()
-    }
+    return {fid: replace(e, effect=replace(e.effect, clear=fid in clear), tested=len(entries), unit=unit)
+            for fid, e in entries.items()}
 
 
 def _departures(
