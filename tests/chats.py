@@ -5,6 +5,7 @@ with the real model (the fixture), copied by the tests that change it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,10 @@ SHORT = "Please keep your answers short, no bullet points."
 CHOICE = "I'll go with option 2. The other options are too intense for me."
 
 
-def chat_history(db: Path, embedder: FastEmbedEmbedder) -> None:
-    """CHAT as ana's history in ``db``, built."""
+def chat_history(
+    db: Path, embedder: FastEmbedEmbedder, chat: Sequence[tuple[str, str]] = tuple(CHAT)
+) -> None:
+    """``chat`` (default: CHAT) as ana's history in ``db``, built."""
     from mindprint.app import Mindprint
     from mindprint.store import NewItem, Store
 
@@ -42,7 +45,7 @@ def chat_history(db: Path, embedder: FastEmbedEmbedder) -> None:
         m.add_items(CHAT_USER, [
             NewItem(input=u, response=a, source="chat", created_at=f"2026-03-{n + 1:02d}T10:00:00+00:00",
                     meta={"kind": "turn"})
-            for n, (u, a) in enumerate(CHAT)
+            for n, (u, a) in enumerate(chat)
         ])
         m.build(CHAT_USER)
     finally:

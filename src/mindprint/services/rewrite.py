@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from mindprint.engine.llm.interface import LLM, acting_for, load_prompt
 from mindprint.engine.llm.rewrite import build_prompt, guard, parse_trajectory, rewrite_with_llm
-from mindprint.engine.rewrite.conflicts import conflicts
+from mindprint.engine.rewrite.conflicts import conflicts, fixes, said_in
 from mindprint.engine.rewrite.offline import OFFLINE_REWRITER, rewrite_offline
 from mindprint.engine.types import Factor
 from mindprint.errors import ProviderError
@@ -98,14 +98,22 @@ class RewriteService:
     def _store(
         self, uid: str, q: str | None, draft: str, text: str, trajectory: dict[str, Any], generator: str
     ) -> RewriteOutcome:
-        """Store the rewrite, with what in the text to send goes against the user's stated
-        preferences (listed among the gaps too, so every client sees it)."""
+        """Store the rewrite, made to follow the user's standing instructions where that
+        needs no new content (units, clock), with what in it still goes against their
+        stated preferences (listed among the gaps too, so every client sees it)."""
         prefs = [f for f in visible(self.store, uid, self.store.get_factors(uid))
                  if f.stats.get("kind") == "preference"]
+        text, fixed = fixes(text, prefs)
+        if fixed:
+            trajectory = {**trajectory, "edit_plan": [*trajectory.get("edit_plan", []), *(
+                {"change": "; ".join(f"{old} → {new}" for old, new in fx.changes),
+                 "reason": f"they asked ({said_in(fx.items)}): “{fx.quote}”",
+                 "applied": True, "factor": fx.factor} for fx in fixed)]}
         found = conflicts(text, prefs)
         if found:
             trajectory = {**trajectory, "conflicts": [
-                {"preference": c.factor_id, "quote": c.quote, "evidence": c.evidence} for c in found
+                {"preference": c.factor_id, "quote": c.quote, "items": list(c.items), "evidence": c.evidence}
+                for c in found
             ]}
             gap = dict(trajectory.get("gap_analysis") or {})
             gap["gaps"] = [*gap.get("gaps", []), *(c.sentence() for c in found)]

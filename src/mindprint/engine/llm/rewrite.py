@@ -30,6 +30,7 @@ from mindprint.engine.llm.interface import (
     load_prompt,
     parse_answer,
 )
+from mindprint.engine.rewrite.conflicts import instructions
 from mindprint.engine.rewrite.fidelity import fidelity_check
 from mindprint.engine.types import Factor
 
@@ -90,10 +91,19 @@ def build_prompt(
         "\n".join(fence(trim(t, 600), "history", item=n) for n, t in enumerate(examples, start=1))
         or "(none)",
     ]
+    held_to = instructions(factors)
+    if held_to:
+        parts += ["\nWhat they said they want from answers, and budgets they stated (their words):",
+                  fence("\n".join(_said(f) for f in held_to), "answer_preferences")]
     if query:
         parts += ["\nThe request the draft answers:", fence(trim(query, 2000), "query")]
     parts += ["\nThe draft to rewrite:", fence(draft, "draft")]
     return f"{load_prompt('rewrite').text}\n\n{SYSTEM_GUARD}", "\n".join(parts)
+
+
+def _said(f: Factor) -> str:
+    items = ", ".join(str(i) for i in f.stats.get("items") or ())
+    return f"- {trim(str(f.stats.get('quote') or ''), 300)}" + (f" (item id {items})" if items else "")
 
 
 def parse_trajectory(text: str) -> _Trajectory:
