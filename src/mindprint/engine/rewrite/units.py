@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from mindprint.engine.features.vocab import NUMBER_WORDS
 
@@ -111,8 +112,8 @@ def quantities(text: str) -> list[Quantity]:
 
 def _pair(found: list[Quantity], text: str) -> list[Quantity]:
     """Mark quantities given with their equivalent in the other system right after them."""
-    paired = set()
-    for i, (a, b) in enumerate(zip(found, found[1:], strict=False)):
+    paired: set[int] = set()
+    for i, (a, b) in enumerate(pairwise(found)):
         if a.system != b.system and _EQUIVALENT.fullmatch(text[a.end:b.start]):
             paired |= {i, i + 1}
     return [replace(q, paired=True) if i in paired else q for i, q in enumerate(found)]
