@@ -16,8 +16,10 @@ from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.predict import index
 from mindprint.engine.predict.departure import History
+from mindprint.engine.predict.deployment import ShippedPopulation, own, shipped_answers
+from mindprint.engine.predict.index import UserIndex
 from mindprint.engine.predict.kernel import Kernel
-from mindprint.engine.predict.population import Population
+from mindprint.engine.predict.population import Answers, Population, PriorPopulation
 from mindprint.services.backtest import MEASURING, Backtest, to_json
 from mindprint.store import NewItem, Store
 from tests.server.conftest import built_template  # noqa: F401 (fixture)
@@ -133,3 +135,32 @@ def test_the_backtest_refits_as_the_history_grows_on_items_before_the_predicted_
     # and fits happen as the history grows by a quarter, not at every point.
     assert fitted_on and set(fitted_on) <= {p.seen for p in b.points}
     assert len(set(fitted_on)) < len(b.points) / 2
+
+
+class OwnHistoryFirst(ShippedPopulation):
+    """The deployment policy choosing the person's own history whenever it can."""
+
+    def for_user(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None:
+        return own(answers, c) or super().for_user(user_id, answers, c)
+
+
+def test_the_model_of_everyone_is_the_shipped_model_whatever_population_mindprint_chose(
+    db: Path, real_embedder: FastEmbedEmbedder,
+) -> None:
+    """The sentence's "a model of everyone" never saw the person's answers: the shipped
+    pooled model reading each predicted item's text, not the population chosen for the
+    person (here their own history)."""
+    m = Mindprint(Store.open(db), real_embedder, population=OwnHistoryFirst(real_embedder.model_id))
+    _measured_by_another_release(m)
+    b = m.backtest.run("rui")
+    c = m.backtest.index.get("rui")
+    every = PriorPopulation(real_embedder.model_id, shipped_answers(Answers(scale=(1.0, 5.0))))
+    where = {i: n for n, i in enumerate(c.ids)}
+    assert c.signals is not None and len(b.points) > 30
+    for p in b.points:
+        row = where[p.item_id]
+        direct = every.answers.answer(every.outputs(c.vectors["raw"][row][None, :],
+                                                    c.signals[row][None, :])[0])
+        assert p.population == direct
+        assert p.population_error == abs(float(direct) - float(p.gold))
+    m.close()

@@ -2,8 +2,10 @@
 
 The online protocol of the evaluation (``eval/online.py``) on one stored user, without
 replaying feedback: each answered item is predicted from the items stored before it
-(mindprint's prediction on an index of those items only), and from the population
-model alone (a model of everyone). The factor grouping is the current one, learned from
+(mindprint's prediction on an index of those items only), and by a model of everyone
+alone: the population source's ``everyone`` (the shipped model, which never saw the
+person's answers; none for labels), never the population chosen for the person, which
+may be their own history. The factor grouping is the current one, learned from
 the whole history; the residuals, similar items and factor effects a prediction reads come
 only from earlier items.
 """
@@ -41,6 +43,9 @@ MAX_POINTS = 60
 # by this factor since the last fit (always on the items before the predicted one): a fit
 # per point made a fresh server's first measurement of 48 reviews take 8-10 s.
 REFIT_GROWTH = 1.25
+# What a kept backtest measures: raised when that changes, so one measured before is
+# measured again (2: "a model of everyone" is the shipped model, not the chosen population).
+MEASURE = 2
 MEASURING = ("How well mindprint knows you is being measured on your history; it shows here "
              "in a few seconds.")
 
@@ -144,7 +149,7 @@ class BacktestService:
         # What a kept backtest was measured with: another extractor, embedding model,
         # population source or release measures something else.
         self.basis = (f"{__version__}|{self.pipeline.id}|{self.index.model_id}|"
-                      f"{type(self.population).__name__}")
+                      f"{type(self.population).__name__}|{MEASURE}")
         self._cache: dict[str, tuple[int, Backtest]] = {}
         self._lock = threading.Lock()
 
@@ -240,10 +245,12 @@ class BacktestService:
         pred = predict(sub, pq, pop, near)
         gold = str(_gold(c, iid, answers))
         mine = pred.label if pred is not None else ""
+        # "A model of everyone" never saw this person's answers (see the module docstring).
+        every = self.population.everyone(uid, sub_answers, sub) if sub_answers is not None else None
         base = None
-        if pop is not None:
+        if every is not None:
             raw = np.asarray(q_vecs["raw"], dtype=np.float64)[None, :]
-            base = pop.answers.answer(pop.outputs(raw, np.asarray(q_vecs["signals"])[None, :])[0])
+            base = every.answers.answer(every.outputs(raw, np.asarray(q_vecs["signals"])[None, :])[0])
         return BacktestPoint(iid, seen, gold, mine, base, answers.error(mine, gold),
                              None if base is None else answers.error(base, gold))
 
