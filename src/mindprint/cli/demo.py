@@ -63,6 +63,7 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str, chat_user: str
     out.rule("[bold]2. build the user model (features → factors → statistics → paths)")
     out.print(_build(m, err, user, len(items)))
     render.factors(out, factors_view(m, user, limit=10))
+    _knows(out, m, user)
     out.rule("[bold]3. a new query: the reasoning paths retrieved for it")
     out.print(Panel(DEMO_QUERY, title="query", title_align="left"))
     render.retrieval(out, retrieval_view(m, user, DEMO_QUERY, k=3))
@@ -86,6 +87,25 @@ def run_demo(m: Mindprint, out: Console, err: Console, user: str, chat_user: str
     ), soft_wrap=True)
     # The last line, and the only one about it: where to see (and steer) the model.
     out.print(render.plain(f"See your model in the browser: {cmd} ui --user {who}"), soft_wrap=True)
+
+
+def _knows(out: Console, m: Mindprint, user: str) -> None:
+    """The backtest's sentence, and what it measures: each past rating predicted from its
+    review request alone. His clearest departure is read from his reviews, which no
+    request says in advance, so it cannot help there (issue 25)."""
+    bt = m.backtest.run(user)
+    mine = [p.error for p in bt.recent]
+    everyone = [p.population_error for p in bt.recent if p.population_error is not None]
+    verdict = ""
+    if mine and len(everyone) == len(mine) and sum(mine) > sum(everyone):
+        verdict = (" Here what mindprint fits to his few dozen ratings (which population to "
+                   "depart from, and how far) costs more than it finds.")
+    out.print(render.plain(
+        f"How well mindprint knows {user}: {bt.sentence} Each past rating is predicted from "
+        "its review request alone, as if it were new. What sets him apart above is read "
+        "from his reviews (how the gear held up, above all), which no request says in "
+        f"advance.{verdict}"
+    ))
 
 
 def run_chat_demo(m: Mindprint, out: Console, err: Console, user: str) -> None:
