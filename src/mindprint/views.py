@@ -110,7 +110,14 @@ class PreferenceView(View):
     last_seen: str | None = None
 
 
-class ApplyingView(PreferenceView):
+# What to follow and why (last_seen, ignored, is in get_user_factors); no docstring: tools/list.
+class ApplyingView(View):
+    quote: str
+    stance: str
+    firmness: str
+    domain: str
+    chosen: str | None = None
+    items: list[int]
     because: str = Field(description="Why it applies.")
 
 
@@ -161,6 +168,7 @@ class PredictionView(View):
 class RetrievalView(View):
     user_id: str
     query_features: list[FeatureView]
+    every_answer: list[str] | None = None
     preferences: list[ApplyingView] = Field(default_factory=list)
     items: list[RetrievedView]
     likely_preference: PredictionView | None = Field(
@@ -336,6 +344,7 @@ def retrieval_view(
     return RetrievalView(
         user_id=res.user_id,
         query_features=[feature_view(f, names, (query,)) for f in res.query_features],
+        every_answer=[preference_fields(f)["quote"] for f in res.instructions] or None,
         preferences=[
             ApplyingView(**preference_fields(a.factor), because=a.because) for a in res.preferences
         ],
@@ -346,7 +355,8 @@ def retrieval_view(
                 input=trim(h.item.input, INPUT_CHARS),
                 response=trim(h.item.response, RESPONSE_CHARS),
                 label=h.item.label,
-                features=[feature_view(f, names, (h.item.input, h.item.response)) for f in h.features],
+                features=[feature_view(f, names, (h.item.input, h.item.response))
+                          for f in h.features if f.kind != "preference"],  # the path quotes it
                 reasoning_path=h.path,
                 shared_factors=list(h.shared_factors),
             )

@@ -19,7 +19,7 @@ from mindprint.cli.main import app, main
 from mindprint.errors import ConfigError, UnknownUserError
 from mindprint.settings import ProviderSettings, StoreSettings
 from mindprint.testing.fake_llm import FakeLLM, fake_llm
-from tests.chats import BRANDS, CHAT_USER, SPICY_THEN, TRAINS
+from tests.chats import BRANDS, CHAT_USER, SHORT, SPICY_THEN, TRAINS
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = str(REPO / "examples" / "demo_history.jsonl")
@@ -151,5 +151,7 @@ def test_factors_and_retrieve_show_what_the_person_said(
     assert "needs · strict" in first and "shopping" in first  # firmest first
     found = run("retrieve", "How should I get from Paris to Berlin next month?", "-k", "1")
     assert "applies: likes · firm · items #3" in found and f"“{TRAINS}”" in found
-    assert "why: travel; the question asks about" in found
+    # No phrase of the question ("paris", "berlin next month") is about trains: it says so.
+    assert "why: travel; near the question as a whole" in found
+    assert f"for every answer: “{SHORT}”" in found
     assert found.index("applies:") < found.index("item ")  # before the similar exchanges

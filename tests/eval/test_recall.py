@@ -11,8 +11,8 @@ import pytest
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.eval.examples import DatasetError
-from mindprint.eval.prefeval import Exchange, RecallCase, is_recall, load_recall
-from mindprint.eval.recall import RecallRow, import_person, person_model, rank_of
+from mindprint.eval.prefeval import Exchange, RecallCase, RecallQuestion, is_recall, load_recall
+from mindprint.eval.recall import RecallRow, eval_person, import_person, person_model, rank_of
 from mindprint.eval.recall_run import results, run_recall, write_recall
 from mindprint.eval.runs import EvalConfig
 from mindprint.settings import LimitSettings
@@ -127,3 +127,25 @@ def test_the_shared_prefeval_folders_load(shared_data: Path, variant: str) -> No
     assert len(cases) == 71 and sum(len(c.questions) for c in cases) == 710
     dev, test = load_recall(folder, "dev"), load_recall(folder, "test")
     assert len(dev) + len(test) == 71 and {c.user_id for c in dev}.isdisjoint(c.user_id for c in test)
+
+
+@pytest.mark.model
+def test_an_instruction_about_answers_counts_as_served_and_takes_no_entry(
+    tmp_path: Path, real_embedder: FastEmbedEmbedder,
+) -> None:
+    """An instruction comes with every answer: its question counts it at rank 1 (its
+    similarity to the question is nil), and it takes no entry from a topical question."""
+    said = [("Please keep your answers short, no bullet points.", "Sure."),
+            ("I strongly prefer trains to flying.", "Got it."), *DISTRACTORS]
+    history = tuple(Exchange(f"p_i{n}", u, a, n) for n, (u, a) in enumerate(said))
+    questions = (RecallQuestion("q0", "Explain how the tides work.", frozenset({"p_i0"})),
+                 RecallQuestion("q1", "How should I get from Paris to Lyon?", frozenset({"p_i1"})))
+    app = Mindprint(Store.open(tmp_path / "db.sqlite"), real_embedder, limits=LimitSettings())
+    try:
+        tides, trip = eval_person(app, RecallCase("p", history, questions), real_embedder,
+                                  ["mindprint", "dense"], online=False, timings={})
+    finally:
+        app.close()
+    assert tides.ranks["mindprint"] == 0 and tides.topical != 0
+    assert tides.ranks["dense"] != 0  # by similarity alone the instruction is not first
+    assert trip.ranks["mindprint"] == trip.topical == 0

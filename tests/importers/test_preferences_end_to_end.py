@@ -153,7 +153,6 @@ async def test_preferences_in_a_chatgpt_export_come_back_through_mcp(
         for query, needed in [
             ("Can you suggest a dessert I could bring to a friend's party?", ("peanuts", "vegetarian")),
             ("How should I get from Munich to Paris next month?", ("fly", "Nightjet")),
-            ("What is a bond, in plain words?", ("three sentences",)),
         ]:
             found = await call_ok(c, "retrieve_reasoning_paths", {"query": query, "k": 3})
             first = found["preferences"][0]
@@ -161,6 +160,10 @@ async def test_preferences_in_a_chatgpt_export_come_back_through_mcp(
             assert first["items"] and first["because"].startswith(first["domain"])
             quoted += _paths_quote_only_the_person(found["items"], user_text)
         assert quoted, "no path quoted the person"
+        # Her instruction about answers comes with any question, apart from the topical ones.
+        bond = await call_ok(c, "retrieve_reasoning_paths", {"query": "What is a bond, in plain words?"})
+        assert any("three sentences" in said for said in bond["every_answer"]), bond
+        assert not any("three sentences" in p["quote"] for p in bond["preferences"])
 
 
 def _paths_quote_only_the_person(items: list[dict[str, Any]], user_text: str) -> int:

@@ -16,11 +16,13 @@ from mcp_types import ElicitRequestParams, ElicitResult
 from mindprint.app import Mindprint
 from mindprint.server.server import build_server
 from mindprint.server.state import ServerState
+from tests.chats import CHOICE, SHORT, TRAINS
 from tests.server.support import MODES, TOOLS, USER, call_err, call_ok, export_all, snapshot
 
 pytestmark = pytest.mark.anyio
 
 TEMPO_QUERY = "Review request: Tempo Run 3 GPS watch — 25 h GPS, 40 g, $229."
+NOWHERE = "travel; near the question as a whole, no phrase of it names this"
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -247,3 +249,23 @@ async def test_the_app_is_created_lazily_and_once(app_factory: Callable[[], Mind
     receipts = results[:4]
     assert sorted(r["history_size"] for r in receipts) == [49, 50, 51, 52]
     assert len({r["item_id"] for r in receipts}) == 4
+
+
+async def test_retrieval_brings_their_answer_instructions_and_says_truly_why(
+    chat_server: MCPServer[ServerState],
+) -> None:
+    """What a client model reads for ana: her instruction about answers with every
+    question, apart from the one topical preference k=1 leaves room for; and a reason that
+    names the phrase linking the question to the preference, or says that none does."""
+    async with Client(chat_server, mode="legacy") as c:
+        trip = await call_ok(c, "retrieve_reasoning_paths",
+                             {"query": "How do I get from Paris to Berlin?", "k": 1})
+        gym = await call_ok(c, "retrieve_reasoning_paths",
+                            {"query": "Can you suggest a workout for tomorrow?", "k": 1})
+        said = (await c.call_tool("retrieve_reasoning_paths", {"query": "What is 7 times 8?"})).content
+    assert trip["every_answer"] == gym["every_answer"] == [SHORT]
+    assert [(p["quote"], p["because"]) for p in trip["preferences"]] == [(TRAINS, NOWHERE)]
+    assert [(p["quote"], p["because"]) for p in gym["preferences"]] == [
+        (CHOICE, "activities; the question asks about “workout”")]
+    assert "last_seen" not in gym["preferences"][0]  # get_user_factors says when
+    assert SHORT in getattr(said[0], "text", "")  # a client reading only text gets it too

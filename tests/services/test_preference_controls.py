@@ -89,3 +89,13 @@ def test_history_finds_the_items_that_said_a_preference(app: Mindprint) -> None:
     assert total == 2 and {it.id for it in items} == set(ids)
     assert app.admin.search(CHAT_USER, "HIIT", "", among=ids)[1] == 1
     assert app.admin.search(CHAT_USER, "", "", among=[])[1] == 0
+
+
+def test_an_instruction_about_answers_is_served_as_edited_and_not_once_vetoed(app: Mindprint) -> None:
+    unrelated = "What is the capital of Australia?"
+    assert retrieval_view(app, CHAT_USER, unrelated, 3).every_answer == [SHORT]
+    words, fid = "Answer in three sentences at most.", pref_id(app, SHORT)
+    app.controls.edit(CHAT_USER, fid, "", words)
+    assert retrieval_view(app, CHAT_USER, unrelated, 3).every_answer == [words]
+    app.controls.set(CHAT_USER, fid, "veto")
+    assert retrieval_view(app, CHAT_USER, unrelated, 3).every_answer is None

@@ -105,7 +105,7 @@ def test_you_shows_each_preference_in_the_persons_words(page: Page, board: Dashb
     assert facts["firmness"] == "strict" and facts["domain"] == "shopping"
     assert facts["how"] == "said outright"
     assert facts["first seen"] == facts["last seen"] == "2026-03-06"
-    assert card(page, SHORT).locator("dd.how").inner_text() == "an instruction about answers"
+    assert card(page, SHORT).locator("dd.how").inner_text() == "an instruction, given with every answer"
     assert card(page, SHORT).locator("dd.domain").inner_text() == "answers"
     assert "chose “steady-state cycling”" in card(page, CHOICE).locator("dd.how").inner_text()
     # The statement a later one replaced: history beneath it, never served.

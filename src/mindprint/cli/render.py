@@ -15,7 +15,13 @@ from rich.text import Text
 from mindprint.engine.features.text import trim
 
 if TYPE_CHECKING:
-    from mindprint.views import FactorView, PreferenceView, RetrievalView, UserFactorsView
+    from mindprint.views import (
+        ApplyingView,
+        FactorView,
+        PreferenceView,
+        RetrievalView,
+        UserFactorsView,
+    )
 
 T = TypeVar("T")
 
@@ -137,7 +143,7 @@ def _raw_statistics(f: FactorView) -> str:
     return "; ".join(stats)
 
 
-def _said(p: PreferenceView) -> Text:
+def _said(p: PreferenceView | ApplyingView) -> Text:
     """The person's own words, and for a choice the option they picked."""
     said = styled("“", plain(p.quote), "”")
     return styled(said, "\n", ("chose: ", "dim"), plain(p.chosen, 120)) if p.chosen else said
@@ -162,6 +168,8 @@ def retrieval(console: Console, v: RetrievalView) -> None:
         return
     feats = ", ".join(f"{f.name}" + (f" [{f.factor}]" if f.factor else "") for f in v.query_features)
     console.print(styled(("query features:", "bold"), " ", plain(feats)))
+    for said in v.every_answer or ():
+        console.print(styled(("for every answer:", "bold"), " ", plain(f"“{said}”")))
     for a in v.preferences:
         body = styled(_said(a), "\n", ("why:", "dim"), " ", plain(a.because))
         title = plain(f"applies: {a.stance} · {a.firmness} · items "

@@ -128,6 +128,17 @@ class ModelSettings:
         0.1, "cosine",
         "a preference applies to a query from this similarity on (PrefEval dev: 0.1 brought "
         "back more gold preferences than 0.2 and no fewer than 0)")
+    pref_why_floor: float = _h(
+        0.35, "cosine",
+        "a query phrase at least this close to a preference's own words is named as why it "
+        "applies (PrefEval dev, the preferences applied to 10 people's questions in two sets: "
+        "0.35 named a phrase for 48% of the gold preferences and 9% of the others, 0.3 for 61% "
+        "and 18%; a wrong phrase named misleads, none named only says less)")
+    pref_why_domain: float = _h(
+        0.35, "cosine",
+        "else a query phrase at least this close to the description of the preference's "
+        "domain, and closer to it than to any other domain, is named (\"street-food tour\" is "
+        "about food at 0.46; \"bike ride\" is nearest activities at 0.32)")
     pref_strength_weight: float = _h(
         0.1, "cosine points per unit of extraction strength",
         "a firmly stated preference ranks a little above a fact said in passing")

@@ -7,6 +7,9 @@ through ``record_feedback``), the model built; then each question is put to
 list of *entries*, each a set of history items: mindprint's preferences first (a
 preference cites every item that said it), then its similar exchanges; one item per
 entry for the baselines. ``recall@k``: a gold item in the first k entries; ``mrr@5``.
+The person's instructions about answers come with every retrieval, apart from the ranked
+entries: a gold item one of them cites is served for certain, at rank 1, and they take no
+entry from the topical preferences (benchmarks/README.md, "instructions about answers").
 ``factor_recall``: whether ``get_user_factors`` with default arguments cites a gold item
 or quotes its words.
 """
@@ -44,6 +47,9 @@ class RecallRow:
     user_id: str
     ranks: dict[str, int | None]
     factor_hit: bool
+    # mindprint's rank among its ranked entries alone: what its topical preferences and
+    # similar exchanges found, without the instructions served with every answer.
+    topical: int | None = None
 
 
 @dataclass(slots=True)
@@ -101,8 +107,11 @@ def person_model(app: Mindprint, uid: str, case: RecallCase, embedder: Embedder)
     )
 
 
-def mindprint_entries(app: Mindprint, pm: PersonModel, query: str) -> Entries:
+def mindprint_entries(app: Mindprint, pm: PersonModel, query: str) -> tuple[frozenset[str], Entries]:
+    """What every answer is given (the instructions' items), and the ranked entries."""
     res = app.retrieval.retrieve(pm.uid, query, K, predict=False)
+    always = frozenset(x for f in res.instructions for i in named_items(f)
+                       if i in pm.to_profile for x in pm.to_profile[i])
     out: Entries = []
     seen: set[str] = set()
     for group in [*(named_items(p.factor) for p in res.preferences),
@@ -111,7 +120,7 @@ def mindprint_entries(app: Mindprint, pm: PersonModel, query: str) -> Entries:
         if ids and not ids <= seen:
             out.append(ids)
             seen |= ids
-    return out
+    return always, out
 
 
 def _ordered(pm: PersonModel, scores: Sequence[float]) -> Entries:
@@ -153,13 +162,15 @@ def eval_person(
     rows = []
     for q in case.questions:
         ranks: dict[str, int | None] = {}
+        topical: int | None = None
         for m in methods:
             t = time.perf_counter()
-            entries = (mindprint_entries(app, pm, q.text) if m == "mindprint"
-                       else baseline_entries(m, pm, q.text, embedder))
+            always, entries = (mindprint_entries(app, pm, q.text) if m == "mindprint"
+                               else (frozenset(), baseline_entries(m, pm, q.text, embedder)))
             timings[m] = timings.get(m, 0.0) + time.perf_counter() - t
-            ranks[m] = rank_of(entries, q.gold)
-        rows.append(RecallRow(q.id, case.user_id, ranks, factor_hit(pm, case, q.gold)))
+            ranks[m] = 0 if always & q.gold else rank_of(entries, q.gold)
+            topical = rank_of(entries, q.gold) if m == "mindprint" else topical
+        rows.append(RecallRow(q.id, case.user_id, ranks, factor_hit(pm, case, q.gold), topical))
     return rows
 
 

@@ -73,8 +73,11 @@ def run_recall(
         "git_commit": commit, "mindprint_version": __version__,
         "python": platform.python_version(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "rows": [{"id": r.id, "user_id": r.user_id, "ranks": r.ranks, "factor_hit": r.factor_hit}
-                 for r in rows],
+        # Questions whose gold item only an instruction about answers brought (rank 1 by
+        # being served with every answer, not by its similarity).
+        "instruction_hits": sum(1 for r in rows if r.ranks.get("mindprint") == 0 and r.topical != 0),
+        "rows": [{"id": r.id, "user_id": r.user_id, "ranks": r.ranks, "factor_hit": r.factor_hit,
+                  "topical": r.topical} for r in rows],
     })
     return out
 

@@ -10,14 +10,28 @@ import numpy as np
 from mindprint.engine.factors.paths import without
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.model_settings import MODEL
+from mindprint.engine.pipeline import PreparedQuery, Remembering
 from mindprint.engine.predict import predictor
 from mindprint.engine.predict.index import answer_text, answers_of, query_tone
 from mindprint.engine.predict.population import user_offset
 from mindprint.engine.predict.predictor import Prediction
-from mindprint.engine.predict.retrieval import Applying, Mode, among, applying, cited, top_k
-from mindprint.engine.types import Feature, Retrieved
+from mindprint.engine.predict.retrieval import (
+    Applying,
+    Mode,
+    PrefIndex,
+    among,
+    applying,
+    cited,
+    instructions,
+    top_k,
+)
+from mindprint.engine.types import Factor, Feature, Retrieved
 from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta
+
+# The strongest query phrases "why" looks among, and how many phrase vectors are kept.
+WHY_PHRASES = 3
+PHRASES_KEPT = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,8 @@ class RetrievalResult:
     factor_names: dict[str, str]
     # The standing preferences that apply to the query, before the similar exchanges.
     preferences: list[Applying] = field(default_factory=list)
+    # Their current instructions about answers: they apply to every query.
+    instructions: list[Factor] = field(default_factory=list)
 
 
 def shown(features: list[Feature], vetoed: frozenset[str]) -> list[Feature]:
@@ -43,6 +59,9 @@ class RetrievalService:
         self.store, self.pipeline, self.model_id = core.store, core.pipeline, core.model_id
         self.index, self.inputs = core.index, core.inputs
         self.population = core.population
+        # The query phrases "why" compares with a preference: a person's questions repeat
+        # their topics, and a phrase embedded once is not embedded again.
+        self.phrases = Remembering(core.pipeline.embedder, limit=PHRASES_KEPT)
 
     def retrieve(
         self,
@@ -73,7 +92,7 @@ class RetrievalService:
             if c.ids
             else []
         )
-        applies = applying(standing, pq.vectors["plain"], pq.phrases, k) if prefs else []
+        applies, rules = self._standing(standing, pq, k) if prefs else ([], [])
         # An exchange a preference already cites is not shown twice.
         said = cited(applies)
         hits = [h for h in wide if h.item_id not in said][:k]
@@ -103,7 +122,14 @@ class RetrievalService:
                                                  mode=mode, tone=sub_tone, tone_weight=weight)]
             prediction = predictor.predict(c, pq, pop, near)
         return RetrievalResult(uid, pq.features, out, prediction, self.store.get_user_model(uid),
-                               names, applies)
+                               names, applies, rules)
+
+    def _standing(self, idx: PrefIndex, pq: PreparedQuery, k: int) -> tuple[list[Applying], list[Factor]]:
+        """The topical preferences that apply to the query, and the instructions about
+        answers, which apply to every query."""
+        found = applying(idx, pq.vectors["plain"], pq.phrases[:WHY_PHRASES], k,
+                         embed=self.phrases.embed, domains=self.pipeline.domain_vectors())
+        return found, instructions(list(idx.factors.values()))
 
     def population_answers(self, user_id: str | None, query: str) -> tuple[str, str, str] | None:
         """What the user's population alone answers for ``query`` (the model their server

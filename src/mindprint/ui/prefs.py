@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SOURCES = 8  # source items linked on a card; History shows them all
 LABEL_CHARS = 70
 SAID_AS = {"stated": "said outright", "choice": "a choice among options offered",
-           "correction": "correcting an answer", "instruction": "an instruction about answers"}
+           "correction": "correcting an answer", "instruction": "an instruction, given with every answer"}
 
 
 @dataclass(frozen=True, slots=True)

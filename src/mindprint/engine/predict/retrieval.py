@@ -15,8 +15,9 @@ every preference the user stated is matched by what it says, not by the words th
 shares with it: the cosine between the query's embedding and the embedding of the user's
 own words (with the option they chose, and for a choice the exchange that offered the
 options). A preference applies when that similarity reaches ``MODEL.pref_floor``; the strongest come
-first. "Why" names the preference's domain and what the query asks about in it
-("food; the question asks about “dishes”"). The preference index is built from
+first. "Why" (:func:`because`) names the preference's domain and the query's phrase that links
+them ("food; the question asks about “snack”"). Instructions about answers do not compete:
+they apply to every query and are served apart. The preference index is built from
 the items' preference features: those the last build grouped into standing preferences
 carry that factor (a superseded or vetoed one is left out), and those recorded since
 (feedback) stand alone until the next build groups them. A preference none of whose
@@ -25,16 +26,15 @@ statements is left (its items deleted) is gone at once, before the rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from mindprint.engine.factors.standing import Evidence, standing
+from mindprint.engine.factors.standing import Evidence, ranked, standing
 from mindprint.engine.features.reader import DOMAINS
-from mindprint.engine.features.text import words
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.protocols import Vector
 from mindprint.engine.types import Factor, Feature, Item
@@ -189,30 +189,97 @@ def _offer(f: Feature, mat: Vector) -> list[Vector]:
 
 def applying(
     idx: PrefIndex, query: Vector, phrases: Sequence[str], k: int, floor: float | None = None,
+    embed: Callable[[Sequence[str]], Vector] | None = None, domains: Vector | None = None,
 ) -> list[Applying]:
-    """The preferences that apply to the query (``query``: its plain embedding;
-    ``phrases``: its topic phrases, strongest first), the strongest first, at most ``k``."""
+    """The topical preferences that apply to the query (``query``: its plain embedding;
+    ``phrases``: its topic phrases, strongest first), the strongest first, at most ``k``.
+    Instructions about answers are not among them (:func:`instructions` serves them).
+    ``embed`` embeds the phrases, called only when something applies, and ``domains`` are
+    the domain descriptions' vectors: what :func:`because` names the link with."""
     if not len(idx.vectors) or k <= 0:
         return []
     floor = MODEL.pref_floor if floor is None else floor
     sims = idx.vectors @ query + MODEL.pref_strength_weight * (np.asarray(idx.strength) - 1.0)
     best = np.full(len(idx.owners), -np.inf)
     np.maximum.at(best, idx.codes, sims)  # each preference's best row
-    # A preference counts from above -2 (below any cosine), as the best so far started.
-    keep = np.flatnonzero((best > -2.0) & (best >= floor)).tolist()
-    chosen = sorted(((float(best[j]), idx.owners[j]) for j in keep), reverse=True)[:k]
-    return [Applying(idx.factors[fid], round(s, 4), because(idx.factors[fid], phrases)) for s, fid in chosen]
+    # A preference counts from above -2 (below any cosine), as the best so far started;
+    # an instruction about answers never competes (no question is about it).
+    keep = [j for j in np.flatnonzero((best > -2.0) & (best >= floor)).tolist()
+            if not is_instruction(idx.factors[idx.owners[j]])]
+    chosen = sorted(((float(best[j]), j) for j in keep), reverse=True)[:k]
+    vecs = embed(phrases) if chosen and phrases and embed is not None else None
+    return [
+        Applying(f, round(s, 4), because(f, idx.vectors[idx.codes == j], phrases, vecs, domains))
+        for s, j in chosen
+        for f in (idx.factors[idx.owners[j]],)
+    ]
 
 
-def because(pref: Factor, phrases: Sequence[str]) -> str:
-    """Why a preference applies: its domain, and what the question asks about (the query's
-    phrase that speaks of that domain, else its strongest phrase)."""
+# -- why a preference applies, and what applies to every answer ---------------------------
+#
+# "Why" names what links the question to the preference: the query's topic phrase whose
+# embedding is closest to one of the preference's own (the person's words, the options
+# they were offered), from ``MODEL.pref_why_floor`` on; else the phrase that is about the
+# preference's domain (nearest to that domain's description, from ``MODEL.pref_why_domain``
+# on). Otherwise no phrase of the question speaks of it, and the reason says only that the
+# question as a whole is near it: naming the query's strongest phrase instead would claim
+# a link that is not there ("money; the question asks about “far”").
+#
+# An instruction about answers ("keep answers short", "metric units please") is about no
+# topic, so no question is similar to it: it is served with every retrieval, apart from
+# the topical preferences that compete on similarity.
+
+# The domain of a standing instruction about answers (engine/features/reader.py).
+ANSWERS = "answers"
+
+
+def is_instruction(pref: Factor) -> bool:
+    """An instruction about how to answer, rather than a preference about a topic: said as
+    one (the extraction's reading of the sentence). A statement or choice whose words are
+    merely nearest the description of answers ("I usually present 2-3 concepts to give
+    clients options") keeps competing on similarity."""
+    return pref.stats.get("said_as") == "instruction" and pref.stats.get("domain") == ANSWERS
+
+
+def instructions(prefs: Sequence[Factor]) -> list[Factor]:
+    """The person's current instructions about answers among ``prefs`` (the current
+    preferences: superseded and vetoed ones are already left out), firmest and latest
+    first."""
+    return ranked([f for f in prefs if is_instruction(f) and not f.stats.get("superseded_by")])
+
+
+def because(
+    pref: Factor, rows: Vector, phrases: Sequence[str], phrase_vecs: Vector | None,
+    domains: Vector | None = None,
+) -> str:
+    """Why ``pref`` applies: its domain, and the query phrase that links the question to it
+    (``rows``: the preference's vectors; ``phrase_vecs``: one unit vector per phrase;
+    ``domains``: the embeddings of the domain descriptions, in ``DOMAINS`` order)."""
     domain = str(pref.stats.get("domain") or "preference")
-    if not phrases:
-        return f"{domain}; close to the question"
-    about = set(words(DOMAINS.get(domain, "")))
-    asked = next((p for p in phrases if set(words(p)) & about), phrases[0])
-    return f"{domain}; the question asks about “{asked}”"
+    linked = _link(domain, rows, phrase_vecs, domains) if len(phrases) else None
+    if linked is None:
+        return f"{domain}; near the question as a whole, no phrase of it names this"
+    return f"{domain}; the question asks about “{phrases[linked]}”"
+
+
+def _link(domain: str, rows: Vector, phrase_vecs: Vector | None, domains: Vector | None) -> int | None:
+    """The phrase closest to the preference's own words, if one is close enough; else the
+    phrase most clearly of the preference's domain (the domain it is nearest to, and near
+    enough): "street-food tour" is about food before any word of "I love spicy food" is
+    close to it. None when no phrase is either."""
+    if phrase_vecs is None or not len(phrase_vecs) or not len(rows):
+        return None
+    pv = np.asarray(phrase_vecs)
+    own = (pv @ np.asarray(rows).T).max(axis=1)
+    if float(own.max()) >= MODEL.pref_why_floor:
+        return int(np.argmax(own))
+    names = list(DOMAINS)
+    if domains is None or domain not in names:
+        return None
+    by_domain = pv @ np.asarray(domains).T
+    mine = by_domain[:, names.index(domain)]
+    ok = (by_domain.argmax(axis=1) == names.index(domain)) & (mine >= MODEL.pref_why_domain)
+    return int(np.argmax(np.where(ok, mine, -np.inf))) if ok.any() else None
 
 
 def named_items(f: Factor) -> list[int]:
