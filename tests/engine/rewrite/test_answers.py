@@ -41,15 +41,32 @@ def test_instructions_are_read_from_the_persons_words(quote: str, expected: Answ
     "I run 10 km every morning.",                   # a unit, not an instruction
     "Please avoid jargon.",                         # nothing measurable
     "I'm flexible about format.",
+    "I keep a to-do list, no more than 5 items.",   # a list of theirs, not an answer's
+    "I always run 10 km before work.",
 ])
 def test_words_that_ask_nothing_checkable_give_no_rule(quote: str) -> None:
     assert not rules(quote, about_answers=quote.startswith("Please"))
 
 
-def test_short_needs_an_answer_noun_unless_the_preference_is_about_answers() -> None:
+@pytest.mark.parametrize("quote", [
+    "Any short, energizing activities we could do backstage?",
+    "I need meals that don't take too long to prepare.",
+    "I work in a 24-hour fitness center.",
+    "I love the six-word memoir concept.",
+    "The team moved the statue 150 feet in two minutes.",
+    "I take short breaks and go for walks.",
+])
+def test_length_and_unit_words_about_things_are_not_instructions(quote: str) -> None:
+    """Even where the reader filed the sentence under answers."""
+    assert not rules(quote, about_answers=True)
+
+
+def test_words_not_known_to_be_about_answers_must_say_so() -> None:
     assert not rules("That's way too long.", about_answers=False)
     assert rules("That's way too long.", about_answers=True) == AnswerRules(short=True)
     assert rules("I like short answers.", about_answers=False) == AnswerRules(short=True)
+    assert rules("Give me distances in km.", about_answers=False) == AnswerRules(units=METRIC)
+    assert not rules("I hate it when trips are short.", about_answers=False)
 
 
 @pytest.mark.parametrize(("rule", "breaking", "evidence", "complying"), [

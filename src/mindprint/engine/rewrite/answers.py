@@ -25,29 +25,39 @@ _COUNTS = {"one": 1, "single": 1, "a single": 1, "a couple of": 2, "couple of": 
 _N = rf"(?P<n>\d+|{'|'.join(sorted(_COUNTS, key=len, reverse=True))})(?:\s+or\s+(?P<m>\d+|{'|'.join(_COUNTS)}))?"
 _WHAT = r"(?:short\s+)?(?P<what>sentences?|bullet\s?points?|bullets?|points|items|words|paragraphs?)"
 _BELOW = r"fewer than|less than|under|below"
+_ANS = r"(?:answers?|repl(?:y|ies)|responses?|explanations?|messages?|summar(?:y|ies))"
 _LIMITS = (
     re.compile(rf"\b(?P<bound>at most|no more than|not more than|max(?:imum)?(?: of)?|up to|{_BELOW}|"
                rf"within|only|just|in|to|limit(?:ed)? to)\s+{_N}\s+{_WHAT}\b", re.I),
     re.compile(rf"\b{_N}\s+{_WHAT}\s+(?P<bound>at most|max(?:imum)?|or (?:fewer|less)|tops|or under)\b", re.I),
-    re.compile(rf"\b{_N}-(?P<what>word|sentence|paragraph|bullet)\b", re.I),
+    # "one-sentence answers", not "a six-word memoir".
+    re.compile(rf"\b{_N}-(?P<what>word|sentence|paragraph|bullet)\s+(?:\w+\s+)?{_ANS}\b", re.I),
 )
 _NEG = r"(?:no|not|never|don'?t|do not|without|avoid|stop|hate|dislike|instead of|rather than)"
 _NO_LISTS = re.compile(rf"\b{_NEG}\b[^.]{{0,20}}\b(bullets?|bullet points|lists?|listicles?)\b"
                        r"|\b(in|as) (plain |flowing |full )?(prose|paragraphs)\b", re.I)
 _NO_MARKDOWN = re.compile(rf"\b{_NEG}\b[^.]{{0,12}}\bmarkdown\b|\bplain text\b", re.I)
 _NO_EMOJI = re.compile(rf"\b{_NEG}\b[^.]{{0,20}}\bemoj(i|is|ies)\b", re.I)
-_SHORT = re.compile(r"\b(short|shorter|brief|briefer|concise|succinct|terse|to the point)\b"
-                    r"|\btoo (long|wordy|verbose|lengthy)\b"
-                    rf"|\b{_NEG}\s+(\w+\s+){{0,2}}(long|lengthy|wordy|verbose|essays?|walls? of text)\b", re.I)
+# A length word about the answer itself ("keep it short", "concise answers"), not about a
+# thing ("short breaks", "short-term", "don't take too long to prepare").
+_ENDS = r"(?=\s*(?:[,.;:!?)]|$))"
+_SHORT = re.compile(rf"\b(short|shorter|brief|briefer|concise|succinct|terse)\b"
+                    rf"(?=\s*(?:[.;:!?)]|$|and\b|please\b|(?:\w+\s+)?{_ANS}\b))"
+                    rf"|\b(keep|be|make|stay|it|them|{_ANS})\s+(\w+\s+)?(short|brief|concise)\s*,|\bto the point\b"
+                    rf"|\btoo (long|wordy|verbose|lengthy){_ENDS}|\b(wordy|verbose|rambling)\b|\bwalls? of text\b"
+                    rf"|\b{_NEG}\s+(\w+\s+){{0,2}}(long|lengthy)\s+{_ANS}\b", re.I)
 _NOT_SHORT = re.compile(r"(\bnot|n't|\bnever|\btoo|\bhate|\bdislike)\s+(\w+\s+){0,2}(short|brief|concise|terse)\b", re.I)
-_ANSWER_NOUN = re.compile(r"\b(answers?|repl(y|ies)|responses?|explanations?|it|messages?)\b", re.I)
+_ANSWER_NOUN = re.compile(r"\b(answers?|repl(y|ies)|responses?|explanations?|messages?|units|metric|imperial|"
+                          r"markdown|emojis?|bullet points|bullets)\b", re.I)
+# Said to the assistant about what it gives them ("give me numbers in km", "tell me in brief").
+_TO_ME = re.compile(r"\b(give|tell|show|send|write|explain)\b[^.]{0,30}\bme\b", re.I)
 _METRIC = r"metric|si units|celsius|centigrade|kilomet\w*|km|kilos?|kilograms?|kg|lit(?:er|re)s"
 _IMPERIAL = r"imperial|(?:us|american) (?:customary )?units|us customary|fahrenheit|miles|feet|pounds|lbs|inches|ounces"
 _UNIT_TERM = re.compile(rf"\b(?:(?P<metric>{_METRIC})|(?P<imperial>{_IMPERIAL}))\b", re.I)
 _NEGATED_BEFORE = re.compile(rf"\b{_NEG}\s+(\w+\s+){{0,2}}$", re.I)
 _ABOUT_UNITS = re.compile(r"\b(units?|system|measure\w*|distances?|temperatures?|weights?|heights?|numbers|"
                           r"quantities|amounts|convert\w*|use|give|show|express\w*|write|always|please)\b", re.I)
-_CLOCK24 = re.compile(r"\b(24[- ]?h(ou)?r?s?( clock| time| format)?|military time)\b", re.I)
+_CLOCK24 = re.compile(r"\b(24[- ]?(h|hr|hour) (clock|time|format)|military time)\b", re.I)
 _LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+\S")
 _MARKDOWN = re.compile(r"(?m)^\s*#{1,6}\s+\S|\*\*[^*\n]+\*\*|^\s*\|.*\|\s*$|^\s*(\d+[.)]|[-*•])\s+\S")
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
@@ -104,6 +114,8 @@ def _units(quote: str) -> str | None:
     """The unit system an instruction asks for ("metric units", "km, not miles")."""
     votes = {METRIC: 0, IMPERIAL: 0}
     for m in _UNIT_TERM.finditer(quote):
+        if re.search(r"\d\s*$", quote[:m.start()]):
+            continue  # "I run 10 km": a measurement they gave, not a unit they asked for
         system = METRIC if m.group("metric") else IMPERIAL
         if _NEGATED_BEFORE.search(quote[:m.start()]):
             system = IMPERIAL if system == METRIC else METRIC
@@ -115,18 +127,20 @@ def _units(quote: str) -> str | None:
 
 def rules(quote: str, *, about_answers: bool) -> AnswerRules:
     """The checkable rules in an instruction. ``about_answers``: the preference is known
-    to be about answers (its domain, or said as an instruction); otherwise a length word
-    counts only next to an answer noun ("short answers", not "a short commute")."""
+    to be about answers (its domain, or said as an instruction); otherwise the words must
+    say they are about answers ("short answers", "give me numbers in metric units"), so
+    "a short commute", "my to-do list, no more than 5 items" or "I always run 10 km" give
+    no rule."""
+    if not (about_answers or _ANSWER_NOUN.search(quote) or _TO_ME.search(quote)):
+        return AnswerRules()
     limits = _limits(quote)
-    short = bool(_SHORT.search(quote)) and not _NOT_SHORT.search(quote) and (
-        about_answers or bool(_ANSWER_NOUN.search(quote)))
     no_lists = "max_bullets" not in limits and bool(_NO_LISTS.search(quote))
     return AnswerRules(
         max_words=limits.get("max_words"),
         max_sentences=limits.get("max_sentences"),
         max_bullets=0 if no_lists else limits.get("max_bullets"),
         max_paragraphs=limits.get("max_paragraphs"),
-        short=short,
+        short=bool(_SHORT.search(quote)) and not _NOT_SHORT.search(quote),
         no_markdown=bool(_NO_MARKDOWN.search(quote)),
         no_emoji=bool(_NO_EMOJI.search(quote)),
         units=_units(quote),
