@@ -11,8 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from mindprint.engine.features.extract import CorpusStats
-from mindprint.engine.features.notes import describe_edit, join_notes
-from mindprint.engine.features.turns import Before, replying_to
+from mindprint.engine.features.turns import Before, describe_edit, join_notes, replying_to
 from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.types import Feature, Item
 from mindprint.errors import InvalidInputError

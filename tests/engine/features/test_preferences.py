@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from mindprint.engine.features.notes import describe_edit, join_notes
 from mindprint.engine.features.preferences import (
     AVOIDS,
     IS,
@@ -12,10 +11,15 @@ from mindprint.engine.features.preferences import (
     NEEDS,
     STRICT,
     extract,
-    offered,
 )
 from mindprint.engine.features.reader import as_feature, with_place
-from mindprint.engine.features.turns import Turn, previous_answers, user_turns
+from mindprint.engine.features.turns import (
+    Turn,
+    describe_edit,
+    join_notes,
+    previous_answers,
+    user_turns,
+)
 from mindprint.engine.types import Item
 
 
@@ -162,42 +166,6 @@ def test_a_verdict_about_oneself_is_still_read(text: str) -> None:
     assert len(said(text)) == 1
 
 
-OPTIONS = (
-    "Here are some options:\n1. A HIIT workout with short bursts.\n"
-    "2. A Tabata routine.\n3. Steady-state cardio like brisk walking or cycling.\n"
-    "4. Circuit training with intervals."
-)
-
-
-def test_a_reply_picking_an_offered_option_is_a_revealed_choice() -> None:
-    [p] = said("I'll go with option 3. The other options with intense bursts don't appeal to me.",
-               OPTIONS)
-    assert p.kind == "choice" and p.stance == LIKES
-    assert p.chosen.startswith("Steady-state cardio")
-    assert p.offer == ""  # the turn carried no offer text
-    assert p.firmness == "firm"  # it turned the others down
-
-
-def test_a_choice_is_matched_by_the_words_of_the_option_when_not_numbered() -> None:
-    [p] = said("I think I'll go with the brisk walking, thanks.", OPTIONS)
-    assert p.chosen.startswith("Steady-state cardio")
-
-
-def test_a_reply_calling_one_option_a_good_option_is_a_choice() -> None:
-    [p] = said("The steady-state cardio sounds like a good option. The others might be a bit "
-               "hard on my knees.", OPTIONS)
-    assert p.kind == "choice" and p.chosen.startswith("Steady-state cardio")
-
-
-def test_a_reply_that_only_sounds_pleased_is_no_choice() -> None:
-    assert said("That sounds great, thanks!", OPTIONS) == []
-    assert said("Good to know, that looks like a lot of work.", OPTIONS) == []
-
-
-def test_without_options_before_it_a_reply_is_not_a_choice() -> None:
-    assert said("I'll go with option 3.", "Understood, noted.") == []
-
-
 def test_the_assistants_words_are_never_read_for_stances() -> None:
     before = "I really love this plan. I avoid nothing. Sounds good!"
     assert said("Thanks.", before, role="reaction") == []
@@ -212,13 +180,6 @@ def test_a_standing_instruction_about_answers() -> None:
     [p] = said("From now on, use metric units in every answer.")
     assert p.kind == "instruction" and p.stance == NEEDS
     assert said("Give me a list of Italian films.") == []  # a task, not a rule
-
-
-def test_offered_reads_lists_inline_numbers_and_prose() -> None:
-    assert len(offered("Options:\n- a red one\n- a blue one\n- a green one")) == 3
-    assert len(offered("Try 1. the museum 2. the park 3. the zoo today")) == 3
-    assert len(offered("Consider a fleece blanket, a wool blanket, or a cashmere throw for warmth.")) >= 3
-    assert offered("Understood, a great choice.") == []
 
 
 def test_an_edit_that_cuts_an_answer_asks_for_shorter_answers() -> None:
@@ -350,10 +311,73 @@ def test_an_instructions_domain_is_answers() -> None:
     assert dict(placed[0].detail)["row"] == "3"
 
 
-def test_offered_options_lose_markdown_emphasis() -> None:
-    answer = ("You have three options:\n1. **Train**: the Nightjet, 11 h overnight\n"
-              "2. __Coach__: FlixBus, 10 h\n3. **Plane**: 1 h 20, from BER")
-    assert offered(answer) == ["Train: the Nightjet, 11 h overnight", "Coach: FlixBus, 10 h",
-                               "Plane: 1 h 20, from BER"]
-    [p] = said("I'll go with the train, the other options don't suit me.", answer)
-    assert p.chosen == "Train: the Nightjet, 11 h overnight"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need a new laptop for programming.",
+        "We want another car for the family.",
+        "I need some new clothes for the summer.",
+        "Speaking of which, I need to buy some new work shirts.",
+    ],
+)
+def test_asking_for_a_thing_to_get_is_a_request_not_a_standing_need(text: str) -> None:
+    assert said(text) == []
+
+
+def test_needing_a_thing_the_message_then_asks_about_is_a_request() -> None:
+    turn = Turn(1, "I need a desk with room for two monitors. Which desk would fit a small room?", "",
+                "message")
+    assert extract([turn]) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["I need wheelchair-accessible rooms.", "I need gluten-free food.", "I need a quiet room to sleep."]
+)
+def test_a_standing_need_stays_one(text: str) -> None:
+    [p] = said(text)
+    assert (p.stance, p.kind) == (NEEDS, "stated")
+
+
+def test_the_rest_of_a_request_is_still_read() -> None:
+    found = said("I need a new laptop for programming. I run Linux only, I never use Windows or "
+                 "macOS. My budget is around 800 euros.")
+    assert [p.quote for p in found] == ["I run Linux only, I never use Windows or macOS.",
+                                        "My budget is around 800 euros."]
+
+
+def test_a_fact_with_a_wish_beside_it_is_a_fact_with_its_quantity() -> None:
+    """"I'd like to get down to 85" is a goal, not a taste: the sentence is a fact about the
+    person, named with their own quantity."""
+    [p] = said("I weigh 92 kg and I'd like to get down to 85.")
+    assert (p.stance, p.kind) == (IS, "stated")
+    assert as_feature(p).name == "is weigh 92 kg"
+    assert said("I'd like to get down to 85.") == []  # a wish alone is no standing preference
+    [q] = said("I'd like a quiet room facing the courtyard.")  # a taste, said conditionally
+    assert q.stance == LIKES
+
+
+def test_an_instructions_stance_is_not_its_habit_word() -> None:
+    [p] = said("Always give me numbers in metric units please.")
+    assert (p.kind, p.stance) == ("instruction", NEEDS)
+
+
+def test_an_instruction_inside_a_pasted_task_is_for_that_task() -> None:
+    task = ("The team completed 3 sprints of 35, 37 and 43 story points. The release is planned "
+            "for 6 sprints. Did the team perform their roles correctly? Be sure to justify your answer.")
+    assert said(task) == []
+    # The same words as a message of their own, or about answers in general, are a rule.
+    assert [p.kind for p in said("Be sure to justify your answer.")] == ["instruction"]
+    assert [p.kind for p in said(f"{task} Keep your answers short from now on.")] == ["instruction"]
+
+
+@pytest.mark.parametrize(
+    "text", ["I'll have to run it by the team.", "I guess we'll have to adapt as things change."]
+)
+def test_a_need_said_for_a_plan_is_the_plans(text: str) -> None:
+    assert said(text) == []
+
+
+def test_as_someone_who_speaks_of_oneself_in_an_aside() -> None:
+    [p] = said("As someone who tends to avoid places that keep animals in captivity, do you have "
+               "any suggestions for art destinations that don't involve zoos?")
+    assert (p.stance, p.kind) == (AVOIDS, "stated")

@@ -2,9 +2,8 @@
 
 Offline and general: no topic word lists. A sentence the user wrote is a *stated*
 preference when it speaks in the first person and takes a stance (likes, avoids, needs,
-or an identity fact that changes advice), found by stance language ("I can't stand",
-"I avoid", "I only", "I follow a ... diet") or, failing that, by the sentiment of a
-first-person verdict ("I find X boring"). A reply that picks one of the options the
+or an identity fact that changes advice: :mod:`stances`) as the person's standing view,
+not as the task of the moment (a request, a plan, a thing to get). A reply that picks one of the options the
 assistant just offered is a *revealed choice*; a reply that pushes back on an answer
 ("too long", "no, I meant metric") is a *correction*, and so is what the user added when
 they edited a message they had sent (a chat export keeps the first version); an
@@ -22,57 +21,32 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from mindprint.engine.features.extract import sentiment
+from mindprint.engine.features.stances import AVOIDS as AVOIDS  # named here for its readers
+from mindprint.engine.features.stances import (
+    FIRM,
+    FIRST,
+    PREFER,
+    REJECT,
+    STRICT_WORDS,
+    STRONG_WORDS,
+    cue,
+    is_choice,
+    offered,
+    praise_only,
+    stance_of,
+    which,
+)
+from mindprint.engine.features.stances import IS as IS
+from mindprint.engine.features.stances import LIKES as LIKES
+from mindprint.engine.features.stances import NEEDS as NEEDS
+from mindprint.engine.features.stances import STRICT as STRICT
 from mindprint.engine.features.text import STOPWORDS, sentences, words
 from mindprint.engine.features.turns import Turn
 from mindprint.engine.model_settings import MODEL
 
-# Stances and how firmly they are held.
-LIKES, AVOIDS, NEEDS, IS = "likes", "avoids", "needs", "is"
-STRICT, FIRM, PREFER = "strict", "firm", "prefer"
 MIN_STRENGTH = MODEL.pref_min_strength
 MAX_SENTENCE_CHARS = 400
 
-_FIRST = frozenset(
-    ["i", "i'm", "i've", "i'd", "i'll", "im", "ive", "my", "me", "myself", "mine", "we", "we're", "we've", "our", "us", "ourselves"]
-)
-# (pattern, stance, firmness, strength): general stance language, matched on the lower-cased
-# sentence. Ordered by nothing: the strongest match wins.
-_CUES = [
-    (r"\b(can'?t|cannot|can not) (stand|handle|tolerate|bear)\b", AVOIDS, FIRM, 1.0),
-    (r"\b(dislike[sd]?|hate[sd]?|detest|loathe|despise|distaste|disdain|opposed to)\b", AVOIDS, FIRM, 1.0),
-    (r"\b(i'?m|i am|we'?re|we are) (\w+ )?against\b", AVOIDS, FIRM, 1.0),
-    (r"\b(avoid(s|ed|ing)?|steer clear|stay away|aversion|averse)\b", AVOIDS, FIRM, 1.0),
-    (r"\b(rather|prefer(s|red)? to|prefer) not\b", AVOIDS, FIRM, 1.0),
-    (r"\b(uninterested|not (comfortable|keen|a (big |huge )?fan)|not (really )?into|off-?putting)\b", AVOIDS, FIRM, 1.0),
-    (r"\b(not|never been) interested\b|\bno interest\b|\b(do|does) ?n[o']t interest\b|\bnot for me\b", AVOIDS, FIRM, 0.9),
-    (r"\b(do ?n[o']t|does ?n[o']t|never) (really )?(like|enjoy|care for|want|eat|drink|use|wear|watch|play|listen|read|buy|go|fly|drive|own|consume|support|trust|do)\b", AVOIDS, FIRM, 1.0),
-    (r"\b(refuse[sd]?|won'?t|will not|would never)\b", AVOIDS, STRICT, 1.0),
-    (r"\b(allerg(y|ic|ies)|intoleran(t|ce)|sensitiv(e|ity) to|coeliac|celiac)\b", AVOIDS, STRICT, 1.0),
-    (r"\b(fear|afraid|scared|terrified|phobia|nause\w+|uncomfortable)\b", AVOIDS, FIRM, 0.9),
-    (r"\b(turned off|put off|bothers? me|annoy(s|ed|ing)?|gives? me (a )?(headache|migraine))\b", AVOIDS, FIRM, 0.8),
-    (r"\b(can'?t|cannot|can not|unable to) (eat|drink|have|use|do|wear|take|afford|travel|fly|walk|sit|climb|digest)\b", AVOIDS, STRICT, 1.0),
-    (r"\bi (really |absolutely |definitely |always )?need\b|\bneeds? (a|an|to be)\b", NEEDS, STRICT, 1.0),
-    # "must-see", "must-try": what a place is known for, not what the person needs.
-    (r"\b(must(?!-(?!have))|have to|has to|require[sd]?|requirement|essential|non-negotiable|must-have|deal-?breaker)\b", NEEDS, STRICT, 0.9),
-    (r"\b(follow|adhere to|stick to|keep|on) (a |an |to a |to an )?[\w\-, ]{0,40}(diet|rule|routine|schedule|budget|lifestyle)\b", NEEDS, STRICT, 1.0),
-    (r"\b(i|we) (\w+ ){0,2}(only|exclusively|solely)\b|\bstrict(ly)?\b", NEEDS, STRICT, 0.8),
-    (r"\b(important|matters?) (to|for) me\b|\bprioriti[sz]e\b|\bpriority\b", NEEDS, FIRM, 0.9),
-    (r"\bbudget\b", NEEDS, FIRM, 0.6),
-    (r"\b(prefer(s|red|ring)?|preference|rather)\b", LIKES, PREFER, 1.0),
-    # "like" and "into" are prepositions too ("lenses like a lensbaby", "break it into"):
-    # only with a subject or an adverb before them.
-    (r"\b(i|we|i'd|i would|really|also|just|still|do|did|always|genuinely) (really |also |just |still |do |truly )?(like|love|enjoy)\b", LIKES, PREFER, 0.9),
-    (r"\b(loves?|adore|enjoys|fond of|fan of|passionate about|keen on|fascinated|(i'?m|i am|we'?re|really) into)\b", LIKES, PREFER, 0.9),
-    (r"\b(favou?rite|drawn to|gravitate|appreciate)\b", LIKES, PREFER, 0.8),
-    (r"\b(usually|typically|tend to|always|generally|normally)\b", LIKES, PREFER, 0.5),
-]
-CUES = [(re.compile(p), stance, firm, s) for p, stance, firm, s in _CUES]
-_STRICT = re.compile(
-    r"\b(strict(ly)?|absolutely|severe|never|must|cannot|can'?t|refuse|only|exclusively|"
-    r"allerg\w*|intoleran\w*|non-negotiable|under no circumstances)\b"
-)
-_STRONG = re.compile(r"\b(strongly|really|extremely|intense|deep|firm|hate|detest|loathe|aversion)\b")
 # Asking the assistant for something is not a statement about oneself...
 _REQUEST = re.compile(
     r"\b(can you|could you|would you|will you|please|(?<!to )help me|i want you to|i need you to|"
@@ -85,45 +59,29 @@ _PROPOSAL = re.compile(
     r"\b(like|love|enjoy|appreciate)s? (the|your|that|this|those|these) (ideas?|suggestions?|tips?|"
     r"plans?|recommendations?|approach|advice)\b"
 )
-# ... unless the stance sits in a clause of its own ("since I'm vegan").
-_ASIDE = re.compile(r"\b(since|because|as) (i|i'm|i am|we)\b")
-# First-person verdicts with no stance word, read by their sentiment ("I find X boring").
-# "I'm" followed by an -ing word is what one is doing now ("I'm looking for advice", "I'm
-# struggling to keep up"), not a verdict.
-_VERDICT = re.compile(
-    r"\b(i|we) (find|found|feel|felt|get|got|think)\b|\bi'?m\b(?! \w+ing\b)|\bi am\b(?! \w+ing\b)|"
-    r"\bmakes? me\b|\bto me\b"
-)
-# Identity facts that change advice ("as a nurse", "I'm a wheelchair user", "I weigh 80 kg").
-_FACT = re.compile(
-    r"\b(i'?m|i am) (a|an) [a-z\-]+|\bas (a|an) [a-z\-]+|\bas someone who\b|\bbeing (a|an) [a-z\-]+|"
-    r"\bi (weigh|live|work|study|have (a|an|two|three|four|\d+)|own)\b"
-)
-# An identity said as an adjective that closes its clause ("I'm vegetarian.", "I've been
-# vegan for years"). A feeling or a passing state is not one: those carry sentiment, end in
-# -ing/-ed/-ly, or are among the few neutral ones below; a capitalised word is a name unless
-# it reads as a nationality or a faith ("Canadian", "Jewish", "Catholic", "Japanese").
-_IDENTITY = re.compile(
-    r"\b(?:i'?m|i am|i'?ve been|i have been) (?:(?:a|an|strictly|mostly|fully|also) )?"
-    r"([A-Za-z][a-z\-]{3,})(?=\s*(?:[.,;:!]|$|\b(?:and|so|but|for|since)\b))",
-    re.IGNORECASE,
-)
-_STATES = frozenset(
-    [
-        "ready", "here", "there", "back", "home", "alone", "done", "sure", "fine", "okay",
-        "free", "busy", "late", "early", "curious", "aware", "stuck", "right", "wrong",
-        "correct", "lost", "away", "good", "well", "open", "tired", "hungry", "sick",
-        "unsure", "certain", "able", "unable", "online", "offline", "available", "around",
-        "bored", "nervous", "afraid", "scared"
-    ]
-)
+# ... unless the stance sits in a clause of its own ("since I'm vegan", "as someone who
+# avoids zoos, ...").
+_SOMEONE = re.compile(r"\bas (someone|a person) who\b")  # oneself, in the third person
+_ASIDE = re.compile(r"\b(since|because|as) (i|i'm|i am|we)\b|" + _SOMEONE.pattern)
 _CODE = re.compile(
     r"[{}=<>\[\]#]|\b(def|class|import|return|function|var|const|public|void)\b|"
     r"\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w_\w"
 )
 # Talking to the assistant ("you") or about what one is about to do ("I'll need to") is
 # about the task at hand, not a standing trait.
-_TASK = re.compile(r"\byou\b|\b(i'?ll|i will|i'?m going to|let'?s|we'?ll|i'?d like to)\b")
+_TASK = re.compile(r"\byou\b|\blet'?s\b")
+# What one plans or wishes ("I'll", "I'd like to") is about the moment too, but does not
+# make a fact said beside it less true ("I weigh 92 kg and I'd like to get down to 85").
+_PLAN = re.compile(r"\b(i'?ll|i will|i'?m going to|we'?ll|i'?d like to|i would like to)\b")
+# Asking for a thing to get is a request, not a standing need: "I need a new laptop", "we
+# want another car", "I need to buy a desk"; and so is needing a thing that the same message
+# then asks about ("I need a desk. Which one fits a small room?").
+_ACQUIRE = re.compile(
+    r"\b(need|want|looking for|shopping for|in the market for) (a |an |some |one )?"
+    r"(new|another|replacement|second|spare)\b|\b(need|want|have) to (buy|purchase|replace|upgrade|order)\b"
+)
+_NEEDED = re.compile(r"\b(?:i|we) (?:really |just |also )?need (?:a|an|some|one) ((?:[\w\-]+ ){0,2}[\w\-]+)")
+_WHICH_ONE = re.compile(r"\bwhich (one|ones)\b")
 # Corrections of the last answer, and imperatives about answers.
 _CORRECTION = re.compile(
     r"^\s*(no\b|nope|not quite|that'?s not|that is not|not what i|wrong|actually|i said|i meant|"
@@ -141,28 +99,13 @@ _ABOUT_ANSWERS = re.compile(
     r"sentences|paragraphs|format|formatting|tone|language|examples?|code|summary|details?|"
     r"short|shorter|brief|concise|long|longer|simple|simpler|technical|jargon|emojis?|metric|imperial)\b"
 )
-# A reply that picks among offered options, or turns the others down.
-_CHOOSE = re.compile(
-    r"\b(go(ing)? with|go for|opt for|settle (on|for)|i choose|i pick|i'?ll take|option \d|"
-    r"the (first|second|third|fourth|fifth|last) (one|option)|(sounds?|seems?|would be) (like )?"
-    r"(the )?(most|more|best|right|perfect|ideal)|best (fit|option|choice)|most (suitable|appealing)|"
-    # "... sounds like a good option": a plain adjective only with the noun that makes it a pick.
-    r"(sounds?|seems?|looks?|would be) (like )?an? (good|great|nice|better|solid|safe) "
-    r"(option|choice|fit|pick|match|bet))\b"
-)
-_REJECT = re.compile(
-    r"\b(the )?(other|rest|remaining) (options?|ones|choices)\b|\b(do ?n[o']t|does ?n[o']t|do not|"
-    r"does not|wo ?n't|aren'?t|are not|is ?n't|is not) (really |quite )?(appeal|suit|fit|work|"
-    r"interest|align|my thing|for me)|\btoo [\w\- ]{1,30} for (me|my)\b|\b(i'?ll|i will) pass on\b"
+_LASTING = re.compile(
+    r"\b(always|never|from now on|in future|in the future|going forward|every|each time|"
+    r"answers|replies|responses|explanations)\b"
 )
 MIN_OFFER_WORDS = 15
 _BUT = re.compile(r",\s+but\s+", re.I)
 MIN_CLAUSE_WORDS = 3
-LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+(.+)$")
-_INLINE_NUM = re.compile(r"(?:^|\s)(\d)[.)]\s+")
-_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
-# Markdown emphasis around an option's name ("**Train**: Eurostar to Paris").
-_EMPHASIS = re.compile(r"\*\*|__")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,57 +174,57 @@ def _sentence(t: Turn, s: str) -> Stated | None:
         return None
     reacting = t.role in ("reaction", "comment") and bool(t.before.strip())
     if reacting and _CORRECTION.search(low):
-        return Stated(t.item_id, s.strip(), _stance_of(low, AVOIDS), FIRM, "correction", 0.8)
+        return Stated(t.item_id, s.strip(), stance_of(low, AVOIDS), FIRM, "correction", 0.8)
     if _INSTRUCTION.search(low) and _ABOUT_ANSWERS.search(low) and not s.rstrip().endswith("?"):
-        return Stated(t.item_id, s.strip(), _stance_of(low, NEEDS), FIRM, "instruction", 0.9)
-    found = _cue(low, ws, s)
+        if not (reacting or _rule(low, t.text)):
+            return None  # how to do the task at hand ("Be sure to justify your answer")
+        return Stated(t.item_id, s.strip(), stance_of(low, NEEDS), FIRM, "instruction", 0.9)
+    found = cue(low, ws, s)
     if found is None:
         return None
     strength, stance, firmness = found
-    if not ws & _FIRST:
-        strength *= 0.3
-    if (_REQUEST.search(low) and not _ASIDE.search(low)) or (t.before and _PROPOSAL.search(low)):
-        strength *= 0.4
-    elif _TASK.search(low) and not _ASIDE.search(low):
-        strength *= 0.6
-    if s.rstrip().endswith("?") and not _ASIDE.search(low):
-        strength *= 0.6
-    if _STRICT.search(low):
+    strength *= _standing(t, s, low, ws, stance)
+    if STRICT_WORDS.search(low):
         firmness = STRICT
-    elif firmness == PREFER and _STRONG.search(low):
+    elif firmness == PREFER and STRONG_WORDS.search(low):
         firmness = FIRM
     return Stated(t.item_id, s.strip(), stance, firmness, "stated", round(strength, 3))
 
 
-def _cue(low: str, ws: set[str], text: str = "") -> tuple[float, str, str] | None:
-    best: tuple[float, str, str] | None = None
-    for rx, stance, firmness, strength in CUES:
-        if (best is None or strength > best[0]) and rx.search(low):
-            best = (strength, stance, firmness)
-    if best is None and ws & _FIRST and _VERDICT.search(low):
-        c = sentiment(low)
-        if abs(c) >= 0.3:
-            best = (0.8, LIKES if c > 0 else AVOIDS, PREFER)
-    if best is None and ws & _FIRST and (_FACT.search(low) or _identity(text)):
-        best = (0.5, IS, PREFER)
-    return best
+def _rule(low: str, message: str) -> bool:
+    """Whether an instruction about answers is a standing rule: it says so ("always", "from
+    now on"), speaks of answers in general ("keep answers short"), or is the message itself
+    rather than a line of a task pasted around it ("... Be sure to justify your answer")."""
+    return bool(_LASTING.search(low)) or (len(message) <= MAX_SENTENCE_CHARS and len(sentences(message)) <= 2)
 
 
-def _identity(text: str) -> bool:
-    """Whether ``text`` says what the person is with an adjective ("I'm vegan.")."""
-    for m in _IDENTITY.finditer(text.replace("\u2019", "'")):
-        w = m.group(1)
-        if w[0].isupper() and not w.endswith(("ish", "ese", "ian", "ic")):
-            continue
-        w = w.lower()
-        if not (w.endswith(("ing", "ed", "ly")) or w in _STATES or sentiment(w)):
-            return True
-    return False
+def _standing(t: Turn, s: str, low: str, ws: set[str], stance: str) -> float:
+    """How much a stance said in ``s`` is the person's standing one rather than the task of
+    the moment: not in the first person, a request, a plan, a question weaken it."""
+    weight = 1.0 if ws & FIRST or _SOMEONE.search(low) else 0.3
+    aside = bool(_ASIDE.search(low))
+    asking = (_REQUEST.search(low) or (stance != IS and _acquiring(low, t.text))) and not aside
+    planned = not aside and stance != IS and bool(_PLAN.search(low))
+    # A need said for what one plans is the plan's ("I'll have to run it by the team").
+    if asking or (t.before and _PROPOSAL.search(low)) or (planned and stance == NEEDS):
+        weight *= 0.4
+    elif planned or (not aside and _TASK.search(low)):
+        weight *= 0.6
+    if s.rstrip().endswith("?") and not aside:
+        weight *= 0.6
+    return weight
 
 
-def _stance_of(low: str, default: str) -> str:
-    found = _cue(low, set(words(low)))
-    return found[1] if found is not None and found[1] != IS else default
+def _acquiring(low: str, message: str) -> bool:
+    """Whether ``low`` asks for a thing to get: a new one, or one the message asks about."""
+    if _ACQUIRE.search(low):
+        return True
+    m = _NEEDED.search(low)
+    if m is None:
+        return False
+    thing = {w for w in words(m.group(1)) if w not in STOPWORDS}
+    asked = " ".join(q for q in sentences(message.lower()) if q.rstrip().endswith("?"))
+    return bool(thing & set(words(asked))) or bool(_WHICH_ONE.search(asked))
 
 
 # -- edited messages ---------------------------------------------------------------------
@@ -346,54 +289,24 @@ def _names(s: str, added: list[str]) -> bool:
 # -- revealed choices -------------------------------------------------------------------
 
 
-def offered(text: str) -> list[str]:
-    """The options an answer offers: a numbered or bulleted list, inline numbers ("1. ...
-    2. ..."), or a prose enumeration with "or" ("a fleece, a wool or a cashmere blanket")."""
-    text = _EMPHASIS.sub("", text)
-    lines = [m.group(2).strip() for m in LIST_LINE.finditer(text)]
-    if len(lines) >= 2:
-        return lines
-    parts = _INLINE_NUM.split(text)
-    if len(parts) >= 5:
-        return [p.strip() for p in parts[2::2] if p.strip()]
-    if re.search(r"\bor\b", text) and text.count(",") >= 2:
-        clauses = re.split(r"(?<=[.!?;:])\s+|,\s+(?:or|and)\s+|\s+or\s+|,\s+", text)
-        return [c.strip() for c in clauses if len(c.split()) >= 2]
-    return []
-
-
 def _choice(t: Turn) -> Stated | None:
     if t.role == "writing" or not t.before.strip():
         return None
     low = t.text.lower().replace("’", "'")
-    if not (_CHOOSE.search(low) or _REJECT.search(low)):
+    if not is_choice(low):
         return None
     options = offered(t.before)
     # A reply that picks or turns down "the other options" after a substantial answer is a
     # choice even when the options were prose this parser cannot split.
     if len(options) < 2 and len(t.before.split()) < MIN_OFFER_WORDS:
         return None
-    picked = _which(low, options) if options else None
-    firmness = FIRM if _REJECT.search(low) else PREFER
+    picked = which(low, options) if options else None
+    if praise_only(low, options[picked] if picked is not None else None):
+        return None  # "That sounds perfect!"
+    firmness = FIRM if REJECT.search(low) else PREFER
     return Stated(
         t.item_id, t.text.strip()[:MAX_SENTENCE_CHARS], LIKES, firmness, "choice", 1.0,
         chosen=options[picked] if picked is not None else "",
         asked_item=t.before_item if t.before_item != t.item_id else None,
         offer=t.offer,
     )
-
-
-def _which(low: str, options: list[str]) -> int | None:
-    """The option a reply picks: by number ("option 3"), by ordinal ("the first one"), or
-    the one sharing the most content words with it."""
-    m = re.search(r"\boption (\d)\b", low)
-    if m and 1 <= int(m.group(1)) <= len(options):
-        return int(m.group(1)) - 1
-    m = re.search(r"\bthe (first|second|third|fourth|fifth) (one|option)\b", low)
-    if m and _ORDINALS[m.group(1)] < len(options):
-        return _ORDINALS[m.group(1)]
-    said = {w for w in words(low) if w not in STOPWORDS}
-    overlap = [len(said & set(words(o))) / (1 + len(set(words(o)))) for o in options]
-    best = max(range(len(options)), key=lambda i: overlap[i])
-    return best if overlap[best] > 0 else None
-

@@ -12,12 +12,14 @@ Two readers share one interface: the offline one (:mod:`preferences`) and the LL
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
 
-from mindprint.engine.features.preferences import IS, Stated, extract
+from mindprint.engine.features.preferences import Stated, extract
+from mindprint.engine.features.stances import IS
 from mindprint.engine.features.text import STOPWORDS, words
 from mindprint.engine.features.turns import CHAT_KINDS, Before, Turn, user_turns
 from mindprint.engine.protocols import Vector
@@ -30,7 +32,7 @@ DOMAINS: dict[str, str] = {
     "travel": "travel, trips, vacations, destinations, hotels, flights, transport, getting around",
     "media": "books, films, television shows, music, podcasts, video games, art, entertainment",
     "activities": "sports, exercise, fitness, outdoor activities, hobbies, events",
-    "health": "health, medical conditions, allergies, the body, sleep, wellbeing",
+    "health": "health, medical conditions, allergies, the body, body weight and height, sleep, wellbeing",
     "shopping": "shopping, products, brands, clothes, gadgets, furniture, buying things",
     "home": "home, household, where to live, neighbourhood, pets, family",
     "work": "work, jobs, career, workplace, colleagues, offices",
@@ -45,6 +47,7 @@ _STANCE_WORDS = frozenset(
     ["like", "likes", "love", "loves", "enjoy", "enjoys", "prefer", "prefers", "preferred", "preference", "favor", "favour", "fond", "fan", "dislike", "dislikes", "hate", "hates", "detest", "loathe", "stand", "avoid", "avoids", "aversion", "strongly", "strong", "strictly", "strict", "really", "absolutely", "never", "always", "usually", "only", "exclusively", "refuse", "refuses", "interested", "find", "tend", "rather", "want", "need", "needs", "must", "follow", "adhere", "deep", "firm", "severe", "intense", "extreme", "distaste", "disdain", "opposed", "uncomfortable", "comfortable", "can't", "cannot", "go", "option", "think", "i'll", "i'd", "option", "other", "options", "don't", "appeal", "seem", "seems", "sounds"]
 )
 NAME_WORDS = 4
+_CLAUSE_END = re.compile(r"[,;:]\s|\s(?:and|but|so|because|since)\s")
 OFFER = "offer"
 # An offer is embedded from its first characters: the request and the options' openings
 # (a whole answer would cost up to eight times a sentence, for little).
@@ -72,7 +75,7 @@ class OfflinePreferenceReader:
 
     @property
     def id(self) -> str:
-        return "prefs-offline-v4"
+        return "prefs-offline-v5"
 
     def read(self, items: Sequence[Item], before: Mapping[int, Before]) -> list[list[Feature]]:
         return [[as_feature(s) for s in extract(turns_of(it, before))] for it in items]
@@ -82,8 +85,12 @@ def about(stated: Stated) -> str:
     """What a preference is about, in a few of the user's words (or the option chosen, or
     what they added when they edited their message)."""
     source = stated.chosen or stated.added or stated.quote
+    fact = stated.stance == IS
+    if fact:
+        # A fact is its first clause, and its quantities are the person's ("I weigh 92 kg").
+        source = _CLAUSE_END.split(source, maxsplit=1)[0]
     kept = [w for w in words(source) if w not in STOPWORDS and w not in _STANCE_WORDS
-            and len(w) > 1 and not w.isdigit()]
+            and len(w) > 1 and (fact or not w.isdigit())]
     return " ".join(list(dict.fromkeys(kept))[:NAME_WORDS])
 
 

@@ -6,6 +6,8 @@ import re
 
 WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’_\-]*")
 _SENT_RE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A line of a numbered or bulleted list ("1. ...", "- ..."): group 2 is its text.
+LIST_LINE = re.compile(r"(?m)^\s*(\d+[.)]|[-*•])\s+(.+)$")
 # Break points for phrase candidates: punctuation and anything that is not a word.
 _CHUNK_RE = re.compile(r"[^A-Za-z0-9'’_\-\s]+")
 # Tokens that are numbers or measurements ("350", "5h", "1200mah", "3-5"): not topics.
