@@ -365,9 +365,60 @@ def test_an_instruction_inside_a_pasted_task_is_for_that_task() -> None:
     task = ("The team completed 3 sprints of 35, 37 and 43 story points. The release is planned "
             "for 6 sprints. Did the team perform their roles correctly? Be sure to justify your answer.")
     assert said(task) == []
-    # The same words as a message of their own, or about answers in general, are a rule.
-    assert [p.kind for p in said("Be sure to justify your answer.")] == ["instruction"]
+    # About answers in general, inside a task or alone, it is a rule.
     assert [p.kind for p in said(f"{task} Keep your answers short from now on.")] == ["instruction"]
+    assert [p.kind for p in said("Be sure to justify your answers.")] == ["instruction"]
+
+
+# What an assistant answers when it carries a request out (PrefEval's distractor chats).
+WELDING = ("Ultrasonic welding is a relevant technology to consider. It uses high-frequency "
+           "acoustic vibrations to generate heat and join materials together; for flexible "
+           "packaging it seals pouches, laminates and films quickly, with no adhesives or "
+           "solvents, and it suits the thin layers of a pouch well.")
+ARRAYS = ("The passage describes the input the solver expects: dense or sparse arrays of 64-bit "
+          "floats. Passing C-ordered arrays or CSR matrices avoids a copy, because any other "
+          "layout is converted first, which costs memory and time on large data sets. The "
+          "solvers listed differ in how they handle regularization.")
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        # One answer, not answers: "your answer" to this question.
+        ("Be sure to justify your answer.", ""),
+        # Said with the task it is for.
+        ("What does the following Python code print? No explanation is needed.", "120"),
+        # A request about this answer, which the reply carries out.
+        ("please be more specific as for example ultrasonic welding", WELDING),
+        ("Use C-ordered arrays or CSR matrices containing 64-bit floats for optimal performance; "
+         "any other input format will be converted.", ARRAYS),
+    ],
+)
+def test_a_request_for_the_task_at_hand_is_no_instruction_for_every_answer(text: str, reply: str) -> None:
+    assert extract([Turn(1, text, "An earlier answer.", "message", 0, reply=reply)]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("Please keep your answers short, no bullet points.", "Sure."),
+        ("Always give me numbers in metric units please.", "Noted."),
+        ("That's way too long. Please keep answers short, three bullet points at most.", "Sure."),
+        ("Use metric units please.", "Sure, I will use metric units."),
+        ("Be concise.", "Understood."),
+        # About answers in general, even when the message also asks something.
+        ("Keep answers short. What should I see in welding museums?", WELDING),
+    ],
+)
+def test_a_standing_instruction_is_still_one(text: str, reply: str) -> None:
+    found = extract([Turn(1, text, "An earlier answer.", "message", 0, reply=reply)])
+    assert [p.kind for p in found] == ["instruction"]
+
+
+def test_in_reaction_an_instruction_about_what_the_answer_said_is_for_that_answer() -> None:
+    assert said("Be more specific about the welding part.", WELDING, role="reaction") == []
+    [p] = said("Avoid jargon please.", WELDING, role="reaction")
+    assert p.kind == "instruction"
 
 
 @pytest.mark.parametrize(

@@ -94,15 +94,29 @@ _INSTRUCTION = re.compile(
     r"^\s*(please |and |also )*((keep|be|use|avoid|don'?t|do not|no|stop|skip|less|fewer|more)\b|"
     r"(from now on|in future|going forward|always|never)\b)"
 )
+# ("for example" introduces an example; it does not ask for one.)
 _ABOUT_ANSWERS = re.compile(
     r"\b(answers?|repl(y|ies)|responses?|explanations?|lists?|bullets?|bullet points|units|words|"
-    r"sentences|paragraphs|format|formatting|tone|language|examples?|code|summary|details?|"
+    r"sentences|paragraphs|format|formatting|tone|language|(?<!for )examples?|code|summary|details?|"
+    r"detailed|specific|precise|formal|casual|"
     r"short|shorter|brief|concise|long|longer|simple|simpler|technical|jargon|emojis?|metric|imperial)\b"
 )
+# Whether an instruction about answers holds for every answer or only for the task at hand.
+# For every answer: it says so, or speaks of answers in general, in the plural.
 _LASTING = re.compile(
     r"\b(always|never|from now on|in future|in the future|going forward|every|each time|"
     r"answers|replies|responses|explanations)\b"
 )
+# For the task at hand: it points at one answer or at the task ("justify your answer",
+# "summarise the following").
+_ONE_ANSWER = re.compile(
+    r"\b(your|the|this|that) (answer|response|reply|output|result|solution|explanation|summary|"
+    r"list|essay|text|code)\b|\b(this|these|the following|the above|the below)\b"
+)
+# The words of an instruction that say how to answer rather than what about.
+_STYLE_VERBS = re.compile(r"\b(keep|avoid|stop|skip|less|fewer|justify|include|add|write|sure|please)\b")
+# An answer this long that takes up what an instruction names carries out a task.
+MIN_TASK_WORDS = 30
 MIN_OFFER_WORDS = 15
 _BUT = re.compile(r",\s+but\s+", re.I)
 MIN_CLAUSE_WORDS = 3
@@ -176,7 +190,7 @@ def _sentence(t: Turn, s: str) -> Stated | None:
     if reacting and _CORRECTION.search(low):
         return Stated(t.item_id, s.strip(), stance_of(low, AVOIDS), FIRM, "correction", 0.8)
     if _INSTRUCTION.search(low) and _ABOUT_ANSWERS.search(low) and not s.rstrip().endswith("?"):
-        if not (reacting or _rule(low, t.text)):
+        if not _rule(t, s, low, reacting):
             return None  # how to do the task at hand ("Be sure to justify your answer")
         return Stated(t.item_id, s.strip(), stance_of(low, NEEDS), FIRM, "instruction", 0.9)
     found = cue(low, ws, s)
@@ -191,11 +205,47 @@ def _sentence(t: Turn, s: str) -> Stated | None:
     return Stated(t.item_id, s.strip(), stance, firmness, "stated", round(strength, 3))
 
 
-def _rule(low: str, message: str) -> bool:
-    """Whether an instruction about answers is a standing rule: it says so ("always", "from
-    now on"), speaks of answers in general ("keep answers short"), or is the message itself
-    rather than a line of a task pasted around it ("... Be sure to justify your answer")."""
-    return bool(_LASTING.search(low)) or (len(message) <= MAX_SENTENCE_CHARS and len(sentences(message)) <= 2)
+def _rule(t: Turn, s: str, low: str, reacting: bool) -> bool:
+    """Whether an instruction about answers is a standing rule, not a request for the task
+    at hand. It is when it says so ("always", "from now on") or speaks of answers in general
+    ("keep answers short"); it is not when it points at one answer or at the task ("justify
+    your answer", "the following"), or names things that the answer then carries out ("be
+    more specific, for example ultrasonic welding", answered about ultrasonic welding).
+    Otherwise, it is when said in reaction to an answer or as a message of its own."""
+    if _LASTING.search(low):
+        return True
+    if _ONE_ANSWER.search(low) or _carried_out(t, low):
+        return False
+    return reacting or _alone(t, s)
+
+
+def _alone(t: Turn, s: str) -> bool:
+    """Whether ``s`` is a message of its own rather than a line of a task: the message is
+    short and none of its other sentences sets a task (a question, a request, code):
+    "What does this code print? No explanation is needed." is one task."""
+    if len(t.text) > MAX_SENTENCE_CHARS:
+        return False
+    return not any(_sets_task(x) for x in sentences(t.text) if x.strip() != s.strip())
+
+
+def _sets_task(s: str) -> bool:
+    low = s.lower().replace("’", "'")
+    if _INSTRUCTION.search(low) and _ABOUT_ANSWERS.search(low):
+        return False  # another instruction ("Metric units please. No emojis either.")
+    asks = _REQUEST.search(low.replace("please", ""))
+    return s.rstrip().endswith("?") or bool(asks) or len(_CODE.findall(s)) >= 2
+
+
+def _carried_out(t: Turn, low: str) -> bool:
+    """Whether the conversation carries an instruction out on a task: the answer it gets (or,
+    said in reaction, the answer it reacts to) is long and takes up words the instruction
+    names besides how to answer. A standing rule is acknowledged ("Sure.")."""
+    answer = t.before if t.role in ("reaction", "comment") else t.reply
+    if len(answer.split()) < MIN_TASK_WORDS:
+        return False
+    rest = _STYLE_VERBS.sub(" ", _ABOUT_ANSWERS.sub(" ", low))
+    named = {w for w in words(rest) if w not in STOPWORDS and len(w) > 2}
+    return bool(named & set(words(answer)))
 
 
 def _standing(t: Turn, s: str, low: str, ws: set[str], stance: str) -> float:

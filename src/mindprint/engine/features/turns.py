@@ -47,6 +47,9 @@ class Turn:
     # How the user first wrote ``text``, before editing it (a chat export keeps the
     # version they moved away from): what the edit added corrects the first version.
     revised: str = ""
+    # What the assistant answered to ``text``, when the item holds it (a message's answer):
+    # whether that answer acknowledges an instruction or carries out a task.
+    reply: str = ""
 
 
 def user_turns(
@@ -59,7 +62,8 @@ def user_turns(
     an ``exchange`` carries its own."""
     if item.kind == "turn":
         out = (
-            [Turn(item.id, item.input, before, "message", before_item if before else None, offer)]
+            [Turn(item.id, item.input, before, "message", before_item if before else None, offer,
+                  reply=item.response)]
             if item.input.strip() else []
         )
         if item.note and item.note.strip():
@@ -69,7 +73,7 @@ def user_turns(
     if item.kind == "exchange":
         cut = max(0, min(item.prompt_chars, len(item.input)))
         prompt, answer = item.input[:cut].strip(), item.input[cut:].strip()
-        out = ([Turn(item.id, prompt, "", "message", revised=item.prompt_edited_from or "")]
+        out = ([Turn(item.id, prompt, "", "message", revised=item.prompt_edited_from or "", reply=answer)]
                if prompt else [])
         if item.response.strip():
             out.append(Turn(item.id, item.response, answer, "reaction", item.id, item.input,
