@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from mindprint.engine.features.habits import lexical_habits
 from mindprint.engine.features.style import style_profile
@@ -93,13 +97,14 @@ def test_profile_stays_small_for_a_long_history() -> None:
 
 
 def test_frequent_words_do_not_depend_on_the_hash_seed() -> None:
-    # Many words tie at two uses: their order must come from the words, not from set order.
+    # Many words tie (two uses, none of them in general English): their order must come from
+    # the words, not from set order.
     code = (
         "import json\n"
         "from mindprint.engine.features.style import style_profile\n"
         "from mindprint.engine.types import Item\n"
-        "texts = ['alpha bravo charlie delta echo foxtrot golf hotel', "
-        "'hotel golf foxtrot echo delta charlie bravo alpha india']\n"
+        "texts = ['blorp flimx glaxo drubb yenta quazz wombly hext', "
+        "'hext wombly quazz yenta drubb glaxo flimx blorp india']\n"
         "items = [Item(id=i, input='', response=t) for i, t in enumerate(texts)]\n"
         "print(json.dumps(style_profile(items)['frequent_words']))\n"
     )
@@ -109,4 +114,35 @@ def test_frequent_words_do_not_depend_on_the_hash_seed() -> None:
                              env={**os.environ, "PYTHONHASHSEED": seed})
         seen.add(out.stdout.strip())
     assert len(seen) == 1, seen
-    assert json.loads(seen.pop()) == sorted(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
+    assert json.loads(seen.pop()) == sorted(["blorp", "flimx", "glaxo", "drubb", "yenta", "quazz", "wombly", "hext"])
+
+
+def test_frequent_words_are_the_persons_distinctive_words_not_stopwords() -> None:
+    """Words used more than general English would lead one to expect (its frequency order
+    from the tokenizer's vocabulary): "guitar" and "honestly" over "the", "and", "i"."""
+    style = style_profile(items(
+        "honestly i think the guitar and the amp are the best thing i own",
+        "i played my guitar all night and the neighbours complained, honestly",
+        "the new strings on the guitar sound great and i love them",
+        "honestly the weather was fine and i went for a walk in the park",
+    ))
+    fw = style["frequent_words"]
+    assert set(fw[:2]) == {"guitar", "honestly"}
+    assert not {"the", "and", "i"} & set(fw)
+
+
+@pytest.mark.model
+def test_the_general_english_reference_is_the_tokenizers_vocabulary_order() -> None:
+    """The shipped reference is what scripts/common_words.py writes from the model's
+    tokenizer (most frequent first)."""
+    from mindprint.engine.features.style import COMMON_WORDS_FILE
+    from mindprint.settings import EmbeddingSettings
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "common_words.py"
+    spec = importlib.util.spec_from_file_location("common_words", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    shipped = COMMON_WORDS_FILE.read_text("utf-8")
+    assert shipped == module.reference(EmbeddingSettings().resolved_model_dir / "tokenizer.json")
+    assert shipped.splitlines()[2:5] == ["the", "of", "and"]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from mindprint.engine.features.extract import is_free_text
 from mindprint.engine.features.habits import lexical_habits, normalise
@@ -13,6 +18,7 @@ from mindprint.engine.features.text import (
     EMOJI_RE,
     HASHTAG_RE,
     MENTION_RE,
+    STOPWORDS,
     URL_RE,
     is_lowercase,
     letter_counts,
@@ -23,6 +29,12 @@ from mindprint.engine.types import Item
 
 _CONTRACTION_RE = re.compile(r"\b\w+'(?:s|re|ve|ll|d|m|t)\b", re.I)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
+# General English, most frequent first (``scripts/common_words.py``): what a person's words
+# are distinctive against.
+COMMON_WORDS_FILE = Path(__file__).parent / "data" / "common_words.txt"
+DISTINCTIVE_WORDS = 25
+# Zipf-Mandelbrot: a word of frequency rank r has probability ~ 1 / (r + ZIPF_SHIFT).
+ZIPF_SHIFT = 2.7
 
 
 def style_profile(items: Sequence[Item]) -> dict[str, Any]:
@@ -40,7 +52,6 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
     def rate(pred: Any) -> float:
         return round(sum(1 for t in texts if pred(t)) / n, 3)
 
-    vocab = Counter(w for t in texts for w in set(words(normalise(t))))
     return {
         "n_texts": n,
         "mean_words": round(sum(word_counts) / n, 1),
@@ -61,9 +72,44 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
         "lowercase_letter_share": round(
             sum(lo for lo, _ in letters) / max(1, sum(tot for _, tot in letters)), 3
         ),
-        # Ties by word: the counter's order comes from sets, i.e. from the hash seed.
-        "frequent_words": [w for w, c in sorted(vocab.items(), key=lambda kv: (-kv[1], kv[0]))
-                           if c >= 2][:25],
+        "frequent_words": distinctive_words(texts),
         "lexicon": lexical_habits(texts),
     }
 
+
+
+@cache
+def _ranks() -> tuple[dict[str, int], float]:
+    """Each common word's frequency rank, and the Zipf normaliser over ranks."""
+    lines = COMMON_WORDS_FILE.read_text("utf-8").splitlines()
+    ranked = [w for w in (x.strip() for x in lines) if w and not w.startswith("#")]
+    norm = sum(1 / (r + ZIPF_SHIFT) for r in range(len(ranked) + 1))
+    return {w: r for r, w in enumerate(ranked)}, norm
+
+
+def _share(word: str) -> float:
+    """How often general English uses ``word`` (per word written), by its frequency rank:
+    a word beyond the reference as the rarest."""
+    ranks, norm = _ranks()
+    return 1 / ((ranks.get(word, len(ranks)) + ZIPF_SHIFT) * norm)
+
+
+def distinctive_words(texts: Sequence[str], n: int = DISTINCTIVE_WORDS) -> list[str]:
+    """The words a person uses more than general English would lead one to expect: each
+    word in two texts or more, scored by how many of their texts use it against how many
+    would by its general frequency (``k log(k / e)``), highest first, ties by word.
+    Stopwords, single letters and numbers are nobody's own words."""
+    tokens = [words(normalise(t)) for t in texts]
+    used = Counter(w for ws in tokens for w in set(ws)
+                   if len(w) > 1 and w not in STOPWORDS and any(c.isalpha() for c in w))
+    cands = [w for w, k in used.items() if k >= 2]
+    if not cands:
+        return []
+    lengths = Counter(len(ws) for ws in tokens)
+    sizes = np.array(list(lengths), dtype=float)
+    share = np.array([_share(w) for w in cands])
+    # The texts expected to use each word at least once, by their lengths.
+    expected = (1 - (1 - share[:, None]) ** sizes[None, :]) @ np.array(list(lengths.values()), dtype=float)
+    scored = [(-used[w] * math.log(used[w] / e), w) for w, e in zip(cands, expected.tolist(), strict=True)
+              if used[w] > e]
+    return [w for _, w in sorted(scored)[:n]]

@@ -287,7 +287,7 @@ def _advise(
             advise(f"add '{spelling}' where it fits", f"in {count} of their {h.n_texts} texts")
     fw = style.get("frequent_words") or []
     if fw:
-        res.profile.append("Frequent words: " + ", ".join(list(fw)[:12]) + ".")
+        res.profile.append("Their own words (used more than general English would): " + ", ".join(list(fw)[:12]) + ".")
     own = h.informal_spellings()
     if own:
         res.profile.append("Their spellings: " + ", ".join(f"'{f}' {c}×" for f, c in own) + ".")
