@@ -18,6 +18,15 @@ leave-one-out criterion as a pool's (``index.personal_kernel``). Between candida
 one whose leave-one-out error on the person's history (population plus departure, as
 answers are judged) is lowest is chosen; the shipped model wins ties.
 
+That choice is optimistic on a few dozen items, so it is gated by its forward record
+(:mod:`mindprint.engine.predict.forward`): the person keeps it only if, on their latest
+items each predicted from the items before it, it does at least as well as the baseline:
+the shipped head that reads them best plus their usual offset, and no other departure.
+Otherwise they get that baseline. Labels are not gated: nothing of labels ships, so there
+is no baseline that was not fitted on the person (gated against their own history plus
+offset, TweetEval lost on dev). The harness's deployment mode runs this class, so it
+measures exactly what a lone server serves.
+
 The evaluation harness passes its own source instead (``eval.population.PoolSource``).
 """
 
@@ -30,6 +39,7 @@ import numpy as np
 
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.predict.departure import fit_rows, loo_errors
+from mindprint.engine.predict.forward import gate, plain
 from mindprint.engine.predict.index import UserIndex, answer_text, population_inputs
 from mindprint.engine.predict.population import Answers, OwnPopulation, Population, PriorPopulation
 from mindprint.engine.predict.rating import load_prior
@@ -39,6 +49,11 @@ class PopulationSource(Protocol):
     """Where the app gets the population model of a user's task (None: there is none)."""
 
     def for_user(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None: ...
+
+    def ungated(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None:
+        """The population the policy chooses before any gate on its forward record (what a
+        lone server's baselines read; a source without a gate: ``for_user``)."""
+        ...
 
     def everyone(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None:
         """The model of everyone a person's factor statistics are measured against (their
@@ -121,9 +136,21 @@ class ShippedPopulation:
         self.model_id = model_id
 
     def for_user(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None:
-        return c.residuals.chosen(
-            ("shipped", answers), lambda: choose(candidates(self.model_id, answers, c), c)
-        )
+        if not answers.is_scale:  # no baseline ships for labels (benchmarks/README.md)
+            return self.fit(c, answers)
+        return c.residuals.chosen(("gated", answers), lambda: gate(c, answers, self.fit, self.baseline))
+
+    def ungated(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None:
+        return self.fit(c, answers)
+
+    def fit(self, c: UserIndex, answers: Answers) -> Population | None:
+        """The policy's choice among the candidates, with its kernel fitted (ungated)."""
+        return c.residuals.chosen(("fit", answers), lambda: choose(candidates(self.model_id, answers, c), c))
+
+    def baseline(self, c: UserIndex, answers: Answers) -> Population | None:
+        """The person's usual offset and no other departure, from the shipped head that
+        reads them best by leave-one-out (a scale's: labels have none)."""
+        return choose([plain(p) for p in shipped(self.model_id, answers)], c) if answers.is_scale else None
 
     def everyone(self, user_id: str, answers: Answers, c: UserIndex) -> Population | None:
         return PriorPopulation(self.model_id, shipped_answers(answers)) if answers.is_scale else None
