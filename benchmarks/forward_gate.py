@@ -3,7 +3,7 @@
 A deployed person's population and departure are chosen once per revision of their data
 (``engine/predict/deployment.py``); the gate adds their forward record: each of their
 latest ``MODEL.forward_points`` items predicted from the items before it, under the fitted
-policy and under the baseline (``engine/predict/forward.py``). This prints, for one user
+policy and under the baseline (``engine/predict/deployment.py``). This prints, for one user
 of ``--sizes`` Amazon reviews with their stars:
 
 - ``fit_s``: the policy's choice alone (populations, kernel), as before the gate;

@@ -14,7 +14,7 @@ import pytest
 
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
-from mindprint.engine.predict import forward
+from mindprint.engine.predict import deployment
 from mindprint.engine.predict.index import answers_of
 from mindprint.engine.predict.population import PriorPopulation
 from mindprint.eval.datasets import RATING_PREFIX
@@ -69,8 +69,8 @@ def _gate(app: Mindprint, uid: str, stars: Stars) -> tuple[object, float, float]
     answers = answers_of(c)
     assert answers is not None
     src = app.retrieval.population
-    model = forward.record(c, answers, src.fit, "model")  # type: ignore[attr-defined]
-    base = forward.record(c, answers, src.baseline, "baseline")  # type: ignore[attr-defined]
+    model = deployment.record(c, answers, src.fit, "model")  # type: ignore[attr-defined]
+    base = deployment.record(c, answers, src.baseline, "baseline")  # type: ignore[attr-defined]
     assert len(model) == len(base) == 30  # the latest 30 items, each from those before it
     return src.for_user(uid, answers, c), float(np.nanmean(model)), float(np.nanmean(base))
 
@@ -78,7 +78,7 @@ def _gate(app: Mindprint, uid: str, stars: Stars) -> tuple[object, float, float]
 def test_a_departure_that_holds_up_forward_is_kept(app: Mindprint) -> None:
     pop, model, base = _gate(app, "steady", steady)
     assert model < base  # it predicts the later items from the earlier ones better
-    assert pop.kernel is not forward.OFFSET_ONLY  # type: ignore[attr-defined]
+    assert pop.kernel is not deployment.OFFSET_ONLY  # type: ignore[attr-defined]
     res = app.retrieve("steady", QUERY, 3)
     assert res.prediction is not None and res.prediction.label == "5"
 
@@ -87,10 +87,10 @@ def test_a_departure_that_does_not_hold_up_forward_gives_the_baseline(app: Mindp
     pop, model, base = _gate(app, "flip", flipped)
     assert model > base
     # A shipped head with the person's usual offset and no other departure.
-    assert isinstance(pop, PriorPopulation) and pop.kernel is forward.OFFSET_ONLY
+    assert isinstance(pop, PriorPopulation) and pop.kernel is deployment.OFFSET_ONLY
     c = app.retrieval.index.get("flip")
     fitted = app.retrieval.population.fit(c, answers_of(c))  # type: ignore[attr-defined]
-    assert fitted is not pop and fitted.kernel is not forward.OFFSET_ONLY  # the gate, not the fit
+    assert fitted is not pop and fitted.kernel is not deployment.OFFSET_ONLY  # the gate, not the fit
 
 
 def test_the_harness_deployment_mode_gives_a_person_what_their_server_does(
@@ -112,4 +112,4 @@ def test_the_harness_deployment_mode_gives_a_person_what_their_server_does(
         served = _gate(app, uid, stars)[0]
         res = app.retrieve(uid, QUERY, 3)
         assert res.prediction is not None and got[uid] == res.prediction.label
-        assert (served.kernel is forward.OFFSET_ONLY) == (uid == "flip")  # type: ignore[attr-defined]
+        assert (served.kernel is deployment.OFFSET_ONLY) == (uid == "flip")  # type: ignore[attr-defined]

@@ -85,7 +85,7 @@ class ModelSettings:
         30, "answered items",
         "a lone person keeps their fitted departure only if, on this many of their latest "
         "items each predicted from the items before it, it beats their shipped population "
-        "plus offset (predict/forward.py; benchmarks/README.md)")
+        "plus offset (predict/deployment.py; benchmarks/README.md)")
     forward_margin: float = _h(
         0.0, "mean error per item (stars, or share of labels wrong)",
         "by how much the departure's forward mean error must be below the baseline's (0: a "

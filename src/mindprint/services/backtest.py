@@ -41,7 +41,7 @@ RECENT = 30
 MAX_POINTS = 60
 # What a kept backtest measures: raised when that changes, so one measured before is
 # measured again (2: "a model of everyone" is the shipped model, not the chosen population;
-# 3: a lone person's departure is gated by its forward record, engine/predict/forward.py).
+# 3: a lone person's departure is gated by its forward record, engine/predict/deployment.py).
 MEASURE = 3
 MEASURING = ("How well mindprint knows you is being measured on your history; it shows here "
              "in a few seconds.")
