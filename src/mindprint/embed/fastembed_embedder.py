@@ -7,6 +7,7 @@ the first ``embed()`` call.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -65,6 +66,7 @@ class FastEmbedEmbedder:
         self._spin = spin
         self._model: Any = None
         self._counter: Any = None
+        self._common: tuple[str, ...] | None = None
         # One lock for loading and inference: a second caller must not load a second
         # copy of the model, and serialising inference costs nothing since onnxruntime
         # already spreads one batch over all cores.
@@ -90,6 +92,25 @@ class FastEmbedEmbedder:
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    def common_words(self) -> tuple[str, ...]:
+        """The tokenizer's whole words in vocabulary order. A WordPiece vocabulary lists
+        them by how often they occur in the English the model was trained on ("the", "of",
+        "and", ...) after its reserved tokens and single characters, which are left out
+        (as are word pieces and non-ASCII words): a frequency ranking that is already on the
+        machine."""
+        if self._common is None:
+            path = self._model_dir / "tokenizer.json"
+            try:
+                vocab = json.loads(path.read_text("utf-8"))["model"]["vocab"]
+                ranked = sorted(vocab.items(), key=lambda kv: int(kv[1]))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ModelError(
+                    f"The model's vocabulary in {path} is unreadable ({type(exc).__name__}: {exc}). "
+                    "Check it with `mindprint model install --verify`."
+                ) from exc
+            self._common = tuple(w for w, _ in ranked if len(w) > 1 and w.isascii() and w.isalpha())
+        return self._common
 
     def load(self) -> None:
         """Load the model now (otherwise the first ``embed()`` does); idempotent."""

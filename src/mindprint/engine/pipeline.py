@@ -36,10 +36,10 @@ from mindprint.engine.features.reader import (
     embed_texts,
     with_place,
 )
-from mindprint.engine.features.style import style_profile
+from mindprint.engine.features.style import English, style_profile
 from mindprint.engine.features.text import sentences
 from mindprint.engine.features.turns import Before
-from mindprint.engine.protocols import Embedder, Vector, Wrapper
+from mindprint.engine.protocols import Embedder, Vector, Vocabulary, Wrapper
 from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
 # Long texts are cut before embedding: the model reads 256 tokens at most anyway.
@@ -167,6 +167,7 @@ class Pipeline:
         self.path_writer: PathWriter = path_writer or TemplatePathWriter()
         self.preferences: PreferenceReader = preferences or OfflinePreferenceReader()
         self._domains: Vector | None = None
+        self._english: English | None = None
 
     def remembering(self) -> Pipeline:
         """This pipeline embedding each distinct text once (for one build: see
@@ -180,6 +181,15 @@ class Pipeline:
         """Identity of the item-level artefacts: a change here means items are rebuilt."""
         return (f"{self.extractor.id}+{self.preferences.id}+{VECTORS_VERSION}"
                 f"+{self.embedder.model_id}")
+
+    def english(self) -> English | None:
+        """General English as the embedding model knows it (its vocabulary's order), which
+        the style profile's frequent words are read against; None when the model does not
+        tell."""
+        if self._english is None and isinstance(self.embedder, Vocabulary):
+            words = self.embedder.common_words()
+            self._english = English.of(words) if words else None
+        return self._english
 
     def domain_vectors(self) -> Vector:
         """The embeddings of the domain descriptions (computed once)."""
@@ -313,7 +323,7 @@ class Pipeline:
         return UserModel(
             factors=[*said, *factors],
             assignment=assignment,
-            summary=summarize(items, style_profile(items)),
+            summary=summarize(items, style_profile(items, self.english())),
             paths={it.id: p for it, p in zip(items, written, strict=True)},
         )
 

@@ -30,6 +30,15 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class Vocabulary(Protocol):
+    """An embedder whose model knows which words are common in general English."""
+
+    def common_words(self) -> Sequence[str]:
+        """The model's whole words, most frequent first (empty: not known)."""
+        ...
+
+
 class Wrapper:
     """An embedder in front of another: the vectors keep the wrapped model's identity."""
 
@@ -43,3 +52,6 @@ class Wrapper:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    def common_words(self) -> Sequence[str]:
+        return self.inner.common_words() if isinstance(self.inner, Vocabulary) else ()

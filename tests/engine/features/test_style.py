@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mindprint.engine.features.habits import lexical_habits
-from mindprint.engine.features.style import style_profile
+from mindprint.engine.features.style import English, style_profile
 from mindprint.engine.types import Item
 
 
@@ -101,7 +100,7 @@ def test_frequent_words_do_not_depend_on_the_hash_seed() -> None:
     # the words, not from set order.
     code = (
         "import json\n"
-        "from mindprint.engine.features.style import style_profile\n"
+        "from mindprint.engine.features.style import English, style_profile\n"
         "from mindprint.engine.types import Item\n"
         "texts = ['blorp flimx glaxo drubb yenta quazz wombly hext', "
         "'hext wombly quazz yenta drubb glaxo flimx blorp india']\n"
@@ -117,32 +116,48 @@ def test_frequent_words_do_not_depend_on_the_hash_seed() -> None:
     assert json.loads(seen.pop()) == sorted(["blorp", "flimx", "glaxo", "drubb", "yenta", "quazz", "wombly", "hext"])
 
 
-def test_frequent_words_are_the_persons_distinctive_words_not_stopwords() -> None:
-    """Words used more than general English would lead one to expect (its frequency order
-    from the tokenizer's vocabulary): "guitar" and "honestly" over "the", "and", "i"."""
-    style = style_profile(items(
-        "honestly i think the guitar and the amp are the best thing i own",
-        "i played my guitar all night and the neighbours complained, honestly",
-        "the new strings on the guitar sound great and i love them",
-        "honestly the weather was fine and i went for a walk in the park",
-    ))
-    fw = style["frequent_words"]
-    assert set(fw[:2]) == {"guitar", "honestly"}
-    assert not {"the", "and", "i"} & set(fw)
+# A stand-in for general English, most frequent first (the real one is the model's vocabulary).
+ENGLISH = English.of(["the", "of", "and", "to", "in", "was", "on", "weather", "for", "new", "all",
+                      "night", "love", "went", "fine", "sound", "great", "played", "best", "own"])
+GUITARIST = (
+    "honestly i think the guitar and the amp are the best thing i own",
+    "i played my guitar all night and the neighbours complained, honestly",
+    "the new strings on the guitar sound great and i love them",
+    "honestly the weather was fine and i went for a walk in the park",
+    "i think the park was great and the weather fine",
+    "all night i think the weather was great",
+)
+
+
+def test_frequent_words_are_the_persons_distinctive_words_not_englishs() -> None:
+    """Words used more than general English would lead one to expect: "guitar" and
+    "honestly" over "weather", which they use as often, and so does everyone."""
+    plain = style_profile(items(*GUITARIST))["frequent_words"]
+    fw = style_profile(items(*GUITARIST), ENGLISH)["frequent_words"]
+    assert not {"the", "and", "i"} & (set(plain) | set(fw))  # stopwords are nobody's own
+    assert plain[:3] == ["guitar", "honestly", "weather"]  # counted alone: as many texts
+    assert set(fw[:2]) == {"guitar", "honestly"} and fw.index("weather") > fw.index("park")
 
 
 @pytest.mark.model
-def test_the_general_english_reference_is_the_tokenizers_vocabulary_order() -> None:
-    """The shipped reference is what scripts/common_words.py writes from the model's
-    tokenizer (most frequent first)."""
-    from mindprint.engine.features.style import COMMON_WORDS_FILE
+def test_general_english_is_the_models_vocabulary_in_frequency_order(tmp_path: Path) -> None:
+    """The real model's vocabulary gives the reference, most frequent first; a build reads
+    frequent words against it; an unreadable vocabulary is a ModelError naming the fix."""
+    from mindprint.embed.fastembed_embedder import FastEmbedEmbedder
+    from mindprint.engine.pipeline import Pipeline, Remembering
+    from mindprint.errors import ModelError
     from mindprint.settings import EmbeddingSettings
 
-    script = Path(__file__).resolve().parents[3] / "scripts" / "common_words.py"
-    spec = importlib.util.spec_from_file_location("common_words", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    shipped = COMMON_WORDS_FILE.read_text("utf-8")
-    assert shipped == module.reference(EmbeddingSettings().resolved_model_dir / "tokenizer.json")
-    assert shipped.splitlines()[2:5] == ["the", "of", "and"]
+    embedder = FastEmbedEmbedder(EmbeddingSettings().resolved_model_dir)
+    common = embedder.common_words()
+    assert list(common[:3]) == ["the", "of", "and"] and len(common) > 20_000
+    assert all(w.isalpha() and len(w) > 1 and not w.startswith("##") for w in common)
+    english = Pipeline(Remembering(embedder)).english()  # through a wrapper too
+    assert english is not None and english.ranks["the"] == 0 and len(english.ranks) == 10_000
+    assert english.share("the") > english.share("guitar") > english.share("zzyzzx")
+    fw = style_profile(items(*GUITARIST), english)["frequent_words"]
+    assert set(fw[:3]) == {"guitar", "honestly", "weather"}, fw
+
+    (tmp_path / "tokenizer.json").write_text("{not json", "utf-8")
+    with pytest.raises(ModelError, match="model install --verify"):
+        FastEmbedEmbedder(tmp_path).common_words()

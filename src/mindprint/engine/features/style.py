@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from functools import cache
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,18 +28,39 @@ from mindprint.engine.types import Item
 
 _CONTRACTION_RE = re.compile(r"\b\w+'(?:s|re|ve|ll|d|m|t)\b", re.I)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
-# General English, most frequent first (``scripts/common_words.py``): what a person's words
-# are distinctive against.
-COMMON_WORDS_FILE = Path(__file__).parent / "data" / "common_words.txt"
 DISTINCTIVE_WORDS = 25
+# How many of general English's most frequent words a person's words are scored against.
+COMMON_WORDS = 10_000
 # Zipf-Mandelbrot: a word of frequency rank r has probability ~ 1 / (r + ZIPF_SHIFT).
 ZIPF_SHIFT = 2.7
 
 
-def style_profile(items: Sequence[Item]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class English:
+    """General English: each common word's frequency rank (0 the most frequent), and the
+    Zipf normaliser over those ranks."""
+
+    ranks: Mapping[str, int]
+    norm: float
+
+    @classmethod
+    def of(cls, ranked: Sequence[str], limit: int = COMMON_WORDS) -> English:
+        """From words ordered most frequent first (e.g. an embedding model's vocabulary)."""
+        top = list(dict.fromkeys(ranked))[:limit]
+        return cls({w: r for r, w in enumerate(top)},
+                   sum(1 / (r + ZIPF_SHIFT) for r in range(len(top) + 1)))
+
+    def share(self, word: str) -> float:
+        """How often general English uses ``word`` (per word written), by its frequency
+        rank: a word beyond the reference as the rarest."""
+        return 1 / ((self.ranks.get(word, len(self.ranks)) + ZIPF_SHIFT) * self.norm)
+
+
+def style_profile(items: Sequence[Item], english: English | None = None) -> dict[str, Any]:
     """Rates and averages over the user's free-text responses (empty if none). A
     ``turn``'s response is the assistant's answer (record_feedback, a chat replayed turn
-    by turn): it is no habit of the user's, so it is left out."""
+    by turn): it is no habit of the user's, so it is left out. ``english``: what the
+    person's frequent words are distinctive against (None: counted alone)."""
     texts = [it.response for it in items if it.kind != "turn" and is_free_text(it.response)]
     n = len(texts)
     if n == 0:
@@ -72,42 +92,28 @@ def style_profile(items: Sequence[Item]) -> dict[str, Any]:
         "lowercase_letter_share": round(
             sum(lo for lo, _ in letters) / max(1, sum(tot for _, tot in letters)), 3
         ),
-        "frequent_words": distinctive_words(texts),
+        "frequent_words": distinctive_words(texts, english),
         "lexicon": lexical_habits(texts),
     }
 
 
-
-@cache
-def _ranks() -> tuple[dict[str, int], float]:
-    """Each common word's frequency rank, and the Zipf normaliser over ranks."""
-    lines = COMMON_WORDS_FILE.read_text("utf-8").splitlines()
-    ranked = [w for w in (x.strip() for x in lines) if w and not w.startswith("#")]
-    norm = sum(1 / (r + ZIPF_SHIFT) for r in range(len(ranked) + 1))
-    return {w: r for r, w in enumerate(ranked)}, norm
-
-
-def _share(word: str) -> float:
-    """How often general English uses ``word`` (per word written), by its frequency rank:
-    a word beyond the reference as the rarest."""
-    ranks, norm = _ranks()
-    return 1 / ((ranks.get(word, len(ranks)) + ZIPF_SHIFT) * norm)
-
-
-def distinctive_words(texts: Sequence[str], n: int = DISTINCTIVE_WORDS) -> list[str]:
+def distinctive_words(
+    texts: Sequence[str], english: English | None = None, n: int = DISTINCTIVE_WORDS,
+) -> list[str]:
     """The words a person uses more than general English would lead one to expect: each
     word in two texts or more, scored by how many of their texts use it against how many
-    would by its general frequency (``k log(k / e)``), highest first, ties by word.
-    Stopwords, single letters and numbers are nobody's own words."""
+    would by its general frequency (``k log(k / e)``), highest first, ties by word. With no
+    reference, the words in most texts. Stopwords, single letters and numbers are nobody's
+    own words."""
     tokens = [words(normalise(t)) for t in texts]
     used = Counter(w for ws in tokens for w in set(ws)
                    if len(w) > 1 and w not in STOPWORDS and any(c.isalpha() for c in w))
     cands = [w for w, k in used.items() if k >= 2]
-    if not cands:
-        return []
+    if not cands or english is None:
+        return sorted(cands, key=lambda w: (-used[w], w))[:n]
     lengths = Counter(len(ws) for ws in tokens)
     sizes = np.array(list(lengths), dtype=float)
-    share = np.array([_share(w) for w in cands])
+    share = np.array([english.share(w) for w in cands])
     # The texts expected to use each word at least once, by their lengths.
     expected = (1 - (1 - share[:, None]) ** sizes[None, :]) @ np.array(list(lengths.values()), dtype=float)
     scored = [(-used[w] * math.log(used[w] / e), w) for w, e in zip(cands, expected.tolist(), strict=True)
