@@ -98,9 +98,8 @@ def _knows(out: Console, m: Mindprint, user: str) -> None:
     everyone = [p.population_error for p in bt.recent if p.population_error is not None]
     verdict = ""
     if mine and len(everyone) == len(mine) and sum(mine) > sum(everyone):
-        verdict = (" Here what mindprint fits to his few dozen ratings (which shipped head reads "
-                   "him, his usual offset, and whether his departure holds up on his later "
-                   "ratings) costs more than it finds.")
+        verdict = (" Here what mindprint fits to his few dozen ratings (which population to "
+                   "depart from, and how far) costs more than it finds.")
     out.print(render.plain(
         f"How well mindprint knows {user}: {bt.sentence} Each past rating is predicted from "
         "its review request alone, as if it were new. What sets him apart above is read "

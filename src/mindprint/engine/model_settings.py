@@ -81,22 +81,6 @@ class ModelSettings:
         "part (5 did with one standard error over items, 3 with p = 0.1); 0.025 cost pool "
         "mode its label and StudEmo lifts on dev (benchmarks/README.md)")
 
-    forward_points: int = _h(
-        30, "answered items",
-        "a lone person keeps their fitted departure only if, on this many of their latest "
-        "items each predicted from the items before it, it beats their shipped population "
-        "plus offset (predict/deployment.py; benchmarks/README.md)")
-    forward_margin: float = _h(
-        0.0, "mean error per item (stars, or share of labels wrong)",
-        "by how much the departure's forward mean error must be below the baseline's (0: a "
-        "tie keeps the departure; 0 and above it, ties to the baseline, cost StudEmo and "
-        "TweetEval on dev: benchmarks/README.md)")
-    refit_growth: float = _h(
-        1.25, "factor of growth of the answered history",
-        "a forward record (and the backtest) fits the policy again once the history has "
-        "grown this much since the last fit: a fit per item made a fresh server's first "
-        "backtest of 48 reviews take 8-10 s")
-
     # Retrieval.
     tone_weight: float = _h(
         1.0, "cosine points per unit of tone distance",

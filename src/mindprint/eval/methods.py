@@ -157,9 +157,9 @@ POPULATION_METHODS: tuple[Method, ...] = (
 DEPLOYMENT_METHODS: tuple[Method, ...] = (
     Method(
         "population_shipped",
-        "deployment mode: the population the deployment policy chooses for this person by "
-        "leave-one-out on their history (the shipped model of review text -> rating, or their "
-        "own history read leave-one-out), before the gate on its forward record, alone",
+        "deployment mode: the population this person's own server reads (the shipped model "
+        "of review text -> rating, or their own history read leave-one-out, as the deployment "
+        "policy chose by leave-one-out on their history), alone",
         LABELLED_TASKS,
         lambda ctx: ctx.shipped()[0],
     ),

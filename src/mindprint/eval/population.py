@@ -234,6 +234,3 @@ class PoolSource:
 
     def everyone(self, user_id: str, answers: Answers, c: UserIndex | None = None) -> PopulationModel | None:
         return self.for_user(user_id, answers, c)
-
-    def ungated(self, user_id: str, answers: Answers, c: UserIndex | None = None) -> PopulationModel | None:
-        return self.for_user(user_id, answers, c)

@@ -39,10 +39,13 @@ from mindprint.services.core import Core
 # earlier ones (the learning curve). Each costs one index of the items before it.
 RECENT = 30
 MAX_POINTS = 60
+# The population is chosen and the kernel fitted again once the answered history has grown
+# by this factor since the last fit (always on the items before the predicted one): a fit
+# per point made a fresh server's first measurement of 48 reviews take 8-10 s.
+REFIT_GROWTH = 1.25
 # What a kept backtest measures: raised when that changes, so one measured before is
-# measured again (2: "a model of everyone" is the shipped model, not the chosen population;
-# 3: a lone person's departure is gated by its forward record, engine/predict/deployment.py).
-MEASURE = 3
+# measured again (2: "a model of everyone" is the shipped model, not the chosen population).
+MEASURE = 2
 MEASURING = ("How well mindprint knows you is being measured on your history; it shows here "
              "in a few seconds.")
 
@@ -213,7 +216,7 @@ class BacktestService:
         fit: tuple[int, Residuals] | None = None  # (answered items it saw, its residuals)
         for t in positions(len(answered)):
             sub = sub_index(c, order[: rank[answered[t]]])
-            reuse = fit is not None and t < MODEL.refit_growth * fit[0]
+            reuse = fit is not None and t < REFIT_GROWTH * fit[0]
             if fit is not None and reuse:
                 sub.residuals = fit[1].fitted()
             points.append(self._point(uid, sub, answers, c, answered[t], t))

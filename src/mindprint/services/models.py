@@ -110,7 +110,6 @@ class ModelService:
             retried = self._retry_fallbacks(uid, gen, fallen_back, ctx, batch)
             n_factors = self._user_stage(uid, gen, all_items, corpus)
         self.index.invalidate(uid)
-        self._choose(uid)
         return BuildReport(
             user_id=uid,
             items=total,
@@ -195,15 +194,6 @@ class ModelService:
         self.store.set_feature_factors(uid, model.assignment, generation=gen)
         self.store.update_paths(uid, model.paths, generation=gen)
         return len(model.factors)
-
-    def _choose(self, uid: str) -> None:
-        """Choose the user's population now (for a lone person: the fit and its forward
-        gate, ~2 s of CPU at 1,000 reviews), kept with the index of this revision, so the
-        first query after a build does not pay for it."""
-        c = self.index.get(uid)
-        answers = answers_of(c)
-        if answers is not None:
-            self.population.for_user(uid, answers, c)
 
     def _residuals(self, uid: str) -> tuple[dict[int, float], str]:
         """Each rated item's ``score - population(text)``: what factor statistics measure;

@@ -12,7 +12,7 @@ from mindprint.engine.llm.interface import acting_for
 from mindprint.engine.model_settings import MODEL
 from mindprint.engine.pipeline import PreparedQuery, Remembering
 from mindprint.engine.predict import predictor
-from mindprint.engine.predict.index import answer_text, answers_of, history, query_tone
+from mindprint.engine.predict.index import answer_text, answers_of, query_tone
 from mindprint.engine.predict.population import user_offset
 from mindprint.engine.predict.predictor import Prediction
 from mindprint.engine.predict.retrieval import (
@@ -132,8 +132,8 @@ class RetrievalService:
         return found, instructions(list(idx.factors.values()))
 
     def population_answers(self, user_id: str | None, query: str) -> tuple[str, str, str] | None:
-        """What the user's population alone answers for ``query`` (the model the deployment
-        policy chose for them by leave-one-out, before the gate on its forward record), with their shrunk mean residual added
+        """What the user's population alone answers for ``query`` (the model their server
+        reads, as the deployment policy chose it), with their shrunk mean residual added
         (what a lone server could do without mindprint's departure model), and who that
         population is. None when the history answers nothing."""
         uid = self.inputs.user(user_id)
@@ -141,10 +141,10 @@ class RetrievalService:
         self.store.require_user(uid)
         c = self.index.get(uid)
         answers = answers_of(c)
-        pop = self.population.ungated(uid, answers, c) if answers is not None else None
+        pop = self.population.for_user(uid, answers, c) if answers is not None else None
         if pop is None:
             return None
-        hist = history(pop, c)  # its residuals only: no kernel is fitted for it
+        hist, _ = c.residuals.under(pop, c)
         pq = self.pipeline.prepare_query(query, c.corpus, c.factors, plain=False)
         raw = np.asarray(pq.vectors["raw"], dtype=np.float64)
         out = pop.outputs(raw, pq.vectors["signals"])[0]

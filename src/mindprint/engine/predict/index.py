@@ -36,14 +36,13 @@ class Residuals:
     the index: every query of the user reads the same. The app gives a user one
     population, so one entry is kept; a query under another population replaces it. The
     entry is one tuple, replaced whole, so a reader in another thread never pairs a model
-    with another's residuals. ``chosen`` keeps the deployment policy's choices (the gated
-    one, and the one before the gate that the baselines read)."""
+    with another's residuals. ``chosen`` keeps the deployment policy's choice."""
 
     __slots__ = ("_chosen", "_entry", "_fitted")
 
     def __init__(self) -> None:
         self._entry: tuple[Population, History, Kernel] | None = None
-        self._chosen: dict[object, Population | None] = {}
+        self._chosen: tuple[object, Population | None] | None = None
         self._fitted: tuple[Population, Kernel] | None = None
 
     def under(self, pop: Population, c: UserIndex) -> tuple[History, Kernel]:
@@ -60,17 +59,18 @@ class Residuals:
         population and fitted kernel (its residuals are read afresh): the backtest refits
         only as the history grows, not for every item (services/backtest.py)."""
         out = Residuals()
-        out._chosen = dict(self._chosen)
+        out._chosen = self._chosen
         entry = self._entry
         out._fitted = (entry[0], entry[2]) if entry is not None else None
         return out
 
     def chosen(self, key: object, choose: Callable[[], Population | None]) -> Population | None:
         """The population chosen for ``key`` (who chose it), computed once per index."""
-        if key in self._chosen:
-            return self._chosen[key]
+        hit = self._chosen
+        if hit is not None and hit[0] == key:
+            return hit[1]
         pop = choose()
-        self._chosen[key] = pop
+        self._chosen = (key, pop)
         return pop
 
 
