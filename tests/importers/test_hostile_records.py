@@ -26,9 +26,10 @@ ONE_OF_EACH_TYPE: list[Any] = [None, True, 0, -7, 2.5, 1e300, 10**30, "", "abc",
                                [], [1, "x"], {}, {"a": {"b": []}}]
 
 
+@functools.cache
 def conversations(layout: str) -> list[dict[str, Any]]:
     """The fixture's conversations, the smallest first: detection reads the first one, and
-    every other one is mutated in turn."""
+    every other one is mutated in turn. Read once: callers copy before they change one."""
     convs = json.loads((FIX / f"{layout}_conversations.json").read_text(encoding="utf-8"))
     return sorted(convs, key=lambda c: len(json.dumps(c)))
 
@@ -57,6 +58,9 @@ def replaced(value: Any, at: Path_, new: Any) -> Any:
 
 def read(tmp: Path, convs: list[Any]) -> tuple[list[tuple[Any, ...]], ImportSummary]:
     f = tmp / "conversations.json"
+    # A new file each time: rewriting one in place makes ext4 flush it to disk at every
+    # close (auto_da_alloc), which was most of this module's time.
+    f.unlink(missing_ok=True)
     f.write_text(json.dumps(convs), encoding="utf-8")
     plan = make_plan(f)
     summary = plan.summary()
