@@ -5,6 +5,7 @@ question that needs one brings it back."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from rich.console import Console
@@ -13,19 +14,19 @@ from mindprint.app import Mindprint
 from mindprint.cli.demo import CHAT_QUERY, CHATS, demo_file, run_demo
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.features.text import words
-from mindprint.importers import read_file
 from mindprint.store import Store
 from mindprint.views import factors_view, retrieval_view
+from tests.server.conftest import built_template  # noqa: F401 (fixture)
 
-from .conftest import REPO
 
-
-def test_ruis_top_factors_are_his_reasons(tmp_path: Path, real_embedder: FastEmbedEmbedder) -> None:
+def test_ruis_top_factors_are_his_reasons(
+    tmp_path: Path, built_template: Path, real_embedder: FastEmbedEmbedder  # noqa: F811
+) -> None:
+    # His demo history as `mindprint import` leaves it (imported, built, backtest measured),
+    # made once per session by tests/server/conftest.py: a copy of it.
+    shutil.copyfile(built_template, tmp_path / "demo.db")
     m = Mindprint(Store.open(tmp_path / "demo.db"), real_embedder)
     try:
-        items, _ = read_file(REPO / "examples" / "demo_history.jsonl")
-        m.add_items("rui", items)
-        m.build("rui")
         view = factors_view(m, "rui")
         top = {f.name: f for f in view.factors[:10]}
         assert {"weight", "battery life", "durability", "price/value"} <= set(top), list(top)

@@ -5,6 +5,7 @@ comes back. The demo user, a real SQLite file, the real model."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,9 @@ import pytest
 from mindprint.app import Mindprint
 from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.factors.paths import without
-from mindprint.importers.scan import read_file
 from mindprint.store import Store
 from mindprint.views import factors_view, retrieval_view
-
-from ..conftest import REPO
+from tests.server.conftest import built_template  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.model
 
@@ -27,11 +26,14 @@ def _mentions(view_text: str) -> bool:
     return re.search(r"\bdurability\b", view_text, re.IGNORECASE) is not None
 
 
-def test_a_veto_reaches_query_features_and_paths(tmp_path: Path, real_embedder: FastEmbedEmbedder) -> None:
+def test_a_veto_reaches_query_features_and_paths(
+    tmp_path: Path, built_template: Path, real_embedder: FastEmbedEmbedder  # noqa: F811
+) -> None:
+    # The demo user built once per session (tests/server/conftest.py), copied: the veto
+    # is what is tested here, not the build.
+    shutil.copyfile(built_template, tmp_path / "demo.db")
     m = Mindprint(Store.open(tmp_path / "demo.db"), real_embedder)
     try:
-        m.add_items("rui", read_file(REPO / "examples" / "demo_history.jsonl")[0])
-        m.build("rui")
         before = retrieval_view(m, "rui", QUERY, 5)
         assert any(f.name == "durability" for f in before.query_features)
         assert any(_mentions(h.reasoning_path or "") for h in before.items)
