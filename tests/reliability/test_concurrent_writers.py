@@ -26,7 +26,10 @@ from tests.server.support import MINDPRINT_BIN, USER, call_ok
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 N_WRITERS = 3
-PER_WRITER = 150  # distinct exchanges each process records
+# Distinct exchanges each process records: enough for every kind of call in plan() to
+# race the others many times and for several background refreshes to overlap the
+# writes; volume (minutes of writers) is benchmarks/soak.py's job.
+PER_WRITER = 60
 COMMON = 8  # calls every process makes for USER too: one event, two receipts say duplicate
 RETRIEVE_EVERY = 10
 MODES = ("legacy", "2026-07-28", "legacy")  # both protocol eras among the writers
