@@ -415,6 +415,24 @@ def test_a_standing_instruction_is_still_one(text: str, reply: str) -> None:
     assert [p.kind for p in found] == ["instruction"]
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # How exact or formal to be, said of the answer: an instruction.
+        ("Please be more specific.", "instruction"),
+        ("Keep it casual.", "instruction"),
+        ("Be less formal please.", "instruction"),
+        # The same words said of a thing: a preference about that thing, which competes on
+        # topic instead of being served with every answer.
+        ("Avoid formal restaurants, I hate dressing up.", "stated"),
+        ("No detailed itineraries, I like to wander.", "stated"),
+    ],
+)
+def test_how_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(text: str, kind: str) -> None:
+    found = extract([Turn(1, text, "An earlier answer.", "message", 0, reply="Sure.")])
+    assert [p.kind for p in found] == [kind]
+
+
 def test_in_reaction_an_instruction_about_what_the_answer_said_is_for_that_answer() -> None:
     assert said("Be more specific about the welding part.", WELDING, role="reaction") == []
     [p] = said("Avoid jargon please.", WELDING, role="reaction")
