@@ -433,6 +433,33 @@ def test_how_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(text:
     assert [p.kind for p in found] == [kind]
 
 
+@pytest.mark.parametrize(
+    ("text", "quote_words"),
+    [
+        ("No spicy food please.", "spicy food"),
+        ("Please no seafood.", "seafood"),
+        ("Avoid crowded places please.", "crowded places"),
+        ("Nothing spicy please.", "spicy"),
+    ],
+)
+def test_a_thing_turned_down_in_the_imperative_is_avoided(text: str, quote_words: str) -> None:
+    """Said without "I", in a message of its own: the person's stance all the same."""
+    [p] = extract([Turn(1, text, "Any dietary needs or places to avoid?", "message", 0, reply="Noted.")])
+    assert (p.kind, p.stance, p.firmness) == ("stated", "avoids", "firm")
+    assert quote_words in p.quote.lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No thanks.", "No problem, thanks!", "Never mind.", "No, I meant the other one.",
+     "Nothing else, thanks.", "No more questions.", "No spicy food?",
+     # A line of a task, not a message of its own.
+     "Summarise this log. No history found. No user statistics available."],
+)
+def test_a_reply_formula_or_a_line_of_a_task_is_no_refusal(text: str) -> None:
+    assert extract([Turn(1, text, "An earlier answer.", "message", 0, reply="Sure.")]) == []
+
+
 def test_in_reaction_an_instruction_about_what_the_answer_said_is_for_that_answer() -> None:
     assert said("Be more specific about the welding part.", WELDING, role="reaction") == []
     [p] = said("Avoid jargon please.", WELDING, role="reaction")

@@ -120,6 +120,14 @@ _ONE_ANSWER = re.compile(
 _STYLE_VERBS = re.compile(r"\b(keep|avoid|stop|skip|less|fewer|justify|include|add|write|sure|please)\b")
 # An answer this long that takes up what an instruction names carries out a task.
 MIN_TASK_WORDS = 30
+# A refusal is as plain as a correction: weaker than "I don't want ...", which says whose.
+REFUSAL_STRENGTH = 0.8
+# A thing turned down in the imperative ("No spicy food please.", "Avoid crowded places."):
+# the person's stance, said without "I". Not a reply's formula ("no thanks", "never mind").
+_REFUSAL = re.compile(
+    r"^\s*(please |and |also |oh,? )*(no|avoid|nothing)\s+(?!(problem|problems|thanks?|worries|need|"
+    r"idea|way|matter|doubt|one|longer|more|less|further|else|mind|rush|pressure|hurry|big deal)\b)[a-z]"
+)
 MIN_OFFER_WORDS = 15
 _BUT = re.compile(r",\s+but\s+", re.I)
 MIN_CLAUSE_WORDS = 3
@@ -196,6 +204,9 @@ def _sentence(t: Turn, s: str) -> Stated | None:
         if not _rule(t, s, low, reacting):
             return None  # how to do the task at hand ("Be sure to justify your answer")
         return Stated(t.item_id, s.strip(), stance_of(low, NEEDS), FIRM, "instruction", 0.9)
+    refused = _refused(t, s, low)
+    if refused is not None:
+        return refused
     found = cue(low, ws, s)
     if found is None:
         return None
@@ -206,6 +217,16 @@ def _sentence(t: Turn, s: str) -> Stated | None:
     elif firmness == PREFER and STRONG_WORDS.search(low):
         firmness = FIRM
     return Stated(t.item_id, s.strip(), stance, firmness, "stated", round(strength, 3))
+
+
+def _refused(t: Turn, s: str, low: str) -> Stated | None:
+    """A thing the person turns down in the imperative, in a message of its own (not a line
+    of a task, not a question): "No spicy food please." says "I don't want spicy food". No
+    "I" to weigh, and its "please" is politeness, not a request."""
+    if not _REFUSAL.search(low) or s.rstrip().endswith("?") or not _alone(t, s):
+        return None
+    firmness = STRICT if STRICT_WORDS.search(low) else FIRM
+    return Stated(t.item_id, s.strip(), AVOIDS, firmness, "stated", REFUSAL_STRENGTH)
 
 
 def _rule(t: Turn, s: str, low: str, reacting: bool) -> bool:
