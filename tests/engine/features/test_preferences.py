@@ -418,7 +418,7 @@ def test_a_standing_instruction_is_still_one(text: str, reply: str) -> None:
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        # How exact or formal to be, said of the answer: an instruction.
+        # How long, exact or formal to be, said of the answer: an instruction.
         ("Please be more specific.", "instruction"),
         ("Keep it casual.", "instruction"),
         ("Be less formal please.", "instruction"),
@@ -426,9 +426,12 @@ def test_a_standing_instruction_is_still_one(text: str, reply: str) -> None:
         # topic instead of being served with every answer.
         ("Avoid formal restaurants, I hate dressing up.", "stated"),
         ("No detailed itineraries, I like to wander.", "stated"),
+        ("Avoid long flights.", "stated"),
+        ("Keep it short and simple.", "instruction"),
+        ("Less technical please.", "instruction"),
     ],
 )
-def test_how_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(text: str, kind: str) -> None:
+def test_how_long_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(text: str, kind: str) -> None:
     found = extract([Turn(1, text, "An earlier answer.", "message", 0, reply="Sure.")])
     assert [p.kind for p in found] == [kind]
 

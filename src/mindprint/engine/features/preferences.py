@@ -94,15 +94,17 @@ _INSTRUCTION = re.compile(
     r"^\s*(please |and |also )*((keep|be|use|avoid|don'?t|do not|no|stop|skip|less|fewer|more)\b|"
     r"(from now on|in future|going forward|always|never)\b)"
 )
-# ("for example" introduces an example; it does not ask for one.) How exact or formal to be
-# is about answers only when said of the answer itself ("be more specific", "keep it
-# casual"), not of a thing ("avoid formal restaurants", "no detailed itineraries").
+# ("for example" introduces an example; it does not ask for one.) How long, exact or formal
+# to be is about answers only when said of the answer itself ("keep it short", "be more
+# specific", "less technical"), not of a thing ("avoid long flights", "avoid formal
+# restaurants", "no detailed itineraries").
 _ABOUT_ANSWERS = re.compile(
     r"\b(answers?|repl(y|ies)|responses?|explanations?|lists?|bullets?|bullet points|units|words|"
     r"sentences|paragraphs|format|formatting|tone|language|(?<!for )examples?|code|summary|details?|"
-    r"short|shorter|brief|concise|long|longer|simple|simpler|technical|jargon|emojis?|metric|imperial)\b|"
-    r"\b(be|keep it|stay|more|less|too)\s+((more|less|too|very)\s+)?"
-    r"(detailed|specific|precise|formal|casual)\b(?!\s+(?!and\b|or\b|about\b|please\b|in\b)[a-z])"
+    r"brief|concise|jargon|emojis?|metric|imperial)\b|"
+    r"\b(be|keep it|keep them|stay|more|less|too)\s+((more|less|too|very)\s+)?"
+    r"(detailed|specific|precise|formal|casual|short|shorter|long|longer|simple|simpler|technical)"
+    r"\b(?!\s+(?!and\b|or\b|about\b|please\b|in\b)[a-z])"
 )
 # Whether an instruction about answers holds for every answer or only for the task at hand.
 # For every answer: it says so, or speaks of answers in general, in the plural.
