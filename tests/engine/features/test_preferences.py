@@ -442,7 +442,6 @@ def test_how_long_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(
         ("No spicy food please.", "spicy food"),
         ("Please no seafood.", "seafood"),
         ("Avoid crowded places please.", "crowded places"),
-        ("Nothing spicy please.", "spicy"),
     ],
 )
 def test_a_thing_turned_down_in_the_imperative_is_avoided(text: str, quote_words: str) -> None:
@@ -455,7 +454,8 @@ def test_a_thing_turned_down_in_the_imperative_is_avoided(text: str, quote_words
 @pytest.mark.parametrize(
     "text",
     ["No thanks.", "No problem, thanks!", "Never mind.", "No, I meant the other one.",
-     "Nothing else, thanks.", "No more questions.", "No spicy food?",
+     "No I don't think so.", "No it's fine.", "Nothing works.", "No more questions.",
+     "No spicy food?",
      # A line of a task, not a message of its own.
      "Summarise this log. No history found. No user statistics available."],
 )

@@ -127,8 +127,9 @@ REFUSAL_STRENGTH = 0.8
 # A thing turned down in the imperative ("No spicy food please.", "Avoid crowded places."):
 # the person's stance, said without "I". Not a reply's formula ("no thanks", "never mind").
 _REFUSAL = re.compile(
-    r"^\s*(please |and |also |oh,? )*(no|avoid|nothing)\s+(?!(problem|problems|thanks?|worries|need|"
-    r"idea|way|matter|doubt|one|longer|more|less|further|else|mind|rush|pressure|hurry|big deal)\b)[a-z]"
+    r"^\s*(please |and |also |oh,? )*(no|avoid)\s+(?!(problem|problems|thanks?|worries|need|idea|way|"
+    r"matter|doubt|one|longer|more|less|further|else|mind|rush|pressure|hurry|big deal|sorry|"
+    r"i|i'm|you|we|it|it's|that|this|they|he|she|not|sir|man)\b)[a-z]"
 )
 MIN_OFFER_WORDS = 15
 _BUT = re.compile(r",\s+but\s+", re.I)
