@@ -23,8 +23,8 @@ from mindprint.engine.features.turns import (
 from mindprint.engine.types import Item
 
 
-def said(text: str, before: str = "", role: str = "message") -> list:
-    return extract([Turn(1, text, before, role, 0 if before else None)])  # type: ignore[arg-type]
+def said(text: str, before: str = "", role: str = "message", reply: str = "") -> list:
+    return extract([Turn(1, text, before, role, 0 if before else None, reply=reply)])  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -395,7 +395,7 @@ ARRAYS = ("The passage describes the input the solver expects: dense or sparse a
     ],
 )
 def test_a_request_for_the_task_at_hand_is_no_instruction_for_every_answer(text: str, reply: str) -> None:
-    assert extract([Turn(1, text, "An earlier answer.", "message", 0, reply=reply)]) == []
+    assert said(text, "An earlier answer.", reply=reply) == []
 
 
 @pytest.mark.parametrize(
@@ -411,7 +411,7 @@ def test_a_request_for_the_task_at_hand_is_no_instruction_for_every_answer(text:
     ],
 )
 def test_a_standing_instruction_is_still_one(text: str, reply: str) -> None:
-    found = extract([Turn(1, text, "An earlier answer.", "message", 0, reply=reply)])
+    found = said(text, "An earlier answer.", reply=reply)
     assert [p.kind for p in found] == ["instruction"]
 
 
@@ -432,7 +432,7 @@ def test_a_standing_instruction_is_still_one(text: str, reply: str) -> None:
     ],
 )
 def test_how_long_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(text: str, kind: str) -> None:
-    found = extract([Turn(1, text, "An earlier answer.", "message", 0, reply="Sure.")])
+    found = said(text, "An earlier answer.", reply="Sure.")
     assert [p.kind for p in found] == [kind]
 
 
@@ -446,7 +446,7 @@ def test_how_long_exact_or_formal_to_be_is_about_answers_only_when_said_of_them(
 )
 def test_a_thing_turned_down_in_the_imperative_is_avoided(text: str, quote_words: str) -> None:
     """Said without "I", in a message of its own: the person's stance all the same."""
-    [p] = extract([Turn(1, text, "Any dietary needs or places to avoid?", "message", 0, reply="Noted.")])
+    [p] = said(text, "Any dietary needs or places to avoid?", reply="Noted.")
     assert (p.kind, p.stance, p.firmness) == ("stated", "avoids", "firm")
     assert quote_words in p.quote.lower()
 
@@ -460,7 +460,7 @@ def test_a_thing_turned_down_in_the_imperative_is_avoided(text: str, quote_words
      "Summarise this log. No history found. No user statistics available."],
 )
 def test_a_reply_formula_or_a_line_of_a_task_is_no_refusal(text: str) -> None:
-    assert extract([Turn(1, text, "An earlier answer.", "message", 0, reply="Sure.")]) == []
+    assert said(text, "An earlier answer.", reply="Sure.") == []
 
 
 def test_in_reaction_an_instruction_about_what_the_answer_said_is_for_that_answer() -> None:
