@@ -9,8 +9,9 @@ OUT=${1:-eval-out}
 DATA=${MINDPRINT_SHARED_DATA:-../shared/data}
 MP=${MINDPRINT:-.venv/bin/mindprint}
 run() { echo "== $*" >&2; "$MP" eval --split test --k 3 --seed 0 "$@"; }
-# Deployment mode (each person as a lone server runs them) first, then pool mode.
-for POP in shipped pool; do
+# Deployment mode (each person as a lone server runs them) first, then team mode (everyone in
+# one team server, MINDPRINT_TEAM), then pool mode.
+for POP in shipped team pool; do
   run --task classification --data "$DATA/peftu/tweeteval_hate" --out "$OUT/$POP/tweeteval_hate" --population $POP
   run --task rating --data "$DATA/peftu/studemo_valence" --out "$OUT/$POP/studemo_valence" --population $POP
   run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/$POP/amazon" --population $POP

@@ -15,7 +15,7 @@ from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.llm.interface import LLM
 from mindprint.engine.llm.stages import llm_pipeline
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.predict.deployment import PopulationSource, ShippedPopulation
+from mindprint.engine.predict.deployment import PopulationSource
 from mindprint.engine.predict.retrieval import Mode
 from mindprint.engine.protocols import Embedder
 from mindprint.engine.types import Factor
@@ -29,6 +29,7 @@ from mindprint.services.inputs import Inputs
 from mindprint.services.models import BuildReport, ModelService, Progress
 from mindprint.services.retrieval import RetrievalResult, RetrievalService
 from mindprint.services.rewrite import RewriteOutcome, RewriteService
+from mindprint.services.team import deployed
 from mindprint.settings import EmbeddingSettings, LimitSettings, ProviderSettings, StoreSettings
 from mindprint.store import AddResult, NewItem, Store
 from mindprint.store.repository import UserModelMeta
@@ -52,9 +53,10 @@ class Mindprint:
         rewrite_llm: LLM | None = None,
         population: PopulationSource | None = None,
         rewrite_temperature: float = 0.3,
+        team: bool = False,
     ) -> None:
-        """``population``: the model of everyone that predictions depart from (default:
-        the shipped rating prior; the evaluation harness passes its leave-user-out one)."""
+        """``population``: the model of everyone predictions depart from (default: the deployment
+        policy; ``team``: a model of the store's other profiles among its candidates)."""
         self.store = store  # closed with the app; tests inspect it. Outer layers use services.
         self.embedder = embedder
         self.llm = llm
@@ -62,8 +64,8 @@ class Mindprint:
         self.pipeline = pipeline or Pipeline(embedder)
         self.inputs = Inputs(self.limits, default_user)
         index = IndexCache(store, embedder.model_id)
-        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs,
-                    population or ShippedPopulation(embedder.model_id))  # one, for the app's life
+        population = population or deployed(store, index, embedder.model_id, team=team)  # one, for the app's life
+        core = Core(store, self.pipeline, embedder.model_id, index, self.inputs, population)
         self.models = ModelService(core)
         self.retrieval = RetrievalService(core)
         self.feedback = FeedbackService(core, self.models)
@@ -98,7 +100,7 @@ class Mindprint:
         pipeline = llm_pipeline(embedder, llm) if llm is not None else None
         return cls(store, embedder, limits=lim, default_user=ss.user, pipeline=pipeline, llm=llm,
                    rewrite_llm=create_rewrite_provider(ps, sink=sink),
-                   rewrite_temperature=ps.rewrite_temperature)
+                   rewrite_temperature=ps.rewrite_temperature, team=ss.team)
 
     def close(self) -> None:
         self.wait_idle()
@@ -119,9 +121,7 @@ class Mindprint:
     def wait_idle(self, timeout: float = 120.0) -> None:
         self.models.wait_idle(timeout)
 
-    def factors(
-        self, user_id: str | None, limit: int | None = None
-    ) -> tuple[UserModelMeta | None, list[Factor], int]:
+    def factors(self, user_id: str | None, limit: int | None = None) -> tuple[UserModelMeta | None, list[Factor], int]:
         return self.models.factors(user_id, limit)
 
     def retrieve(

@@ -37,6 +37,11 @@ class StoreSettings(BaseSettings):
         description="How long a deleted item's text is kept so the deletion can be undone; then it is scrubbed from the database file.",
     )
 
+    team: bool = Field(
+        default=False,
+        description="The database's profiles are one team's: a person's predictions may depart from a model fitted on the others' answers (chosen when it reads their own history best; never shown item by item).",
+    )
+
     @property
     def db_path(self) -> Path:
         return self.db if self.db is not None else self.home / "mindprint.db"

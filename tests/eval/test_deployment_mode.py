@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mindprint.embed import FakeEmbedder
+from mindprint.engine.predict.deployment import WHO
 from mindprint.eval.bootstrap import Resampler, mean_metric
 from mindprint.eval.cases import load_cases
 from mindprint.eval.online import _fold, cross_fitted
@@ -76,3 +77,17 @@ def test_the_online_protocol_fits_each_half_on_the_other(tmp_path: Path) -> None
         # The kernel a user reads was fitted without every user of their half.
         assert per_user[c.user_id] is by_fold[_fold(c.user_id)]
     assert by_fold[0] == pool.fitted(frozenset(halves[0]))
+
+
+def test_team_mode_runs_everyone_as_one_team_server(tmp_path: Path) -> None:
+    """Every user is built before anyone is asked, and a person whose history the others
+    read best gets the model of the others."""
+    likes = {f"u{i}": "cat" for i in range(5)}
+    data = write_set(tmp_path / "set", likes)
+    config = EvalConfig(task="classification", data_dir=data, out_dir=tmp_path / "out", population="team")
+    run = run_eval(config, FakeEmbedder(), command=["test"])
+    assert run.meta["population"] == "team" and run.meta["kernel"] is None
+    assert "population_shipped" in run.methods and "population_text" not in run.methods
+    read = build_results(run)["population_read"]
+    assert sum(read.values()) == len(likes)
+    assert read.get(WHO) == len(likes)  # the others labelled these very texts alike

@@ -102,7 +102,8 @@ PopulationOpt = Annotated[
         "--population",
         help="shipped (deployment mode: each person alone, from the shipped model or their "
         "own history, with their own fitted departure, as a deployed server runs them) or "
-        "pool (the run's other users fitted leave-user-out: an upper reference).",
+        "pool (the run's other users fitted leave-user-out: an upper reference), or team "
+        "(every user in one database as a team server runs them, MINDPRINT_TEAM).",
     ),
 ]
 UsersOpt = Annotated[
@@ -162,8 +163,8 @@ def eval_command(
 
     if protocol not in ("offline", "online"):
         raise typer.BadParameter("--protocol must be offline or online")
-    if population not in ("pool", "shipped"):
-        raise typer.BadParameter("--population must be pool or shipped")
+    if population not in ("pool", "shipped", "team"):
+        raise typer.BadParameter("--population must be pool, shipped or team")
     config = EvalConfig(task=task, data_dir=data or default_data_root(), split=split,
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
                         provider=provider, k=k, seed=seed, keep_db=keep_db,

@@ -313,7 +313,7 @@ def select_methods(task: str, provider: str, names: Sequence[str] | None,
                    population: str = "pool") -> list[Method]:
     """The methods to run: all that apply to ``task`` by default, else ``names`` in order.
     The pool's population baselines run in pool mode only, the deployment ones in
-    deployment mode (``population="shipped"``) only."""
+    deployment mode (``population="shipped"`` or ``"team"``) only."""
     other = DEPLOYMENT_METHODS if population == "pool" else POPULATION_METHODS
     pool = tuple(m for m in available_methods(provider) if m not in other)
     if not names:

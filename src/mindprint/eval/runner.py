@@ -135,9 +135,11 @@ def _eval_user(
     run: EvalRun,
     methods: Sequence[Method],
     pool: PopulationPool | None,
+    built_user: tuple[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every question of one user, answered by every method from one built model."""
-    uid, built = _build_user(case, app, run)
+    """Every question of one user, answered by every method from one built model
+    (``built_user``: built already, with the facts of its build)."""
+    uid, built = built_user or _build_user(case, app, run)
     population = pool.for_user(case.user_id) if pool is not None else None
     rows: list[dict[str, Any]] = []
     for n, ex in enumerate(case.examples):
@@ -148,7 +150,7 @@ def _eval_user(
             preds[m.name] = m.run(ctx).strip()
             run.method_seconds[m.name] = run.method_seconds.get(m.name, 0.0) + time.perf_counter() - t
         retrieved = {r: retrieve(ctx, r, RETRIEVAL_K) for r in run.config.retrievers}
-        read = {"population_read": ctx.shipped()[2]} if run.config.population == "shipped" else {}
+        read = {"population_read": ctx.shipped()[2]} if run.config.population != "pool" else {}
         rows.append({
             "id": ex.id,
             "user_id": ex.user_id,
@@ -166,13 +168,15 @@ def _eval_user(
 
 
 def _app(
-    store: Store, embedder: Embedder, provider: str, population: PopulationSource | None = None
+    store: Store, embedder: Embedder, provider: str, population: PopulationSource | None = None,
+    *, team: bool = False,
 ) -> Mindprint:
     """The app each user is built with: offline, or every stage through the provider
     (its calls logged in the run's database for the cost figures). Predictions depart
-    from ``population`` (the run's leave-user-out model) when there is one."""
+    from ``population`` (the run's leave-user-out model) when there is one; ``team``:
+    the run's users are one team server's people."""
     if provider == "offline":
-        return Mindprint(store, embedder, limits=LimitSettings(), population=population)
+        return Mindprint(store, embedder, limits=LimitSettings(), population=population, team=team)
     from mindprint.engine.llm.stages import llm_pipeline
     from mindprint.providers import create_provider
     from mindprint.settings import ProviderSettings
@@ -184,7 +188,7 @@ def _app(
     if llm is None:
         raise EvalError(f"provider {provider!r} is not configured")
     return Mindprint(store, embedder, limits=LimitSettings(), pipeline=llm_pipeline(embedder, llm),
-                     llm=llm, population=population)
+                     llm=llm, population=population, team=team)
 
 
 def run_eval(
@@ -277,12 +281,16 @@ def _run_users(
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)  # every user starts fresh
         store = Store.open(db_path)
-        app = _app(store, embedder, config.provider, PoolSource(pool, USER_PREFIX) if pool else None)
+        team = config.population == "team"
+        app = _app(store, embedder, config.provider, PoolSource(pool, USER_PREFIX) if pool else None,
+                   team=team)
         try:
             if progress:
                 progress(0, len(cases))
+            # A team server holds everyone before anyone asks.
+            built = {c.user_id: _build_user(c, app, run) for c in cases} if team else {}
             for n, case in enumerate(cases, start=1):
-                for row in _eval_user(case, app, info, run, methods, pool):
+                for row in _eval_user(case, app, info, run, methods, pool, built.get(case.user_id)):
                     run.rows.append(row)
                     run.golds.append(row["gold"])
                     for name in run.methods:

@@ -25,7 +25,8 @@ class EvalConfig:
     retrievers: tuple[str, ...] = RETRIEVERS
     split: str = "all"
     # "pool": the run's other users fitted leave-user-out (an upper reference); "shipped":
-    # deployment mode, each person as their own server runs them (engine/predict/deployment.py).
+    # deployment mode, each person as their own server runs them (engine/predict/deployment.py);
+    # "team": deployment mode with every user in one team server (engine/predict/deployment.py).
     population: str = "pool"
 
 

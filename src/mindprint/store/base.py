@@ -131,6 +131,11 @@ class StoreBase:
             raise UnknownUserError(user_id, self.path)
         return int(row[0])
 
+    def revisions(self) -> dict[str, int]:
+        """Every user's revision, in one read (what a team's cache is keyed by)."""
+        with self.read() as db:
+            return {str(u): int(r) for u, r in db.execute("SELECT id, revision FROM users")}
+
     def generation(self, user_id: str) -> int:
         """The identity of this incarnation of the user: fixed from creation until
         forget_user; a user re-created after forgetting gets a new one."""
