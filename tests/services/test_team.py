@@ -91,8 +91,9 @@ def test_the_team_follows_its_members(db: Path, real_embedder: FastEmbedEmbedder
         grown = team.pool("ana", answers)
         assert grown is not first and grown.model_for("ana").n_items == 37
         app.forget("cy")
-        fewer = team.pool("ana", answers)
-        assert fewer.model_for("ana").n_items == 25
+        fewer = team.pool("ana", answers)  # two others: they would tell ana what one answered
+        assert fewer is not grown and fewer.model_for("ana") is None
+        assert fewer.model_for("eve") is not None  # a newcomer is read by the three of them
     finally:
         app.close()
 

@@ -61,6 +61,12 @@ class ModelSettings:
         "from this many a person's own history is a candidate population beside the shipped "
         "model on a scale (chosen by leave-one-out); labels always read their own history")
 
+    team_min_people: int = _h(
+        3, "other people",
+        "on a team server a model of the others is a candidate population only when at least "
+        "this many others answer alike: with fewer it would tell a person what one colleague "
+        "answered")
+
     # The departure model (its prior: predict/kernel.py).
     predict_k: int = _h(
         32, "items",

@@ -4,7 +4,8 @@ The online protocol of the evaluation (``eval/online.py``) on one stored user, w
 replaying feedback: each answered item is predicted from the items stored before it
 (mindprint's prediction on an index of those items only), and by a model of everyone
 alone: the population source's ``everyone`` (the shipped model, which never saw the
-person's answers; none for labels), never the population chosen for the person, which
+person's answers; for labels, the model of the others on a team server, else none), never
+the population chosen for the person, which
 may be their own history. The factor grouping is the current one, learned from
 the whole history; the residuals, similar items and factor effects a prediction reads come
 only from earlier items.

@@ -13,6 +13,7 @@ from mindprint.engine.predict.population import Answers, Design, PopulationModel
 
 LABELS = Answers(labels=("NEG", "POS"))
 TENS = Answers(scale=(1.0, 10.0))
+PEOPLE = ("ana", "bo", "cy", "dee")
 
 
 def _member(uid: str, rng: np.random.Generator, n: int, answers: Answers, flip: bool = False) -> Member:
@@ -35,7 +36,7 @@ def _direct(answers: Answers, members: list[Member], everyone: list[Member]) -> 
 
 def test_a_persons_model_is_the_fit_on_the_others_alone() -> None:
     rng = np.random.default_rng(0)
-    team = [_member(u, rng, 15, LABELS) for u in ("ana", "bo", "cy")]
+    team = [_member(u, rng, 15, LABELS) for u in PEOPLE]
     pool = TeamPool.of(LABELS, team, "no-prior-model")
     assert pool is not None
     model = pool.model_for("ana")
@@ -47,7 +48,7 @@ def test_a_persons_model_is_the_fit_on_the_others_alone() -> None:
 
 def test_a_persons_own_answers_never_reach_their_model() -> None:
     rng = np.random.default_rng(1)
-    team = [_member(u, rng, 15, TENS) for u in ("ana", "bo", "cy")]
+    team = [_member(u, rng, 15, TENS) for u in PEOPLE]
     flipped = Member("ana", TENS, team[0].raw, team[0].signals, tuple(reversed(team[0].given)))
     a = TeamPool.of(TENS, team, "m")
     b = TeamPool.of(TENS, [flipped, *team[1:]], "m")
@@ -64,14 +65,15 @@ def test_a_persons_own_answers_never_reach_their_model() -> None:
 
 def test_thresholds_are_fitted_on_the_others_in_sample_outputs() -> None:
     rng = np.random.default_rng(2)
-    team = [_member(u, rng, 15, TENS) for u in ("ana", "bo", "cy")]
+    team = [_member(u, rng, 15, TENS) for u in PEOPLE]
     pool = TeamPool.of(TENS, team, "m")
     assert pool is not None
     model = pool.model_for("cy")
     assert model is not None
-    direct = _direct(TENS, team[:2], team)
-    outs = direct.outputs(np.vstack([m.raw for m in team[:2]]), np.vstack([m.signals for m in team[:2]]))
-    levels = [float(a) for m in team[:2] for a in m.given]
+    others = [m for m in team if m.user_id != "cy"]
+    direct = _direct(TENS, others, team)
+    outs = direct.outputs(np.vstack([m.raw for m in others]), np.vstack([m.signals for m in others]))
+    levels = [float(a) for m in others for a in m.given]
     assert model.answers.cuts == pytest.approx(fit_cuts(outs[:, 0], levels, 1.0, 10.0))
 
 
@@ -81,23 +83,26 @@ def test_only_histories_that_answer_alike_are_pooled() -> None:
     assert alike(LABELS, Answers(labels=("SPORTS", "POLITICS")))
     assert not alike(LABELS, TENS)
     rng = np.random.default_rng(3)
-    team = [_member("ana", rng, 25, LABELS), _member("bo", rng, 25, LABELS),
-            _member("cy", rng, 30, TENS)]
+    team = [*(_member(u, rng, 25, LABELS) for u in ("ana", "bo", "dee", "eve")), _member("cy", rng, 30, TENS)]
     pool = TeamPool.of(LABELS, team, "m")
     assert pool is not None
     model = pool.model_for("ana")
-    assert model is not None and model.n_items == 25  # bo's alone: cy rates, ana is left out
-    sports = Member("dee", Answers(labels=("SPORTS",)), team[0].raw, team[0].signals, ("SPORTS",) * 25)
-    both = TeamPool.of(LABELS, [*team[:2], sports], "m")
+    assert model is not None and model.n_items == 75  # bo's, dee's, eve's: cy rates, ana is left out
+    sports = Member("fay", Answers(labels=("SPORTS",)), team[0].raw, team[0].signals, ("SPORTS",) * 25)
+    both = TeamPool.of(LABELS, [*team[:4], sports], "m")
     assert both is not None and both.answers.labels == ("NEG", "POS", "SPORTS")  # every member's labels
 
 
-def test_too_few_answers_of_others_give_no_model() -> None:
+def test_too_few_others_or_answers_give_no_model() -> None:
     rng = np.random.default_rng(4)
-    few = MODEL.own_min_items - 1
-    team = [_member("ana", rng, 40, LABELS), _member("bo", rng, few, LABELS)]
+    few = MODEL.own_min_items // MODEL.team_min_people  # fewer answers than a model reads by
+    team = [_member("ana", rng, 40, LABELS), *(_member(f"m{i}", rng, few, LABELS) for i in range(3))]
     pool = TeamPool.of(LABELS, team, "m")
     assert pool is not None
     assert pool.model_for("ana") is None
-    assert pool.model_for("bo") is not None
+    assert pool.model_for("m0") is not None
     assert TeamPool.of(TENS, team, "m") is None  # nobody rates on that scale
+    # Two others would tell a person what one of them answered, near enough: no model.
+    pair = TeamPool.of(LABELS, [_member(u, rng, 40, LABELS) for u in ("ana", "bo", "cy")], "m")
+    assert pair is not None and pair.model_for("ana") is None
+    assert pair.model_for("dee") is not None  # someone outside it reads all three

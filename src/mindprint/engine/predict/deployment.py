@@ -103,8 +103,9 @@ class TeamPool:
         return cls(answers, kept, model_id, key)
 
     def model_for(self, user_id: str) -> PopulationModel | None:
-        """The model of every member but ``user_id`` (None: the others have fewer than
-        ``MODEL.own_min_items`` answered items, too few to read anyone by)."""
+        """The model of every member but ``user_id`` (None: fewer than
+        ``MODEL.team_min_people`` others, or fewer than ``MODEL.own_min_items`` answered
+        items of theirs, too few to read anyone by)."""
         if user_id not in self._models:
             self._models[user_id] = self._fit(user_id)
         return self._models[user_id]
@@ -112,7 +113,7 @@ class TeamPool:
     def _fit(self, user_id: str) -> PopulationModel | None:
         own = self._stats.get(user_id)
         stats = self._total - own if own is not None else self._total
-        if stats.n < MODEL.own_min_items:
+        if len(self._stats) - (own is not None) < MODEL.team_min_people or stats.n < MODEL.own_min_items:
             return None
         model = PopulationModel.fit(self.answers, self.design, stats)
         answers = self.answers
