@@ -79,20 +79,28 @@ def test_a_team_server_reads_a_person_by_the_others(db: Path, real_embedder: Fas
 
 
 def test_the_team_follows_its_members(db: Path, real_embedder: FastEmbedEmbedder) -> None:
+    """A new item or two keeps the pool (choosing everyone's population again costs a fit per
+    candidate); a tenth more items, a deletion, or a member forgotten makes a new one."""
     app = _open(db, real_embedder, team=True)
     try:
         team = app.retrieval.population.team  # type: ignore[attr-defined]
         answers = answers_of(app.retrieval.index.get("ana"))
         assert answers is not None
         first = team.pool("ana", answers)
-        assert first is team.pool("ana", answers)  # kept while nobody changes
+        assert first is team.pool("ana", answers) and first.model_for("ana").n_items == 36
         app.add_items("bo", _labelled(["the cyclist won the mountain stage"], "SPORTS"))
         app.build("bo")
+        assert team.pool("ana", answers) is first  # 1 new item to 40
+        app.add_items("dee", _labelled(["the keeper was sent off", "a hat-trick in the derby",
+                                        "the boxer won on points", "rain stopped the test match"], "SPORTS"))
+        app.build("dee")
         grown = team.pool("ana", answers)
-        assert grown is not first and grown.model_for("ana").n_items == 37
+        assert grown is not first and grown.model_for("ana").n_items == 41
+        dropped = app.controls.delete_item("bo", next(iter(app.admin.all_history("bo"))).id)
+        assert dropped and team.pool("ana", answers).model_for("ana").n_items == 40
         app.forget("cy")
         fewer = team.pool("ana", answers)  # two others: they would tell ana what one answered
-        assert fewer is not grown and fewer.model_for("ana") is None
+        assert fewer.model_for("ana") is None
         assert fewer.model_for("eve") is not None  # a newcomer is read by the three of them
     finally:
         app.close()

@@ -1,6 +1,9 @@
 """The other profiles of the database as a team (``MINDPRINT_TEAM``): what each member's
-answered history gives a population model, read through the index cache, and the
-team's pool, kept until any member's revision moves (in any process)."""
+answered history gives a population model, read through the index cache, and the team's
+pool. A new pool means each person's population is chosen again (a leave-one-out fit per
+candidate), so the pool is kept, as the factor table is, until the team's items grow by a
+tenth (in any process); a member who joins, is forgotten or loses an item makes a new one
+at once, so nothing deleted keeps reading anyone."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from mindprint.engine.predict.index import answers_of
 from mindprint.engine.predict.population import Answers
 from mindprint.errors import UnknownUserError
 from mindprint.services.index import IndexCache
+from mindprint.services.models import REFRESH_MIN_ITEMS, REFRESH_SHARE
 from mindprint.store import Store
 
 
@@ -22,23 +26,24 @@ class StoreTeam:
         self.store, self.index, self.model_id = store, index, model_id
         self._lock = threading.Lock()
         self._members: dict[str, tuple[int, Member | None]] = {}
-        self._pools: dict[Hashable, TeamPool | None] = {}
+        # Per kind of answers: the pool, and each user's number of items when it was made.
+        self._pools: dict[Hashable, tuple[TeamPool | None, dict[str, int]]] = {}
 
     def pool(self, user_id: str, answers: Answers) -> TeamPool | None:
-        revisions = self.store.revisions()
-        if len(revisions) < 2:
+        states = self.store.user_states()
+        if len(states) < 2:
             return None
         kind = (answers.scale, answers.step) if answers.is_scale else "labels"
-        key = (kind, tuple(sorted(revisions.items())))
+        items = {uid: n for uid, (_, n) in states.items()}
         with self._lock:
-            if key in self._pools:
-                return self._pools[key]
-        members = [m for uid, rev in sorted(revisions.items()) if (m := self._member(uid, rev))]
+            kept = self._pools.get(kind)
+        if kept is not None and still_fresh(kept[1], items):
+            return kept[0]
+        members = [m for uid, (rev, _) in sorted(states.items()) if (m := self._member(uid, rev))]
+        key = (kind, tuple(sorted(states.items())))
         found = TeamPool.of(answers, members, self.model_id, key)
         with self._lock:
-            # One pool per kind of answers: the latest revisions replace the ones before.
-            self._pools = {k: p for k, p in self._pools.items() if k[0] != kind}  # type: ignore[index]
-            self._pools[key] = found
+            self._pools[kind] = (found, items)
         return found
 
     def _member(self, uid: str, revision: int) -> Member | None:
@@ -62,6 +67,15 @@ class StoreTeam:
         if answers is None or got is None:
             return None
         return Member(uid, answers, got[0], got[1], tuple(got[2]))
+
+
+def still_fresh(made: dict[str, int], now: dict[str, int]) -> bool:
+    """Whether a pool made when the users had ``made`` items still stands at ``now``: the
+    same people, none with fewer items, and fewer new items than a refresh waits for."""
+    if made.keys() != now.keys() or any(now[u] < n for u, n in made.items()):
+        return False
+    built = sum(made.values())
+    return sum(now.values()) - built < max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
 
 
 def deployed(store: Store, index: IndexCache, model_id: str, *, team: bool) -> ShippedPopulation:

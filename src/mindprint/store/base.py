@@ -131,10 +131,12 @@ class StoreBase:
             raise UnknownUserError(user_id, self.path)
         return int(row[0])
 
-    def revisions(self) -> dict[str, int]:
-        """Every user's revision, in one read (what a team's cache is keyed by)."""
+    def user_states(self) -> dict[str, tuple[int, int]]:
+        """Every user's revision and number of items, in one read (what a team's cache is
+        kept by)."""
+        sql = "SELECT u.id, u.revision, (SELECT COUNT(*) FROM items i WHERE i.user_id = u.id) FROM users u"
         with self.read() as db:
-            return {str(u): int(r) for u, r in db.execute("SELECT id, revision FROM users")}
+            return {str(u): (int(r), int(n)) for u, r, n in db.execute(sql)}
 
     def generation(self, user_id: str) -> int:
         """The identity of this incarnation of the user: fixed from creation until
