@@ -101,6 +101,7 @@ def test_the_team_follows_its_members(db: Path, real_embedder: FastEmbedEmbedder
         app.forget("cy")
         fewer = team.pool("ana", answers)  # two others: they would tell ana what one answered
         assert fewer.model_for("ana") is None
+        assert "cy" not in team._members  # nothing of a forgotten member is kept
         assert fewer.model_for("eve") is not None  # a newcomer is read by the three of them
     finally:
         app.close()

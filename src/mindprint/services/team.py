@@ -44,6 +44,8 @@ class StoreTeam:
         found = TeamPool.of(answers, members, self.model_id, key)
         with self._lock:
             self._pools[kind] = (found, items)
+            for gone in self._members.keys() - states.keys():  # forgotten: nothing of them kept
+                del self._members[gone]
         return found
 
     def _member(self, uid: str, revision: int) -> Member | None:
