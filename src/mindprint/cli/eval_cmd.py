@@ -165,6 +165,10 @@ def eval_command(
         raise typer.BadParameter("--protocol must be offline or online")
     if population not in ("pool", "shipped", "team"):
         raise typer.BadParameter("--population must be pool, shipped or team")
+    if population != "pool" and (protocol == "online" or task == "recall"):
+        raise typer.BadParameter(
+            "--population applies to the offline rating and label tasks: the online protocol "
+            "reads the pool's population, and recall predicts nothing; drop --population")
     config = EvalConfig(task=task, data_dir=data or default_data_root(), split=split,
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
                         provider=provider, k=k, seed=seed, keep_db=keep_db,
