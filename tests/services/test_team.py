@@ -64,6 +64,7 @@ def test_a_team_server_reads_a_person_by_the_others(db: Path, real_embedder: Fas
     alone = _open(db, real_embedder, team=False)
     try:
         assert isinstance(_chosen(alone, "ana"), OwnPopulation)
+        assert "there is no model of everyone for these labels" in alone.backtest.run("ana").sentence
     finally:
         alone.close()
     app = _open(db, real_embedder, team=True)
@@ -74,6 +75,8 @@ def test_a_team_server_reads_a_person_by_the_others(db: Path, real_embedder: Fas
         res = app.retrieve("ana", "the winger scored a hat-trick in the derby", 3)
         assert res.prediction is not None and res.prediction.label == "SPORTS"
         assert f"{WHO} reads this as" in res.prediction.explanation.text
+        # How well mindprint knows her is measured again, beside the model of the others.
+        assert f"; {WHO}, " in app.backtest.run("ana").sentence
     finally:
         app.close()
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from mindprint import __version__
 from mindprint.engine.model_settings import MODEL
+from mindprint.engine.predict.deployment import PopulationSource, ShippedPopulation
 from mindprint.engine.predict.index import (
     Residuals,
     UserIndex,
@@ -47,6 +48,7 @@ REFIT_GROWTH = 1.25
 # What a kept backtest measures: raised when that changes, so one measured before is
 # measured again (2: "a model of everyone" is the shipped model, not the chosen population).
 MEASURE = 2
+EVERYONE = "a model of everyone"
 MEASURING = ("How well mindprint knows you is being measured on your history; it shows here "
              "in a few seconds.")
 
@@ -78,6 +80,7 @@ class Backtest:
     points: list[BacktestPoint]
     curve: list[CurveBin]
     sentence: str
+    who: str = EVERYONE  # the model the points were also predicted by, as explanations name it
 
     @property
     def recent(self) -> list[BacktestPoint]:
@@ -109,8 +112,10 @@ def _bins(points: Sequence[BacktestPoint]) -> list[CurveBin]:
     return out
 
 
-def sentence(kind: str | None, recent: Sequence[BacktestPoint], unit: str = "") -> str:
-    """E.g. "On your last 30 ratings mindprint was off by 0.41 stars; a model of everyone, 0.72."."""
+def sentence(kind: str | None, recent: Sequence[BacktestPoint], unit: str = "",
+             who: str = EVERYONE) -> str:
+    """E.g. "On your last 30 ratings mindprint was off by 0.41 stars; a model of everyone, 0.72."
+    (``who``: the model the points were also predicted by, as the explanations name it)."""
     if kind is None or not recent:
         return ("Nothing to predict yet: mindprint needs at least two rated or labelled items "
                 "to test itself on your history.")
@@ -119,14 +124,20 @@ def sentence(kind: str | None, recent: Sequence[BacktestPoint], unit: str = "") 
     pe = [p.population_error for p in recent if p.population_error is not None]
     if kind == "scale":
         head = f"On your last {n} ratings mindprint was off by {m:.2f}{unit} on average"
-        tail = (f"; a model of everyone, {float(np.mean(pe)):.2f}." if len(pe) == n
+        tail = (f"; {who}, {float(np.mean(pe)):.2f}." if len(pe) == n
                 else "; there is no model of everyone for this rating scale.")
         return head + tail
     right = round(n * (1 - m))
     head = f"On your last {n} labels mindprint guessed {right} right"
     if len(pe) == n:
-        return head + f"; a model of everyone, {round(n * (1 - float(np.mean(pe))))}."
+        return head + f"; {who}, {round(n * (1 - float(np.mean(pe))))}."
     return head + "; there is no model of everyone for these labels."
+
+
+def team_mark(population: PopulationSource) -> str:
+    """What sets a team server's backtests apart (a model of the others among the choices):
+    a database whose server turns ``MINDPRINT_TEAM`` on or off measures again."""
+    return "+team" if isinstance(population, ShippedPopulation) and population.team is not None else ""
 
 
 def to_json(b: Backtest) -> str:
@@ -136,7 +147,7 @@ def to_json(b: Backtest) -> str:
 def from_json(body: str) -> Backtest:
     d = json.loads(body)
     return Backtest(d["user_id"], d["kind"], [BacktestPoint(**p) for p in d["points"]],
-                    [CurveBin(**c) for c in d["curve"]], d["sentence"])
+                    [CurveBin(**c) for c in d["curve"]], d["sentence"], d.get("who", EVERYONE))
 
 
 class BacktestService:
@@ -150,7 +161,7 @@ class BacktestService:
         # What a kept backtest was measured with: another extractor, embedding model,
         # population source or release measures something else.
         self.basis = (f"{__version__}|{self.pipeline.id}|{self.index.model_id}|"
-                      f"{type(self.population).__name__}|{MEASURE}")
+                      f"{type(self.population).__name__}{team_mark(self.population)}|{MEASURE}")
         self._cache: dict[str, tuple[int, Backtest]] = {}
         self._lock = threading.Lock()
 
@@ -225,7 +236,9 @@ class BacktestService:
                 fit = (t, sub.residuals)
         kind = "scale" if answers.is_scale else "label"
         unit = " stars" if answers.scale == (1.0, 5.0) else ""
-        return Backtest(uid, kind, points, _bins(points), sentence(kind, points[-RECENT:], unit))
+        every = self.population.everyone(uid, answers, c)  # on a team server, the others
+        who = every.who if every is not None else EVERYONE
+        return Backtest(uid, kind, points, _bins(points), sentence(kind, points[-RECENT:], unit, who), who)
 
     def _point(
         self, uid: str, sub: UserIndex, answers: Answers, c: UserIndex, iid: int, seen: int,

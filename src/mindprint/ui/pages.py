@@ -109,7 +109,7 @@ def knows(m: Mindprint, uid: str) -> Html:
     labels = [f"{b.lo}" if b.lo == b.hi else f"{b.lo}–{b.hi}" for b in bt.curve]
     series = [Series("mindprint", MINE, [(i, b.error) for i, b in enumerate(bt.curve)])]
     if all(b.population_error is not None for b in bt.curve):
-        series.append(Series("a model of everyone", EVERYONE,
+        series.append(Series(bt.who, EVERYONE,
                              [(i, float(b.population_error or 0)) for i, b in enumerate(bt.curve)]))
     unit = "mean absolute error" if bt.kind == "scale" else "share wrong"
     items = m.admin.items(uid, [p.item_id for p in bt.recent])
@@ -122,7 +122,7 @@ def knows(m: Mindprint, uid: str) -> Html:
     return join([
         h("p", bt.sentence, class_="sentence", id="sentence"),
         h("p", "Each answered item was predicted from the items stored before it only (in "
-               "time order, as if you were using mindprint then), and by a model of everyone "
+               f"time order, as if you were using mindprint then), and by {bt.who} "
                "that never saw your answers. The factor grouping is today's.", class_="lead"),
         h("section", h("h2", "Learning curve"),
           line_chart(labels, series, unit, "Error by how much history mindprint had seen"),
