@@ -101,9 +101,9 @@ PopulationOpt = Annotated[
     typer.Option(
         "--population",
         help="shipped (deployment mode: each person alone, from the shipped model or their "
-        "own history, with their own fitted departure, as a deployed server runs them) or "
-        "pool (the run's other users fitted leave-user-out: an upper reference), or team "
-        "(every user in one database as a team server runs them, MINDPRINT_TEAM).",
+        "own history, with their own fitted departure, as a deployed server runs them), team "
+        "(every user in one database, as a team server with MINDPRINT_TEAM runs them) or "
+        "pool (the run's other users fitted leave-user-out: an upper reference).",
     ),
 ]
 UsersOpt = Annotated[
