@@ -84,10 +84,15 @@ class TeamPool:
         self.answers = answers
         stars = answers.scale == (1.0, 5.0) and answers.step == 1.0
         self.design = Design.fit(np.vstack([m.signals for m in members]), model_id if stars else None)
-        self._rows = {m.user_id: self.design.rows(m.raw, m.signals) for m in members}
-        self._given = {m.user_id: m.given for m in members}
-        self._stats = {u: Stats.of(x, answers.targets(self._given[u])) for u, x in self._rows.items()}
+        rows = [self.design.rows(m.raw, m.signals) for m in members]
+        self._stats = {m.user_id: Stats.of(x, answers.targets(m.given)) for m, x in zip(members, rows, strict=True)}
         self._total = functools.reduce(operator.add, self._stats.values())
+        # On a whole-number scale, every member's rows stacked once, and whose each is: a
+        # person's thresholds read the others' outputs, one product over them all.
+        self._cut = answers.scale is not None and answers.step == 1.0
+        self._x = np.vstack(rows) if self._cut else np.zeros((0, 0))
+        self._owner = np.repeat([m.user_id for m in members], [len(x) for x in rows])
+        self._given = [a for m in members for a in m.given]
         self._models: dict[str, PopulationModel | None] = {}
 
     @classmethod
@@ -117,16 +122,15 @@ class TeamPool:
             return None
         model = PopulationModel.fit(self.answers, self.design, stats)
         answers = self.answers
-        if answers.scale is not None and answers.step == 1.0:
+        if self._cut and answers.scale is not None:
             answers = replace(answers, cuts=self._cuts(model, user_id, answers.scale))
         return replace(model, answers=answers, personal=True, who=WHO)
 
     def _cuts(self, model: PopulationModel, user_id: str, scale: tuple[float, float]) -> tuple[float, ...]:
         """The scale's thresholds, fitted on the others' in-sample outputs."""
-        others = [u for u in self._rows if u != user_id]
-        x = np.vstack([self._rows[u] for u in others])
-        levels = [float(a) for u in others for a in self._given[u]]
-        return fit_cuts((x @ model.weights)[:, 0], levels, *scale)
+        others = self._owner != user_id
+        levels = [float(a) for a, keep in zip(self._given, others, strict=True) if keep]
+        return fit_cuts((self._x @ model.weights)[others, 0], levels, *scale)
 
 
 class Team(Protocol):
