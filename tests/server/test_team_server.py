@@ -17,22 +17,17 @@ from mindprint.settings import LimitSettings
 from mindprint.store import NewItem, Store
 from tests.server.support import MODES, call_ok
 from tests.server.test_auth import client_for
+from tests.services.test_team import POLITICS, SPORT
 
 pytestmark = pytest.mark.anyio
 
-SPORT = ["the striker scored twice in the final", "a late goal won the league title",
-         "the coach praised the defence after the match", "the sprinter broke the world record",
-         "the club signed a new goalkeeper", "fans cheered the cup winners"]
-POLITICS = ["parliament passed the budget bill", "the minister resigned over the scandal",
-            "voters head to the polls on sunday", "the senate debated the new tax law",
-            "the president vetoed the spending bill", "the opposition called for an election"]
 PEOPLE = {f"tok-{u}-0123456789abcdef": u for u in ("ana", "bo", "cy", "dee")}
 QUERY = "the winger scored a hat-trick in the derby"
 
 
 def _history(person: str) -> list[NewItem]:
     return [NewItem(input=f"{person} filed: {t}", response=label, label=label)
-            for texts, label in ((SPORT, "SPORTS"), (POLITICS, "POLITICS")) for t in texts]
+            for texts, label in ((SPORT[:6], "SPORTS"), (POLITICS[:6], "POLITICS")) for t in texts]
 
 
 @pytest.mark.parametrize("mode", MODES)
