@@ -137,7 +137,7 @@ class UserFactorsView(View):
     # has a size budget.
     backtest: SkipJsonSchema[str | None] = None
     preferences: list[PreferenceView] = Field(
-        default_factory=list, description="What they said of themselves, firmest first."
+        default_factory=list, description="What they said of themselves, firmest and most strongly said first."
     )
     preferences_total: int = 0
     factors: list[FactorView]

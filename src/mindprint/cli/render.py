@@ -153,7 +153,7 @@ def preferences(console: Console, v: UserFactorsView) -> None:
     shown = len(v.preferences)
     more = f", the first {shown}" if shown < v.preferences_total else ""
     t = Table(title=plain(f"what {v.user_id} said about themselves — {v.preferences_total} "
-                          f"standing preferences{more}, firmest and latest first"))
+                          f"standing preferences{more}, firmest, then most strongly said first"))
     for col in ("stance", "domain", "in their words", "items"):
         t.add_column(col)
     for p in v.preferences:

@@ -46,7 +46,7 @@ def _preference_lines(v: UserFactorsView) -> list[str]:
     if not v.preferences:
         return []
     out = ["## What they have said about themselves", "",
-           "Their own words, firmest and most recent first; a later statement replaced any "
+           "Their own words, firmest, then most strongly said, then most recent first; a later statement replaced any "
            "earlier one it contradicts.", "", *(_preference_line(p) for p in v.preferences)]
     if v.preferences_total > len(v.preferences):
         out.append(f"- … and {v.preferences_total - len(v.preferences)} more (see `get_user_factors`).")

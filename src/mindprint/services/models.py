@@ -69,7 +69,7 @@ class ModelService:
         return self.store.get_user_model(uid), facs, self.store.count_items(uid)
 
     def preferences(self, user_id: str | None) -> list[Factor]:
-        """The user's current standing preferences, firmest and latest first (pinned ones
+        """The user's current standing preferences in ``ranked`` order (pinned ones
         before them): those the last build grouped and those recorded since, as
         retrieval serves them; superseded and vetoed ones left out."""
         uid = self.inputs.user(user_id)

@@ -132,7 +132,7 @@ def section(m: Mindprint, uid: str, csrf: str) -> Html:
     return h(
         "section", h("h2", "What you told your assistant"),
         h("p", "Preferences you stated in your conversations and feedback, in your own words, "
-               "firmest and latest first, as your assistant gets them. A later statement "
+               "firmest, then most strongly said, then latest first, as your assistant gets them. A later statement "
                "replaces an earlier one; the earlier one stays here as history.", class_="lead"),
         *(cards or [h("p", "No stated preference yet: they come from what you say about "
                            "yourself in conversations.", id="no-preferences")]),

@@ -101,3 +101,31 @@ def test_firmest_then_latest_first(real_embedder: FastEmbedEmbedder) -> None:
         "I prefer aisle seats.",
         "I prefer short answers.",
     ]
+
+
+def test_within_a_firmness_the_most_strongly_said_first(real_embedder: FastEmbedEmbedder) -> None:
+    # Three preferences as firm as each other: the one said with "prefer" before the later
+    # ones said with "love" and "usually", though recency alone would put it last.
+    ev = evidence(real_embedder, [
+        (1, "2026-01-01", "I prefer window seats on long flights."),
+        (2, "2026-01-02", "I love old jazz records."),
+        (3, "2026-01-03", "I usually take the stairs at work."),
+    ])
+    facs = standing(ev)[0]
+    assert [f.stats["firmness"] for f in facs] == ["prefer"] * 3
+    assert [f.stats["quote"] for f in facs] == [
+        "I prefer window seats on long flights.",
+        "I love old jazz records.",
+        "I usually take the stairs at work.",
+    ]
+    assert [f.stats["strength"] for f in facs] == sorted((f.stats["strength"] for f in facs), reverse=True)
+
+
+def test_a_preference_is_as_strong_as_its_strongest_statement(real_embedder: FastEmbedEmbedder) -> None:
+    ev = evidence(real_embedder, [
+        (1, "2026-01-01", "I usually drink green tea."),
+        (2, "2026-02-01", "I prefer green tea."),
+    ])
+    (fac,) = standing(ev)[0]
+    assert fac.stats["n"] == 2
+    assert fac.stats["strength"] == max(e.feature.weight for e in ev)

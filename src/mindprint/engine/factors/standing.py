@@ -10,7 +10,12 @@ close enough (``MODEL.pref_related``): the latest wins, the old one stays, marke
 ``superseded_by``, as history.
 
 The factor's statistics are what the person said, not measured effects: quote, stance,
-firmness, domain, kind, the items that said it, first and last seen.
+firmness, how strongly it was said (the extraction's strength, the strongest of its
+statements), domain, kind, the items that said it, first and last seen.
+
+They are listed firmest first, then the most strongly said, then the latest: in a long chat
+history a person says "I prefer..." of what they hold, and "I like..." of much that passes,
+so how strongly a preference was said tells the standing ones from the passing before when.
 """
 
 from __future__ import annotations
@@ -90,7 +95,7 @@ def preference_id(ev: Evidence) -> str:
 
 
 def standing(evidence: Sequence[Evidence]) -> tuple[list[Factor], dict[str, str]]:
-    """The standing preferences (factors, firmest and latest first) and the factor each
+    """The standing preferences (factors, in :func:`ranked` order) and the factor each
     preference feature name belongs to."""
     ordered = sorted(evidence, key=lambda e: (e.at or "", e.item_id))
     groups: list[_Group] = []
@@ -163,6 +168,7 @@ def _factor(g: _Group, fid: str, ids: Sequence[str]) -> Factor:
         "quote": f.context,
         "stance": f.attr("stance"),
         "firmness": f.attr("firmness", "prefer"),
+        "strength": round(max(e.feature.weight for e in g.members), 3),
         "domain": f.attr("domain"),
         "said_as": f.attr("said_as", "stated"),
         "items": items,
@@ -179,9 +185,11 @@ def _factor(g: _Group, fid: str, ids: Sequence[str]) -> Factor:
 
 
 def ranked(factors: Sequence[Factor]) -> list[Factor]:
-    """Current before superseded, firmest first, then the most recently said."""
+    """Current before superseded, firmest first, then the most strongly said, then the
+    most recently said (a factor built before strengths were kept counts as 0)."""
     latest = sorted(factors, key=lambda f: str(f.stats.get("last_seen") or ""), reverse=True)
     return sorted(latest, key=lambda f: (
         1 if f.stats.get("superseded_by") else 0,
         FIRMNESS_ORDER.get(str(f.stats.get("firmness")), 3),
+        -float(f.stats.get("strength") or 0.0),
     ))

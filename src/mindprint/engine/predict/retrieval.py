@@ -243,8 +243,7 @@ def is_instruction(pref: Factor) -> bool:
 
 def instructions(prefs: Sequence[Factor]) -> list[Factor]:
     """The person's current instructions about answers among ``prefs`` (the current
-    preferences: superseded and vetoed ones are already left out), firmest and latest
-    first."""
+    preferences: superseded and vetoed ones are already left out), in ``ranked`` order."""
     return ranked([f for f in prefs if is_instruction(f) and not f.stats.get("superseded_by")])
 
 
