@@ -140,13 +140,15 @@ def test_the_card_shows_what_the_person_said(browser: Browser, chat_server: MCPS
     evil = "I avoid <img src=x onerror=\"parent.postMessage({jsonrpc:'2.0',method:'pwned'},'*')\"> nuts"
     prefs = result["structuredContent"]["preferences"]
     assert [p["quote"] for p in prefs] == [p["quote"] for p in data["preferences"]]
-    prefs[1]["quote"] = evil  # stored text may hold anything: it is shown, never run
-    prefs[3]["quote"] = "I like \u202esniart\u202c a lot"  # and its format characters inert
+    # Two statements other than the choice, whose line is checked below.
+    a, b = [n for n, p in enumerate(prefs) if not p.get("chosen")][1:3]
+    prefs[a]["quote"] = evil  # stored text may hold anything: it is shown, never run
+    prefs[b]["quote"] = "I like \u202esniart\u202c a lot"  # and its format characters inert
     page, requests, errors = render(browser, content.text, result, "mcp-app-card-preferences")
     frame = page.frame_locator("#app")
     items = frame.locator("#preferences li")
     shown = [p["quote"] for p in prefs]
-    shown[3] = "I like \\u202esniart\\u202c a lot"
+    shown[b] = "I like \\u202esniart\\u202c a lot"
     assert items.locator("q.quote").all_inner_texts() == shown
     assert items.locator("b.stance").all_inner_texts() == [p["stance"] for p in prefs]
     assert items.locator(".firmness").all_inner_texts() == [p["firmness"] for p in prefs]
