@@ -160,6 +160,43 @@ def test_liking_what_the_assistant_proposed_is_a_reaction_not_a_preference() -> 
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "I like the sports tournament idea.",
+        "Oh, I love the paper quilling idea!",
+        "I appreciate all your helpful suggestions for our educational programs!",
+        "We've had some basic training on domestic disputes, but I appreciate the additional tips.",
+    ],
+)
+def test_liking_a_proposal_named_with_more_words_is_a_reaction(text: str) -> None:
+    assert said(text, "You could run a sports tournament, a paper quilling class, or both.") == []
+
+
+def test_a_stance_beside_a_reaction_still_counts() -> None:
+    [p] = said("I usually prefer to avoid self-help books, so I appreciate the practical tips.",
+               "Here are some practical tips for staying inspired.")
+    assert p.stance == AVOIDS and "self-help" in p.quote
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd love to hear more about the AIGA Design Conference.",
+        "Yes, I'd love to know more about the course structure and duration.",
+        "I've dabbled a bit with glazes, but I'd love to learn more about laminated dough techniques.",
+    ],
+)
+def test_what_one_would_love_to_do_now_is_a_wish_not_a_like(text: str) -> None:
+    assert said(text) == []
+
+
+@pytest.mark.parametrize("text", ["I love to cook on weekends.", "I'd love a quiet room away from the lift."])
+def test_loving_to_do_something_or_to_have_something_is_a_like(text: str) -> None:
+    [p] = said(text)
+    assert p.stance == LIKES
+
+
+@pytest.mark.parametrize(
     "text", ["I'm a sucker for a good plate of biscuits and gravy.", "I'm not happy with noisy hotels."]
 )
 def test_a_verdict_about_oneself_is_still_read(text: str) -> None:

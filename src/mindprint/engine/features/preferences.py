@@ -53,11 +53,12 @@ _REQUEST = re.compile(
     r"i'?d like you to|act as|write (me )?a|give me|tell me|show me|explain|list (me )?|"
     r"generate|create|make me (a|an)\b|translate|summari[sz]e|rewrite|correct this|fix this)\b"
 )
-# Liking what the assistant just proposed ("I love the idea of themed snacks", "I like your
-# suggestion"), after an answer, is a reaction to it, not a standing preference.
+# Liking what the assistant just proposed ("I love the idea of themed snacks", "I like the
+# sports tournament idea", "I appreciate all your helpful suggestions"), after an answer, is
+# a reaction to it, not a standing preference.
 _PROPOSAL = re.compile(
-    r"\b(like|love|enjoy|appreciate)s? (the|your|that|this|those|these) (ideas?|suggestions?|tips?|"
-    r"plans?|recommendations?|approach|advice)\b"
+    r"\b(like|love|enjoy|appreciate)s? (all )?(the|your|that|this|those|these) ([\w\-]+ ){0,3}"
+    r"(ideas?|suggestions?|tips?|plans?|recommendations?|approach|advice)\b"
 )
 # ... unless the stance sits in a clause of its own ("since I'm vegan", "as someone who
 # avoids zoos, ...").
@@ -283,13 +284,23 @@ def _standing(t: Turn, s: str, low: str, ws: set[str], stance: str) -> float:
     asking = (_REQUEST.search(low) or (stance != IS and _acquiring(low, t.text))) and not aside
     planned = not aside and stance != IS and bool(_PLAN.search(low))
     # A need said for what one plans is the plan's ("I'll have to run it by the team").
-    if asking or (t.before and _PROPOSAL.search(low)) or (planned and stance == NEEDS):
+    if asking or (t.before and _reacting(low, ws, s)) or (planned and stance == NEEDS):
         weight *= 0.4
     elif planned or (not aside and _TASK.search(low)):
         weight *= 0.6
     if s.rstrip().endswith("?") and not aside:
         weight *= 0.6
     return weight
+
+
+def _reacting(low: str, ws: set[str], s: str) -> bool:
+    """Whether the sentence's stance is only its liking of what was just proposed: "I like
+    the sports tournament idea", but not "I usually avoid self-help books, so I appreciate
+    the practical tips", whose stance stands without the reaction."""
+    if not _PROPOSAL.search(low):
+        return False
+    rest = _PROPOSAL.sub(" ", low)
+    return cue(rest, set(words(rest)), s) is None
 
 
 def _acquiring(low: str, message: str) -> bool:

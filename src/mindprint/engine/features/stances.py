@@ -59,7 +59,7 @@ _CUES = [
     (r"\b(i|we|really|also|just|still|do|did|always|genuinely) (really |also |just |still |do |truly )?(like|love|enjoy)\b", LIKES, PREFER, 0.9),
     # "I'd like a quiet room" is a taste; "I'd like to get down to 85 kg" a wish of the moment.
     (r"\b(i'd|i would) (really |also |just |truly )?(like|love|enjoy)\b(?! to\b)", LIKES, PREFER, 0.9),
-    (r"\b(loves?|adore|enjoys|fond of|fan of|passionate about|keen on|fascinated|(i'?m|i am|we'?re|really) into)\b", LIKES, PREFER, 0.9),
+    (r"\b((?<!'d )(?<!would )loves?|adore|enjoys|fond of|fan of|passionate about|keen on|fascinated|(i'?m|i am|we'?re|really) into)\b", LIKES, PREFER, 0.9),
     (r"\b(favou?rite|drawn to|gravitate|appreciate)\b", LIKES, PREFER, 0.8),
     (r"\b(usually|typically|tend to|always|generally|normally)\b", LIKES, PREFER, 0.5),
 ]
