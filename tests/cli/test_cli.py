@@ -157,10 +157,12 @@ def test_factors_and_retrieve_show_what_the_person_said(
     assert found.index("applies:") < found.index("item ")  # before the similar exchanges
 
 
-@pytest.mark.parametrize("args", [["--task", "rating", "--protocol", "online"], ["--task", "recall"]])
-def test_a_population_mode_where_none_applies_is_refused(tmp_path: Path, args: list[str]) -> None:
-    r = runner.invoke(app, ["eval", *args, "--population", "team", "--data", str(tmp_path),
-                            "--out", str(tmp_path / "out")])
+@pytest.mark.parametrize(("args", "why"), [
+    (["--task", "rating", "--protocol", "online", "--population", "team"], "use --population shipped or pool"),
+    (["--task", "recall", "--population", "shipped"], "drop --population"),
+])
+def test_a_population_mode_where_none_applies_is_refused(tmp_path: Path, args: list[str], why: str) -> None:
+    r = runner.invoke(app, ["eval", *args, "--data", str(tmp_path), "--out", str(tmp_path / "out")])
     said = " ".join(r.output.replace("│", " ").split())  # however the error box wraps it
-    assert r.exit_code == 2 and "drop --population" in said
+    assert r.exit_code == 2 and why in said
     assert not (tmp_path / "out").exists()  # nothing ran

@@ -11,10 +11,13 @@ import pytest
 from mindprint.embed import FakeEmbedder
 from mindprint.engine.predict.deployment import WHO
 from mindprint.eval.bootstrap import Resampler, mean_metric
-from mindprint.eval.cases import load_cases
-from mindprint.eval.online import _fold, cross_fitted
+from mindprint.eval.cases import load_cases, sample_users
+from mindprint.eval.context import half_up
+from mindprint.eval.examples import UserCase
+from mindprint.eval.online import _fold, cross_fitted, run_online, write_online
 from mindprint.eval.population import PopulationPool
 from mindprint.eval.report import baselines, build_results, resampler_of
+from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runner import run_eval
 from mindprint.eval.runs import EvalConfig
 
@@ -91,3 +94,35 @@ def test_team_mode_runs_everyone_as_one_team_server(tmp_path: Path) -> None:
     read = build_results(run)["population_read"]
     assert sum(read.values()) == len(likes)
     assert read.get(WHO) == len(likes)  # the others labelled these very texts alike
+
+
+def test_the_online_protocol_in_deployment_mode_reads_no_one_else(tmp_path: Path) -> None:
+    data = synthetic.rating_folder(tmp_path / "data")
+    config = EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "out", population="shipped")
+    run = run_online(config, FakeEmbedder(), command=["test"])
+    cases, _ = load_cases("rating", data)
+    assert run.population == "shipped" and run.kernel is None  # no pool, nothing cross-fitted
+    assert run.methods == ("mindprint", "population_shipped", "population_shipped_offset", "user_prior")
+    assert len(run.rows) == sum(len(c.profile) - 1 for c in cases)
+    # The person's own mean so far, rounded half up: what each user_prior row's error is of.
+    for case in cases:
+        golds = [float(case.profile[i].score or 0) for i in reversed(recency_order(case.profile))]
+        rows = [r for r in run.rows if r["user_id"] == case.user_id]
+        assert [r["user_prior"] for r in rows] == [
+            abs(half_up(float(np.mean(golds[:t]))) - golds[t]) for t in range(1, len(golds))]
+    # A lone server reads no other profile: one person's rows are the same run alone.
+    first = cases[0].user_id
+    alone = run_online(EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "o1", population="shipped",
+                                  users=1, seed=_seed_picking(cases, first)), FakeEmbedder())
+    assert {r["user_id"] for r in alone.rows} == {first}
+    assert alone.rows == [r for r in run.rows if r["user_id"] == first]
+    results = run.results()
+    assert results["population"] == "shipped"
+    assert set(results["lift_from_seen"]) >= {"from_seen", "n"}
+    assert all(set(v) == set(run.methods) | {"n", "users"} for v in results["curve"].values())
+    assert all(p.is_file() for p in write_online(run, tmp_path / "out"))
+
+
+def _seed_picking(cases: list[UserCase], user_id: str) -> int:
+    """A sampling seed whose one-user sample is ``user_id``."""
+    return next(s for s in range(1000) if [c.user_id for c in sample_users(cases, 1, s)] == [user_id])

@@ -165,10 +165,14 @@ def eval_command(
         raise typer.BadParameter("--protocol must be offline or online")
     if population not in ("pool", "shipped", "team"):
         raise typer.BadParameter("--population must be pool, shipped or team")
-    if population != "pool" and (protocol == "online" or task == "recall"):
+    if population != "pool" and task == "recall":
         raise typer.BadParameter(
-            "--population applies to the offline rating and label tasks: the online protocol "
-            "reads the pool's population, and recall predicts nothing; drop --population")
+            "--population applies to the rating and label tasks: recall predicts nothing; "
+            "drop --population")
+    if population == "team" and protocol == "online":
+        raise typer.BadParameter(
+            "--population team is offline only (a team's histories replayed one person after "
+            "another would not be a team's); use --population shipped or pool with --protocol online")
     config = EvalConfig(task=task, data_dir=data or default_data_root(), split=split,
                         out_dir=out_dir, users=users, methods=tuple(method or ()),
                         provider=provider, k=k, seed=seed, keep_db=keep_db,

@@ -14,11 +14,18 @@ Nothing is fitted on the items it predicts: the population model is the other us
 baseline's shrinkage are fitted on the *other half* of the run's users (two folds by a
 stable hash). Errors are reported by how many items were already seen (1, 2-3, 4-7, ...)
 with intervals over users, and the wall time of each stored item.
+
+In deployment mode (``--population shipped``) nothing of the run's other users is read:
+each person's server is the app as deployed, and the baselines are what that server could
+answer without mindprint's departure model at each point of the replay: the population it
+reads (the shipped model, or the person's own history so far, as its policy chooses), that
+population plus the person's shrunk offset, and the person's own mean or majority so far.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -43,8 +50,8 @@ from mindprint.eval.bootstrap import (
 )
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import load_cases, split_of
-from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError
-from mindprint.eval.examples import ProfileItem, UserCase
+from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError, half_up, majority_label
+from mindprint.eval.examples import ProfileItem, TaskInfo, UserCase
 from mindprint.eval.population import (
     PoolSource,
     PopulationPool,
@@ -55,10 +62,13 @@ from mindprint.eval.provenance import git_commit
 from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runs import EvalConfig
 from mindprint.ingest import lamp_item
+from mindprint.settings import LimitSettings
 from mindprint.store import Store
 
 Progress = Callable[[int, int], None]
 METHODS = ("mindprint", "population", "population_user_offset")
+# Deployment mode's: what a lone person's server answers with and without the departure.
+SHIPPED_METHODS = ("mindprint", "population_shipped", "population_shipped_offset", "user_prior")
 # The issue's online target: from this many recorded items on, mindprint's error is below
 # the baselines'. The lift pools every prediction made with at least this many items seen.
 FROM_SEEN = 8
@@ -81,6 +91,8 @@ class OnlineRun:
     wall_seconds: float = 0.0
     n_users: int = 0
     kernel: dict[str, dict[str, float]] | None = None  # per half of the run: its fitted prior
+    population: str = "pool"
+    methods: tuple[str, ...] = METHODS
     # The code that ran: read when the run starts, so a checkout moving meanwhile is not
     # credited with its numbers.
     commit: str | None = field(default_factory=git_commit)
@@ -91,7 +103,7 @@ class OnlineRun:
             rows = [r for r in self.rows if r["bin"] == b]
             resampler = Resampler.by_user([r["user_id"] for r in rows], seed)
             entry: dict[str, Any] = {"n": len(rows), "users": len({r["user_id"] for r in rows})}
-            for m in METHODS:
+            for m in self.methods:
                 f = mean_metric([r[m] for r in rows])
                 lo, hi = resampler.interval(f)
                 entry[m] = {"value": round(point(f, len(rows)), 4), "ci95": [round(lo, 4), round(hi, 4)]}
@@ -110,9 +122,9 @@ class OnlineRun:
         resampler = Resampler.by_user([r["user_id"] for r in rows], seed)
         for name in [self.metric] + (["rmse"] if self.metric == "mae" else []):
             of = {m: (root_mean_metric([r[m] ** 2 for r in rows]) if name == "rmse"
-                      else mean_metric([r[m] for r in rows])) for m in METHODS}
+                      else mean_metric([r[m] for r in rows])) for m in self.methods}
             entry: dict[str, Any] = {m: round(point(f, len(rows)), 4) for m, f in of.items()}
-            for base in METHODS[1:]:
+            for base in self.methods[1:]:
                 d = lift(name, of["mindprint"], of[base], resampler, len(rows))
                 entry[f"lift_vs_{base}"] = _rounded(d)
             out[name] = entry
@@ -123,6 +135,7 @@ class OnlineRun:
         return {
             "task": self.task,
             "protocol": "online",
+            "population": self.population,
             "metric": self.metric,
             "lower_is_better": self.metric in LOWER_IS_BETTER,
             "n_users": self.n_users,
@@ -143,14 +156,14 @@ class OnlineRun:
     def markdown_table(self) -> str:
         curve = self.curve()
         lines = [
-            "| items seen | n | " + " | ".join(f"{m} {self.metric}" for m in METHODS) + " |",
-            "|---:|---:|" + "---:|" * len(METHODS),
+            "| items seen | n | " + " | ".join(f"{m} {self.metric}" for m in self.methods) + " |",
+            "|---:|---:|" + "---:|" * len(self.methods),
         ]
         for b, e in curve.items():
-            cells = [f"{e[m]['value']:.3f} [{e[m]['ci95'][0]:.3f}, {e[m]['ci95'][1]:.3f}]" for m in METHODS]
+            cells = [f"{e[m]['value']:.3f} [{e[m]['ci95'][0]:.3f}, {e[m]['ci95'][1]:.3f}]" for m in self.methods]
             lines.append(f"| {b}-{2 * b - 1} | {e['n']} | " + " | ".join(cells) + " |")
         lifts = self.lifts()
-        lines += [_lift_line(lifts, name) for name in ("mae", "rmse", "accuracy") if name in lifts]
+        lines += [_lift_line(lifts, name, self.methods) for name in ("mae", "rmse", "accuracy") if name in lifts]
         return "\n".join(lines)
 
 
@@ -158,9 +171,9 @@ def _rounded(d: dict[str, float | list[float]]) -> dict[str, Any]:
     return {k: [round(x, 4) for x in v] if isinstance(v, list) else round(v, 4) for k, v in d.items()}
 
 
-def _lift_line(lifts: dict[str, Any], name: str) -> str:
+def _lift_line(lifts: dict[str, Any], name: str, methods: Sequence[str]) -> str:
     cells = []
-    for base in METHODS[1:]:
+    for base in methods[1:]:
         d = lifts[name][f"lift_vs_{base}"]
         cells.append(f"{base} {d['delta']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]")
     return (f"\nFrom {lifts['from_seen']} items seen on ({lifts['n']} predictions, {lifts['users']} "
@@ -213,6 +226,47 @@ def _replay_user(
         app.models.schedule_refresh(uid)
         app.wait_idle()  # a refresh due now finishes before the next item: deterministic
         run.record_seconds.append(time.perf_counter() - started)
+
+
+def _replay_alone(case: UserCase, app: Mindprint, answers: Answers, run: OnlineRun, k: int) -> None:
+    """Deployment mode: the person's items replayed through their own server, which reads
+    nothing of anyone else; each predicted first by mindprint and by what that server
+    could answer without the departure model (``population_answers``) and the person's own
+    mean or majority so far."""
+    uid = f"{USER_PREFIX}{case.user_id}"
+    if app.admin.exists(uid):
+        raise EvalError(f"user {uid!r} already exists in the evaluation database")
+    order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None
+             and case.profile[i].input.strip() and case.profile[i].response.strip()]
+    golds = [str(answer_of(case.profile[i], answers)) for i in order]
+    for t, i in enumerate(order):
+        p = case.profile[i]
+        if t >= 1:
+            res = app.retrieve(uid, p.text, k, predict=True)
+            read = app.retrieval.population_answers(uid, p.text) or ("", "", "")
+            preds = {
+                "mindprint": res.prediction.label if res.prediction else "",
+                "population_shipped": read[0],
+                "population_shipped_offset": read[1],
+                "user_prior": _own_so_far(golds[:t], answers),
+            }
+            row: dict[str, Any] = {"user_id": case.user_id, "seen": t, "bin": seen_bin(t)}
+            row.update({m: _score(answers, v, golds[t]) for m, v in preds.items()})
+            run.rows.append(row)
+        started = time.perf_counter()
+        if p.record is None:
+            raise EvalError(f"profile item {p.id!r} has no LaMP record to import")
+        app.add_items(uid, [lamp_item(p.record, app.limits.max_text_chars)])
+        app.models.schedule_refresh(uid)
+        app.wait_idle()
+        run.record_seconds.append(time.perf_counter() - started)
+
+
+def _own_so_far(seen: Sequence[str], answers: Answers) -> str:
+    """The person's mean score rounded half up, or their majority label, over ``seen``."""
+    if answers.is_scale:
+        return str(half_up(statistics.fmean(float(a) for a in seen)))
+    return majority_label(list(seen))
 
 
 PSEUDO_ITEMS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
@@ -275,6 +329,10 @@ def run_online(
     metric = "mae" if config.task in SCORE_TASKS else "accuracy"
     run = OnlineRun(config.task, metric, " ".join(command or ()), n_users=len(cases))
     started = time.perf_counter()
+    if config.population == "shipped":
+        _run_alone(cases, info, cached, run, config.k, progress)
+        run.wall_seconds = time.perf_counter() - started
+        return run
     pool = PopulationPool(cases, info, cached)
     folds, by_fold = cross_fitted(pool, cases)
     run.kernel = {f"fold {f}": fk[1].params() for f, fk in by_fold.items()}
@@ -294,6 +352,23 @@ def run_online(
             app.close()
     run.wall_seconds = time.perf_counter() - started
     return run
+
+
+def _run_alone(cases: Sequence[UserCase], info: TaskInfo, embedder: Embedder, run: OnlineRun,
+               k: int, progress: Progress | None) -> None:
+    """Every person replayed through a deployed server of their own (one database, no team:
+    a lone server reads no other profile)."""
+    run.population, run.methods = "shipped", SHIPPED_METHODS
+    answers = Answers(labels=info.labels, scale=info.scale)
+    with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
+        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), embedder, limits=LimitSettings())
+        try:
+            for n, case in enumerate(cases, start=1):
+                _replay_alone(case, app, answers, run, k)
+                if progress:
+                    progress(n, len(cases))
+        finally:
+            app.close()
 
 
 def write_online(run: OnlineRun, out_dir: Path) -> list[Path]:

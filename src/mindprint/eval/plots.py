@@ -131,8 +131,11 @@ def learning_curve(results: Mapping[str, Any], path: Path) -> Path:
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
-    colors = {"mindprint": _MINDPRINT, "population": _BASELINE, "population_user_offset": "#2e86ab"}
-    for method, color in colors.items():
+    palette = {"mindprint": _MINDPRINT, "population": _BASELINE, "population_shipped": _BASELINE,
+               "population_user_offset": "#2e86ab", "population_shipped_offset": "#2e86ab",
+               "user_prior": "#8a8a8a"}
+    methods = [m for m in curve[str(bins[0])] if m in palette] if bins else []
+    for method, color in ((m, palette[m]) for m in methods):
         values = np.array([curve[str(b)][method]["value"] for b in bins])
         lo = np.array([curve[str(b)][method]["ci95"][0] for b in bins])
         hi = np.array([curve[str(b)][method]["ci95"][1] for b in bins])
@@ -143,7 +146,8 @@ def learning_curve(results: Mapping[str, Any], path: Path) -> Path:
     better = "lower is better" if results["lower_is_better"] else "higher is better"
     ax.set_xlabel("items already recorded (bin start)")
     ax.set_ylabel(f"{results['metric']} ({better})")
-    ax.set_title(f"online protocol: {results['task']}, {results['n_users']} users", fontsize=10)
+    mode = ", deployment mode" if results.get("population") == "shipped" else ""
+    ax.set_title(f"online protocol{mode}: {results['task']}, {results['n_users']} users", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.savefig(path, dpi=120)
