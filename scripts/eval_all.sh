@@ -19,5 +19,8 @@ for POP in shipped team pool; do
   run --task category --data "$DATA" --out "$OUT/$POP/newscat_category" --population $POP
 done
 run --task rewrite --data "$DATA" --out "$OUT/lamp7_rewrite" --users 200
-run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/amazon_online" --protocol online
-run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/ratebeer_online" --protocol online
+# The online protocol: a lone server's learning curve (deployment mode), then pool mode's.
+for POP in shipped pool; do
+  run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/$POP/amazon_online" --protocol online --population $POP
+  run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/$POP/ratebeer_online" --protocol online --population $POP
+done
