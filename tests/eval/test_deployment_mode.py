@@ -14,7 +14,8 @@ from mindprint.eval.bootstrap import Resampler, mean_metric
 from mindprint.eval.cases import load_cases, sample_users
 from mindprint.eval.context import half_up
 from mindprint.eval.examples import UserCase
-from mindprint.eval.online import _fold, cross_fitted, run_online, write_online
+from mindprint.eval.online import _fold, cross_fitted, write_online
+from mindprint.eval.online_alone import run_online_alone
 from mindprint.eval.population import PopulationPool
 from mindprint.eval.report import baselines, build_results, resampler_of
 from mindprint.eval.retrievers import recency_order
@@ -99,7 +100,7 @@ def test_team_mode_runs_everyone_as_one_team_server(tmp_path: Path) -> None:
 def test_the_online_protocol_in_deployment_mode_reads_no_one_else(tmp_path: Path) -> None:
     data = synthetic.rating_folder(tmp_path / "data")
     config = EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "out", population="shipped")
-    run = run_online(config, FakeEmbedder(), command=["test"])
+    run = run_online_alone(config, FakeEmbedder(), command=["test"])
     cases, _ = load_cases("rating", data)
     assert run.population == "shipped" and run.kernel is None  # no pool, nothing cross-fitted
     assert run.methods == ("mindprint", "population_shipped", "population_shipped_offset", "user_prior")
@@ -112,7 +113,7 @@ def test_the_online_protocol_in_deployment_mode_reads_no_one_else(tmp_path: Path
             abs(half_up(float(np.mean(golds[:t]))) - golds[t]) for t in range(1, len(golds))]
     # A lone server reads no other profile: one person's rows are the same run alone.
     first = cases[0].user_id
-    alone = run_online(EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "o1", population="shipped",
+    alone = run_online_alone(EvalConfig(task="rating", data_dir=data, out_dir=tmp_path / "o1", population="shipped",
                                   users=1, seed=_seed_picking(cases, first)), FakeEmbedder())
     assert {r["user_id"] for r in alone.rows} == {first}
     assert alone.rows == [r for r in run.rows if r["user_id"] == first]

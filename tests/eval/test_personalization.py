@@ -162,10 +162,11 @@ def test_online_lift_pools_predictions_from_enough_items_seen() -> None:
     for user in ("a", "b"):
         for seen in range(1, 5):
             late = seen >= 2
-            run.rows.append({"user_id": user, "seen": seen, "bin": seen_bin(seen), "mindprint": 0.0 if late else 4.0,
+            run.rows.append({"user_id": user, "text_key": f"{user}{seen}", "seen": seen, "bin": seen_bin(seen),
+                             "mindprint": 0.0 if late else 4.0,
                              "population": 2.0, "population_user_offset": 1.0 if late else 0.0})
     lifts = run.lifts(from_seen=2)
-    assert (lifts["n"], lifts["users"]) == (6, 2)
+    assert (lifts["n"], lifts["users"], lifts["resampled"]) == (6, 2, "people")
     assert lifts["mae"]["mindprint"] == 0.0
     assert lifts["mae"]["lift_vs_population_user_offset"]["delta"] == 1.0
     assert lifts["mae"]["lift_vs_population"]["ci95"] == [2.0, 2.0]
@@ -173,3 +174,17 @@ def test_online_lift_pools_predictions_from_enough_items_seen() -> None:
     # Counting the early predictions too, mindprint loses to the offset model.
     assert run.lifts(from_seen=1)["mae"]["lift_vs_population_user_offset"]["delta"] < 0
     assert "From 2 items seen on" not in run.markdown_table()  # the table uses FROM_SEEN
+
+
+def test_online_intervals_resample_texts_too_where_people_share_them() -> None:
+    run = OnlineRun("classification", "accuracy", "test")
+    # Four annotators label the same four texts; one text is hard for mindprint alone.
+    for user in "abcd":
+        for seen, text in enumerate("wxyz", start=1):
+            run.rows.append({"user_id": user, "text_key": text, "seen": seen + 7, "bin": 8,
+                             "mindprint": 0.0 if text == "z" else 1.0, "population": 1.0,
+                             "population_user_offset": 1.0})
+    lifts = run.lifts()
+    assert lifts["resampled"] == "people and texts (two-way)"
+    lo, hi = lifts["accuracy"]["lift_vs_population"]["ci95"]
+    assert lo < -0.25 < hi  # resampling people alone would give [-0.25, -0.25]

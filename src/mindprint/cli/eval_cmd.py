@@ -202,10 +202,11 @@ def _online(
     """The online protocol: replay each history in time order, then write its results."""
     from mindprint.cli.eval_progress import progress
     from mindprint.eval.online import run_online, write_online
+    from mindprint.eval.online_alone import run_online_alone
 
+    replay = run_online_alone if config.population == "shipped" else run_online
     with progress(config, err) as step:
-        online = run_online(config, model, progress=step,
-                            command=_command(config, embedder, "online"))
+        online = replay(config, model, progress=step, command=_command(config, embedder, "online"))
     paths = write_online(online, config.out_dir)
     out.print(online.markdown_table(), soft_wrap=True)
     out.print(f"[green]Wrote[/] {', '.join(str(p) for p in paths)}.")

@@ -15,17 +15,13 @@ baseline's shrinkage are fitted on the *other half* of the run's users (two fold
 stable hash). Errors are reported by how many items were already seen (1, 2-3, 4-7, ...)
 with intervals over users, and the wall time of each stored item.
 
-In deployment mode (``--population shipped``) nothing of the run's other users is read:
-each person's server is the app as deployed, and the baselines are what that server could
-answer without mindprint's departure model at each point of the replay: the population it
-reads (the shipped model, or the person's own history so far, as its policy chooses), that
-population plus the person's shrunk offset, and the person's own mean or majority so far.
+Deployment mode (``--population shipped``) replays each person through a server of their
+own instead (:mod:`mindprint.eval.online_alone`).
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +38,6 @@ from mindprint.engine.predict.population import Answers, user_offset
 from mindprint.engine.protocols import Embedder
 from mindprint.eval.bootstrap import (
     LOWER_IS_BETTER,
-    Resampler,
     lift,
     mean_metric,
     point,
@@ -50,8 +45,8 @@ from mindprint.eval.bootstrap import (
 )
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import load_cases, split_of
-from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError, half_up, majority_label
-from mindprint.eval.examples import ProfileItem, TaskInfo, UserCase
+from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError
+from mindprint.eval.examples import ProfileItem, UserCase
 from mindprint.eval.population import (
     PoolSource,
     PopulationPool,
@@ -59,16 +54,14 @@ from mindprint.eval.population import (
     answer_of,
 )
 from mindprint.eval.provenance import git_commit
+from mindprint.eval.report import resampler_of
 from mindprint.eval.retrievers import recency_order
 from mindprint.eval.runs import EvalConfig
 from mindprint.ingest import lamp_item
-from mindprint.settings import LimitSettings
 from mindprint.store import Store
 
 Progress = Callable[[int, int], None]
 METHODS = ("mindprint", "population", "population_user_offset")
-# Deployment mode's: what a lone person's server answers with and without the departure.
-SHIPPED_METHODS = ("mindprint", "population_shipped", "population_shipped_offset", "user_prior")
 # The issue's online target: from this many recorded items on, mindprint's error is below
 # the baselines'. The lift pools every prediction made with at least this many items seen.
 FROM_SEEN = 8
@@ -101,7 +94,7 @@ class OnlineRun:
         out: dict[int, dict[str, Any]] = {}
         for b in sorted({r["bin"] for r in self.rows}):
             rows = [r for r in self.rows if r["bin"] == b]
-            resampler = Resampler.by_user([r["user_id"] for r in rows], seed)
+            resampler, _ = resampler_of(rows, seed)
             entry: dict[str, Any] = {"n": len(rows), "users": len({r["user_id"] for r in rows})}
             for m in self.methods:
                 f = mean_metric([r[m] for r in rows])
@@ -119,7 +112,7 @@ class OnlineRun:
                                "users": len({r["user_id"] for r in rows})}
         if not rows:
             return out
-        resampler = Resampler.by_user([r["user_id"] for r in rows], seed)
+        resampler, out["resampled"] = resampler_of(rows, seed)
         for name in [self.metric] + (["rmse"] if self.metric == "mae" else []):
             of = {m: (root_mean_metric([r[m] ** 2 for r in rows]) if name == "rmse"
                       else mean_metric([r[m] for r in rows])) for m in self.methods}
@@ -180,11 +173,29 @@ def _lift_line(lifts: dict[str, Any], name: str, methods: Sequence[str]) -> str:
             f"users), mindprint's {name} lift over " + "; ".join(cells) + ".")
 
 
-def _time_order(profile: Sequence[ProfileItem]) -> list[int]:
+def time_order(profile: Sequence[ProfileItem]) -> list[int]:
     return list(reversed(recency_order(profile)))
 
 
-def _score(answers: Answers, pred: str, gold: str) -> float:
+def record(app: Mindprint, uid: str, p: ProfileItem, run: OnlineRun) -> None:
+    """Store one item as the importer does, with the refresh ``record_feedback`` schedules,
+    and time it."""
+    started = time.perf_counter()
+    if p.record is None:
+        raise EvalError(f"profile item {p.id!r} has no LaMP record to import")
+    app.add_items(uid, [lamp_item(p.record, app.limits.max_text_chars)])
+    app.models.schedule_refresh(uid)
+    app.wait_idle()  # a refresh due now finishes before the next item: deterministic
+    run.record_seconds.append(time.perf_counter() - started)
+
+
+def row_of(case: UserCase, p: ProfileItem, seen: int) -> dict[str, Any]:
+    """A prediction's row before its scores: whose, of which text (where several people
+    answered one text, intervals resample texts too), after how many items."""
+    return {"user_id": case.user_id, "text_key": p.text, "seen": seen, "bin": seen_bin(seen)}
+
+
+def score_of(answers: Answers, pred: str, gold: str) -> float:
     """A row's value: the absolute error on a scale, 1 for a right label (accuracy)."""
     return answers.error(pred, gold) if answers.is_scale else 1.0 - answers.error(pred, gold)
 
@@ -199,7 +210,7 @@ def _replay_user(
     answers = pop.model.answers
     # An item without a query or a response could not have been recorded (record_feedback
     # refuses it, as the importer refuses a review without text): it is skipped.
-    order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None
+    order = [i for i in time_order(case.profile) if answer_of(case.profile[i], answers) is not None
              and case.profile[i].input.strip() and case.profile[i].response.strip()]
     reps = pool.query_many([case.profile[i].text for i in order])
     golds = [str(answer_of(case.profile[i], answers)) for i in order]
@@ -216,57 +227,10 @@ def _replay_user(
                     outputs[t] + user_offset(targets[:t] - outputs[:t], pseudo)
                 ),
             }
-            row: dict[str, Any] = {"user_id": case.user_id, "seen": t, "bin": seen_bin(t)}
-            row.update({m: _score(answers, v, golds[t]) for m, v in preds.items()})
+            row = row_of(case, p, t)
+            row.update({m: score_of(answers, v, golds[t]) for m, v in preds.items()})
             run.rows.append(row)
-        started = time.perf_counter()
-        if p.record is None:
-            raise EvalError(f"profile item {p.id!r} has no LaMP record to import")
-        app.add_items(uid, [lamp_item(p.record, app.limits.max_text_chars)])
-        app.models.schedule_refresh(uid)
-        app.wait_idle()  # a refresh due now finishes before the next item: deterministic
-        run.record_seconds.append(time.perf_counter() - started)
-
-
-def _replay_alone(case: UserCase, app: Mindprint, answers: Answers, run: OnlineRun, k: int) -> None:
-    """Deployment mode: the person's items replayed through their own server, which reads
-    nothing of anyone else; each predicted first by mindprint and by what that server
-    could answer without the departure model (``population_answers``) and the person's own
-    mean or majority so far."""
-    uid = f"{USER_PREFIX}{case.user_id}"
-    if app.admin.exists(uid):
-        raise EvalError(f"user {uid!r} already exists in the evaluation database")
-    order = [i for i in _time_order(case.profile) if answer_of(case.profile[i], answers) is not None
-             and case.profile[i].input.strip() and case.profile[i].response.strip()]
-    golds = [str(answer_of(case.profile[i], answers)) for i in order]
-    for t, i in enumerate(order):
-        p = case.profile[i]
-        if t >= 1:
-            res = app.retrieve(uid, p.text, k, predict=True)
-            read = app.retrieval.population_answers(uid, p.text) or ("", "", "")
-            preds = {
-                "mindprint": res.prediction.label if res.prediction else "",
-                "population_shipped": read[0],
-                "population_shipped_offset": read[1],
-                "user_prior": _own_so_far(golds[:t], answers),
-            }
-            row: dict[str, Any] = {"user_id": case.user_id, "seen": t, "bin": seen_bin(t)}
-            row.update({m: _score(answers, v, golds[t]) for m, v in preds.items()})
-            run.rows.append(row)
-        started = time.perf_counter()
-        if p.record is None:
-            raise EvalError(f"profile item {p.id!r} has no LaMP record to import")
-        app.add_items(uid, [lamp_item(p.record, app.limits.max_text_chars)])
-        app.models.schedule_refresh(uid)
-        app.wait_idle()
-        run.record_seconds.append(time.perf_counter() - started)
-
-
-def _own_so_far(seen: Sequence[str], answers: Answers) -> str:
-    """The person's mean score rounded half up, or their majority label, over ``seen``."""
-    if answers.is_scale:
-        return str(half_up(statistics.fmean(float(a) for a in seen)))
-    return majority_label(list(seen))
+        record(app, uid, p, run)
 
 
 PSEUDO_ITEMS = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0)
@@ -329,10 +293,6 @@ def run_online(
     metric = "mae" if config.task in SCORE_TASKS else "accuracy"
     run = OnlineRun(config.task, metric, " ".join(command or ()), n_users=len(cases))
     started = time.perf_counter()
-    if config.population == "shipped":
-        _run_alone(cases, info, cached, run, config.k, progress)
-        run.wall_seconds = time.perf_counter() - started
-        return run
     pool = PopulationPool(cases, info, cached)
     folds, by_fold = cross_fitted(pool, cases)
     run.kernel = {f"fold {f}": fk[1].params() for f, fk in by_fold.items()}
@@ -352,23 +312,6 @@ def run_online(
             app.close()
     run.wall_seconds = time.perf_counter() - started
     return run
-
-
-def _run_alone(cases: Sequence[UserCase], info: TaskInfo, embedder: Embedder, run: OnlineRun,
-               k: int, progress: Progress | None) -> None:
-    """Every person replayed through a deployed server of their own (one database, no team:
-    a lone server reads no other profile)."""
-    run.population, run.methods = "shipped", SHIPPED_METHODS
-    answers = Answers(labels=info.labels, scale=info.scale)
-    with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
-        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), embedder, limits=LimitSettings())
-        try:
-            for n, case in enumerate(cases, start=1):
-                _replay_alone(case, app, answers, run, k)
-                if progress:
-                    progress(n, len(cases))
-        finally:
-            app.close()
 
 
 def write_online(run: OnlineRun, out_dir: Path) -> list[Path]:

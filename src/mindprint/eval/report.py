@@ -119,7 +119,7 @@ def resampler_of(rows: Sequence[Mapping[str, Any]], seed: int) -> tuple[Resample
     """Users, or users and texts at once where texts are shared between users (the
     per-annotator sets), and which it is."""
     users = [str(r["user_id"]) for r in rows]
-    texts = [str(r.get("text_key", r["id"])) for r in rows]
+    texts = [str(r["text_key"] if "text_key" in r else r["id"]) for r in rows]
     shared = len(set(zip(users, texts, strict=True))) > len(set(texts))
     if shared:
         return Resampler.two_way(users, texts, seed), "people and texts (two-way)"
