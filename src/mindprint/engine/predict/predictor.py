@@ -19,8 +19,8 @@ import numpy as np
 
 from mindprint.engine.pipeline import PreparedQuery
 from mindprint.engine.predict.departure import Query, departure
-from mindprint.engine.predict.explain import Explanation, explain
-from mindprint.engine.predict.index import UserIndex, factor_values
+from mindprint.engine.predict.explain import Explanation, Reason, ReasonKind, explain
+from mindprint.engine.predict.index import UserIndex, answers_of, factor_values
 from mindprint.engine.predict.population import Answers, Arr, Population
 
 
@@ -38,11 +38,28 @@ def predict(
     population: Population | None = None,
     similar: Sequence[int] = (),
 ) -> Prediction | None:
-    """The user's likely answer: the population's answer plus this user's departures
-    (None when the history answers nothing, so there is no population to depart from)."""
+    """The user's likely answer: the population's answer plus this user's departures.
+    Without a population, labels given before their texts are read (the first items, before
+    the first build) are answered by how often each was given; None when the history
+    answers nothing."""
     if population is None:
-        return None
+        return most_given(c)
     return predict_personal(population, c, pq, similar)
+
+
+def most_given(c: UserIndex) -> Prediction | None:
+    """The label this user has given most (the latest of a tie), with each label's share:
+    what a history of labels says before any of its texts is read."""
+    answers = answers_of(c)
+    if answers is None or answers.is_scale:
+        return None  # not a history of labels (ratings always have the shipped population)
+    given = [str(it.label) for it in sorted(c.labelled, key=lambda it: (it.created_at or "", it.id))]
+    counts = Counter(given)
+    top = max(counts.values())
+    label = next(lab for lab in reversed(given) if counts[lab] == top)
+    why = Explanation((Reason(ReasonKind.NOTE, f"the label this user gave most so far ({top} of "
+                                              f"{len(given)}); no text of theirs is read yet"),), label)
+    return Prediction(label, None, {lab: round(n / len(given), 4) for lab, n in sorted(counts.items())}, why)
 
 
 def predict_personal(
