@@ -299,19 +299,28 @@ def run_online(
     shrink = {f: tuned_pseudo(pool, [c for c in cases if _fold(c.user_id) != f], fk[0])
               for f, fk in by_fold.items()}
     pseudo = {c.user_id: shrink[_fold(c.user_id)] for c in cases}
+    replay_everyone(
+        cases, lambda db: Mindprint(Store.open(db), cached, population=PoolSource(pool, USER_PREFIX, folds)),
+        lambda app, case: _replay_user(case, app, pool.for_user(case.user_id, folds[case.user_id]), pool,
+                                       run, config.k, pseudo[case.user_id]),
+        progress)
+    run.wall_seconds = time.perf_counter() - started
+    return run
+
+
+def replay_everyone(cases: Sequence[UserCase], app_at: Callable[[Path], Mindprint],
+                    replay: Callable[[Mindprint, UserCase], None], progress: Progress | None) -> None:
+    """Each person replayed in turn through one app on a fresh database (``app_at``: the
+    app on the database file at that path)."""
     with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
-        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), cached,
-                        population=PoolSource(pool, USER_PREFIX, folds))
+        app = app_at(Path(tmp) / "online.sqlite")
         try:
             for n, case in enumerate(cases, start=1):
-                _replay_user(case, app, pool.for_user(case.user_id, folds[case.user_id]), pool, run,
-                             config.k, pseudo[case.user_id])
+                replay(app, case)
                 if progress:
                     progress(n, len(cases))
         finally:
             app.close()
-    run.wall_seconds = time.perf_counter() - started
-    return run
 
 
 def write_online(run: OnlineRun, out_dir: Path) -> list[Path]:

@@ -12,10 +12,8 @@ the person's own mean or majority so far. It is the learning curve of a lone ser
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from mindprint.app import Mindprint
 from mindprint.engine.predict.population import Answers
@@ -29,6 +27,7 @@ from mindprint.eval.online import (
     OnlineRun,
     Progress,
     record,
+    replay_everyone,
     row_of,
     score_of,
     time_order,
@@ -57,15 +56,8 @@ def run_online_alone(
                     population="shipped", methods=SHIPPED_METHODS)
     started = time.perf_counter()
     answers = Answers(labels=info.labels, scale=info.scale)
-    with tempfile.TemporaryDirectory(prefix="mindprint-online-") as tmp:
-        app = Mindprint(Store.open(Path(tmp) / "online.sqlite"), embedder, limits=LimitSettings())
-        try:
-            for n, case in enumerate(cases, start=1):
-                _replay_alone(case, app, answers, run, config.k)
-                if progress:
-                    progress(n, len(cases))
-        finally:
-            app.close()
+    replay_everyone(cases, lambda db: Mindprint(Store.open(db), embedder, limits=LimitSettings()),
+                    lambda app, case: _replay_alone(case, app, answers, run, config.k), progress)
     run.wall_seconds = time.perf_counter() - started
     return run
 
