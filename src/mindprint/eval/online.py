@@ -334,8 +334,8 @@ def write_online(run: OnlineRun, out_dir: Path) -> list[Path]:
     secs = results["record_feedback_seconds"]
     md_path.write_text(
         f"# mindprint eval --protocol online: {run.task}\n\n{run.n_users} users, "
-        f"{len(run.rows)} predictions, {run.metric} by items already seen (95% interval over "
-        f"users). Each item stored (import + the refresh record_feedback schedules): mean "
+        f"{len(run.rows)} predictions, {run.metric} by items already seen (95% interval, "
+        f"resampling {results['lift_from_seen'].get('resampled', 'people')}). Each item stored (import + the refresh record_feedback schedules): mean "
         f"{secs['mean']} s, p50 {secs['p50']} s.\n\n"
         f"```\n{run.command}\n```\n\n{run.markdown_table()}\n",
         encoding="utf-8",
