@@ -20,6 +20,8 @@ for POP in shipped team pool; do
 done
 run --task rewrite --data "$DATA" --out "$OUT/lamp7_rewrite" --users 200
 # The online protocol: a lone server's learning curve (deployment mode), then pool mode's.
+run --task rating --data "$DATA/peftu/studemo_valence" --out "$OUT/shipped/studemo_online" --protocol online --population shipped
+run --task classification --data "$DATA/peftu/tweeteval_hate" --out "$OUT/shipped/tweeteval_online" --protocol online --population shipped
 for POP in shipped pool; do
   run --task rating --data "$DATA/amazon_rating/musical_instruments" --out "$OUT/$POP/amazon_online" --protocol online --population $POP
   run --task rating --data "$DATA/aspects/ratebeer" --out "$OUT/$POP/ratebeer_online" --protocol online --population $POP
