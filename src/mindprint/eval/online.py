@@ -13,7 +13,8 @@ Nothing is fitted on the items it predicts: the population model is the other us
 (leave-user-out), and the scale's thresholds, the departure kernel and the offset
 baseline's shrinkage are fitted on the *other half* of the run's users (two folds by a
 stable hash). Errors are reported by how many items were already seen (1, 2-3, 4-7, ...)
-with intervals over users, and the wall time of each stored item.
+with intervals over users (and over texts too where users share them, as on the
+per-annotator sets), and the wall time of each stored item.
 
 Deployment mode (``--population shipped``) replays each person through a server of their
 own instead (:mod:`mindprint.eval.online_alone`).

@@ -14,8 +14,8 @@ firmness, how strongly it was said (the extraction's strength, the strongest of 
 statements), domain, kind, the items that said it, first and last seen.
 
 They are listed firmest first, then the most strongly said, then the latest: in a long chat
-history a person says "I prefer..." of what they hold, and "I like..." of much that passes,
-so how strongly a preference was said tells the standing ones from the passing before when.
+history a person says "I prefer ..." of what they hold and much else in passing, so how
+strongly something was said tells what they hold from a passing remark better than when.
 """
 
 from __future__ import annotations
