@@ -33,6 +33,12 @@ REFRESH_SHARE = 0.1
 REFRESH_MIN_ITEMS = 3
 
 
+def grown(built: int, now: int) -> bool:
+    """Whether a history read at ``built`` items has grown enough by ``now`` to be read again:
+    by a tenth of it, and by at least ``REFRESH_MIN_ITEMS``."""
+    return now - built >= max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
+
+
 @dataclass(frozen=True, slots=True)
 class BuildReport:
     user_id: str
@@ -215,7 +221,7 @@ class ModelService:
         meta = self.store.get_user_model(uid)
         n = self.store.count_items(uid)
         built = meta.item_count if meta else 0
-        return n - built >= max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
+        return grown(built, n)
 
     def rebuild_soon(self, uid: str) -> bool:
         """Rebuild in the background now (an item was deleted or restored)."""

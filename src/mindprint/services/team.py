@@ -15,7 +15,7 @@ from mindprint.engine.predict.index import answers_of
 from mindprint.engine.predict.population import Answers
 from mindprint.errors import UnknownUserError
 from mindprint.services.index import IndexCache
-from mindprint.services.models import REFRESH_MIN_ITEMS, REFRESH_SHARE
+from mindprint.services.models import grown
 from mindprint.store import Store
 
 
@@ -76,8 +76,7 @@ def still_fresh(made: dict[str, int], now: dict[str, int]) -> bool:
     same people, none with fewer items, and fewer new items than a refresh waits for."""
     if made.keys() != now.keys() or any(now[u] < n for u, n in made.items()):
         return False
-    built = sum(made.values())
-    return sum(now.values()) - built < max(REFRESH_MIN_ITEMS, int(REFRESH_SHARE * built))
+    return not grown(sum(made.values()), sum(now.values()))
 
 
 def deployed(store: Store, index: IndexCache, model_id: str, *, team: bool) -> ShippedPopulation:
