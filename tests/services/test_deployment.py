@@ -14,6 +14,7 @@ from mindprint.embed import FastEmbedEmbedder
 from mindprint.engine.predict.deployment import shipped
 from mindprint.engine.predict.index import answers_of, population_inputs
 from mindprint.engine.predict.population import OwnPopulation, PriorPopulation
+from mindprint.services.retrieval import MOST_GIVEN
 from mindprint.store import NewItem, Store
 
 pytestmark = pytest.mark.model
@@ -123,3 +124,16 @@ def test_a_lone_person_gets_the_shipped_head_their_history_fits(app: Mindprint) 
         assert au is not None
         got = app.retrieval.population.for_user(uid, au, cu)
         assert isinstance(got, PriorPopulation) and got.domain == head.domain  # type: ignore[attr-defined]
+
+
+def test_before_its_first_build_a_label_history_is_read_by_its_most_given_label(app: Mindprint) -> None:
+    # What a lone server could answer without the departure model is what it answers:
+    # the deployment-mode baselines score these first items as mindprint's fallback does.
+    app.add_items("kai", [NewItem(input=t, response=lab, label=lab)
+                          for t, lab in ((SPORT[0], "SPORTS"), (POLITICS[0], "POLITICS"), (POLITICS[1], "POLITICS"))])
+    res = app.retrieve("kai", SPORT[1], 3)
+    read = app.retrieval.population_answers("kai", SPORT[1])
+    assert res.prediction is not None and res.prediction.label == "POLITICS"
+    assert read == ("POLITICS", "POLITICS", MOST_GIVEN)
+    app.add_items("ivy", [NewItem(input="", response="no answer here")])
+    assert app.retrieval.population_answers("ivy", SPORT[1]) is None

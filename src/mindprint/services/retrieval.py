@@ -29,6 +29,8 @@ from mindprint.engine.types import Factor, Feature, Retrieved
 from mindprint.services.core import Core
 from mindprint.store.repository import UserModelMeta
 
+MOST_GIVEN = "the label this user gave most"
+
 # The strongest query phrases "why" looks among, and how many phrase vectors are kept.
 WHY_PHRASES = 3
 PHRASES_KEPT = 2048
@@ -135,7 +137,9 @@ class RetrievalService:
         """What the user's population alone answers for ``query`` (the model their server
         reads, as the deployment policy chose it), with their shrunk mean residual added
         (what a lone server could do without mindprint's departure model), and who that
-        population is. None when the history answers nothing."""
+        population is. A history of labels with no population yet (before its first build)
+        has the label given most for both, as its prediction does. None when the history
+        answers nothing."""
         uid = self.inputs.user(user_id)
         query = self.inputs.text(query, "query")
         self.store.require_user(uid)
@@ -143,7 +147,8 @@ class RetrievalService:
         answers = answers_of(c)
         pop = self.population.for_user(uid, answers, c) if answers is not None else None
         if pop is None:
-            return None
+            fallback = predictor.most_given(c)
+            return None if fallback is None else (fallback.label, fallback.label, MOST_GIVEN)
         hist, _ = c.residuals.under(pop, c)
         pq = self.pipeline.prepare_query(query, c.corpus, c.factors, plain=False)
         raw = np.asarray(pq.vectors["raw"], dtype=np.float64)
