@@ -148,6 +148,10 @@ class ModelSettings:
     pref_strength_weight: float = _h(
         0.1, "cosine points per unit of extraction strength",
         "a firmly stated preference ranks a little above a fact said in passing")
+    pref_generic_weight: float = _h(
+        0.35, "of a statement's similarity to requests in general",
+        "taken off its similarity to the query: a remark near every question (\"that would be "
+        "perfect\") no longer outranks the preference a question needs (PrefEval dev)")
     pref_cited_items: int = _h(
         8, "items",
         "a standing preference names the latest this many items that said it; only those are "

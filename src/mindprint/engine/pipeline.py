@@ -39,6 +39,7 @@ from mindprint.engine.features.reader import (
 from mindprint.engine.features.style import English, style_profile
 from mindprint.engine.features.text import sentences
 from mindprint.engine.features.turns import Before
+from mindprint.engine.predict.generic import REQUESTS, generic_direction
 from mindprint.engine.protocols import Embedder, Vector, Vocabulary, Wrapper
 from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
@@ -167,6 +168,7 @@ class Pipeline:
         self.path_writer: PathWriter = path_writer or TemplatePathWriter()
         self.preferences: PreferenceReader = preferences or OfflinePreferenceReader()
         self._domains: Vector | None = None
+        self._generic: Vector | None = None
         self._english: English | None = None
 
     def remembering(self) -> Pipeline:
@@ -196,6 +198,12 @@ class Pipeline:
         if self._domains is None:
             self._domains = np.asarray(self.embedder.embed(list(DOMAINS.values())), dtype=np.float32)
         return self._domains
+
+    def generic_vector(self) -> Vector:
+        """The direction of requests in general (``predict.generic``; computed once)."""
+        if self._generic is None:
+            self._generic = generic_direction(self.embedder.embed(list(REQUESTS)))
+        return self._generic
 
     def _vectors(
         self,

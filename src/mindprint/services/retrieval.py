@@ -130,7 +130,8 @@ class RetrievalService:
         """The topical preferences that apply to the query, and the instructions about
         answers, which apply to every query."""
         found = applying(idx, pq.vectors["plain"], pq.phrases[:WHY_PHRASES], k,
-                         embed=self.phrases.embed, domains=self.pipeline.domain_vectors())
+                         embed=self.phrases.embed, domains=self.pipeline.domain_vectors(),
+                         generic=self.pipeline.generic_vector())
         return found, instructions(list(idx.factors.values()))
 
     def population_answers(self, user_id: str | None, query: str) -> tuple[str, str, str] | None:

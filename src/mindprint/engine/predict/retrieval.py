@@ -110,7 +110,7 @@ class PrefIndex:
 @dataclass(frozen=True, slots=True)
 class Applying:
     factor: Factor
-    score: float
+    score: float  # what ranks it: similarity, strength, less its share near any request
     because: str
 
 
@@ -190,21 +190,28 @@ def _offer(f: Feature, mat: Vector) -> list[Vector]:
 def applying(
     idx: PrefIndex, query: Vector, phrases: Sequence[str], k: int, floor: float | None = None,
     embed: Callable[[Sequence[str]], Vector] | None = None, domains: Vector | None = None,
+    generic: Vector | None = None,
 ) -> list[Applying]:
     """The topical preferences that apply to the query (``query``: its plain embedding;
     ``phrases``: its topic phrases, strongest first), the strongest first, at most ``k``.
     Instructions about answers are not among them (:func:`instructions` serves them).
     ``embed`` embeds the phrases, called only when something applies, and ``domains`` are
-    the domain descriptions' vectors: what :func:`because` names the link with."""
+    the domain descriptions' vectors: what :func:`because` names the link with; ``generic``
+    the direction of requests in general (``predict.generic``), whose share of a statement's
+    similarity is taken off."""
     if not len(idx.vectors) or k <= 0:
         return []
     floor = MODEL.pref_floor if floor is None else floor
     sims = idx.vectors @ query + MODEL.pref_strength_weight * (np.asarray(idx.strength) - 1.0)
+    near = np.full(len(idx.owners), -np.inf)
+    np.maximum.at(near, idx.codes, sims)  # each preference's best row: whether it applies
+    if generic is not None:
+        sims = sims - MODEL.pref_generic_weight * (idx.vectors @ generic)
     best = np.full(len(idx.owners), -np.inf)
-    np.maximum.at(best, idx.codes, sims)  # each preference's best row
+    np.maximum.at(best, idx.codes, sims)  # and how it ranks among those that do
     # A preference counts from above -2 (below any cosine), as the best so far started;
     # an instruction about answers never competes (no question is about it).
-    keep = [j for j in np.flatnonzero((best > -2.0) & (best >= floor)).tolist()
+    keep = [j for j in np.flatnonzero((near > -2.0) & (near >= floor)).tolist()
             if not is_instruction(idx.factors[idx.owners[j]])]
     chosen = sorted(((float(best[j]), j) for j in keep), reverse=True)[:k]
     vecs = embed(phrases) if chosen and phrases and embed is not None else None
