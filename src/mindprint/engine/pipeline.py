@@ -30,6 +30,7 @@ from mindprint.engine.features.extract import (
 )
 from mindprint.engine.features.reader import (
     DOMAINS,
+    REQUESTS,
     OfflinePreferenceReader,
     PreferenceReader,
     domains_of,
@@ -39,7 +40,6 @@ from mindprint.engine.features.reader import (
 from mindprint.engine.features.style import English, style_profile
 from mindprint.engine.features.text import sentences
 from mindprint.engine.features.turns import Before
-from mindprint.engine.predict.generic import REQUESTS, generic_direction
 from mindprint.engine.protocols import Embedder, Vector, Vocabulary, Wrapper
 from mindprint.engine.types import Factor, Feature, Item, UserSummary, WrittenPath
 
@@ -200,9 +200,11 @@ class Pipeline:
         return self._domains
 
     def generic_vector(self) -> Vector:
-        """The direction of requests in general (``predict.generic``; computed once)."""
+        """The direction of requests in general: the unit mean of the ``REQUESTS``
+        embeddings (computed once)."""
         if self._generic is None:
-            self._generic = generic_direction(self.embedder.embed(list(REQUESTS)))
+            mean = np.asarray(self.embedder.embed(list(REQUESTS)), dtype=np.float32).mean(axis=0)
+            self._generic = mean / max(float(np.linalg.norm(mean)), 1e-12)
         return self._generic
 
     def _vectors(

@@ -42,6 +42,54 @@ DOMAINS: dict[str, str] = {
     "values": "ethics, environment, animals, religion, politics, beliefs",
     "answers": "how to answer: length, format, tone, language, units, detail, style of replies",
 }
+# Everyday requests to an assistant, written for this purpose (general, from no data set).
+# Some statements are near every question ("I think that would be perfect", "I'm always
+# looking for fresh ideas"): how near one is to these, on the mean, is its share of any
+# question's similarity that says nothing about this one, which retrieval takes off
+# (``MODEL.pref_generic_weight``).
+REQUESTS: tuple[str, ...] = (
+    "Can you recommend something for me to try this weekend?",
+    "What are some good options for a trip next month?",
+    "Any tips for getting started?",
+    "What would you suggest for dinner tonight?",
+    "Which laptop should I buy for work?",
+    "How can I stay healthy with a busy schedule?",
+    "What are some fun activities for a family day out?",
+    "Could you help me plan a birthday party?",
+    "What books should I read next?",
+    "How should I decorate my living room?",
+    "What's the best way to save money each month?",
+    "Can you suggest a gift for a friend?",
+    "What should I pack for a holiday?",
+    "How do I prepare for a job interview?",
+    "Which phone has the best camera?",
+    "What are some good exercises to do at home?",
+    "Where should I go on vacation this summer?",
+    "What movies would you recommend for a relaxing evening?",
+    "How can I be more productive at work?",
+    "What's a good hobby to pick up?",
+    "Can you recommend a restaurant for a special occasion?",
+    "What are some ideas for a team event?",
+    "How do I choose a new car?",
+    "What should I cook for guests this weekend?",
+    "What's a good way to spend a rainy day?",
+    "Can you suggest some music for studying?",
+    "How do I plan a budget for a renovation?",
+    "What are some good places to visit in Europe?",
+    "What skincare routine would you recommend?",
+    "How can I learn a new language quickly?",
+    "What are some ways to unwind after a long day?",
+    "Which apps would help me stay organised?",
+    "What should I wear to a wedding?",
+    "What are some healthy snacks for the office?",
+    "How can I make my garden look better?",
+    "What are good ways to meet new people in a new city?",
+    "Can you recommend a podcast?",
+    "What kind of pet would suit me?",
+    "How should I get around when I visit a new city?",
+    "What are some good ideas for a weekend getaway?",
+)
+
 # Words that say the stance rather than what it is about: left out of a preference's name.
 _STANCE_WORDS = frozenset(
     ["like", "likes", "love", "loves", "enjoy", "enjoys", "prefer", "prefers", "preferred", "preference", "favor", "favour", "fond", "fan", "dislike", "dislikes", "hate", "hates", "detest", "loathe", "stand", "avoid", "avoids", "aversion", "strongly", "strong", "strictly", "strict", "really", "absolutely", "never", "always", "usually", "only", "exclusively", "refuse", "refuses", "interested", "find", "tend", "rather", "want", "need", "needs", "must", "follow", "adhere", "deep", "firm", "severe", "intense", "extreme", "distaste", "disdain", "opposed", "uncomfortable", "comfortable", "can't", "cannot", "go", "option", "think", "i'll", "i'd", "option", "other", "options", "don't", "appeal", "seem", "seems", "sounds"]

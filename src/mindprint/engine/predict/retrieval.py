@@ -197,7 +197,7 @@ def applying(
     Instructions about answers are not among them (:func:`instructions` serves them).
     ``embed`` embeds the phrases, called only when something applies, and ``domains`` are
     the domain descriptions' vectors: what :func:`because` names the link with; ``generic``
-    the direction of requests in general (``predict.generic``), whose share of a statement's
+    the direction of requests in general (``features.reader.REQUESTS``), whose share of a statement's
     similarity is taken off."""
     if not len(idx.vectors) or k <= 0:
         return []

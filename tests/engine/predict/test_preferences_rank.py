@@ -1,5 +1,7 @@
-"""A remark near every question does not outrank the preference a question needs
-(engine/predict/generic.py and its use in retrieval.applying), with the real model."""
+"""A remark near every question does not outrank the preference a question needs: the
+share of a statement's similarity that is near requests in general is taken off its rank
+(engine/predict/retrieval.py, ``applying``; the requests: features/reader.py). The ranking
+tests use the real model."""
 
 from __future__ import annotations
 
@@ -7,9 +9,10 @@ import numpy as np
 import pytest
 
 from mindprint.embed import FastEmbedEmbedder
+from mindprint.embed.fake import FakeEmbedder
 from mindprint.engine.features.extract import CorpusStats
+from mindprint.engine.features.reader import REQUESTS
 from mindprint.engine.pipeline import Pipeline
-from mindprint.engine.predict.generic import REQUESTS, generic_direction
 from mindprint.engine.predict.retrieval import PrefIndex, applying
 from tests.engine.predict.test_preferences_apply import index_of
 
@@ -20,10 +23,9 @@ SHOP = "There's a charming independent coffee shop downtown that I think would b
 
 
 def test_the_generic_direction_is_the_unit_mean_of_the_requests() -> None:
-    rng = np.random.default_rng(0)
-    vecs = rng.normal(size=(len(REQUESTS), 8)).astype(np.float32)
-    got = generic_direction(vecs)
-    mean = vecs.mean(axis=0)
+    emb = FakeEmbedder()
+    got = Pipeline(emb).generic_vector()
+    mean = np.asarray(emb.embed(list(REQUESTS))).mean(axis=0)
     assert np.allclose(got, mean / np.linalg.norm(mean), atol=1e-6)
     assert np.isclose(np.linalg.norm(got), 1.0)
 
