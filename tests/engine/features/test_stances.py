@@ -99,6 +99,20 @@ def test_a_reply_that_only_sounds_pleased_is_no_choice() -> None:
     assert said("Good to know, that looks like a lot of work.", OPTIONS) == []
 
 
+def test_a_report_that_code_failed_turns_down_no_option() -> None:
+    code = ("In that case, you have two options:\n1. Call setVerticalScrollBarPolicy on the "
+            "scroll area.\n2. Call setupViewport() on the layout.")
+    failed = ("1. Already done: self.scroll_area.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn) "
+              "2. That method doesn't work on a QVBoxLayout: TypeError: setupViewport(self, "
+              "viewport: QWidget): argument 1 has unexpected type 'CustomVBoxLayout'")
+    assert said(failed, code) == []
+    assert said("Still doesn't work for me:\nTraceback (most recent call last): ...", code) == []
+    [p] = said("The Tabata routine doesn't really work for me.", OPTIONS)  # still a rejection
+    assert p.kind == "choice"
+    [p] = said("I'll go with option 1, the setupViewport() call raised a TypeError: bad type.", code)
+    assert p.kind == "choice" and p.chosen.startswith("Call setVerticalScrollBarPolicy")
+
+
 def test_without_options_before_it_a_reply_is_not_a_choice() -> None:
     assert said("I'll go with option 3.", "Understood, noted.") == []
 

@@ -212,9 +212,15 @@ def offered(text: str) -> list[str]:
     return []
 
 
+# A reply reporting that code failed ("That method doesn't work on a QVBoxLayout: TypeError:
+# ...", a call or a traceback in it) turns down no option, whatever "doesn't work" says.
+_FAILURE = re.compile(r"\w(error|exception)\b\s*:|\btraceback\b|[a-z_]\.[a-z_]\w*\(")
+
+
 def is_choice(low: str) -> bool:
     """Whether a reply (lower-cased) reads as picking among options or turning them down."""
-    return bool((CHOOSE.search(low) or REJECT.search(low)) and not _HABIT.search(low))
+    turned_down = REJECT.search(low) and not _FAILURE.search(low)
+    return bool((CHOOSE.search(low) or turned_down) and not _HABIT.search(low))
 
 
 def praise_only(low: str, option: str | None) -> bool:
