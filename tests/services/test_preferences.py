@@ -134,3 +134,31 @@ def test_a_draft_against_a_stated_preference_is_flagged(app: Mindprint) -> None:
     assert any(g.startswith("Goes against what they said") for g in out.trajectory["gap_analysis"]["gaps"])
     mild = app.rewriting.rewrite("ana", "Order the green curry, and ask for it without anything spicy.")
     assert "conflicts" not in mild.trajectory
+
+
+class Counting:
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, inner: FastEmbedEmbedder) -> None:
+        self.inner, self.texts = inner, []  # type: ignore[var-annotated]
+        self.model_id, self.dim = inner.model_id, inner.dim
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.texts += list(texts)
+        return self.inner.embed(texts)
+
+
+def test_a_warmed_server_embeds_only_the_query_and_its_phrases(tmp_path: Path, real_embedder: FastEmbedEmbedder) -> None:
+    from mindprint.engine.features.reader import DOMAINS, REQUESTS
+
+    emb = Counting(real_embedder)
+    m = Mindprint(Store.open(tmp_path / "w.db"), emb, limits=LimitSettings())  # type: ignore[arg-type]
+    m.add_items("ana", [turn(n, u, a) for n, (u, a) in enumerate(CHAT)])
+    m.build("ana")
+    m.retrieval.warm()
+    assert set(REQUESTS) <= set(emb.texts) and set(DOMAINS.values()) <= set(emb.texts)
+    emb.texts.clear()
+    found = retrieval_view(m, "ana", "What should I eat on a street-food tour of Bangkok?", 3)
+    assert found.preferences  # a retrieval that reads preferences
+    assert not set(emb.texts) & (set(REQUESTS) | set(DOMAINS.values()))
+    m.close()

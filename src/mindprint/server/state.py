@@ -71,6 +71,7 @@ class ServerState:
             # One short text loads the model and its tokenizer. A failure (no model yet,
             # an unusable database) is left for the first call that needs them to report.
             app.embedder.embed(["warm up"])
+            app.retrieval.warm()
             log.info("Warm-up done: the app is open and the embedding model loaded.")
         except MindprintError as e:
             log.info("Warm-up stopped: %s", e)

@@ -134,6 +134,12 @@ class RetrievalService:
                          generic=self.pipeline.generic_vector())
         return found, instructions(list(idx.factors.values()))
 
+    def warm(self) -> None:
+        """Embed what a retrieval with preferences reads besides the query (the domain
+        descriptions, the everyday requests), so the first one does not wait for them."""
+        self.pipeline.domain_vectors()
+        self.pipeline.generic_vector()
+
     def population_answers(self, user_id: str | None, query: str) -> tuple[str, str, str] | None:
         """What the user's population alone answers for ``query`` (the model their server
         reads, as the deployment policy chose it), with their shrunk mean residual added
