@@ -517,3 +517,11 @@ def test_as_someone_who_speaks_of_oneself_in_an_aside() -> None:
     [p] = said("As someone who tends to avoid places that keep animals in captivity, do you have "
                "any suggestions for art destinations that don't involve zoos?")
     assert (p.stance, p.kind) == (AVOIDS, "stated")
+
+
+def test_i_must_add_or_say_is_how_one_goes_on_not_a_need() -> None:
+    assert said("I must add: this is not a problem when there are many small QWidget objects added.") == []
+    [p] = said("I must say I really love hiking in the mountains.")
+    assert p.stance == LIKES and p.firmness != "strict"
+    [p] = said("I have coeliac disease, so I must avoid gluten completely.")
+    assert p.stance == AVOIDS and p.firmness == "strict"
