@@ -525,3 +525,11 @@ def test_i_must_add_or_say_is_how_one_goes_on_not_a_need() -> None:
     assert p.stance == LIKES and p.firmness != "strict"
     [p] = said("I have coeliac disease, so I must avoid gluten completely.")
     assert p.stance == AVOIDS and p.firmness == "strict"
+
+
+def test_pasted_tables_and_quizzes_are_not_the_persons_voice() -> None:
+    assert said("Select the action that best completes the user story: As a pet owner, I want "
+                "to _____ so that my cat doesn't get sick.") == []
+    assert said("Columns: Business Area\tI usually prefer\tOwner\tStatus") == []
+    [p] = said("As a pet owner, I want to keep my cat away from lilies.")  # said, not pasted
+    assert p.stance in (LIKES, NEEDS, IS)

@@ -192,8 +192,10 @@ def _clause_first(t: Turn, s: str) -> Stated | None:
 
 
 def _readable(s: str, ws: set[str]) -> bool:
-    """A sentence short enough, with words enough, and not code."""
-    return len(s) <= MAX_SENTENCE_CHARS and len(ws) >= 2 and len(_CODE.findall(s)) < 2
+    """A sentence short enough, with words enough, and not code or pasted material: a
+    table's row (tabs) or a quiz's fill-in blank ("As a pet owner, I want to _____")."""
+    return (len(s) <= MAX_SENTENCE_CHARS and len(ws) >= 2 and len(_CODE.findall(s)) < 2
+            and "\t" not in s and "___" not in s)
 
 
 def _sentence(t: Turn, s: str) -> Stated | None:
