@@ -533,3 +533,22 @@ def test_pasted_tables_and_quizzes_are_not_the_persons_voice() -> None:
     assert said("Columns: Business Area\tI usually prefer\tOwner\tStatus") == []
     [p] = said("As a pet owner, I want to keep my cat away from lilies.")  # said, not pasted
     assert p.stance in (LIKES, NEEDS, IS)
+
+
+@pytest.mark.parametrize("text", [
+    "I think a book-themed tea party would be a hit.",
+    "There's a charming independent coffee shop downtown that I think would be perfect.",
+    "We've done some coding challenges before, but I think something more creative could be fun.",
+])
+def test_a_verdict_on_a_possibility_under_discussion_is_the_plan_not_a_taste(text: str) -> None:
+    assert said(text) == []
+
+
+@pytest.mark.parametrize(("text", "stance"), [
+    ("I think a crowded rooftop bar would be awful for me.", AVOIDS),  # said of oneself
+    ("I think jazz is wonderful.", LIKES),
+    ("I find crowded places exhausting.", AVOIDS),
+])
+def test_a_verdict_of_ones_own_taste_is_still_read(text: str, stance: str) -> None:
+    [p] = said(text)
+    assert p.stance == stance

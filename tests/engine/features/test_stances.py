@@ -94,6 +94,14 @@ def test_a_reply_calling_one_option_a_good_option_is_a_choice() -> None:
     assert p.kind == "choice" and p.chosen.startswith("Steady-state cardio")
 
 
+def test_a_choice_called_a_nice_safe_option_is_a_choice() -> None:
+    snacks = ("You could bring fresh fruit skewers with a yogurt dipping sauce, baklava pastries "
+              "with pistachios, homemade trail mix with almonds, or peanut butter cookies.")
+    [p] = said("I think the fresh fruit skewers with yogurt dipping sauce would be a nice, safe "
+               "option. The others contain nuts which some people may be allergic to.", snacks)
+    assert p.kind == "choice" and "fresh fruit skewers" in p.chosen and "baklava" not in p.chosen
+
+
 def test_a_reply_that_only_sounds_pleased_is_no_choice() -> None:
     assert said("That sounds great, thanks!", OPTIONS) == []
     assert said("Good to know, that looks like a lot of work.", OPTIONS) == []

@@ -72,6 +72,12 @@ STRICT_WORDS = re.compile(
     r"allerg\w*|intoleran\w*|non-negotiable|under no circumstances)\b"
 )
 STRONG_WORDS = re.compile(r"\b(strongly|really|extremely|intense|deep|firm|hate|detest|loathe|aversion)\b")
+# A verdict in the conditional judges a possibility, not a taste (see _supposing).
+_SUPPOSED = re.compile(
+    r"\b(could|would|might|may|will|'d|'ll) (really |definitely |probably |also |certainly )?"
+    r"(be|make|work|help|add|give|prove)\b"
+)
+_FOR_ME = re.compile(r"\bfor (me|my|myself)\b|\bto me\b|\bmy (taste|liking|style)\b")
 # First-person verdicts with no stance word, read by their sentiment ("I find X boring").
 _VERDICT = re.compile(r"\b(i|we) (find|found|feel|felt|get|got|think)\b|\bmakes? me\b|\bto me\b")
 # "I'm <word>" is a verdict unless the word says how one is or what one does right now:
@@ -112,13 +118,20 @@ def cue(low: str, ws: set[str], text: str = "") -> tuple[float, str, str] | None
     for rx, stance, firmness, strength in CUES:
         if (best is None or strength > best[0]) and rx.search(low):
             best = (strength, stance, firmness)
-    if best is None and ws & FIRST and (_VERDICT.search(low) or _judging(low)):
+    if best is None and ws & FIRST and (_VERDICT.search(low) or _judging(low)) and not _supposing(low):
         c = sentiment(low)
         if abs(c) >= 0.3:
             best = (0.8, LIKES if c > 0 else AVOIDS, PREFER)
     if best is None and ws & FIRST and (_FACT.search(low) or _identity(text)):
         best = (0.5, IS, PREFER)
     return best
+
+
+def _supposing(low: str) -> bool:
+    """Whether a verdict is on a possibility under discussion ("I think a book-themed tea
+    party would be a hit", "something more creative could be fun"): the plan of the moment,
+    unless said of oneself ("I think it would be too loud for me")."""
+    return bool(_SUPPOSED.search(low)) and not _FOR_ME.search(low)
 
 
 def _judging(low: str) -> bool:
@@ -155,7 +168,7 @@ CHOOSE = re.compile(
     r"the (first|second|third|fourth|fifth|last) (one|option)|(sounds?|seems?|would be) (like )?"
     r"(the )?(most|more|best|right|perfect|ideal)|best (fit|option|choice)|most (suitable|appealing)|"
     # "... sounds like a good option": a plain adjective only with the noun that makes it a pick.
-    r"(sounds?|seems?|looks?|would be) (like )?an? (good|great|nice|better|solid|safe) "
+    r"(sounds?|seems?|looks?|would be) (like )?an? ((good|great|nice|better|solid|safe)(,| and)? ){1,2}"
     r"(option|choice|fit|pick|match|bet))\b"
 )
 REJECT = re.compile(
