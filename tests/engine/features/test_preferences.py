@@ -552,3 +552,19 @@ def test_a_verdict_on_a_possibility_under_discussion_is_the_plan_not_a_taste(tex
 def test_a_verdict_of_ones_own_taste_is_still_read(text: str, stance: str) -> None:
     [p] = said(text)
     assert p.stance == stance
+
+
+@pytest.mark.parametrize("text", [
+    "Speaking of which, I need to update my work boots.",
+    "I've been using some flashcard apps, but I need to be more consistent.",
+    "I need to check in with my dispatcher.",
+])
+def test_a_chore_or_a_resolution_of_the_moment_is_no_standing_need(text: str) -> None:
+    assert said(text) == []
+
+
+def test_a_standing_need_said_with_need_to_is_still_read() -> None:
+    [p] = said("I need to avoid gluten because of my coeliac disease.")
+    assert p.stance == AVOIDS
+    [p] = said("I really need quiet to focus when I work.")
+    assert p.stance == NEEDS

@@ -74,12 +74,15 @@ _TASK = re.compile(r"\byou\b|\blet'?s\b")
 # What one plans or wishes ("I'll", "I'd like to") is about the moment too, but does not
 # make a fact said beside it less true ("I weigh 92 kg and I'd like to get down to 85").
 _PLAN = re.compile(r"\b(i'?ll|i will|i'?m going to|we'?ll|i'?d like to|i would like to)\b")
-# Asking for a thing to get is a request, not a standing need: "I need a new laptop", "we
-# want another car", "I need to buy a desk"; and so is needing a thing that the same message
-# then asks about ("I need a desk. Which one fits a small room?").
+# Asking for a thing to get, or saying a chore or a resolution of the moment, is no standing
+# need: "I need a new laptop", "we want another car", "I need to buy a desk", "I need to
+# update my work boots", "I need to be more consistent"; and so is needing a thing that the
+# same message then asks about ("I need a desk. Which one fits a small room?").
 _ACQUIRE = re.compile(
     r"\b(need|want|looking for|shopping for|in the market for) (a |an |some |one )?"
-    r"(new|another|replacement|second|spare)\b|\b(need|want|have) to (buy|purchase|replace|upgrade|order)\b"
+    r"(new|another|replacement|second|spare)\b|\b(need|want|have) to (buy|purchase|replace|"
+    r"upgrade|order|update|pick up|check|bring|pack|book|schedule|finish|fix|prepare|renew|send|"
+    r"write|be more|be less|improve)\b"
 )
 _NEEDED = re.compile(r"\b(?:i|we) (?:really |just |also )?need (?:a|an|some|one) ((?:[\w\-]+ ){0,2}[\w\-]+)")
 _WHICH_ONE = re.compile(r"\bwhich (one|ones)\b")
