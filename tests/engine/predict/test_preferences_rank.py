@@ -19,7 +19,7 @@ from tests.engine.predict.test_preferences_apply import index_of
 HALAL = "I follow a strict halal diet, so I bring my own food to work."
 IDEAS = "I'm always looking for fresh ideas to try."
 CRUELTY = "I usually prefer cruelty-free products."
-SHOP = "There's a charming independent coffee shop downtown that I think would be perfect."
+ROAMING = "I usually prefer recommendations that are a bit off the beaten path."
 
 
 def test_the_generic_direction_is_the_unit_mean_of_the_requests() -> None:
@@ -41,7 +41,7 @@ def quotes(pipe: Pipeline, idx: PrefIndex, query: str, generic: bool) -> list[st
 @pytest.mark.parametrize(("said", "query"), [
     ([HALAL, IDEAS], "What are some must-try dishes in Beijing?"),
     ([HALAL, IDEAS], "What local Spanish tapas would you recommend I try in Barcelona?"),
-    ([CRUELTY, SHOP], "What high-end makeup brands would you recommend for a special event?"),
+    ([CRUELTY, ROAMING], "What high-end makeup brands would you recommend for a special event?"),
 ])
 def test_a_remark_near_every_question_no_longer_outranks_the_preference(
     real_embedder: FastEmbedEmbedder, said: list[str], query: str,
@@ -57,6 +57,6 @@ def test_whether_a_preference_applies_is_still_its_similarity_to_the_question(
 ) -> None:
     # The discount orders what applies; it does not drop a diet whose own similarity to a
     # question about tapas clears the floor.
-    pipe, idx = index_of(real_embedder, [HALAL, SHOP])
+    pipe, idx = index_of(real_embedder, [HALAL, IDEAS])
     query = "What local Spanish tapas would you recommend I try in Barcelona?"
-    assert set(quotes(pipe, idx, query, generic=True)) == set(quotes(pipe, idx, query, generic=False)) == {HALAL, SHOP}
+    assert set(quotes(pipe, idx, query, generic=True)) == set(quotes(pipe, idx, query, generic=False)) == {HALAL, IDEAS}

@@ -41,7 +41,7 @@ from mindprint.engine.features.stances import LIKES as LIKES
 from mindprint.engine.features.stances import NEEDS as NEEDS
 from mindprint.engine.features.stances import STRICT as STRICT
 from mindprint.engine.features.text import STOPWORDS, sentences, words
-from mindprint.engine.features.turns import Turn
+from mindprint.engine.features.turns import Turn, edit_words
 from mindprint.engine.model_settings import MODEL
 
 MIN_STRENGTH = MODEL.pref_min_strength
@@ -323,18 +323,6 @@ def _acquiring(low: str, message: str) -> bool:
 # -- edited messages ---------------------------------------------------------------------
 
 
-def _content(text: str) -> list[str]:
-    # A lone digit counts: "for 4 people" adds a number, a detail of the task.
-    return [w for w in dict.fromkeys(words(text.lower().replace("’", "'")))
-            if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-
-
-def edit_added(first: str, said: str) -> str:
-    """The content words of ``said`` that the first version of its message lacked."""
-    before = set(_content(first))
-    return " ".join(w for w in _content(said) if w not in before)
-
-
 @dataclass(frozen=True, slots=True)
 class _Edit:
     """A message the user edited: the content words of its first version, and whether
@@ -347,8 +335,8 @@ class _Edit:
     def of(cls, t: Turn) -> _Edit | None:
         if not t.revised.strip():
             return None
-        first = frozenset(_content(t.revised))
-        return cls(first, bool(first - set(_content(t.text))))
+        first = frozenset(edit_words(t.revised))
+        return cls(first, bool(first - set(edit_words(t.text))))
 
     def read(self, t: Turn, s: str, got: Stated | None) -> Stated | None:
         """A sentence with words the edit added corrects the first version: a stance in it
@@ -358,7 +346,7 @@ class _Edit:
         capitalised name, a number: "a weekend *in Porto*") specifies the task, and so does
         a sentence with no stance that is new ("Could you find trains?"), not a first one
         they reworded. A sentence the first version had already says nothing new."""
-        said = _content(s)
+        said = edit_words(s)
         added = [w for w in said if w not in self.first]
         if not added:
             return got

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from mindprint.engine.features.text import LIST_LINE
+from mindprint.engine.features.text import LIST_LINE, STOPWORDS, words
 from mindprint.engine.types import Item
 
 TurnRole = Literal["message", "reaction", "comment", "writing"]
@@ -135,3 +135,16 @@ def join_notes(*notes: str | None) -> str | None:
     """Everything the user said about one answer, oldest first, each once, bounded."""
     parts = list(dict.fromkeys(n.strip() for n in notes if n and n.strip()))
     return "\n".join(parts)[-MAX_NOTE_CHARS:] or None
+
+
+def edit_words(text: str) -> list[str]:
+    """The content words an edit of a message is read by, in order, each once. A lone digit
+    counts: "for 4 people" adds a number, a detail of the task."""
+    return [w for w in dict.fromkeys(words(text.lower().replace("\u2019", "'")))
+            if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def edit_added(first: str, said: str) -> str:
+    """The content words of ``said`` that the first version of its message lacked."""
+    before = set(edit_words(first))
+    return " ".join(w for w in edit_words(said) if w not in before)

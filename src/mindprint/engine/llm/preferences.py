@@ -26,12 +26,11 @@ from pydantic import BaseModel
 from mindprint.engine.features.preferences import (
     MAX_SENTENCE_CHARS,
     Stated,
-    edit_added,
     extract,
 )
 from mindprint.engine.features.reader import as_feature, turns_of
 from mindprint.engine.features.text import trim
-from mindprint.engine.features.turns import Before, Turn
+from mindprint.engine.features.turns import Before, Turn, edit_added
 from mindprint.engine.llm.blocks import ITEM_CHARS, batches, recoverable
 from mindprint.engine.llm.interface import LLM, ask_json, fence, load_prompt
 from mindprint.engine.types import Feature, Item
