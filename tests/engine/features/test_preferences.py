@@ -546,6 +546,7 @@ def test_a_verdict_on_a_possibility_under_discussion_is_the_plan_not_a_taste(tex
 
 @pytest.mark.parametrize(("text", "stance"), [
     ("I think a crowded rooftop bar would be awful for me.", AVOIDS),  # said of oneself
+    ("I think I'd be happier in a quiet neighbourhood.", LIKES),
     ("I think jazz is wonderful.", LIKES),
     ("I find crowded places exhausting.", AVOIDS),
 ])

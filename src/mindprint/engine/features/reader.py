@@ -123,7 +123,7 @@ class OfflinePreferenceReader:
 
     @property
     def id(self) -> str:
-        return "prefs-offline-v16"
+        return "prefs-offline-v17"
 
     def read(self, items: Sequence[Item], before: Mapping[int, Before]) -> list[list[Feature]]:
         return [[as_feature(s) for s in extract(turns_of(it, before))] for it in items]

@@ -77,7 +77,10 @@ _SUPPOSED = re.compile(
     r"\b(could|would|might|may|will|'d|'ll) (really |definitely |probably |also |certainly )?"
     r"(be|make|work|help|add|give|prove)\b"
 )
-_FOR_ME = re.compile(r"\bfor (me|my|myself)\b|\bto me\b|\bmy (taste|liking|style)\b")
+_FOR_ME = re.compile(
+    r"\bfor (me|my|myself)\b|\bto me\b|\bmy (taste|liking|style)\b|"
+    r"\b(i|we)('d|'ll| would| will| could| might) (really |definitely |probably |also )?(be|feel)\b"
+)
 # First-person verdicts with no stance word, read by their sentiment ("I find X boring").
 _VERDICT = re.compile(r"\b(i|we) (find|found|feel|felt|get|got|think)\b|\bmakes? me\b|\bto me\b")
 # "I'm <word>" is a verdict unless the word says how one is or what one does right now:
@@ -130,7 +133,8 @@ def cue(low: str, ws: set[str], text: str = "") -> tuple[float, str, str] | None
 def _supposing(low: str) -> bool:
     """Whether a verdict is on a possibility under discussion ("I think a book-themed tea
     party would be a hit", "something more creative could be fun"): the plan of the moment,
-    unless said of oneself ("I think it would be too loud for me")."""
+    unless said of oneself ("I think it would be awful for me", "I'd be happier in a quiet
+    neighbourhood")."""
     return bool(_SUPPOSED.search(low)) and not _FOR_ME.search(low)
 
 
