@@ -30,6 +30,8 @@ STRICT, FIRM, PREFER = "strict", "firm", "prefer"
 FIRST = frozenset(
     ["i", "i'm", "i've", "i'd", "i'll", "im", "ive", "my", "me", "myself", "mine", "we", "we're", "we've", "our", "us", "ourselves"]
 )
+# "I must add / say / admit": how one goes on speaking, not a need or a strict stance.
+_GOING_ON = r"(?! (add|say|admit|confess|mention|note|point out|stress|ask)\b)"
 # (pattern, stance, firmness, strength): general stance language, matched on the lower-cased
 # sentence. Ordered by nothing: the strongest match wins.
 _CUES = [
@@ -47,9 +49,8 @@ _CUES = [
     (r"\b(turned off|put off|bothers? me|annoy(s|ed|ing)?|gives? me (a )?(headache|migraine))\b", AVOIDS, FIRM, 0.8),
     (r"\b(can'?t|cannot|can not|unable to) (eat|drink|have|use|do|wear|take|afford|travel|fly|walk|sit|climb|digest)\b", AVOIDS, STRICT, 1.0),
     (r"\bi (really |absolutely |definitely |always )?need\b|\bneeds? (a|an|to be)\b", NEEDS, STRICT, 1.0),
-    # "must-see", "must-try": what a place is known for, not what the person needs; "I must
-    # add / say / admit": how one goes on speaking.
-    (r"\b(must(?!-(?!have))(?! (add|say|admit|confess|mention|note|point out|stress|ask)\b)|have to|has to|require[sd]?|requirement|essential|non-negotiable|must-have|deal-?breaker)\b", NEEDS, STRICT, 0.9),
+    # "must-see", "must-try": what a place is known for, not what the person needs.
+    (r"\b(must(?!-(?!have))" + _GOING_ON + r"|have to|has to|require[sd]?|requirement|essential|non-negotiable|must-have|deal-?breaker)\b", NEEDS, STRICT, 0.9),
     (r"\b(follow|adhere to|stick to|keep|on) (a |an |to a |to an )?[\w\-, ]{0,40}(diet|rule|routine|schedule|budget|lifestyle)\b", NEEDS, STRICT, 1.0),
     (r"\b(i|we) (\w+ ){0,2}(only|exclusively|solely)\b|\bstrict(ly)?\b", NEEDS, STRICT, 0.8),
     (r"\b(important|matters?) (to|for) me\b|\bprioriti[sz]e\b|\bpriority\b", NEEDS, FIRM, 0.9),
@@ -68,7 +69,7 @@ _CUES = [
 WEAK_CUE = 0.6
 CUES = [(re.compile(p), stance, firm, s) for p, stance, firm, s in _CUES]
 STRICT_WORDS = re.compile(
-    r"\b(strict(ly)?|absolutely|severe|never|must(?! (add|say|admit|confess|mention|note|point out|stress|ask)\b)|cannot|can'?t|refuse|only|exclusively|"
+    r"\b(strict(ly)?|absolutely|severe|never|must" + _GOING_ON + r"|cannot|can'?t|refuse|only|exclusively|"
     r"allerg\w*|intoleran\w*|non-negotiable|under no circumstances)\b"
 )
 STRONG_WORDS = re.compile(r"\b(strongly|really|extremely|intense|deep|firm|hate|detest|loathe|aversion)\b")
