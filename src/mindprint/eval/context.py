@@ -142,9 +142,15 @@ def answer_from(task: str, memories: Sequence[Memory]) -> str:
     ties to the higher-ranked. Texts: the top item's response, copied (there is no
     generator offline; this measures how close the user's nearest history is).
     """
-    if task in SCORE_TASKS:
-        scores = [m.score for m in memories if m.score is not None]
-        return str(half_up(statistics.fmean(scores))) if scores else ""
-    if task in LABEL_TASKS:
-        return majority_label([m.label for m in memories if m.label is not None])
+    if task in SCORE_TASKS | LABEL_TASKS:
+        return typical_answer(task, [m.score for m in memories if m.score is not None],
+                              [m.label for m in memories if m.label is not None])
     return memories[0].response if memories else ""
+
+
+def typical_answer(task: str, scores: Sequence[float], labels: Sequence[str]) -> str:
+    """A rating task's mean score rounded half up, or a label task's majority label; "" with
+    none (the user prior and the retrieval baselines answer so)."""
+    if task in SCORE_TASKS:
+        return str(half_up(statistics.fmean(scores))) if scores else ""
+    return majority_label(labels)

@@ -34,7 +34,7 @@ from mindprint.eval.context import (
     answer_from,
     first_clause,
     half_up,
-    majority_label,
+    typical_answer,
 )
 from mindprint.eval.retrievers import retrieve
 
@@ -64,11 +64,9 @@ def _none(ctx: UserContext) -> str:
 
 def _user_prior(ctx: UserContext) -> str:
     task, profile = ctx.run.task, ctx.question.profile
-    if task in SCORE_TASKS:
-        scores = [p.score for p in profile if p.score is not None]
-        return str(half_up(statistics.fmean(scores))) if scores else ""
-    if task in LABEL_TASKS:
-        return majority_label([p.label for p in profile if p.label is not None])
+    if task in SCORE_TASKS | LABEL_TASKS:
+        return typical_answer(task, [p.score for p in profile if p.score is not None],
+                              [p.label for p in profile if p.label is not None])
     return _medoid_response(ctx)
 
 

@@ -11,7 +11,6 @@ the person's own mean or majority so far. It is the learning curve of a lone ser
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Sequence
 
@@ -20,7 +19,7 @@ from mindprint.engine.predict.population import Answers
 from mindprint.engine.protocols import Embedder
 from mindprint.eval.cache import CachingEmbedder
 from mindprint.eval.cases import load_cases
-from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError, half_up, majority_label
+from mindprint.eval.context import LABEL_TASKS, SCORE_TASKS, EvalError, typical_answer
 from mindprint.eval.examples import UserCase
 from mindprint.eval.online import (
     USER_PREFIX,
@@ -82,7 +81,7 @@ def _replay_alone(case: UserCase, app: Mindprint, answers: Answers, run: OnlineR
                 "mindprint": res.prediction.label if res.prediction else "",
                 "population_shipped": read[0],
                 "population_shipped_offset": read[1],
-                "user_prior": _own_so_far(golds[:t], answers),
+                "user_prior": _own_so_far(run.task, golds[:t]),
             }
             row = row_of(case, p, t)
             row.update({m: score_of(answers, v, golds[t]) for m, v in preds.items()})
@@ -90,8 +89,6 @@ def _replay_alone(case: UserCase, app: Mindprint, answers: Answers, run: OnlineR
         record(app, uid, p, run)
 
 
-def _own_so_far(seen: Sequence[str], answers: Answers) -> str:
+def _own_so_far(task: str, seen: Sequence[str]) -> str:
     """The person's mean score rounded half up, or their majority label, over ``seen``."""
-    if answers.is_scale:
-        return str(half_up(statistics.fmean(float(a) for a in seen)))
-    return majority_label(list(seen))
+    return typical_answer(task, [float(a) for a in seen] if task in SCORE_TASKS else [], seen)
